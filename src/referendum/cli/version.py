@@ -1,0 +1,12 @@
+"""``referendum version``."""
+
+import typer
+
+from referendum import __version__
+from referendum.cli.main import app
+
+
+@app.command()
+def version() -> None:
+    """Print the package version."""
+    typer.echo(__version__)

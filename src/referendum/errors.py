@@ -1,0 +1,131 @@
+"""The one exception tree of the package.
+
+::
+
+    ReferendumError
+    ├── InputError              bad input from a user: names the field and the reason (CLI exit 2)
+    │   ├── ManifestError       a referendum manifest
+    │   ├── CaseFileError       a legitimacy case file (standards)
+    │   ├── TableError          a results table (forensics)
+    │   └── AuditInputError     audit tallies, manifests, samples, seeds
+    ├── CryptoError             group encodings, proofs and signatures
+    │   ├── EncodingError       bytes that are not a canonical point or scalar
+    │   └── ProofError          a proof or signature that does not verify
+    ├── BallotRejected          a ballot the board refused (carries a reason code)
+    ├── BoardError              the bulletin board
+    │   ├── HeadMovedError      appending with a stale head: someone appended first
+    │   └── BoardCorrupted      the stored chain does not link or hash correctly
+    ├── RecordError             an election record that cannot be read
+    ├── VerificationFailed      a check of ``referendum verify`` failed (names check and item)
+    └── PhaseError              an action out of order (voting not open, already tallied...)
+
+``UsageError`` (a subclass of both ``ReferendumError`` and ``TypeError``) is kept for
+programming mistakes by callers of the library, never for user input.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuditInputError",
+    "BallotRejected",
+    "BoardCorrupted",
+    "BoardError",
+    "CaseFileError",
+    "CryptoError",
+    "EncodingError",
+    "HeadMovedError",
+    "InputError",
+    "ManifestError",
+    "PhaseError",
+    "ProofError",
+    "RecordError",
+    "ReferendumError",
+    "TableError",
+    "UsageError",
+    "VerificationFailed",
+]
+
+
+class ReferendumError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class InputError(ReferendumError):
+    """Bad input: ``field`` names what was wrong (a key path, column, row...), ``reason`` why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class ManifestError(InputError):
+    """A referendum manifest that does not validate."""
+
+
+class CaseFileError(InputError):
+    """A legitimacy case file that does not validate."""
+
+
+class TableError(InputError):
+    """A results table with missing columns or bad rows."""
+
+
+class AuditInputError(InputError):
+    """Bad audit input: a seed, tallies, a ballot manifest or a sample file."""
+
+
+class CryptoError(ReferendumError):
+    """A cryptographic failure."""
+
+
+class EncodingError(CryptoError):
+    """Bytes that do not decode to a canonical group element or scalar."""
+
+
+class ProofError(CryptoError):
+    """A zero-knowledge proof or a signature that does not verify."""
+
+
+class BallotRejected(ReferendumError):
+    """A ballot the board refused; ``code`` is a stable reason code, ``field`` the culprit."""
+
+    def __init__(self, code: str, field: str, reason: str) -> None:
+        self.code = code
+        self.field = field
+        self.reason = reason
+        super().__init__(f"ballot rejected ({code}): {field}: {reason}")
+
+
+class BoardError(ReferendumError):
+    """A bulletin board failure."""
+
+
+class HeadMovedError(BoardError):
+    """The board's head is not the one the appender expected."""
+
+
+class BoardCorrupted(BoardError):
+    """Stored events that do not form a valid hash chain."""
+
+
+class RecordError(ReferendumError):
+    """An election record that cannot be read (missing file, bad JSON, unknown version)."""
+
+
+class VerificationFailed(ReferendumError):
+    """A verification check failed: ``check`` is its id, ``item`` what failed it."""
+
+    def __init__(self, check: str, item: str, reason: str) -> None:
+        self.check = check
+        self.item = item
+        self.reason = reason
+        super().__init__(f"{check} failed on {item}: {reason}")
+
+
+class PhaseError(ReferendumError):
+    """An action attempted in the wrong phase of the referendum."""
+
+
+class UsageError(ReferendumError, TypeError):
+    """A programming mistake by a caller of the library (not a user input problem)."""

@@ -1,0 +1,177 @@
+"""Applying an outcome rule to counts.
+
+>>> from referendum.rules import Counts, Rule, evaluate_region
+>>> evaluate_region(Rule(), Counts(yes=60, no=40)).decision.value
+'approved'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from referendum.errors import InputError
+from referendum.rules.model import (
+    Counts,
+    Decision,
+    Outcome,
+    RegionCounts,
+    Rule,
+    RuleCheck,
+    regions_total,
+)
+
+__all__ = ["evaluate", "evaluate_region"]
+
+_HALF = Fraction(1, 2)
+
+
+def _ratio(numerator: int, denominator: int) -> Fraction:
+    return Fraction(numerator, denominator) if denominator else Fraction(0)
+
+
+def _electorate(counts: Counts, rule: Rule) -> int:
+    if counts.electorate is None:
+        raise InputError("electorate", f"the rule ({rule.describe()}) needs the register size")
+    if counts.electorate == 0:
+        raise InputError("electorate", "the register size must be positive")
+    return counts.electorate
+
+
+def _conditions(rule: Rule, counts: Counts) -> tuple[list[RuleCheck], Decision]:
+    """Evaluate the rule's popular conditions on one electorate."""
+    checks: list[RuleCheck] = []
+    share = _ratio(counts.yes, counts.valid)
+
+    # Participation quorums first: failing one makes the vote void.
+    void = False
+    if rule.turnout_quorum is not None:
+        turnout = _ratio(counts.cast, _electorate(counts, rule))
+        ok = turnout > rule.turnout_quorum
+        void |= not ok
+        checks.append(
+            RuleCheck(
+                "turnout_quorum",
+                ok,
+                turnout,
+                rule.turnout_quorum,
+                f"{counts.cast} of {counts.electorate} registered voted",
+            )
+        )
+    if rule.valid_quorum is not None:
+        valid_share = _ratio(counts.valid, _electorate(counts, rule))
+        ok = valid_share > rule.valid_quorum
+        void |= not ok
+        checks.append(
+            RuleCheck(
+                "valid_quorum",
+                ok,
+                valid_share,
+                rule.valid_quorum,
+                f"{counts.valid} valid votes of {counts.electorate} registered",
+            )
+        )
+
+    if rule.veto_quorum is not None:
+        no_share = _ratio(counts.no, _electorate(counts, rule))
+        vetoed = counts.no > counts.yes and no_share >= rule.veto_quorum
+        checks.append(
+            RuleCheck(
+                "veto_quorum",
+                not vetoed,
+                no_share,
+                rule.veto_quorum,
+                f"no {counts.no} vs yes {counts.yes}; no = {float(no_share):.2%} of the register",
+            )
+        )
+        decision = Decision.VOID if void else (Decision.REJECTED if vetoed else Decision.APPROVED)
+        return checks, decision
+
+    if rule.majority is None:
+        ok = share > _HALF
+        tie = counts.yes == counts.no
+        checks.append(
+            RuleCheck("majority", ok, share, _HALF, f"yes {counts.yes} vs no {counts.no}")
+        )
+    else:
+        ok = share >= rule.majority
+        tie = False
+        checks.append(
+            RuleCheck(
+                "supermajority",
+                ok,
+                share,
+                rule.majority,
+                f"yes {counts.yes} of {counts.valid} valid votes",
+            )
+        )
+    approved = ok
+    if rule.approval_quorum is not None:
+        approval = _ratio(counts.yes, _electorate(counts, rule))
+        q_ok = approval >= rule.approval_quorum
+        approved &= q_ok
+        checks.append(
+            RuleCheck(
+                "approval_quorum",
+                q_ok,
+                approval,
+                rule.approval_quorum,
+                f"yes {counts.yes} of {counts.electorate} registered",
+            )
+        )
+    if void:
+        return checks, Decision.VOID
+    if approved:
+        return checks, Decision.APPROVED
+    return checks, Decision.TIE if tie and rule.approval_quorum is None else Decision.REJECTED
+
+
+def evaluate_region(rule: Rule, counts: Counts) -> Outcome:
+    """Apply the rule's popular conditions to one electorate (ignores regional components)."""
+    checks, decision = _conditions(rule, counts)
+    return Outcome(decision=decision, checks=tuple(checks), totals=counts)
+
+
+def evaluate(rule: Rule, regions: Sequence[RegionCounts]) -> Outcome:
+    """Apply a rule to a referendum held in one or more regions.
+
+    For ``double_majority`` the popular conditions apply to the totals and the regions'
+    weights with a yes majority must exceed half the total weight.  For ``per_region`` each
+    region's outcome is computed and the overall decision is that of the totals under the
+    same rule (reported for information).
+    """
+    names = [r.name for r in regions]
+    if len(set(names)) != len(names):
+        raise InputError("regions", "region names must be unique")
+    totals = regions_total(regions)
+    checks, decision = _conditions(rule, totals)
+    per_region = tuple((r.name, evaluate_region(rule, r.counts)) for r in regions)
+    if not rule.double_majority:
+        return Outcome(decision=decision, checks=tuple(checks), totals=totals, regions=per_region)
+
+    weight_total = sum((r.weight for r in regions), Fraction(0))
+    weight_yes = sum((r.weight for r in regions if r.counts.yes > r.counts.no), Fraction(0))
+    regional_ok = weight_yes > weight_total / 2
+    regional_check = RuleCheck(
+        "regional_majority",
+        regional_ok,
+        weight_yes,
+        weight_total / 2,
+        f"{_fmt(weight_yes)} of {_fmt(weight_total)} regional votes in favour "
+        f"(more than {_fmt(weight_total / 2)} needed)",
+    )
+    checks.append(regional_check)
+    if decision is Decision.APPROVED and not regional_ok:
+        decision = Decision.REJECTED
+    return Outcome(
+        decision=decision,
+        checks=tuple(checks),
+        totals=totals,
+        regions=per_region,
+        regional_weight_yes=weight_yes,
+        regional_weight_total=weight_total,
+    )
+
+
+def _fmt(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
