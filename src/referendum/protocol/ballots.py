@@ -1,0 +1,144 @@
+"""Ballot submissions: their form, the signing message, and the checks a board applies.
+
+Pure functions shared by the board's casting service and by the verifier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from referendum.clock import format_timestamp
+from referendum.crypto.ballot import EncryptedBallot, tracking_code, verify_ballot
+from referendum.crypto.credentials import Signature, verify_signature
+from referendum.crypto.group import Point
+from referendum.crypto.hashing import sha256_fields
+from referendum.errors import (
+    BallotRejected,
+    CryptoError,
+    EncodingError,
+    InputError,
+    ProofError,
+    RecordError,
+)
+from referendum.protocol.state import ElectionState, Phase
+from referendum.record.canonical import canonical_json
+
+__all__ = [
+    "MAX_SUBMISSION_BYTES",
+    "ballot_signing_message",
+    "check_ballot",
+    "parse_submission",
+    "validate_submission",
+]
+
+MAX_SUBMISSION_BYTES = 64 * 1024
+
+
+def ballot_signing_message(
+    fingerprint: bytes, credential_hex: str, region_id: str, ballot_json: Mapping[str, Any]
+) -> bytes:
+    """What a voter's credential signs: the election, credential, region and ballot (spec)."""
+    return sha256_fields(
+        "referendum/v1/ballot-signature",
+        fingerprint,
+        bytes.fromhex(credential_hex),
+        region_id.encode("utf-8"),
+        canonical_json(dict(ballot_json)),
+    )
+
+
+def _reject(code: str, field: str, reason: str) -> BallotRejected:
+    return BallotRejected(code, field, reason)
+
+
+def parse_submission(raw: bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Parse a submission (raw JSON bytes or a mapping); returns it and its bytes."""
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_SUBMISSION_BYTES:
+            raise _reject("oversize", "body", f"{len(raw)} bytes; at most {MAX_SUBMISSION_BYTES}")
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _reject("malformed", "body", f"not JSON: {exc}") from None
+        body = raw
+    else:
+        data = dict(raw)
+        try:
+            body = canonical_json(data)
+        except (TypeError, ValueError) as exc:
+            raise _reject("malformed", "body", str(exc)) from None
+        if len(body) > MAX_SUBMISSION_BYTES:
+            raise _reject("oversize", "body", f"{len(body)} bytes; at most {MAX_SUBMISSION_BYTES}")
+    if not isinstance(data, dict):
+        raise _reject("malformed", "body", "expected a JSON object")
+    expected = {"election", "region", "credential", "ballot", "signature"}
+    for key in sorted(expected):
+        if key not in data:
+            raise _reject("malformed", key, "missing")
+    extra = set(data) - expected
+    if extra:
+        raise _reject("malformed", sorted(extra)[0], "unexpected field")
+    for key in ("election", "region", "credential"):
+        if not isinstance(data[key], str):
+            raise _reject("malformed", key, "expected a string")
+    return data, body
+
+
+def validate_submission(
+    state: ElectionState, data: dict[str, Any], now: dt.datetime
+) -> tuple[str, str]:
+    """Check a submission against the state; returns (credential, tracking code)."""
+    if data["election"] != state.fingerprint.hex():
+        raise _reject("wrong_election", "election", "the ballot is for another referendum")
+    if state.phase is not Phase.OPEN:
+        code = "not_open" if state.phase in (Phase.SETUP, Phase.READY) else "closed"
+        raise _reject(code, "timestamp", f"voting is not open (the referendum is {state.phase})")
+    if not state.manifest.in_window(now):
+        raise _reject(
+            "outside_window", "timestamp", f"{format_timestamp(now)} is outside the voting periods"
+        )
+    return check_ballot(
+        state, data["credential"], data["region"], data["ballot"], data["signature"]
+    )
+
+
+def check_ballot(
+    state: ElectionState,
+    credential: str,
+    region_id: str,
+    ballot_obj: Any,
+    signature_obj: Any,
+) -> tuple[str, str]:
+    """The checks every counted ballot passes, at casting and again in the verifier: listed
+    credential of that region, canonical ballot, valid signature and proofs.  Returns the
+    credential and the ballot's tracking code; raises :class:`BallotRejected`."""
+    region = state.region_of(credential)
+    if region is None:
+        raise _reject("unknown_credential", "credential", "not on any region's credential list")
+    if region_id != region:
+        raise _reject("wrong_region", "region", f"the credential belongs to region {region!r}")
+    try:
+        ballot = EncryptedBallot.from_json(ballot_obj)
+        signature = Signature.from_json(signature_obj)
+        ballot_json = ballot.to_json()
+        canonical = canonical_json(ballot_json)
+    except (EncodingError, InputError, RecordError, ValueError, TypeError, KeyError) as exc:
+        raise _reject("malformed", "ballot", str(exc)) from None
+    try:
+        if canonical != canonical_json(ballot_obj):
+            raise _reject("malformed", "ballot", "not in canonical form")
+    except (TypeError, ValueError) as exc:
+        raise _reject("malformed", "ballot", str(exc)) from None
+    message = ballot_signing_message(state.fingerprint, credential, region, ballot_json)
+    try:
+        verify_signature(Point.from_hex(credential), message, signature)
+    except (CryptoError, ValueError) as exc:
+        raise _reject("bad_signature", "signature", str(exc)) from None
+    try:
+        verify_ballot(state.ballot_context(), ballot, binding=bytes.fromhex(credential))
+    except ProofError as exc:
+        raise _reject("bad_proof", "ballot", str(exc)) from None
+    return credential, tracking_code(canonical)

@@ -1,0 +1,143 @@
+"""The trustees' key ceremony over record payloads (pure): who qualified, the election key.
+
+Events, in order (docs/spec/record.md):
+
+1. ``trustee.transport`` ``{trustee, name, transport_key, proof}``: each trustee's transport key;
+2. ``trustee.deal`` ``{trustee, commitments, shares}``: Feldman commitments with a proof of
+   the constant term, and the shares for every other trustee, encrypted to their transport keys;
+3. ``trustee.check`` ``{trustee, complaints}``: each trustee's complaints against dealers
+   whose shares did not match their commitments (empty when all were right);
+4. ``election.key`` ``{qualified, public_key, verification_keys}``: derived from the above by
+   :func:`derive_election_key`, which anyone can recompute.
+
+A dealer is qualified when its commitments verify, it dealt a share to every other trustee,
+and no justified complaint names it.  The key is the sum of the qualified dealers' constant
+terms; trustee ``j``'s verification key is the sum of their commitments evaluated at ``j``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from referendum.crypto.group import Point
+from referendum.crypto.proofs.schnorr import SchnorrProof
+from referendum.crypto.threshold import (
+    Commitments,
+    Complaint,
+    EncryptedShare,
+    check_complaint,
+    joint_public_key,
+    verification_key,
+    verify_transport_key,
+)
+from referendum.errors import ProofError, RecordError
+from referendum.protocol.state import ElectionState
+
+__all__ = [
+    "check_ceremony",
+    "ceremony_context",
+    "deal_shares",
+    "derive_election_key",
+    "transport_keys",
+]
+
+
+def ceremony_context(state: ElectionState) -> bytes:
+    """The context bound into every proof of the ceremony and of decryption: the fingerprint."""
+    return state.fingerprint
+
+
+def transport_keys(state: ElectionState) -> dict[int, Point]:
+    """Every published transport key, each checked against its proof of possession."""
+    keys = {}
+    for index, payload in sorted(state.transport.items()):
+        public = Point.from_hex(payload["transport_key"])
+        verify_transport_key(
+            index,
+            public,
+            SchnorrProof.from_json(payload["proof"], field=f"trustee[{index}].proof"),
+            ceremony_context(state),
+        )
+        keys[index] = public
+    return keys
+
+
+def deal_shares(state: ElectionState, dealer: int) -> dict[int, EncryptedShare]:
+    """The encrypted shares a dealer published, by recipient."""
+    payload = state.deals[dealer]
+    shares = {}
+    for raw in payload["shares"]:
+        share = EncryptedShare.from_json(raw, field=f"trustee[{dealer}].shares")
+        if share.dealer != dealer:
+            raise RecordError(f"trustee[{dealer}].shares: a share names dealer {share.dealer}")
+        shares[share.recipient] = share
+    return shares
+
+
+def derive_election_key(state: ElectionState) -> dict[str, Any]:
+    """The ``election.key`` payload that the ceremony's events imply."""
+    manifest = state.manifest
+    n = len(manifest.trustees.names)
+    t = manifest.trustees.threshold
+    context = ceremony_context(state)
+    keys = transport_keys(state)
+    if set(keys) != set(range(1, n + 1)):
+        raise ProofError(f"transport keys of trustees {sorted(set(range(1, n + 1)) - set(keys))} missing")
+    commitments: dict[int, Commitments] = {}
+    shares: dict[int, dict[int, EncryptedShare]] = {}
+    for dealer in sorted(state.deals):
+        c = Commitments.from_json(state.deals[dealer]["commitments"], field=f"trustee[{dealer}].commitments")
+        try:
+            if c.dealer != dealer or c.threshold != t:
+                raise ProofError(f"dealer {dealer}: commitments of the wrong dealer or degree")
+            c.verify(context)
+            dealt = deal_shares(state, dealer)
+            if set(dealt) != set(range(1, n + 1)) - {dealer}:
+                raise ProofError(f"dealer {dealer}: a share is missing")
+        except ProofError:
+            continue
+        commitments[dealer] = c
+        shares[dealer] = dealt
+    disqualified: set[int] = set()
+    for recipient, payload in sorted(state.checks.items()):
+        for raw in payload["complaints"]:
+            complaint = Complaint.from_json(raw, field=f"trustee[{recipient}].complaints")
+            if complaint.recipient != recipient or complaint.dealer not in commitments:
+                continue
+            try:
+                culprit = check_complaint(
+                    complaint,
+                    shares[complaint.dealer][recipient],
+                    commitments[complaint.dealer],
+                    keys[recipient],
+                    context=context,
+                )
+            except ProofError:
+                continue  # an unjustified complaint names nobody
+            disqualified.add(culprit)
+    qualified = sorted(set(commitments) - disqualified)
+    if len(qualified) < t:
+        raise ProofError(f"only {len(qualified)} qualified trustees; the threshold is {t}")
+    used = [commitments[i] for i in qualified]
+    return {
+        "qualified": qualified,
+        "disqualified": sorted(disqualified),
+        "public_key": joint_public_key(used).hex(),
+        "verification_keys": {str(j): verification_key(j, used).hex() for j in qualified},
+    }
+
+
+def check_ceremony(state: ElectionState) -> str:
+    """Recompute the election key from the ceremony and compare it with the published one."""
+    if state.election_key is None:
+        raise RecordError("no election key published")
+    expected = derive_election_key(state)
+    if expected != state.election_key:
+        for key in ("qualified", "disqualified", "public_key", "verification_keys"):
+            if expected.get(key) != state.election_key.get(key):
+                raise ProofError(f"election.key.{key} does not follow from the trustees' events")
+    named = f"; disqualified: {expected['disqualified']}" if expected["disqualified"] else ""
+    return (
+        f"{len(state.transport)} trustees, qualified {expected['qualified']}{named}; "
+        f"election key {expected['public_key'][:16]}... recomputed"
+    )

@@ -1,0 +1,168 @@
+"""The referendum's state, rebuilt from its non-ballot events.
+
+Pure: the events come from a board (services) or from a published record (verify).
+Ballots are not replayed here (there may be millions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from referendum.crypto.ballot import BallotContext, QuestionShape
+from referendum.crypto.group import Point
+from referendum.crypto.hashing import sha256_fields
+from referendum.errors import PhaseError, RecordError
+from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
+from referendum.record.event import Event
+from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
+
+__all__ = [
+    "NON_BALLOT_TYPES",
+    "ElectionState",
+    "Phase",
+    "credential_key",
+    "manifest_fingerprint",
+    "state_from_events",
+    "tracking_key",
+]
+
+NON_BALLOT_TYPES = tuple(
+    t for t in m.EVENT_TYPES if t not in (m.BALLOT_ACCEPTED, m.BALLOT_REJECTED)
+)
+
+
+class Phase(enum.StrEnum):
+    SETUP = "setup"  # manifest published; trustees' key ceremony and credentials under way
+    READY = "ready"  # election key and every region's credentials published
+    OPEN = "open"
+    CLOSED = "closed"
+    TALLIED = "tallied"  # encrypted tally published; decryption shares coming
+    PUBLISHED = "published"  # results published
+
+
+def manifest_fingerprint(manifest_payload: dict[str, Any]) -> bytes:
+    """The election fingerprint: SHA-256 over the manifest's canonical JSON (spec: record.md)."""
+    return sha256_fields("referendum/v1/manifest", canonical_json(manifest_payload))
+
+
+def credential_key(public_credential_hex: str) -> str:
+    """The board index key of the ballots cast under a public credential."""
+    return f"credential:{public_credential_hex}"
+
+
+def tracking_key(tracking_code: str) -> str:
+    """The board index key of a ballot's tracking code."""
+    return f"tracking:{tracking_code}"
+
+
+@dataclass
+class ElectionState:
+    """What the non-ballot events of a board say."""
+
+    manifest: Manifest
+    manifest_payload: dict[str, Any]
+    fingerprint: bytes
+    transport: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    checks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    election_key: dict[str, Any] | None = None
+    credentials: dict[str, list[str]] = field(default_factory=dict)
+    opened_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    tally: dict[str, Any] | None = None
+    shares: dict[int, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, Any] | None = None
+    _credential_region: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def phase(self) -> Phase:
+        if self.results is not None:
+            return Phase.PUBLISHED
+        if self.tally is not None:
+            return Phase.TALLIED
+        if self.closed_at is not None:
+            return Phase.CLOSED
+        if self.opened_at is not None:
+            return Phase.OPEN
+        if self.election_key is not None and set(self.credentials) == {
+            r.id for r in self.manifest.regions
+        }:
+            return Phase.READY
+        return Phase.SETUP
+
+    @property
+    def public_key(self) -> Point:
+        if self.election_key is None:
+            raise PhaseError("the election key is not published yet")
+        return Point.from_hex(self.election_key["public_key"])
+
+    def ballot_context(self) -> BallotContext:
+        return BallotContext(
+            fingerprint=self.fingerprint,
+            public_key=self.public_key,
+            questions=tuple(
+                QuestionShape(
+                    options=len(q.answers),
+                    min_selections=q.min_selections,
+                    max_selections=q.max_selections,
+                )
+                for q in self.manifest.questions
+            ),
+        )
+
+    def region_of(self, public_credential_hex: str) -> str | None:
+        """The region whose list holds this public credential, or ``None``."""
+        return self._credential_region.get(public_credential_hex)
+
+    def electorate(self, region_id: str) -> int:
+        return len(self.credentials.get(region_id, ()))
+
+    def require(self, *phases: Phase) -> None:
+        if self.phase not in phases:
+            wanted = " or ".join(p.value for p in phases)
+            raise PhaseError(f"this step needs the phase {wanted}; the referendum is {self.phase}")
+
+
+def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
+    """Replay non-ballot events (in order, genesis first) into an :class:`ElectionState`."""
+    events: Iterator[Event] = iter(non_ballot_events)
+    genesis = next(events, None)
+    if genesis is None or genesis.type != m.MANIFEST:
+        raise RecordError("the board holds no referendum (its first event is not a manifest)")
+    payload = dict(genesis.payload)
+    state = ElectionState(
+        manifest=manifest_from_mapping(payload),
+        manifest_payload=payload,
+        fingerprint=manifest_fingerprint(payload),
+    )
+    for event in events:
+        p = event.payload
+        if event.type == m.TRUSTEE_TRANSPORT:
+            state.transport[int(p["trustee"])] = p
+        elif event.type == m.TRUSTEE_DEAL:
+            state.deals[int(p["trustee"])] = p
+        elif event.type == m.TRUSTEE_CHECK:
+            state.checks[int(p["trustee"])] = p
+        elif event.type == m.ELECTION_KEY:
+            state.election_key = p
+        elif event.type == m.CREDENTIALS:
+            region = str(p["region"])
+            state.credentials[region] = list(p["public_credentials"])
+            for cred in state.credentials[region]:
+                state._credential_region[cred] = region
+        elif event.type == m.VOTING_OPEN:
+            state.opened_at = parse_timestamp(event.timestamp, field_name="timestamp")
+        elif event.type == m.VOTING_CLOSE:
+            state.closed_at = parse_timestamp(event.timestamp, field_name="timestamp")
+        elif event.type == m.TALLY:
+            state.tally = p
+        elif event.type == m.DECRYPTION_SHARE:
+            state.shares[int(p["trustee"])] = p
+        elif event.type == m.RESULTS:
+            state.results = p
+    return state

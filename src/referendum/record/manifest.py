@@ -1,0 +1,251 @@
+"""The referendum manifest: questions, regions, voting window, trustees and outcome rule.
+
+The manifest is the genesis event's payload.  Its fingerprint (a hash of its canonical JSON)
+binds every proof and signature to this referendum.  Loading validates it with pydantic and
+turns every validation error into a :class:`~referendum.errors.ManifestError` naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from referendum.errors import InputError, ManifestError
+from referendum.rules import Rule, rule_from_mapping
+
+__all__ = [
+    "Manifest",
+    "Period",
+    "Question",
+    "Region",
+    "Trustees",
+    "load_manifest",
+    "manifest_from_mapping",
+    "parse_timestamp",
+]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def parse_timestamp(value: str, *, field_name: str) -> dt.datetime:
+    """Parse an ISO 8601 UTC timestamp ending in ``Z``."""
+    if not isinstance(value, str) or not value.endswith("Z"):
+        raise InputError(field_name, f"expected an ISO 8601 UTC time ending in Z, got {value!r}")
+    try:
+        parsed = dt.datetime.fromisoformat(value[:-1] + "+00:00")
+    except ValueError as exc:
+        raise InputError(field_name, f"not an ISO 8601 time: {value!r}") from exc
+    return parsed
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Question(_Model):
+    """A question.  A referendum question has the answers ``yes``, ``no`` and optionally
+    ``blank``; a multi-option question must name its ``status_quo`` answer."""
+
+    id: str
+    text: str = Field(min_length=1)
+    answers: tuple[str, ...] = Field(min_length=2, max_length=32)
+    min_selections: int = Field(default=1, ge=0)
+    max_selections: int = Field(default=1, ge=1)
+    status_quo: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Question:
+        if len(set(self.answers)) != len(self.answers):
+            raise ValueError("answers must be distinct")
+        if self.min_selections > self.max_selections:
+            raise ValueError("min_selections exceeds max_selections")
+        if self.max_selections > len(self.answers):
+            raise ValueError("max_selections exceeds the number of answers")
+        if self.is_referendum:
+            if self.status_quo not in (None, "no"):
+                raise ValueError("in a yes/no question the status quo is 'no'")
+        elif self.status_quo is None or self.status_quo not in self.answers:
+            raise ValueError(
+                "a multi-option question must name its status_quo, one of its answers "
+                "(Venice Commission Code of Good Practice on Referendums, III.5)"
+            )
+        return self
+
+    @property
+    def is_referendum(self) -> bool:
+        return set(self.answers) in ({"yes", "no"}, {"yes", "no", "blank"})
+
+
+class Region(_Model):
+    """A region: its own credential list and results; ``weight`` counts in a double majority."""
+
+    id: str
+    name: str = Field(min_length=1)
+    weight: str = "1"
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
+        return value
+
+    @field_validator("weight")
+    @classmethod
+    def _check_weight(cls, value: str) -> str:
+        try:
+            weight = Fraction(value)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError("a fraction such as 1 or 1/2") from exc
+        if weight <= 0:
+            raise ValueError("must be positive")
+        return value
+
+    @property
+    def weight_fraction(self) -> Fraction:
+        return Fraction(self.weight)
+
+
+class Period(_Model):
+    """One voting period (a day, typically): ballots are accepted from ``opens`` to ``closes``."""
+
+    opens: str
+    closes: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Period:
+        opens = parse_timestamp(self.opens, field_name="opens")
+        closes = parse_timestamp(self.closes, field_name="closes")
+        if closes <= opens:
+            raise ValueError("closes must be after opens")
+        return self
+
+    def contains(self, moment: dt.datetime) -> bool:
+        return (
+            parse_timestamp(self.opens, field_name="opens")
+            <= moment
+            < parse_timestamp(self.closes, field_name="closes")
+        )
+
+
+class Trustees(_Model):
+    """The trustees who hold the decryption key, ``threshold`` of whom can decrypt."""
+
+    names: tuple[str, ...] = Field(min_length=1, max_length=64)
+    threshold: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Trustees:
+        if self.threshold > len(self.names):
+            raise ValueError("threshold exceeds the number of trustees")
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("trustee names must be distinct")
+        return self
+
+
+class Manifest(_Model):
+    """The whole manifest (the genesis event's payload)."""
+
+    format: Literal["referendum-manifest/1"] = "referendum-manifest/1"
+    id: str
+    title: str = Field(min_length=1)
+    information: str = ""
+    questions: tuple[Question, ...] = Field(min_length=1, max_length=16)
+    regions: tuple[Region, ...] = Field(min_length=1, max_length=512)
+    window: tuple[Period, ...] = Field(min_length=1, max_length=31)
+    trustees: Trustees
+    rule: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Manifest:
+        for kind, items in (("questions", self.questions), ("regions", self.regions)):
+            ids = [item.id for item in items]
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{kind} ids must be distinct")
+        moments = [
+            (
+                parse_timestamp(p.opens, field_name="opens"),
+                parse_timestamp(p.closes, field_name="closes"),
+            )
+            for p in self.window
+        ]
+        for (_, prev_close), (next_open, _) in zip(moments, moments[1:], strict=False):
+            if next_open < prev_close:
+                raise ValueError("window periods must be in order and must not overlap")
+        self.outcome_rule()  # validates the rule
+        if not self.questions[0].is_referendum and self.rule:
+            raise ValueError("an outcome rule applies to a yes/no first question")
+        return self
+
+    def outcome_rule(self) -> Rule:
+        return rule_from_mapping(self.rule)
+
+    def region(self, region_id: str) -> Region:
+        for region in self.regions:
+            if region.id == region_id:
+                return region
+        raise InputError("region", f"unknown region {region_id!r}")
+
+    def in_window(self, moment: dt.datetime) -> bool:
+        return any(period.contains(moment) for period in self.window)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON form stored in the genesis event (no floats, canonical-ready)."""
+        payload = self.model_dump(mode="json")
+        payload["rule"] = self.outcome_rule().to_mapping()
+        return payload
+
+
+def manifest_from_mapping(data: Mapping[str, Any]) -> Manifest:
+    """Validate a mapping; errors name the field by its dotted path."""
+    try:
+        return Manifest.model_validate(dict(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(part) for part in first["loc"]) or "manifest"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ManifestError(loc, message) from None
+    except InputError as exc:
+        raise ManifestError(f"rule.{exc.field}".replace("rule.rule", "rule"), exc.reason) from None
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Load a manifest from a TOML or JSON file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(str(path), f"cannot read: {exc.strerror}") from None
+    try:
+        if path.suffix == ".toml":
+            data: Any = tomllib.loads(raw.decode("utf-8"))
+        else:
+            data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ManifestError(
+            path.name, f"not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ManifestError(path.name, "the manifest must be a table/object")
+    return manifest_from_mapping(data)

@@ -1,0 +1,273 @@
+"""``referendum demo``: a whole multi-region, multi-day referendum, end to end, on SQLite.
+
+Three regions (one with weight 1/2, like a Swiss half-canton), three trustees of whom any
+two can decrypt (one stays away at decryption), voters over three voting days, revotes, and
+a series of bad submissions refused with their reasons.  Deterministic under ``seed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from referendum.board.open import open_board
+from referendum.board.protocol import BulletinBoard
+from referendum.clock import SteppingClock
+from referendum.crypto.random import DeterministicRandom
+from referendum.errors import BallotRejected
+from referendum.record import messages as m
+from referendum.record.io import write_record
+from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
+from referendum.services.credentials import IssuedCredential, issue_credentials
+from referendum.services.keys import (
+    publish_election_key,
+    trustee_check,
+    trustee_deal,
+    trustee_setup,
+)
+from referendum.services.state import load_state
+from referendum.services.tally import publish_results, publish_share, publish_tally
+from referendum.services.voter import prepare_ballot
+from referendum.services.voting import (
+    cast,
+    close_voting,
+    create,
+    open_voting,
+    publish_credentials,
+)
+
+__all__ = ["DemoSummary", "demo_manifest", "run_demo"]
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(step, done, total)``."""
+
+_REGIONS = (
+    ("north", "North", "1", 0.68),
+    ("centre", "Centre", "1", 0.55),
+    ("south", "South (half-region)", "1/2", 0.38),
+)
+
+
+def demo_manifest(seed: int) -> Manifest:
+    """The demo's manifest: one yes/no/blank question, three regions, three voting days."""
+    days = [dt.datetime(2026, 3, 6 + d, 8, 0, tzinfo=dt.UTC) for d in range(3)]
+    return manifest_from_mapping(
+        {
+            "id": f"demo-{seed}",
+            "title": "Demonstration referendum",
+            "information": (
+                "Official information: the proposal would adopt a four-day working week in "
+                "public administration.  Vote yes to adopt it, no to keep the present rules."
+            ),
+            "questions": [
+                {
+                    "id": "q1",
+                    "text": "Do you approve the four-day working week in public administration?",
+                    "answers": ["yes", "no", "blank"],
+                }
+            ],
+            "regions": [{"id": r, "name": n, "weight": w} for r, n, w, _ in _REGIONS],
+            "window": [
+                {
+                    "opens": d.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "closes": (d + dt.timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+                for d in days
+            ],
+            "trustees": {"names": ["Alice", "Bohdan", "Chiara"], "threshold": 2},
+            "rule": {"turnout_quorum": "1/2", "double_majority": True},
+        }
+    )
+
+
+@dataclass
+class DemoSummary:
+    record: Path
+    database: Path
+    results: dict[str, Any]
+    accepted: int = 0
+    revotes: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    trustees_present: list[int] = field(default_factory=list)
+
+
+def _noop(step: str, done: int, total: int) -> None:
+    return None
+
+
+def run_demo(
+    out: Path, *, voters: int = 60, seed: int = 7, progress: Progress = _noop
+) -> DemoSummary:
+    """Run the demo referendum; the board is ``out/board.sqlite``, the record goes in ``out``."""
+    if voters < 6:
+        raise ValueError("the demo needs at least 6 voters")
+    out.mkdir(parents=True, exist_ok=True)
+    database = out / "board.sqlite"
+    if database.exists():
+        database.unlink()
+    rng = DeterministicRandom(f"referendum-demo/{seed}".encode())
+    chooser = random.Random(seed)
+    manifest = demo_manifest(seed)
+    clock = SteppingClock(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), dt.timedelta(seconds=7))
+    board = open_board(f"sqlite:///{database}")
+    try:
+        summary = _run(board, manifest, voters, rng, chooser, clock, progress)
+        progress("publishing the record", 0, 1)
+        write_record(board.events(), out)
+        progress("publishing the record", 1, 1)
+    finally:
+        board.close()
+    summary.record = out
+    summary.database = database
+    return summary
+
+
+def _run(
+    board: BulletinBoard,
+    manifest: Manifest,
+    voters: int,
+    rng: DeterministicRandom,
+    chooser: random.Random,
+    clock: SteppingClock,
+    progress: Progress,
+) -> DemoSummary:
+    create(board, manifest, clock)
+
+    # Key ceremony: each trustee publishes a transport key, deals shares, checks its shares.
+    n = len(manifest.trustees.names)
+    progress("trustees' key ceremony", 0, 3 * n)
+    secrets = [trustee_setup(board, i, rng, clock) for i in range(1, n + 1)]
+    progress("trustees' key ceremony", n, 3 * n)
+    secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
+    progress("trustees' key ceremony", 2 * n, 3 * n)
+    secrets = [trustee_check(board, s, rng, clock) for s in secrets]
+    progress("trustees' key ceremony", 3 * n, 3 * n)
+    publish_election_key(board, clock)
+
+    # Credential authority: credentials per region, only the public ones published.
+    sizes = _region_sizes(voters)
+    credentials: list[IssuedCredential] = []
+    for (region, *_), size in zip(_REGIONS, sizes, strict=True):
+        issued = issue_credentials(manifest.id, region, size, rng)
+        publish_credentials(board, region, [c.public for c in issued], clock)
+        credentials.extend(issued)
+
+    clock.jump(parse_timestamp(manifest.window[0].opens, field_name="opens") - dt.timedelta(hours=1))
+    open_voting(board, clock)
+    state = load_state(board)
+
+    # Voting over the three days; about 88% turn out, some revote.
+    summary = DemoSummary(record=Path(), database=Path(), results={})
+    yes_rate = {r: p for r, _, _, p in _REGIONS}
+    turnout = [c for c in credentials if chooser.random() < 0.88]
+    revoters = set(chooser.sample(range(len(turnout)), k=max(2, len(turnout) // 10)))
+    casts: list[tuple[IssuedCredential, str]] = []
+    for i, cred in enumerate(turnout):
+        first = _choose(chooser, yes_rate[cred.region])
+        casts.append((cred, first))
+        if i in revoters:
+            casts.append((cred, _choose(chooser, yes_rate[cred.region])))
+    last_ballot: dict[str, Any] = {}
+    for k, (cred, choice) in enumerate(casts):
+        day = k * len(manifest.window) // len(casts)
+        _inside(clock, manifest, day, k, len(casts))
+        prepared = prepare_ballot(state, cred.private, {"q1": [choice]}, rng)
+        receipt = cast(board, prepared.submission, clock, state=state)
+        summary.accepted += 1
+        summary.revotes += receipt.replaces is not None
+        last_ballot = prepared.submission
+        progress("voters casting ballots", k + 1, len(casts))
+
+    # Bad submissions, each refused with its reason and logged on the board.
+    for submission in _bad_submissions(state, credentials, last_ballot, rng):
+        try:
+            cast(board, submission, clock, state=state)
+        except BallotRejected:
+            pass
+    clock.jump(parse_timestamp(manifest.window[-1].opens, field_name="opens") - dt.timedelta(hours=2))
+    try:
+        cast(board, last_ballot, clock, state=state)  # at night between two voting days
+    except BallotRejected:
+        pass
+
+    clock.jump(parse_timestamp(manifest.window[-1].closes, field_name="closes") + dt.timedelta(minutes=1))
+    close_voting(board, clock)
+    late = prepare_ballot(state, credentials[0].private, {"q1": ["yes"]}, rng)
+    try:
+        cast(board, late.submission, clock)  # after closing
+    except BallotRejected:
+        pass
+
+    # The count: the encrypted tally, two of the three trustees decrypt (trustee 2 is away).
+    publish_tally(board, clock)
+    present = [1, 3]
+    qualified = list(load_state(board).election_key["qualified"])  # type: ignore[index]
+    for s in secrets:
+        if s.trustee in present:
+            publish_share(board, s.trustee, s.secret_share(qualified), rng, clock)
+    summary.results = publish_results(board, clock)
+    summary.trustees_present = present
+    summary.rejected = _count_rejections(board)
+    return summary
+
+
+def _region_sizes(voters: int) -> list[int]:
+    base = [voters * 2 // 5, voters * 2 // 5]
+    return [*base, voters - sum(base)]
+
+
+def _choose(chooser: random.Random, yes_rate: float) -> str:
+    x = chooser.random()
+    if x < 0.04:
+        return "blank"
+    return "yes" if x < 0.04 + yes_rate * 0.96 else "no"
+
+
+def _inside(clock: SteppingClock, manifest: Manifest, day: int, k: int, total: int) -> None:
+    """Move the clock into voting day ``day`` (spreading the ballots over it)."""
+    period = manifest.window[day]
+    opens = parse_timestamp(period.opens, field_name="opens")
+    closes = parse_timestamp(period.closes, field_name="closes")
+    moment = opens + (closes - opens) * ((k % max(1, total // 3)) + 1) / (total // 3 + 2)
+    if clock._now is None or moment > clock._now:
+        clock.jump(moment)
+
+
+def _bad_submissions(
+    state: Any, credentials: list[IssuedCredential], valid: dict[str, Any], rng: DeterministicRandom
+) -> list[Any]:
+    """Submissions a board must refuse: each names the check it fails."""
+    bad: list[Any] = []
+    # 1. an unknown credential (signed by a key that is on no list)
+    outsider = issue_credentials(state.manifest.id, "north", 1, rng)[0]
+    forged = dict(valid)
+    forged["credential"] = outsider.public
+    bad.append(forged)
+    # 2. the right credential claiming another region
+    wrong_region = dict(valid)
+    wrong_region["region"] = next(r.id for r in state.manifest.regions if r.id != valid["region"])
+    bad.append(wrong_region)
+    # 3. a ballot whose ciphertext was altered (proofs and signature no longer match)
+    tampered = json.loads(json.dumps(valid))
+    sel = tampered["ballot"]["questions"][0]["selections"]
+    sel[0]["beta"], sel[1]["beta"] = sel[1]["beta"], sel[0]["beta"]
+    bad.append(tampered)
+    # 4. the exact same ballot again (a replay)
+    bad.append(valid)
+    # 5. malformed JSON and 6. an oversize body
+    bad.append(b"{\"election\": ")
+    bad.append(b" " * (70 * 1024))
+    return bad
+
+
+def _count_rejections(board: BulletinBoard) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for event in board.events(types=(m.BALLOT_REJECTED,)):
+        reason = str(event.payload["reason"])
+        counts[reason] = counts.get(reason, 0) + 1
+    return counts

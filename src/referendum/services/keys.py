@@ -1,0 +1,223 @@
+"""The trustees' key ceremony on a board, and each trustee's secret key file.
+
+A trustee's secrets (transport key, polynomial, the shares received) stay in the trustee's
+own key file; the board only ever sees public values.  Steps, run by each trustee in turn:
+``trustee_setup`` (transport key), ``trustee_deal`` (commitments and encrypted shares),
+``trustee_check`` (check received shares, complain about bad ones); then anyone runs
+``publish_election_key``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from referendum.board.protocol import BulletinBoard
+from referendum.clock import Clock
+from referendum.crypto.group import Scalar
+from referendum.crypto.random import RandomSource
+from referendum.crypto.threshold import (
+    BadShare,
+    Commitments,
+    TransportKeyPair,
+    deal,
+    generate_transport_key,
+    receive_share,
+)
+from referendum.errors import InputError, PhaseError
+from referendum.protocol.ceremony import (
+    ceremony_context,
+    deal_shares,
+    derive_election_key,
+    transport_keys,
+)
+from referendum.protocol.state import ElectionState, Phase
+from referendum.record import messages as m
+from referendum.services.state import load_state
+from referendum.services.voting import append
+
+__all__ = [
+    "TrusteeSecrets",
+    "publish_election_key",
+    "trustee_check",
+    "trustee_deal",
+    "trustee_setup",
+]
+
+
+@dataclass(frozen=True)
+class TrusteeSecrets:
+    """What a trustee keeps private between the steps (its key file)."""
+
+    trustee: int
+    fingerprint: str
+    transport_secret: Scalar
+    polynomial: tuple[Scalar, ...] = ()
+    received: dict[int, Scalar] = field(default_factory=dict)
+
+    def own_share(self) -> Scalar:
+        """``f_i(i)``: the trustee's share of its own polynomial."""
+        x = Scalar.from_int(self.trustee)
+        value = Scalar.from_int(0)
+        for coefficient in reversed(self.polynomial):
+            value = value * x + coefficient
+        return value
+
+    def secret_share(self, qualified: list[int]) -> Scalar:
+        """``x_j``: the sum of the shares from the qualified dealers."""
+        if self.trustee not in qualified:
+            raise PhaseError(f"trustee {self.trustee} is not qualified")
+        total = Scalar.from_int(0)
+        for dealer in qualified:
+            total = total + (self.own_share() if dealer == self.trustee else self.received[dealer])
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "referendum-trustee-key/1",
+            "trustee": self.trustee,
+            "fingerprint": self.fingerprint,
+            "transport_secret": self.transport_secret.hex(),
+            "polynomial": [a.hex() for a in self.polynomial],
+            "received": {str(k): v.hex() for k, v in sorted(self.received.items())},
+        }
+
+    @staticmethod
+    def from_json(data: Any) -> TrusteeSecrets:
+        if not isinstance(data, dict) or data.get("format") != "referendum-trustee-key/1":
+            raise InputError("key file", "not a referendum trustee key file")
+        try:
+            return TrusteeSecrets(
+                trustee=int(data["trustee"]),
+                fingerprint=str(data["fingerprint"]),
+                transport_secret=Scalar.from_hex(data["transport_secret"]),
+                polynomial=tuple(Scalar.from_hex(a) for a in data["polynomial"]),
+                received={int(k): Scalar.from_hex(v) for k, v in data["received"].items()},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError("key file", f"malformed: {exc}") from None
+
+
+# Receiving shares needs only the transport secret; the proof of possession is on the board.
+_NO_PROOF: Any = None
+
+
+def _check_trustee(state: ElectionState, trustee: int) -> None:
+    n = len(state.manifest.trustees.names)
+    if not 1 <= trustee <= n:
+        raise InputError("trustee", f"trustees are numbered 1 to {n}")
+    state.require(Phase.SETUP)
+
+
+def _check_secrets(state: ElectionState, secrets: TrusteeSecrets) -> None:
+    if secrets.fingerprint != state.fingerprint.hex():
+        raise InputError("key file", "this key file belongs to another referendum")
+
+
+def trustee_setup(
+    board: BulletinBoard, trustee: int, rng: RandomSource, clock: Clock
+) -> TrusteeSecrets:
+    """Step 1: create and publish the trustee's transport key (with a proof of possession)."""
+    state = load_state(board)
+    _check_trustee(state, trustee)
+    if trustee in state.transport:
+        raise PhaseError(f"trustee {trustee} already published a transport key")
+    pair = generate_transport_key(trustee, ceremony_context(state), rng)
+    append(
+        board,
+        m.TRUSTEE_TRANSPORT,
+        {
+            "trustee": trustee,
+            "name": state.manifest.trustees.names[trustee - 1],
+            "transport_key": pair.public.hex(),
+            "proof": pair.proof.to_json(),
+        },
+        clock,
+    )
+    return TrusteeSecrets(trustee, state.fingerprint.hex(), pair.secret)
+
+
+def trustee_deal(
+    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
+) -> TrusteeSecrets:
+    """Step 2: deal shares of a fresh random polynomial to every other trustee."""
+    state = load_state(board)
+    _check_trustee(state, secrets.trustee)
+    _check_secrets(state, secrets)
+    n = len(state.manifest.trustees.names)
+    if len(state.transport) < n:
+        raise PhaseError(f"{len(state.transport)} of {n} trustees have published transport keys")
+    if secrets.trustee in state.deals:
+        raise PhaseError(f"trustee {secrets.trustee} has already dealt")
+    dealing = deal(
+        secrets.trustee,
+        n,
+        state.manifest.trustees.threshold,
+        rng,
+        transport_keys=transport_keys(state),
+        context=ceremony_context(state),
+    )
+    append(
+        board,
+        m.TRUSTEE_DEAL,
+        {
+            "trustee": secrets.trustee,
+            "commitments": dealing.commitments.to_json(),
+            "shares": [dealing.shares[j].to_json() for j in sorted(dealing.shares)],
+        },
+        clock,
+    )
+    return replace(secrets, polynomial=dealing.polynomial)
+
+
+def trustee_check(
+    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
+) -> TrusteeSecrets:
+    """Step 3: decrypt and check the shares received; complain publicly about bad ones."""
+    state = load_state(board)
+    _check_trustee(state, secrets.trustee)
+    _check_secrets(state, secrets)
+    n = len(state.manifest.trustees.names)
+    if len(state.deals) < n:
+        raise PhaseError(f"{len(state.deals)} of {n} trustees have dealt")
+    if secrets.trustee in state.checks:
+        raise PhaseError(f"trustee {secrets.trustee} has already checked its shares")
+    context = ceremony_context(state)
+    public = transport_keys(state)[secrets.trustee]
+    pair = TransportKeyPair(secrets.trustee, secrets.transport_secret, public, _NO_PROOF)
+    received: dict[int, Scalar] = {}
+    complaints = []
+    for dealer in sorted(state.deals):
+        if dealer == secrets.trustee:
+            continue
+        commitments = Commitments.from_json(state.deals[dealer]["commitments"])
+        share = deal_shares(state, dealer).get(secrets.trustee)
+        if share is None:
+            continue
+        try:
+            received[dealer] = receive_share(
+                pair, share, commitments, context=context, rng=rng
+            )
+        except BadShare as bad:
+            complaints.append(bad.complaint.to_json())
+    append(
+        board,
+        m.TRUSTEE_CHECK,
+        {"trustee": secrets.trustee, "complaints": complaints},
+        clock,
+    )
+    return replace(secrets, received=received)
+
+
+def publish_election_key(board: BulletinBoard, clock: Clock) -> dict[str, Any]:
+    """Step 4 (anyone): derive the election key from the ceremony and publish it."""
+    state = load_state(board)
+    state.require(Phase.SETUP)
+    n = len(state.manifest.trustees.names)
+    if len(state.checks) < n:
+        raise PhaseError(f"{len(state.checks)} of {n} trustees have checked their shares")
+    if state.election_key is not None:
+        raise PhaseError("the election key is already published")
+    payload = derive_election_key(state)
+    append(board, m.ELECTION_KEY, payload, clock)
+    return payload

@@ -1,0 +1,56 @@
+"""Closing the count on a board: publish the tally, the trustees' shares, the results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from referendum.board.protocol import BulletinBoard
+from referendum.clock import Clock
+from referendum.crypto.group import Scalar
+from referendum.crypto.random import RandomSource
+from referendum.errors import InputError, PhaseError
+from referendum.protocol.state import Phase
+from referendum.protocol.tally import (
+    compute_results,
+    counted_ballots,
+    homomorphic_tally,
+    share_payload,
+    tally_payload,
+)
+from referendum.record import messages as m
+from referendum.services.state import load_state
+from referendum.services.voting import append
+
+__all__ = ["publish_results", "publish_share", "publish_tally"]
+
+
+def publish_tally(board: BulletinBoard, clock: Clock) -> None:
+    """After closing, publish the encrypted per-region tally."""
+    state = load_state(board)
+    state.require(Phase.CLOSED)
+    counted = counted_ballots(board.events(types=(m.BALLOT_ACCEPTED,)))
+    tallies = homomorphic_tally(state.manifest, counted, board.events(types=(m.BALLOT_ACCEPTED,)))
+    payload = tally_payload(state.manifest, tallies)
+    append(board, m.TALLY, payload, clock)
+
+
+def publish_share(
+    board: BulletinBoard, trustee: int, secret_share: Scalar, rng: RandomSource, clock: Clock
+) -> None:
+    """A trustee's step after the tally: publish decryption shares with proofs."""
+    state = load_state(board)
+    state.require(Phase.TALLIED)
+    if state.election_key is None or str(trustee) not in state.election_key["verification_keys"]:
+        raise InputError("trustee", f"trustee {trustee} is not a qualified trustee")
+    if trustee in state.shares:
+        raise PhaseError(f"trustee {trustee} has already published decryption shares")
+    append(board, m.DECRYPTION_SHARE, share_payload(state, trustee, secret_share, rng), clock)
+
+
+def publish_results(board: BulletinBoard, clock: Clock) -> dict[str, Any]:
+    """Combine the shares and publish the results (anyone can do this step)."""
+    state = load_state(board)
+    state.require(Phase.TALLIED)
+    results = compute_results(state)
+    append(board, m.RESULTS, results, clock)
+    return results

@@ -1,0 +1,117 @@
+"""The voter's side: building, signing and (optionally) challenging a ballot.
+
+Runs where the voter is (the CLI here, the browser booth in the web app): the private
+credential never leaves this module's caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from referendum.crypto.ballot import (
+    BallotNonces,
+    EncryptedBallot,
+    audit_ballot,
+    encrypt_ballot,
+    tracking_code,
+)
+from referendum.crypto.credentials import derive_credential, sign
+from referendum.crypto.random import RandomSource
+from referendum.errors import InputError
+from referendum.protocol.ballots import ballot_signing_message
+from referendum.protocol.state import ElectionState
+from referendum.record.canonical import canonical_json
+from referendum.record.manifest import Manifest
+
+__all__ = ["PreparedBallot", "check_challenge", "prepare_ballot", "selections_from_choices"]
+
+
+@dataclass(frozen=True)
+class PreparedBallot:
+    """An encrypted, signed ballot ready to cast, with what a Benaloh challenge reveals."""
+
+    submission: dict[str, Any]
+    tracking_code: str
+    selections: tuple[tuple[int, ...], ...]
+    nonces: BallotNonces
+
+
+def selections_from_choices(
+    manifest: Manifest, choices: Mapping[str, Sequence[str]]
+) -> tuple[tuple[int, ...], ...]:
+    """Turn ``{"q1": ["yes"]}`` into 0/1 selection vectors, checking every question."""
+    unknown = set(choices) - {q.id for q in manifest.questions}
+    if unknown:
+        raise InputError("choices", f"unknown question {sorted(unknown)[0]!r}")
+    out = []
+    for q in manifest.questions:
+        chosen = list(choices.get(q.id, ()))
+        for answer in chosen:
+            if answer not in q.answers:
+                raise InputError(
+                    f"choices.{q.id}",
+                    f"{answer!r} is not an answer; expected one of {list(q.answers)}",
+                )
+        if len(set(chosen)) != len(chosen):
+            raise InputError(f"choices.{q.id}", "an answer is chosen twice")
+        if not q.min_selections <= len(chosen) <= q.max_selections:
+            raise InputError(
+                f"choices.{q.id}",
+                f"choose between {q.min_selections} and {q.max_selections} answers",
+            )
+        out.append(tuple(1 if a in chosen else 0 for a in q.answers))
+    return tuple(out)
+
+
+def prepare_ballot(
+    state: ElectionState,
+    private_credential: str,
+    choices: Mapping[str, Sequence[str]],
+    rng: RandomSource,
+) -> PreparedBallot:
+    """Encrypt, prove and sign a ballot for the credential's region."""
+    secret, public = derive_credential(state.manifest.id, private_credential)
+    region = state.region_of(public.hex())
+    if region is None:
+        raise InputError("credential", "this credential is not on any region's list")
+    selections = selections_from_choices(state.manifest, choices)
+    ballot, nonces = encrypt_ballot(
+        state.ballot_context(), selections, rng, binding=public.to_bytes()
+    )
+    ballot_json = ballot.to_json()
+    message = ballot_signing_message(state.fingerprint, public.hex(), region, ballot_json)
+    signature = sign(secret, public, message, rng)
+    submission = {
+        "election": state.fingerprint.hex(),
+        "region": region,
+        "credential": public.hex(),
+        "ballot": ballot_json,
+        "signature": signature.to_json(),
+    }
+    return PreparedBallot(
+        submission=submission,
+        tracking_code=tracking_code(canonical_json(ballot_json)),
+        selections=selections,
+        nonces=nonces,
+    )
+
+
+def check_challenge(
+    state: ElectionState,
+    ballot_json: Mapping[str, Any],
+    selections: Sequence[Sequence[int]],
+    nonces: BallotNonces,
+    *,
+    credential: str,
+) -> None:
+    """Benaloh challenge: check that the ballot encrypts ``selections`` under the revealed
+    nonces.  Raises :class:`~referendum.errors.ProofError` if not."""
+    audit_ballot(
+        state.ballot_context(),
+        EncryptedBallot.from_json(ballot_json),
+        selections,
+        nonces,
+        binding=bytes.fromhex(credential),
+    )

@@ -1,0 +1,222 @@
+"""Publishing a referendum, its credential lists, opening, casting and closing.
+
+Every refused ballot is logged on the board as a ``ballot.rejected`` event with its reason
+(no secret is in it: voters never send their private credential), then the refusal is
+raised to the caller.  Nothing accepted earlier is ever altered: the board is append-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from referendum.board.protocol import BulletinBoard
+from referendum.clock import Clock, format_timestamp
+from referendum.crypto.group import Point
+from referendum.errors import BallotRejected, EncodingError, HeadMovedError, InputError, PhaseError
+from referendum.protocol.ballots import parse_submission, validate_submission
+from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
+from referendum.record import messages as m
+from referendum.record.manifest import Manifest, parse_timestamp
+from referendum.services.state import load_state
+
+__all__ = [
+    "Receipt",
+    "append",
+    "cast",
+    "close_voting",
+    "create",
+    "open_voting",
+    "publish_credentials",
+]
+
+_APPEND_RETRIES = 64
+
+
+def append(
+    board: BulletinBoard,
+    event_type: str,
+    payload: Mapping[str, Any],
+    clock: Clock,
+    *,
+    keys: Sequence[str] = (),
+) -> str:
+    """Append at the current head, retrying if another writer moved it; returns the hash."""
+    for _ in range(_APPEND_RETRIES):
+        head = board.head()
+        try:
+            event = board.append(
+                event_type,
+                dict(payload),
+                expected_head=None if head is None else head.hash,
+                keys=keys,
+                timestamp=format_timestamp(clock()),
+            )
+        except HeadMovedError:
+            continue
+        return event.hash
+    raise HeadMovedError("the board is too busy: could not append after many retries")
+
+
+def create(board: BulletinBoard, manifest: Manifest, clock: Clock) -> ElectionState:
+    """Publish the manifest as the genesis event of an empty board."""
+    if board.head() is not None:
+        raise PhaseError("this board already holds a referendum")
+    board.append(
+        m.MANIFEST,
+        manifest.to_payload(),
+        expected_head=None,
+        timestamp=format_timestamp(clock()),
+    )
+    return load_state(board)
+
+
+def publish_credentials(
+    board: BulletinBoard, region_id: str, public_credentials: Sequence[str], clock: Clock
+) -> None:
+    """Publish a region's list of public credentials (the credential authority's step).
+
+    Lists are frozen when voting opens; a region's list may be published once.
+    """
+    state = load_state(board)
+    state.require(Phase.SETUP, Phase.READY)
+    state.manifest.region(region_id)
+    if region_id in state.credentials:
+        raise PhaseError(f"the credential list of region {region_id!r} is already published")
+    seen: set[str] = set()
+    for i, cred in enumerate(public_credentials):
+        try:
+            Point.from_hex(cred)
+        except (EncodingError, ValueError) as exc:
+            raise InputError(f"public_credentials[{i}]", f"not a group element: {exc}") from None
+        if cred in seen or state.region_of(cred) is not None:
+            raise InputError(f"public_credentials[{i}]", "duplicate credential")
+        seen.add(cred)
+    append(
+        board,
+        m.CREDENTIALS,
+        {"region": region_id, "public_credentials": sorted(public_credentials)},
+        clock,
+    )
+
+
+def open_voting(board: BulletinBoard, clock: Clock) -> None:
+    """Open voting: freezes the credential lists and the election key."""
+    state = load_state(board)
+    state.require(Phase.READY)
+    last_close = parse_timestamp(state.manifest.window[-1].closes, field_name="window")
+    if clock() >= last_close:
+        raise PhaseError("the voting window has already ended")
+    append(board, m.VOTING_OPEN, {}, clock)
+
+
+def close_voting(board: BulletinBoard, clock: Clock) -> None:
+    """Close voting; refused before the last voting period has ended."""
+    state = load_state(board)
+    state.require(Phase.OPEN)
+    last_close = parse_timestamp(state.manifest.window[-1].closes, field_name="window")
+    if clock() < last_close:
+        raise PhaseError(
+            f"the voting window runs until {state.manifest.window[-1].closes}; "
+            "closing earlier would turn voters away"
+        )
+    append(board, m.VOTING_CLOSE, {}, clock)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a voter gets back: the tracking code, and the code of the ballot it replaced."""
+
+    tracking_code: str
+    replaces: str | None
+    event_hash: str
+
+
+def cast(
+    board: BulletinBoard,
+    submission: bytes | Mapping[str, Any],
+    clock: Clock,
+    *,
+    state: ElectionState | None = None,
+) -> Receipt:
+    """Validate and append a ballot.  A refused ballot is logged, then raised as
+    :class:`BallotRejected`.  A later ballot under the same credential replaces the earlier.
+
+    ``state`` may be passed to save rebuilding it on every ballot; it is reloaded when the
+    board's phase may have changed (a refusal for phase reasons is re-checked on a fresh state).
+    """
+    now = clock()
+    digest = hashlib.sha256(
+        submission if isinstance(submission, bytes) else repr(sorted(submission.items())).encode()
+    ).hexdigest()
+    credential: str | None = None
+    try:
+        data, body = parse_submission(submission)
+        digest = hashlib.sha256(body).hexdigest()
+        credential = data["credential"] if isinstance(data.get("credential"), str) else None
+        current = state if state is not None else load_state(board)
+        try:
+            credential, code = validate_submission(current, data, now)
+        except BallotRejected as exc:
+            if state is None or exc.code not in ("not_open", "closed"):
+                raise
+            credential, code = validate_submission(load_state(board), data, now)
+        return _append_ballot(board, data, credential, code, now)
+    except BallotRejected as exc:
+        append(
+            board,
+            m.BALLOT_REJECTED,
+            {
+                "reason": exc.code,
+                "field": exc.field,
+                "detail": exc.reason[:500],
+                "credential": credential if _is_hex32(credential) else None,
+                "submission_sha256": digest,
+            },
+            lambda: now,
+        )
+        raise
+
+
+def _is_hex32(value: str | None) -> bool:
+    if value is None or len(value) != 64:
+        return False
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _append_ballot(
+    board: BulletinBoard, data: dict[str, Any], credential: str, code: str, now: dt.datetime
+) -> Receipt:
+    for _ in range(_APPEND_RETRIES):
+        head = board.head()
+        if board.lookup(tracking_key(code)):
+            raise BallotRejected("replayed", "ballot", "this exact ballot is already on the board")
+        previous = board.lookup(credential_key(credential))
+        replaces = previous[-1].payload["tracking_code"] if previous else None
+        payload = {
+            "credential": credential,
+            "region": data["region"],
+            "ballot": data["ballot"],
+            "signature": data["signature"],
+            "tracking_code": code,
+            "replaces": replaces,
+        }
+        try:
+            event = board.append(
+                m.BALLOT_ACCEPTED,
+                payload,
+                expected_head=None if head is None else head.hash,
+                keys=(credential_key(credential), tracking_key(code)),
+                timestamp=format_timestamp(now),
+            )
+        except HeadMovedError:
+            continue
+        return Receipt(tracking_code=code, replaces=replaces, event_hash=event.hash)
+    raise HeadMovedError("the board is too busy: could not append the ballot after many retries")
