@@ -6,6 +6,70 @@ Only the functions the group interface needs are declared.
 
 from cffi import FFI
 
+# Variable-time multi-scalar multiplication (Straus' method, signed sliding windows of odd
+# digits in [-15, 15]) built only from libdecaf's public point operations.  Public data only:
+# it is used to check a random linear combination of verification equations.
+_MSM_SOURCE = r"""
+#define REFERENDUM_TABLE 8
+static void referendum_digits(signed char r[256], const unsigned char bytes[32]) {
+    int i, b, k;
+    for (i = 0; i < 256; ++i) r[i] = (signed char)(1 & (bytes[i >> 3] >> (i & 7)));
+    for (i = 0; i < 256; ++i) {
+        if (!r[i]) continue;
+        for (b = 1; b <= 6 && i + b < 256; ++b) {
+            int next = r[i + b] << b;
+            if (!r[i + b]) continue;
+            if (r[i] + next <= 15) {
+                r[i] = (signed char)(r[i] + next);
+                r[i + b] = 0;
+            } else if (r[i] - next >= -15) {
+                r[i] = (signed char)(r[i] - next);
+                for (k = i + b; k < 256; ++k) {
+                    if (!r[k]) { r[k] = 1; break; }
+                    r[k] = 0;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                           const decaf_255_scalar_s *const *scalars, size_t n) {
+    size_t j;
+    int i, top = -1, t;
+    unsigned char bytes[32];
+    signed char *digits = malloc(n * 256 + 1);
+    decaf_255_point_s *table = malloc(n * REFERENDUM_TABLE * sizeof(decaf_255_point_s) + 1);
+    decaf_255_point_s twice;
+    if (!digits || !table) { free(digits); free(table); return 0; }
+    for (j = 0; j < n; ++j) {
+        decaf_255_scalar_encode(bytes, scalars[j]);
+        if (bytes[31] & 0x80) { free(digits); free(table); return 0; }
+        referendum_digits(digits + j * 256, bytes);
+        for (i = 255; i > top; --i) if (digits[j * 256 + i]) { top = i; break; }
+        decaf_255_point_copy(&table[j * REFERENDUM_TABLE], points[j]);
+        decaf_255_point_double(&twice, points[j]);
+        for (t = 1; t < REFERENDUM_TABLE; ++t)
+            decaf_255_point_add(&table[j * REFERENDUM_TABLE + t],
+                                &table[j * REFERENDUM_TABLE + t - 1], &twice);
+    }
+    decaf_255_point_copy(out, decaf_255_point_identity);
+    for (i = top; i >= 0; --i) {
+        decaf_255_point_double(out, out);
+        for (j = 0; j < n; ++j) {
+            signed char d = digits[j * 256 + i];
+            if (d > 0) decaf_255_point_add(out, out, &table[j * REFERENDUM_TABLE + d / 2]);
+            else if (d < 0) decaf_255_point_sub(out, out, &table[j * REFERENDUM_TABLE + (-d) / 2]);
+        }
+    }
+    free(digits);
+    free(table);
+    return 1;
+}
+"""
+
 ffibuilder = FFI()
 ffibuilder.cdef(
     """
@@ -63,15 +127,21 @@ ffibuilder.cdef(
     void decaf_255_point_from_hash_uniform(decaf_255_point_s *pt, const unsigned char h[64]);
     void decaf_255_point_destroy(decaf_255_point_s *pt);
     void decaf_255_precomputed_destroy(decaf_255_precomputed_s *pre);
+
+    int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                               const decaf_255_scalar_s *const *scalars, size_t n);
     """
 )
 ffibuilder.set_source(
     "referendum.crypto._decaf",
     """
     #include <decaf.h>
+    #include <stdint.h>
+    #include <stdlib.h>
     typedef struct decaf_255_point_s decaf_255_point_s;
     typedef struct decaf_255_scalar_s decaf_255_scalar_s;
-    """,
+    """
+    + _MSM_SOURCE,
     libraries=["decaf"],
     include_dirs=["/usr/include/decaf"],
 )
