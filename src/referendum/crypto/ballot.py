@@ -379,6 +379,7 @@ def ballot_equations(
             proof=question.count_proof,
             context=encode_fields(binding, _u64(q)),
             label=f"{where}.count_proof",
+            summands=[selection.ciphertext for selection in question.selections],
         )
     return equations
 

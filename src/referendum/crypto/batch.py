@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from referendum.crypto.group import Point, Scalar, multi_mul_vartime
+from referendum.crypto.group import Point, Scalar, multi_mul_vartime, weighted_multi_mul_vartime
 from referendum.crypto.hashing import encode_fields
 from referendum.errors import ProofError
 
@@ -24,10 +24,17 @@ BATCH_DOMAIN = b"referendum/v1/batch-weights"
 
 @dataclass(frozen=True, slots=True)
 class Equation:
-    """The claim ``sum(s·P for s, P in terms) == identity``; ``label`` names it in errors."""
+    """The claim ``sum(s·P for s, P in terms) == identity``; ``label`` names it in errors.
+
+    ``transcript``, when not empty, is a byte string that determines the equation's terms
+    (for a sigma proof: its Fiat-Shamir challenge, which hashes the statement and the
+    commitments, and its challenge and response scalars); the batch weights then hash the
+    transcripts instead of every term.
+    """
 
     label: str
     terms: tuple[tuple[Scalar, Point], ...]
+    transcript: bytes = b""
 
 
 def check_equation(equation: Equation) -> bool:
@@ -41,7 +48,10 @@ def _weights(equations: Sequence[Equation]) -> list[Scalar]:
     transcript = hashlib.sha512()
     transcript.update(encode_fields(BATCH_DOMAIN, len(equations).to_bytes(8, "big")))
     for equation in equations:
-        transcript.update(len(equation.terms).to_bytes(8, "big"))
+        if equation.transcript:
+            transcript.update(encode_fields(b"t", equation.transcript))
+            continue
+        transcript.update(encode_fields(b"e", len(equation.terms).to_bytes(8, "big")))
         for scalar, point in equation.terms:
             transcript.update(scalar.to_bytes())
             transcript.update(point.to_bytes())
@@ -61,16 +71,23 @@ def verify_equations(equations: Sequence[Equation]) -> None:
         if not check_equation(equations[0]):
             raise ProofError(f"{equations[0].label}: verification equation does not hold")
         return
-    merged: dict[int, tuple[Point, Scalar]] = {}
-    for weight, equation in zip(_weights(equations), equations, strict=True):
+    index: dict[int, int] = {}
+    points: list[Point] = []
+    scalars: list[Scalar] = []
+    point_index: list[int] = []
+    weight_index: list[int] = []
+    for k, equation in enumerate(equations):
         for scalar, point in equation.terms:
-            key = id(point)
-            weighted = scalar * weight
-            if key in merged:
-                merged[key] = (point, merged[key][1] + weighted)
-            else:
-                merged[key] = (point, weighted)
-    combined = multi_mul_vartime([s for _, s in merged.values()], [p for p, _ in merged.values()])
+            i = index.get(id(point))
+            if i is None:
+                i = index[id(point)] = len(points)
+                points.append(point)
+            scalars.append(scalar)
+            point_index.append(i)
+            weight_index.append(k)
+    combined = weighted_multi_mul_vartime(
+        points, _weights(equations), scalars, point_index, weight_index
+    )
     if combined.is_identity():
         return
     for equation in equations:

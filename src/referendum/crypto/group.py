@@ -33,7 +33,10 @@ __all__ = [
     "base_mul",
     "double_mul_vartime",
     "multi_mul_vartime",
+    "select_point",
+    "select_scalar",
     "small_multiple",
+    "weighted_multi_mul_vartime",
 ]
 
 GROUP_ORDER: Final = 2**252 + 27742317777372353535851937790883648493
@@ -45,9 +48,10 @@ _SUCCESS: Final = -1  # DECAF_SUCCESS
 class Scalar:
     """An integer modulo the group order L (immutable)."""
 
-    __slots__ = ("_s",)
+    __slots__ = ("_enc", "_s")
 
     _s: object
+    _enc: bytes | None
 
     def __init__(self) -> None:
         raise UsageError("build a Scalar with from_bytes, from_int, random or from_uniform_bytes")
@@ -57,6 +61,7 @@ class Scalar:
         obj = object.__new__(cls)
         s = ffi.new("decaf_255_scalar_s *")
         obj._s = s
+        obj._enc = None
         return obj, s
 
     @classmethod
@@ -65,8 +70,10 @@ class Scalar:
         if not isinstance(data, bytes | bytearray) or len(data) != SCALAR_BYTES:
             raise EncodingError("a scalar is 32 bytes")
         obj, s = cls._new()
-        if lib.decaf_255_scalar_decode(s, bytes(data)) != _SUCCESS:
+        data = bytes(data)
+        if lib.decaf_255_scalar_decode(s, data) != _SUCCESS:
             raise EncodingError("scalar encoding is not below the group order")
+        obj._enc = data
         return obj
 
     @classmethod
@@ -98,10 +105,12 @@ class Scalar:
         return cls.from_bytes(data)
 
     def to_bytes(self) -> bytes:
-        """The canonical 32-byte little-endian encoding."""
-        out = ffi.new("unsigned char[32]")
-        lib.decaf_255_scalar_encode(out, self._s)
-        return bytes(out)
+        """The canonical 32-byte little-endian encoding (computed once, then cached)."""
+        if self._enc is None:
+            out = ffi.new("unsigned char[32]")
+            lib.decaf_255_scalar_encode(out, self._s)
+            self._enc = bytes(out)
+        return self._enc
 
     def hex(self) -> str:
         """Lowercase hex of ``to_bytes()``."""
@@ -278,6 +287,20 @@ _GENERATOR = _constant_point(lib.decaf_255_point_base)
 _IDENTITY = _constant_point(lib.decaf_255_point_identity)
 
 
+def select_scalar(pick_b: int, a: Scalar, b: Scalar) -> Scalar:
+    """``b`` if ``pick_b`` (0 or 1) else ``a``, without a data-dependent branch."""
+    obj, s = Scalar._new()
+    lib.decaf_255_scalar_cond_sel(s, a._s, b._s, pick_b)
+    return obj
+
+
+def select_point(pick_b: int, a: Point, b: Point) -> Point:
+    """``b`` if ``pick_b`` (0 or 1) else ``a``, without a data-dependent branch."""
+    obj, p = Point._new()
+    lib.decaf_255_point_cond_sel(p, a._p, b._p, pick_b)
+    return obj
+
+
 def base_mul(scalar: Scalar) -> Point:
     """``scalar·G`` through libdecaf's precomputed generator table (constant time)."""
     obj, p = Point._new()
@@ -307,6 +330,36 @@ def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Poi
     )
     if not ok:
         raise MemoryError("multi_mul_vartime: out of memory")
+    return obj
+
+
+def weighted_multi_mul_vartime(
+    points: Sequence[Point],
+    weights: Sequence[Scalar],
+    scalars: Sequence[Scalar],
+    point_index: Sequence[int],
+    weight_index: Sequence[int],
+) -> Point:
+    """``sum(weights[weight_index[k]]·scalars[k]·points[point_index[k]])`` in variable time:
+    a random linear combination of equations, for public data only."""
+    n = len(scalars)
+    if not len(point_index) == len(weight_index) == n:
+        raise UsageError("weighted_multi_mul_vartime: one point and weight index per scalar")
+    if any(not 0 <= w < len(weights) for w in weight_index):
+        raise UsageError("weighted_multi_mul_vartime: weight index out of range")
+    obj, p = Point._new()
+    ok = lib.referendum_weighted_msm_vartime(
+        p,
+        ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
+        len(points),
+        ffi.new("decaf_255_scalar_s *[]", [w._s for w in weights]),
+        ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
+        ffi.new("size_t[]", list(point_index)),
+        ffi.new("size_t[]", list(weight_index)),
+        n,
+    )
+    if not ok:
+        raise UsageError("weighted_multi_mul_vartime: point index out of range")
     return obj
 
 

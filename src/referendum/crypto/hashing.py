@@ -30,13 +30,10 @@ DOMAIN_PREFIX: Final = "referendum/v1/"
 
 def encode_fields(*parts: bytes) -> bytes:
     """Concatenate each part as 8-byte big-endian length followed by its bytes."""
-    out = bytearray()
-    for part in parts:
-        if not isinstance(part, bytes | bytearray):
-            raise UsageError(f"encode_fields takes bytes, got {type(part).__name__}")
-        out += len(part).to_bytes(8, "big")
-        out += part
-    return bytes(out)
+    try:
+        return b"".join([len(part).to_bytes(8, "big") + part for part in parts])
+    except TypeError as exc:
+        raise UsageError("encode_fields takes bytes only") from exc
 
 
 def _domain_bytes(domain: str) -> bytes:

@@ -22,7 +22,7 @@ from typing import Any
 
 from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.elgamal import Ciphertext, public_key_table
-from referendum.crypto.group import Point, Scalar, base_mul
+from referendum.crypto.group import Point, Scalar, base_mul, select_point, select_scalar
 from referendum.crypto.hashing import hash_to_scalar
 from referendum.crypto.json_fields import CryptoInputError, get_list, get_object, point, scalar
 from referendum.crypto.random import RandomSource
@@ -137,17 +137,29 @@ def prove_range_with_nonces(
     if len(nonces) != hi - lo + 1:
         raise UsageError("one nonce pair per branch")
     table = public_key_table(public_key)
-    one = Scalar.from_int(1)
-    flags = [Scalar.from_int(int(j == message)) for j in range(lo, hi + 1)]
-    commitments: list[tuple[Point, Point]] = []
-    simulated_sum = Scalar.from_int(0)
-    for j, (flag, (u, v)) in enumerate(zip(flags, nonces, strict=True), start=lo):
-        other = one - flag
-        # real branch: a = u·G, b = u·K; simulated: a = (v - u·r)·G, b = (v - u·r)·K + u·(j - m)·G
-        s = flag * u + other * (v - u * nonce)
-        t = other * u * Scalar.from_int(j - message)
-        commitments.append((base_mul(s), table.mul(s) + base_mul(t)))
-        simulated_sum = simulated_sum + other * u
+    identity = Point.identity()
+    # Every branch runs the same operations: real (flag 1): a = u·G, b = u·K; simulated
+    # (flag 0): a = s·G, b = s·K + t·G with s = v - u·r and t = u·(j - m), so that
+    # z = v and c = u satisfy the verification equations.
+    flags = [int(j == message) for j in range(lo, hi + 1)]
+    s_values = [
+        select_scalar(flag, v - u * nonce, u) for flag, (u, v) in zip(flags, nonces, strict=True)
+    ]
+    t_values = [
+        select_scalar(flag, u * Scalar.from_int(j - message), Scalar.from_int(0))
+        for j, flag, (u, _) in zip(range(lo, hi + 1), flags, nonces, strict=True)
+    ]
+    if len(flags) == 1:
+        shifts = [identity]  # the only branch is the real one: t = 0
+    elif len(flags) == 2:
+        # exactly one simulated branch: one multiplication, selected into place
+        shared = base_mul(t_values[0] + t_values[1])
+        shifts = [select_point(1 - flag, identity, shared) for flag in flags]
+    else:
+        shifts = [base_mul(t) for t in t_values]
+    commitments = [
+        (base_mul(s_j), table.mul(s_j) + shift) for s_j, shift in zip(s_values, shifts, strict=True)
+    ]
     challenge = range_challenge(
         domain=domain,
         fingerprint=fingerprint,
@@ -158,13 +170,17 @@ def prove_range_with_nonces(
         commitments=commitments,
         context=context,
     )
+    zero = Scalar.from_int(0)
+    simulated_sum = zero
+    for flag, (u, _) in zip(flags, nonces, strict=True):
+        simulated_sum = simulated_sum + select_scalar(flag, u, zero)
     real_challenge = challenge - simulated_sum
+    real_response_base = real_challenge * nonce
     challenges = []
     responses = []
     for flag, (u, v) in zip(flags, nonces, strict=True):
-        other = one - flag
-        challenges.append(flag * real_challenge + other * u)
-        responses.append(flag * (u + real_challenge * nonce) + other * v)
+        challenges.append(select_scalar(flag, u, real_challenge))
+        responses.append(select_scalar(flag, v, u + real_response_base))
     return RangeProof(tuple(commitments), tuple(challenges), tuple(responses))
 
 
@@ -207,8 +223,12 @@ def range_equations(
     proof: RangeProof,
     context: bytes,
     label: str = "range",
+    summands: Sequence[Ciphertext] = (),
 ) -> list[Equation]:
-    """Check the challenge sum (raising ``ProofError``) and return the linear equations."""
+    """Check the challenge sum (raising ``ProofError``) and return the linear equations.
+
+    When ``ciphertext`` is the sum of ``summands``, passing them writes the equations over
+    the summands (the same equations, with points a batch shares with other proofs)."""
     _bounds(lo, hi)
     branches = hi - lo + 1
     if not len(proof.commitments) == len(proof.challenges) == len(proof.responses) == branches:
@@ -230,25 +250,20 @@ def range_equations(
         raise ProofError(f"{label}: challenges do not add up to the Fiat-Shamir hash")
     generator = Point.generator()
     minus_one = Scalar.from_int(-1)
+    alphas = [part.alpha for part in summands] or [ciphertext.alpha]
+    betas = [part.beta for part in summands] or [ciphertext.beta]
     equations = []
     for j, ((a, b), c, z) in enumerate(
         zip(proof.commitments, proof.challenges, proof.responses, strict=True), start=lo
     ):
         minus_c = -c
-        equations.append(
-            Equation(
-                f"{label}.branch[{j}].a",
-                ((z, generator), (minus_c, ciphertext.alpha), (minus_one, a)),
-            )
-        )
-        b_terms: tuple[tuple[Scalar, Point], ...] = (
-            (z, public_key),
-            (minus_c, ciphertext.beta),
-            (minus_one, b),
-        )
+        transcript = challenge.to_bytes() + j.to_bytes(8, "big") + c.to_bytes() + z.to_bytes()
+        a_terms = ((z, generator), (minus_one, a), *((minus_c, alpha) for alpha in alphas))
+        equations.append(Equation(f"{label}.branch[{j}].a", a_terms, b"a" + transcript))
+        b_terms = ((z, public_key), (minus_one, b), *((minus_c, beta) for beta in betas))
         if j:
             b_terms += ((c * Scalar.from_int(j), generator),)
-        equations.append(Equation(f"{label}.branch[{j}].b", b_terms))
+        equations.append(Equation(f"{label}.branch[{j}].b", b_terms, b"b" + transcript))
     return equations
 
 
