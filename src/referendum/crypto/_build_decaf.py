@@ -6,6 +6,118 @@ Only the functions the group interface needs are declared.
 
 from cffi import FFI
 
+# Variable-time multi-scalar multiplication (Straus' method, signed sliding windows of odd
+# digits in [-15, 15]) built only from libdecaf's public point operations.  Public data only:
+# it is used to check a random linear combination of verification equations.
+_MSM_SOURCE = r"""
+#define REFERENDUM_TABLE 8
+static void referendum_digits(signed char r[256], const unsigned char bytes[32]) {
+    int i, b, k;
+    for (i = 0; i < 256; ++i) r[i] = (signed char)(1 & (bytes[i >> 3] >> (i & 7)));
+    for (i = 0; i < 256; ++i) {
+        if (!r[i]) continue;
+        for (b = 1; b <= 6 && i + b < 256; ++b) {
+            int next = r[i + b] << b;
+            if (!r[i + b]) continue;
+            if (r[i] + next <= 15) {
+                r[i] = (signed char)(r[i] + next);
+                r[i + b] = 0;
+            } else if (r[i] - next >= -15) {
+                r[i] = (signed char)(r[i] - next);
+                for (k = i + b; k < 256; ++k) {
+                    if (!r[k]) { r[k] = 1; break; }
+                    r[k] = 0;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+/* (L - 1) / 2, little-endian: scalars above it are multiplied as -(L - s), so that small
+   negative coefficients (such as -weight) stay short. */
+static const unsigned char referendum_half_order[32] = {
+    0xf6, 0xe9, 0x7a, 0x2e, 0x8d, 0x31, 0x09, 0x2c, 0x6b, 0xce, 0x7b, 0x51, 0xef, 0x7c, 0x6f, 0x0a,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08};
+
+static int referendum_above_half(const unsigned char bytes[32]) {
+    int i;
+    for (i = 31; i >= 0; --i) {
+        if (bytes[i] != referendum_half_order[i]) return bytes[i] > referendum_half_order[i];
+    }
+    return 0;
+}
+
+int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                           const decaf_255_scalar_s *const *scalars, size_t n) {
+    size_t j;
+    int i, top = -1, t;
+    unsigned char bytes[32];
+    decaf_255_scalar_t negated;
+    signed char *digits = malloc(n * 256 + 1);
+    decaf_255_point_s *table = malloc(n * REFERENDUM_TABLE * sizeof(decaf_255_point_s) + 1);
+    decaf_255_point_s twice;
+    if (!digits || !table) { free(digits); free(table); return 0; }
+    for (j = 0; j < n; ++j) {
+        decaf_255_scalar_encode(bytes, scalars[j]);
+        if (referendum_above_half(bytes)) {
+            decaf_255_scalar_sub(negated, decaf_255_scalar_zero, scalars[j]);
+            decaf_255_scalar_encode(bytes, negated);
+            decaf_255_point_negate(&table[j * REFERENDUM_TABLE], points[j]);
+        } else {
+            decaf_255_point_copy(&table[j * REFERENDUM_TABLE], points[j]);
+        }
+        referendum_digits(digits + j * 256, bytes);
+        for (i = 255; i > top; --i) if (digits[j * 256 + i]) { top = i; break; }
+        decaf_255_point_double(&twice, &table[j * REFERENDUM_TABLE]);
+        for (t = 1; t < REFERENDUM_TABLE; ++t)
+            decaf_255_point_add(&table[j * REFERENDUM_TABLE + t],
+                                &table[j * REFERENDUM_TABLE + t - 1], &twice);
+    }
+    decaf_255_point_copy(out, decaf_255_point_identity);
+    for (i = top; i >= 0; --i) {
+        decaf_255_point_double(out, out);
+        for (j = 0; j < n; ++j) {
+            signed char d = digits[j * 256 + i];
+            if (d > 0) decaf_255_point_add(out, out, &table[j * REFERENDUM_TABLE + d / 2]);
+            else if (d < 0) decaf_255_point_sub(out, out, &table[j * REFERENDUM_TABLE + (-d) / 2]);
+        }
+    }
+    free(digits);
+    free(table);
+    return 1;
+}
+
+/* sum over terms k of weights[weight_index[k]] * scalars[k] * points[point_index[k]] */
+int referendum_weighted_msm_vartime(decaf_255_point_s *out,
+                                    const decaf_255_point_s *const *points, size_t n_points,
+                                    const decaf_255_scalar_s *const *weights,
+                                    const decaf_255_scalar_s *const *scalars,
+                                    const size_t *point_index, const size_t *weight_index,
+                                    size_t n_terms) {
+    size_t k;
+    int ok;
+    decaf_255_scalar_t product;
+    decaf_255_scalar_s *sums = malloc(n_points * sizeof(decaf_255_scalar_s) + 1);
+    const decaf_255_scalar_s **sum_pointers = malloc(n_points * sizeof(void *) + 1);
+    if (!sums || !sum_pointers) { free(sums); free(sum_pointers); return 0; }
+    for (k = 0; k < n_points; ++k) {
+        decaf_255_scalar_copy(&sums[k], decaf_255_scalar_zero);
+        sum_pointers[k] = &sums[k];
+    }
+    for (k = 0; k < n_terms; ++k) {
+        if (point_index[k] >= n_points) { free(sums); free(sum_pointers); return 0; }
+        decaf_255_scalar_mul(product, weights[weight_index[k]], scalars[k]);
+        decaf_255_scalar_add(&sums[point_index[k]], &sums[point_index[k]], product);
+    }
+    ok = referendum_msm_vartime(out, points, sum_pointers, n_points);
+    free(sums);
+    free(sum_pointers);
+    return ok;
+}
+"""
+
 ffibuilder = FFI()
 ffibuilder.cdef(
     """
@@ -63,15 +175,31 @@ ffibuilder.cdef(
     void decaf_255_point_from_hash_uniform(decaf_255_point_s *pt, const unsigned char h[64]);
     void decaf_255_point_destroy(decaf_255_point_s *pt);
     void decaf_255_precomputed_destroy(decaf_255_precomputed_s *pre);
+    void decaf_255_point_cond_sel(decaf_255_point_s *out, const decaf_255_point_s *a,
+                                  const decaf_255_point_s *b, decaf_word_t pick_b);
+    void decaf_255_scalar_cond_sel(decaf_255_scalar_s *out, const decaf_255_scalar_s *a,
+                                   const decaf_255_scalar_s *b, decaf_word_t pick_b);
+
+    int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                               const decaf_255_scalar_s *const *scalars, size_t n);
+    int referendum_weighted_msm_vartime(decaf_255_point_s *out,
+                                        const decaf_255_point_s *const *points, size_t n_points,
+                                        const decaf_255_scalar_s *const *weights,
+                                        const decaf_255_scalar_s *const *scalars,
+                                        const size_t *point_index, const size_t *weight_index,
+                                        size_t n_terms);
     """
 )
 ffibuilder.set_source(
     "referendum.crypto._decaf",
     """
     #include <decaf.h>
+    #include <stdint.h>
+    #include <stdlib.h>
     typedef struct decaf_255_point_s decaf_255_point_s;
     typedef struct decaf_255_scalar_s decaf_255_scalar_s;
-    """,
+    """
+    + _MSM_SOURCE,
     libraries=["decaf"],
     include_dirs=["/usr/include/decaf"],
 )

@@ -1,0 +1,59 @@
+"""The reads that the SQL backends share; each backend supplies :meth:`SqlReads._rows`."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from referendum.board._rows import EVENT_COLUMNS, event_from_row
+from referendum.board.protocol import Head
+from referendum.errors import BoardError
+from referendum.record.event import Event
+
+__all__ = ["HEAD_QUERY", "SqlReads"]
+
+HEAD_QUERY = "SELECT height, hash, timestamp FROM events ORDER BY height DESC LIMIT 1"
+
+
+class SqlReads(ABC):
+    """``head``, ``get``, ``lookup``, ``count`` and ``schema_version`` over the shared schema.
+
+    Queries are written with ``?`` placeholders; :meth:`_rows` runs one under ``self._lock``.
+    """
+
+    _lock: threading.RLock
+
+    @abstractmethod
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``query`` (``?`` placeholders) and return all its rows."""
+
+    def head(self) -> Head | None:
+        """The last event's height and hash; None while empty."""
+        rows = self._rows(HEAD_QUERY)
+        return Head(int(rows[0][0]), rows[0][1]) if rows else None
+
+    def get(self, height: int) -> Event:
+        """The event at ``height``."""
+        rows = self._rows(f"SELECT {EVENT_COLUMNS} FROM events WHERE height = ?", (height,))
+        if not rows:
+            raise BoardError(f"no event at height {height}")
+        return event_from_row(rows[0])
+
+    def lookup(self, key: str) -> list[Event]:
+        """Events appended with index key ``key``, ascending."""
+        rows = self._rows(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE height IN "
+            "(SELECT height FROM event_keys WHERE key = ?) ORDER BY height",
+            (key,),
+        )
+        return [event_from_row(row) for row in rows]
+
+    def count(self, type: str) -> int:
+        """How many events of ``type``."""
+        return int(self._rows("SELECT count(*) FROM events WHERE type = ?", (type,))[0][0])
+
+    def schema_version(self) -> int:
+        """The highest migration number applied to this board's database."""
+        return int(self._rows("SELECT max(version) FROM schema_migrations")[0][0] or 0)

@@ -1,0 +1,92 @@
+"""A bulletin board held in memory: for tests, demos and as the reference semantics."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+from referendum.board._append import check_keys, next_event
+from referendum.board.protocol import Head
+from referendum.errors import BoardError
+from referendum.record.event import Event
+
+__all__ = ["MemoryBoard"]
+
+
+class MemoryBoard:
+    """An in-memory :class:`~referendum.board.protocol.BulletinBoard` (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._keys: defaultdict[str, list[int]] = defaultdict(list)
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def head(self) -> Head | None:
+        """The last event's height and hash; None while empty."""
+        self._check_open()
+        events = self._events
+        return events[-1].head if events else None
+
+    def append(
+        self,
+        type: str,
+        payload: Mapping[str, Any],
+        *,
+        expected_head: str | None,
+        keys: Sequence[str] = (),
+        timestamp: str,
+    ) -> Event:
+        """Append one event on top of ``expected_head`` (see the protocol)."""
+        self._check_open()
+        unique_keys = check_keys(keys)
+        with self._lock:
+            last = self._events[-1] if self._events else None
+            head = None if last is None else (last.height, last.hash, last.timestamp)
+            event = next_event(
+                head, type, payload, expected_head=expected_head, timestamp=timestamp
+            )
+            self._events.append(event)
+            self._counts[event.type] += 1
+            for key in unique_keys:
+                self._keys[key].append(event.height)
+        return event
+
+    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
+        """Events from height ``start``, ascending, optionally only of ``types``."""
+        self._check_open()
+        wanted = None if types is None else frozenset(types)
+        height = max(start, 0)
+        while height < len(self._events):
+            event = self._events[height]
+            if wanted is None or event.type in wanted:
+                yield event
+            height += 1
+
+    def get(self, height: int) -> Event:
+        """The event at ``height``."""
+        self._check_open()
+        if not 0 <= height < len(self._events):
+            raise BoardError(f"no event at height {height} (the board has {len(self._events)})")
+        return self._events[height]
+
+    def lookup(self, key: str) -> list[Event]:
+        """Events appended with index key ``key``, ascending."""
+        self._check_open()
+        return [self._events[h] for h in self._keys.get(key, ())]
+
+    def count(self, type: str) -> int:
+        """How many events of ``type``."""
+        self._check_open()
+        return self._counts[type]
+
+    def close(self) -> None:
+        """Mark the board closed (its events are dropped with the object)."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BoardError("the board is closed")

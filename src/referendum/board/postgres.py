@@ -1,0 +1,163 @@
+"""The PostgreSQL bulletin board (psycopg 3).
+
+Same semantics as the SQLite board, for several servers sharing one board.  Concurrency rests
+on the database, not on locks: an append reads the head and inserts the next event in one
+transaction, and the unique constraints on ``height`` (the primary key) and on ``parent`` let
+only one of two appenders at the same head commit; the other gets
+:class:`~referendum.errors.HeadMovedError`.  Triggers forbid UPDATE, DELETE and TRUNCATE and check
+each event's link to the one below.  The schema comes from the numbered migrations in
+``board/migrations/postgres/``, recorded in ``schema_migrations``; all tables live in one
+PostgreSQL schema (``public`` unless told), so that several boards can share a database.
+:meth:`PostgresBoard.events` streams through a server-side cursor on its own connection.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+import zlib
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from referendum.board._append import check_keys, next_event
+from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
+from referendum.board._sql import HEAD_QUERY, SqlReads
+from referendum.board.migrations import load_migrations
+from referendum.errors import BoardError, HeadMovedError, InputError
+from referendum.record.event import Event
+
+__all__ = ["PostgresBoard"]
+
+_SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_ITERSIZE = 1000
+
+
+class PostgresBoard(SqlReads):
+    """A :class:`~referendum.board.protocol.BulletinBoard` in a PostgreSQL schema."""
+
+    def __init__(self, url: str, *, schema: str = "public", connect_timeout: int = 10) -> None:
+        if not _SCHEMA_RE.fullmatch(schema):
+            raise InputError("schema", f"{schema!r} is not a lowercase SQL identifier")
+        self.schema = schema
+        self._url = url
+        self._connect_timeout = connect_timeout
+        self._lock = threading.RLock()
+        self._conn: psycopg.Connection[Any] | None = self._connect()
+        self._migrate(self._conn)
+
+    # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
+
+    def append(
+        self,
+        type: str,
+        payload: Mapping[str, Any],
+        *,
+        expected_head: str | None,
+        keys: Sequence[str] = (),
+        timestamp: str,
+    ) -> Event:
+        """Append one event on top of ``expected_head`` (see the protocol)."""
+        unique_keys = check_keys(keys)
+        head: tuple[int, str, str] | None = None
+        with self._lock:
+            conn = self._db()
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(HEAD_QUERY)
+                    row = cur.fetchone()
+                    head = None if row is None else (int(row[0]), row[1], row[2])
+                    event = next_event(
+                        head, type, payload, expected_head=expected_head, timestamp=timestamp
+                    )
+                    cur.execute(
+                        f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+                        event_to_row(event),
+                    )
+                    if unique_keys:
+                        cur.executemany(
+                            "INSERT INTO event_keys (key, height) VALUES (%s, %s)",
+                            [(key, event.height) for key in unique_keys],
+                        )
+            except psycopg.errors.UniqueViolation as exc:
+                raise HeadMovedError(
+                    f"another appender took height {head[0] + 1 if head else 0} first"
+                ) from exc
+            except psycopg.errors.IntegrityConstraintViolation as exc:
+                raise HeadMovedError(f"the board refused the event: {exc}") from exc
+        return event
+
+    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
+        """Events from height ``start``, ascending, optionally only of ``types``; streamed
+        through a server-side cursor on a connection of its own (closed at the end)."""
+        type_list = None if types is None else sorted(set(types))
+        if type_list == []:
+            return
+        self._db()
+        query = f"SELECT {EVENT_COLUMNS} FROM events WHERE height >= %s"
+        params: list[Any] = [max(start, 0)]
+        if type_list is not None:
+            query += " AND type = ANY(%s)"
+            params.append(type_list)
+        query += " ORDER BY height"
+        with self._connect() as conn, conn.transaction():
+            name = f"events_{uuid.uuid4().hex}"
+            with conn.cursor(name=name) as cur:
+                cur.itersize = _ITERSIZE
+                cur.execute(query, params)
+                for row in cur:
+                    yield event_from_row(row)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db().execute(query.replace("?", "%s"), params).fetchall()
+
+    def _db(self) -> psycopg.Connection[Any]:
+        if self._conn is None:
+            raise BoardError("the board is closed")
+        return self._conn
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(
+                self._url, autocommit=True, connect_timeout=self._connect_timeout
+            )
+        except psycopg.OperationalError as exc:
+            raise BoardError(f"cannot connect to PostgreSQL: {exc}") from None
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        return conn
+
+    def _migrate(self, conn: psycopg.Connection[Any]) -> None:
+        # One process at a time migrates a given schema (transaction-scoped advisory lock).
+        lock_id = zlib.crc32(f"referendum-board:{self.schema}".encode())
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_id,))
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for migration in load_migrations("postgres"):
+                if migration.version in applied:
+                    continue
+                conn.execute(migration.sql.encode())
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                    (migration.version, migration.name),
+                )

@@ -1,0 +1,66 @@
+"""The :class:`BulletinBoard` protocol every backend implements.
+
+Appending is optimistic: the caller reads :meth:`BulletinBoard.head`, builds its event from the
+state it saw, and passes that head's hash as ``expected_head``; if another appender got there
+first the board raises :class:`~referendum.errors.HeadMovedError` and stores nothing, and the
+caller re-reads and retries.  Of any number of appenders at the same head exactly one wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from referendum.record.event import Event, Head
+
+__all__ = ["MAX_KEY_LENGTH", "BulletinBoard", "Head"]
+
+MAX_KEY_LENGTH = 512
+"""Longest index key (in characters) that :meth:`BulletinBoard.append` accepts."""
+
+
+@runtime_checkable
+class BulletinBoard(Protocol):
+    """An append-only, hash-chained log of typed events."""
+
+    def head(self) -> Head | None:
+        """The last event's height and hash; None while the board is empty."""
+        ...
+
+    def append(
+        self,
+        type: str,
+        payload: Mapping[str, Any],
+        *,
+        expected_head: str | None,
+        keys: Sequence[str] = (),
+        timestamp: str,
+    ) -> Event:
+        """Append one event on top of ``expected_head`` (None: the board must be empty).
+
+        ``keys`` are index keys for :meth:`lookup` (not part of the hashed event).  The
+        ``timestamp`` must not be earlier than the head's.  Raises
+        :class:`~referendum.errors.HeadMovedError` if the head is not ``expected_head``,
+        :class:`~referendum.errors.InputError` for a bad type, payload, key or timestamp.
+        """
+        ...
+
+    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
+        """Events from height ``start`` on, ascending, optionally only of ``types``; streamed."""
+        ...
+
+    def get(self, height: int) -> Event:
+        """The event at ``height``; :class:`~referendum.errors.BoardError` if there is none."""
+        ...
+
+    def lookup(self, key: str) -> list[Event]:
+        """The events appended with index key ``key``, ascending by height."""
+        ...
+
+    def count(self, type: str) -> int:
+        """How many events of ``type`` the board holds."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's connections; the board must not be used afterwards."""
+        ...

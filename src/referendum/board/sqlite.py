@@ -1,0 +1,170 @@
+"""The SQLite bulletin board, the default backend.
+
+One file, WAL journal (readers never block the writer), every append in a ``BEGIN IMMEDIATE``
+transaction (one writer at a time; others wait up to the busy timeout), ``synchronous=FULL`` by
+default so that an acknowledged event survives a power cut.  The schema comes from the numbered
+migrations in ``board/migrations/sqlite/``; triggers forbid UPDATE and DELETE and check that
+each event links to the one below it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from referendum.board._append import check_keys, next_event
+from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
+from referendum.board._sql import HEAD_QUERY, SqlReads
+from referendum.board.migrations import load_migrations
+from referendum.errors import BoardError, HeadMovedError
+from referendum.record.event import Event
+
+__all__ = ["SqliteBoard"]
+
+_BATCH = 1000
+
+
+class SqliteBoard(SqlReads):
+    """A :class:`~referendum.board.protocol.BulletinBoard` in an SQLite file.
+
+    Several processes may open the same file and append concurrently.  One object may be shared
+    by threads (calls are serialised).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 60.0,
+        synchronous: Literal["full", "normal"] = "full",
+    ) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate(conn)
+
+    # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
+
+    def append(
+        self,
+        type: str,
+        payload: Mapping[str, Any],
+        *,
+        expected_head: str | None,
+        keys: Sequence[str] = (),
+        timestamp: str,
+    ) -> Event:
+        """Append one event on top of ``expected_head`` (see the protocol)."""
+        unique_keys = check_keys(keys)
+        with self._lock:
+            conn = self._db()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                head = conn.execute(HEAD_QUERY).fetchone()
+                event = next_event(
+                    head, type, payload, expected_head=expected_head, timestamp=timestamp
+                )
+                conn.execute(
+                    f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    event_to_row(event),
+                )
+                conn.executemany(
+                    "INSERT INTO event_keys (key, height) VALUES (?, ?)",
+                    [(key, event.height) for key in unique_keys],
+                )
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise HeadMovedError(f"the board refused the event: {exc}") from exc
+                raise
+        return event
+
+    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
+        """Events from height ``start``, ascending, optionally only of ``types``; streamed in
+        batches (memory stays bounded whatever the board's size)."""
+        type_list = None if types is None else sorted(set(types))
+        if type_list == []:
+            return
+        where = "height >= ?"
+        if type_list is not None:
+            where += f" AND type IN ({', '.join('?' * len(type_list))})"
+        query = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY height LIMIT {_BATCH}"
+        height = max(start, 0)
+        while True:
+            with self._lock:
+                rows = self._db().execute(query, [height, *(type_list or [])]).fetchall()
+            for row in rows:
+                yield event_from_row(row)
+            if len(rows) < _BATCH:
+                return
+            height = rows[-1][0] + 1
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db().execute(query, params).fetchall()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise BoardError("the board is closed")
+        return self._conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for migration in load_migrations("sqlite"):
+                if migration.version in applied:
+                    continue
+                for statement in _statements(migration.sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at)"
+                    " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                    (migration.version, migration.name),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split an SQL script into complete statements (trigger bodies stay whole)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise BoardError(f"incomplete SQL statement in a migration: {buffer[:60]!r}")

@@ -1,0 +1,142 @@
+"""Canonical JSON: the one byte encoding of JSON values that the record hashes and stores.
+
+Rules (``docs/spec/record.md`` section "Canonical JSON"):
+
+* values are objects with string keys, arrays, strings, integers, ``true``, ``false`` and
+  ``null``; floating-point numbers (and NaN, Infinity) are refused;
+* integers lie in the range -(2**53 - 1) .. 2**53 - 1, so that every JSON reader (a browser
+  included) represents them exactly;
+* strings are Unicode scalar values (no lone surrogates), written as UTF-8; only ``"``, ``\\``
+  and the control characters U+0000..U+001F are escaped: ``\\b \\t \\n \\f \\r`` in short form,
+  the others as ``\\u00xx`` with lowercase hex;
+* object keys are sorted by Unicode code point, and are unique;
+* separators are ``,`` and ``:``, with no whitespace anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from referendum.errors import InputError
+
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "canonical_json",
+    "parse_canonical_json",
+    "parse_json_strict",
+]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""Largest integer magnitude allowed in canonical JSON (IEEE 754 doubles hold it exactly)."""
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    sort_keys=True,
+    separators=(",", ":"),
+    allow_nan=False,
+    check_circular=False,
+)
+
+
+def canonical_json(obj: object) -> bytes:
+    """Encode ``obj`` as canonical JSON bytes (UTF-8).
+
+    Raises :class:`~referendum.errors.InputError` naming the JSON path of the first value that
+    canonical JSON cannot hold (a float, a non-string key, an integer out of range...).
+
+    >>> canonical_json({"b": [1, True, None], "a": "é"})
+    b'{"a":"\\xc3\\xa9","b":[1,true,null]}'
+    """
+    _check(obj, "$")
+    return _ENCODER.encode(obj).encode("utf-8")
+
+
+def parse_json_strict(data: bytes | str) -> Any:
+    """Parse JSON, refusing floats, NaN/Infinity, duplicate keys and out-of-range integers.
+
+    Whitespace and key order are free (use :func:`parse_canonical_json` to demand the canonical
+    form).  Raises :class:`~referendum.errors.InputError` with ``field`` ``"json"`` (or the JSON
+    path of the offending value) and the reason.
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("json", f"not valid UTF-8 at byte {exc.start}") from None
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        raise InputError("json", "starts with a byte order mark")
+    try:
+        obj = json.loads(
+            text,
+            object_pairs_hook=_unique_object,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise InputError("json", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # Python's limit on the digits of an integer
+        raise InputError("json", str(exc)) from None
+    _check(obj, "$")
+    return obj
+
+
+def parse_canonical_json(data: bytes) -> Any:
+    """Parse ``data`` strictly and check that it is byte for byte the canonical encoding."""
+    obj = parse_json_strict(data)
+    if canonical_json(obj) != bytes(data):
+        raise InputError("json", "not in canonical form (key order, spacing or escapes)")
+    return obj
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise InputError("json", f"duplicate key {key!r}")
+        obj[key] = value
+    return obj
+
+
+def _refuse_float(text: str) -> Any:
+    raise InputError("json", f"number {text} is not an integer (floats are not allowed)")
+
+
+def _refuse_constant(text: str) -> Any:
+    raise InputError("json", f"{text} is not allowed")
+
+
+def _check(obj: object, path: str) -> None:
+    """Walk ``obj``; raise InputError at the first value canonical JSON cannot hold."""
+    if obj is None or obj is True or obj is False:
+        return
+    if isinstance(obj, str):
+        _check_string(obj, path)
+    elif isinstance(obj, int):
+        if not -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER:
+            raise InputError(path, f"integer {obj} is outside ±(2**53 - 1)")
+    elif isinstance(obj, float):
+        raise InputError(path, f"float {obj!r} is not allowed (use an integer or a string)")
+    elif isinstance(obj, list | tuple):
+        for index, item in enumerate(obj):
+            _check(item, f"{path}[{index}]")
+    elif isinstance(obj, Mapping):
+        if not isinstance(obj, dict):
+            raise InputError(path, f"{type(obj).__name__} is not a dict")
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise InputError(path, f"key {key!r} is not a string")
+            _check_string(key, f"{path} key {key!r}")
+            _check(value, f"{path}.{key}")
+    else:
+        raise InputError(path, f"{type(obj).__name__} is not a JSON value")
+
+
+def _check_string(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(path, f"lone surrogate at character {exc.start}") from None
