@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from referendum.record.event import format_timestamp
+
 __all__ = ["Clock", "SteppingClock", "format_timestamp", "system_clock"]
 
 Clock = Callable[[], dt.datetime]
@@ -15,13 +17,6 @@ Clock = Callable[[], dt.datetime]
 def system_clock() -> dt.datetime:
     """The machine's clock, in UTC."""
     return dt.datetime.now(dt.UTC)
-
-
-def format_timestamp(moment: dt.datetime) -> str:
-    """The record's timestamp form: ISO 8601 UTC with microseconds and a ``Z``."""
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -34,6 +29,11 @@ class SteppingClock:
 
     def __call__(self) -> dt.datetime:
         self._now = self.start if self._now is None else self._now + self.step
+        return self._now
+
+    @property
+    def last(self) -> dt.datetime | None:
+        """The last reading (``None`` before the first)."""
         return self._now
 
     def jump(self, moment: dt.datetime) -> None:

@@ -32,18 +32,20 @@ def print_report(report: Report, console: Console) -> None:
         console.print("[bold green]The record verifies.[/]")
     else:
         first = report.failures()[0]
-        console.print(f"[bold red]The record does NOT verify:[/] {first.check.value} failed on {first.item}")
+        console.print(
+            f"[bold red]The record does NOT verify:[/] {first.check.value} failed on {first.item}"
+        )
 
 
 @app.command()
 def verify(
-    record: Annotated[Path, typer.Argument(help="Directory of the election record (record.json, events.jsonl).")],
+    record: Annotated[
+        Path, typer.Argument(help="Directory of the election record (record.json, events.jsonl).")
+    ],
     workers: Annotated[
         int, typer.Option(help="Processes checking ballots in parallel (0: every core).")
     ] = 0,
-    output_format: Annotated[
-        str, typer.Option("--format", help="text or json.")
-    ] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Verify a published election record: chain, manifest, key ceremony, credentials,
     window, every ballot's signature and proofs, revotes, tally, decryption, results and

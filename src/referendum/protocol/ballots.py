@@ -28,6 +28,7 @@ from referendum.record.canonical import canonical_json
 
 __all__ = [
     "MAX_SUBMISSION_BYTES",
+    "REJECTION_CODES",
     "ballot_signing_message",
     "check_ballot",
     "parse_submission",
@@ -35,6 +36,23 @@ __all__ = [
 ]
 
 MAX_SUBMISSION_BYTES = 64 * 1024
+
+REJECTION_CODES = frozenset(
+    {
+        "oversize",
+        "malformed",
+        "wrong_election",
+        "not_open",
+        "closed",
+        "outside_window",
+        "unknown_credential",
+        "wrong_region",
+        "bad_signature",
+        "bad_proof",
+        "replayed",
+    }
+)
+"""The reasons a board gives for refusing a ballot (docs/spec/record.md)."""
 
 
 def ballot_signing_message(

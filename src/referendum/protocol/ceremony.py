@@ -31,11 +31,13 @@ from referendum.crypto.threshold import (
     verify_transport_key,
 )
 from referendum.errors import ProofError, RecordError
+from referendum.protocol.signing import TRUSTEE_DOMAIN, check_signed
 from referendum.protocol.state import ElectionState
+from referendum.record import messages as m
 
 __all__ = [
-    "check_ceremony",
     "ceremony_context",
+    "check_ceremony",
     "deal_shares",
     "derive_election_key",
     "transport_keys",
@@ -50,7 +52,10 @@ def ceremony_context(state: ElectionState) -> bytes:
 def transport_keys(state: ElectionState) -> dict[int, Point]:
     """Every published transport key, each checked against its proof of possession."""
     keys = {}
+    names = state.manifest.trustees.names
     for index, payload in sorted(state.transport.items()):
+        if not 1 <= index <= len(names) or payload.get("name") != names[index - 1]:
+            raise ProofError(f"trustee[{index}]: not a trustee of the manifest")
         public = Point.from_hex(payload["transport_key"])
         verify_transport_key(
             index,
@@ -82,11 +87,23 @@ def derive_election_key(state: ElectionState) -> dict[str, Any]:
     context = ceremony_context(state)
     keys = transport_keys(state)
     if set(keys) != set(range(1, n + 1)):
-        raise ProofError(f"transport keys of trustees {sorted(set(range(1, n + 1)) - set(keys))} missing")
+        raise ProofError(
+            f"transport keys of trustees {sorted(set(range(1, n + 1)) - set(keys))} missing"
+        )
     commitments: dict[int, Commitments] = {}
     shares: dict[int, dict[int, EncryptedShare]] = {}
+    for index in sorted({*state.deals, *state.checks}):
+        if index not in keys:
+            raise ProofError(f"trustee[{index}]: an event from a trustee without a transport key")
+    for event_type, events in ((m.TRUSTEE_DEAL, state.deals), (m.TRUSTEE_CHECK, state.checks)):
+        for index, payload in events.items():
+            check_signed(
+                TRUSTEE_DOMAIN, context, event_type, payload, keys[index], who=f"trustee[{index}]"
+            )
     for dealer in sorted(state.deals):
-        c = Commitments.from_json(state.deals[dealer]["commitments"], field=f"trustee[{dealer}].commitments")
+        c = Commitments.from_json(
+            state.deals[dealer]["commitments"], field=f"trustee[{dealer}].commitments"
+        )
         try:
             if c.dealer != dealer or c.threshold != t:
                 raise ProofError(f"dealer {dealer}: commitments of the wrong dealer or degree")

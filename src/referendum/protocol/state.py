@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,7 @@ class ElectionState:
     tally: dict[str, Any] | None = None
     shares: dict[int, dict[str, Any]] = field(default_factory=dict)
     results: dict[str, Any] | None = None
+    credential_events: list[dict[str, Any]] = field(default_factory=list)
     _credential_region: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,27 +143,49 @@ def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
     )
     for event in events:
         p = event.payload
-        if event.type == m.TRUSTEE_TRANSPORT:
-            state.transport[int(p["trustee"])] = p
-        elif event.type == m.TRUSTEE_DEAL:
-            state.deals[int(p["trustee"])] = p
-        elif event.type == m.TRUSTEE_CHECK:
-            state.checks[int(p["trustee"])] = p
-        elif event.type == m.ELECTION_KEY:
-            state.election_key = p
+        where = f"event {event.height} ({event.type})"
+        if event.type in _BY_TRUSTEE:
+            trustee = p.get("trustee")
+            if not isinstance(trustee, int) or isinstance(trustee, bool):
+                raise RecordError(f"{where}: 'trustee' must be an integer")
+            table = _BY_TRUSTEE[event.type](state)
+            if trustee in table:
+                raise RecordError(f"{where}: a second {event.type} event of trustee {trustee}")
+            table[trustee] = p
         elif event.type == m.CREDENTIALS:
             region = str(p["region"])
+            if region in state.credentials:
+                raise RecordError(f"{where}: a second credential list for region {region!r}")
             state.credentials[region] = list(p["public_credentials"])
+            state.credential_events.append(p)
             for cred in state.credentials[region]:
                 state._credential_region[cred] = region
-        elif event.type == m.VOTING_OPEN:
-            state.opened_at = parse_timestamp(event.timestamp, field_name="timestamp")
-        elif event.type == m.VOTING_CLOSE:
-            state.closed_at = parse_timestamp(event.timestamp, field_name="timestamp")
-        elif event.type == m.TALLY:
-            state.tally = p
-        elif event.type == m.DECRYPTION_SHARE:
-            state.shares[int(p["trustee"])] = p
-        elif event.type == m.RESULTS:
-            state.results = p
+        elif event.type in _ONCE:
+            if _ONCE[event.type](state) is not None:
+                raise RecordError(f"{where}: a second {event.type} event")
+            if event.type == m.ELECTION_KEY:
+                state.election_key = p
+            elif event.type == m.VOTING_OPEN:
+                state.opened_at = parse_timestamp(event.timestamp, field_name="timestamp")
+            elif event.type == m.VOTING_CLOSE:
+                state.closed_at = parse_timestamp(event.timestamp, field_name="timestamp")
+            elif event.type == m.TALLY:
+                state.tally = p
+            elif event.type == m.RESULTS:
+                state.results = p
     return state
+
+
+_BY_TRUSTEE: dict[str, Callable[[ElectionState], dict[int, dict[str, Any]]]] = {
+    m.TRUSTEE_TRANSPORT: lambda s: s.transport,
+    m.TRUSTEE_DEAL: lambda s: s.deals,
+    m.TRUSTEE_CHECK: lambda s: s.checks,
+    m.DECRYPTION_SHARE: lambda s: s.shares,
+}
+_ONCE: dict[str, Callable[[ElectionState], object]] = {
+    m.ELECTION_KEY: lambda s: s.election_key,
+    m.VOTING_OPEN: lambda s: s.opened_at,
+    m.VOTING_CLOSE: lambda s: s.closed_at,
+    m.TALLY: lambda s: s.tally,
+    m.RESULTS: lambda s: s.results,
+}

@@ -19,7 +19,7 @@ from referendum.crypto.threshold import (
     lagrange_combine,
     verify_decryption_share,
 )
-from referendum.errors import PhaseError, ProofError
+from referendum.errors import PhaseError, ProofError, ReferendumError
 from referendum.protocol.state import ElectionState
 from referendum.record.event import Event
 from referendum.record.manifest import Manifest
@@ -160,15 +160,13 @@ def compute_results(
                         DecryptionShare.from_json(s) for s in payload["regions"][region.id][q.id]
                     ]
                     for ct, share in zip(cts[region.id][qi], shares, strict=True):
+                        if share.index != trustee:
+                            raise ProofError(f"a share of trustee {trustee} names {share.index}")
                         verify_decryption_share(
-                            share,
-                            ct,
-                            vkeys[trustee],
-                            trustee=trustee,
-                            fingerprint=state.fingerprint,
+                            share, ct.alpha, vkeys[trustee], context=state.fingerprint
                         )
                     per_region[region.id].append(shares)
-        except (ProofError, KeyError, ValueError) as exc:
+        except (ReferendumError, KeyError, ValueError, TypeError) as exc:
             rejected[str(trustee)] = str(exc) or type(exc).__name__
             continue
         parsed[trustee] = per_region

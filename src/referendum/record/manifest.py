@@ -8,6 +8,7 @@ turns every validation error into a :class:`~referendum.errors.ManifestError` na
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import tomllib
@@ -169,7 +170,22 @@ class Manifest(_Model):
     regions: tuple[Region, ...] = Field(min_length=1, max_length=512)
     window: tuple[Period, ...] = Field(min_length=1, max_length=31)
     trustees: Trustees
+    credential_authority: str
     rule: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("credential_authority")
+    @classmethod
+    def _check_authority(cls, value: str) -> str:
+        from referendum.crypto.group import Point
+        from referendum.errors import EncodingError
+
+        try:
+            Point.from_hex(value)
+        except (EncodingError, ValueError) as exc:
+            raise ValueError(
+                f"the credential authority's public key (64 hex digits): {exc}"
+            ) from None
+        return value
 
     @field_validator("id")
     @classmethod
@@ -191,7 +207,7 @@ class Manifest(_Model):
             )
             for p in self.window
         ]
-        for (_, prev_close), (next_open, _) in zip(moments, moments[1:], strict=False):
+        for (_, prev_close), (next_open, _) in itertools.pairwise(moments):
             if next_open < prev_close:
                 raise ValueError("window periods must be in order and must not overlap")
         self.outcome_rule()  # validates the rule

@@ -11,10 +11,62 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from referendum.crypto.credentials import derive_credential, generate_private_credential
+from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.random import RandomSource
 from referendum.errors import InputError
+from referendum.protocol.signing import AUTHORITY_DOMAIN, signed
+from referendum.record import messages as m
 
-__all__ = ["IssuedCredential", "issue_credentials"]
+__all__ = [
+    "AuthorityKey",
+    "IssuedCredential",
+    "credential_list_payload",
+    "issue_credentials",
+]
+
+
+@dataclass(frozen=True)
+class AuthorityKey:
+    """The credential authority's signing key; its public half goes in the manifest."""
+
+    secret: Scalar
+
+    @property
+    def public(self) -> Point:
+        return base_mul(self.secret)
+
+    @staticmethod
+    def generate(rng: RandomSource) -> AuthorityKey:
+        return AuthorityKey(Scalar.random(rng))
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "format": "referendum-authority-key/1",
+            "secret": self.secret.hex(),
+            "public": self.public.hex(),
+        }
+
+    @staticmethod
+    def from_json(data: object) -> AuthorityKey:
+        if not isinstance(data, dict) or data.get("format") != "referendum-authority-key/1":
+            raise InputError("authority key", "not a referendum authority key file")
+        try:
+            return AuthorityKey(Scalar.from_hex(str(data["secret"])))
+        except (KeyError, ValueError) as exc:
+            raise InputError("authority key", f"malformed: {exc}") from None
+
+
+def credential_list_payload(
+    fingerprint: bytes,
+    region: str,
+    public_credentials: list[str],
+    authority: AuthorityKey,
+    rng: RandomSource,
+) -> dict[str, object]:
+    """A region's list of public credentials (sorted), signed by the authority."""
+    payload = {"region": region, "public_credentials": sorted(public_credentials)}
+    secret, public = authority.secret, authority.public
+    return signed(AUTHORITY_DOMAIN, fingerprint, m.CREDENTIALS, payload, secret, public, rng)
 
 
 @dataclass(frozen=True)

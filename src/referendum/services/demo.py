@@ -7,6 +7,7 @@ a series of bad submissions refused with their reasons.  Deterministic under ``s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
@@ -23,7 +24,12 @@ from referendum.errors import BallotRejected
 from referendum.record import messages as m
 from referendum.record.io import write_record
 from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
-from referendum.services.credentials import IssuedCredential, issue_credentials
+from referendum.services.credentials import (
+    AuthorityKey,
+    IssuedCredential,
+    credential_list_payload,
+    issue_credentials,
+)
 from referendum.services.keys import (
     publish_election_key,
     trustee_check,
@@ -53,7 +59,7 @@ _REGIONS = (
 )
 
 
-def demo_manifest(seed: int) -> Manifest:
+def demo_manifest(seed: int, authority: str) -> Manifest:
     """The demo's manifest: one yes/no/blank question, three regions, three voting days."""
     days = [dt.datetime(2026, 3, 6 + d, 8, 0, tzinfo=dt.UTC) for d in range(3)]
     return manifest_from_mapping(
@@ -80,6 +86,7 @@ def demo_manifest(seed: int) -> Manifest:
                 for d in days
             ],
             "trustees": {"names": ["Alice", "Bohdan", "Chiara"], "threshold": 2},
+            "credential_authority": authority,
             "rule": {"turnout_quorum": "1/2", "double_majority": True},
         }
     )
@@ -112,13 +119,14 @@ def run_demo(
         database.unlink()
     rng = DeterministicRandom(f"referendum-demo/{seed}".encode())
     chooser = random.Random(seed)
-    manifest = demo_manifest(seed)
+    authority = AuthorityKey.generate(rng)
+    manifest = demo_manifest(seed, authority.public.hex())
     clock = SteppingClock(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), dt.timedelta(seconds=7))
     board = open_board(f"sqlite:///{database}")
     try:
-        summary = _run(board, manifest, voters, rng, chooser, clock, progress)
+        summary = _run(board, manifest, authority, voters, rng, chooser, clock, progress)
         progress("publishing the record", 0, 1)
-        write_record(board.events(), out)
+        write_record(board.events(), out, overwrite=True)
         progress("publishing the record", 1, 1)
     finally:
         board.close()
@@ -130,13 +138,14 @@ def run_demo(
 def _run(
     board: BulletinBoard,
     manifest: Manifest,
+    authority: AuthorityKey,
     voters: int,
     rng: DeterministicRandom,
     chooser: random.Random,
     clock: SteppingClock,
     progress: Progress,
 ) -> DemoSummary:
-    create(board, manifest, clock)
+    state = create(board, manifest, clock)
 
     # Key ceremony: each trustee publishes a transport key, deals shares, checks its shares.
     n = len(manifest.trustees.names)
@@ -154,10 +163,15 @@ def _run(
     credentials: list[IssuedCredential] = []
     for (region, *_), size in zip(_REGIONS, sizes, strict=True):
         issued = issue_credentials(manifest.id, region, size, rng)
-        publish_credentials(board, region, [c.public for c in issued], clock)
+        listing = credential_list_payload(
+            state.fingerprint, region, [c.public for c in issued], authority, rng
+        )
+        publish_credentials(board, listing, clock)
         credentials.extend(issued)
 
-    clock.jump(parse_timestamp(manifest.window[0].opens, field_name="opens") - dt.timedelta(hours=1))
+    clock.jump(
+        parse_timestamp(manifest.window[0].opens, field_name="opens") - dt.timedelta(hours=1)
+    )
     open_voting(board, clock)
     state = load_state(board)
 
@@ -173,8 +187,24 @@ def _run(
         if i in revoters:
             casts.append((cred, _choose(chooser, yes_rate[cred.region])))
     last_ballot: dict[str, Any] = {}
+    night_tried = False
     for k, (cred, choice) in enumerate(casts):
         day = k * len(manifest.window) // len(casts)
+        if day == len(manifest.window) - 1 and not night_tried:
+            # The night before the last voting day, outside every voting period: a replay
+            # of the last ballot, then a series of bad submissions, each refused with its
+            # reason and logged on the board.
+            night_tried = True
+            clock.jump(
+                parse_timestamp(manifest.window[day].opens, field_name="opens")
+                - dt.timedelta(hours=2)
+            )
+            with contextlib.suppress(BallotRejected):
+                cast(board, last_ballot, clock, state=state)
+            _inside(clock, manifest, day, 0, len(casts))
+            for submission in _bad_submissions(state, credentials, last_ballot, rng):
+                with contextlib.suppress(BallotRejected):
+                    cast(board, submission, clock, state=state)
         _inside(clock, manifest, day, k, len(casts))
         prepared = prepare_ballot(state, cred.private, {"q1": [choice]}, rng)
         receipt = cast(board, prepared.submission, clock, state=state)
@@ -183,25 +213,13 @@ def _run(
         last_ballot = prepared.submission
         progress("voters casting ballots", k + 1, len(casts))
 
-    # Bad submissions, each refused with its reason and logged on the board.
-    for submission in _bad_submissions(state, credentials, last_ballot, rng):
-        try:
-            cast(board, submission, clock, state=state)
-        except BallotRejected:
-            pass
-    clock.jump(parse_timestamp(manifest.window[-1].opens, field_name="opens") - dt.timedelta(hours=2))
-    try:
-        cast(board, last_ballot, clock, state=state)  # at night between two voting days
-    except BallotRejected:
-        pass
-
-    clock.jump(parse_timestamp(manifest.window[-1].closes, field_name="closes") + dt.timedelta(minutes=1))
+    clock.jump(
+        parse_timestamp(manifest.window[-1].closes, field_name="closes") + dt.timedelta(minutes=1)
+    )
     close_voting(board, clock)
     late = prepare_ballot(state, credentials[0].private, {"q1": ["yes"]}, rng)
-    try:
+    with contextlib.suppress(BallotRejected):
         cast(board, late.submission, clock)  # after closing
-    except BallotRejected:
-        pass
 
     # The count: the encrypted tally, two of the three trustees decrypt (trustee 2 is away).
     publish_tally(board, clock)
@@ -234,7 +252,7 @@ def _inside(clock: SteppingClock, manifest: Manifest, day: int, k: int, total: i
     opens = parse_timestamp(period.opens, field_name="opens")
     closes = parse_timestamp(period.closes, field_name="closes")
     moment = opens + (closes - opens) * ((k % max(1, total // 3)) + 1) / (total // 3 + 2)
-    if clock._now is None or moment > clock._now:
+    if clock.last is None or moment > clock.last:
         clock.jump(moment)
 
 
@@ -260,7 +278,7 @@ def _bad_submissions(
     # 4. the exact same ballot again (a replay)
     bad.append(valid)
     # 5. malformed JSON and 6. an oversize body
-    bad.append(b"{\"election\": ")
+    bad.append(b'{"election": ')
     bad.append(b" " * (70 * 1024))
     return bad
 

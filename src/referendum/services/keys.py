@@ -14,7 +14,7 @@ from typing import Any
 
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock
-from referendum.crypto.group import Scalar
+from referendum.crypto.group import Scalar, base_mul
 from referendum.crypto.random import RandomSource
 from referendum.crypto.threshold import (
     BadShare,
@@ -31,6 +31,7 @@ from referendum.protocol.ceremony import (
     derive_election_key,
     transport_keys,
 )
+from referendum.protocol.signing import TRUSTEE_DOMAIN, signed
 from referendum.protocol.state import ElectionState, Phase
 from referendum.record import messages as m
 from referendum.services.state import load_state
@@ -102,6 +103,20 @@ class TrusteeSecrets:
 _NO_PROOF: Any = None
 
 
+def _sign(
+    state: ElectionState,
+    event_type: str,
+    payload: dict[str, Any],
+    secrets: TrusteeSecrets,
+    rng: RandomSource,
+) -> dict[str, Any]:
+    """Sign a trustee's event with its transport key (so that the board cannot forge it)."""
+    secret = secrets.transport_secret
+    return signed(
+        TRUSTEE_DOMAIN, state.fingerprint, event_type, payload, secret, base_mul(secret), rng
+    )
+
+
 def _check_trustee(state: ElectionState, trustee: int) -> None:
     n = len(state.manifest.trustees.names)
     if not 1 <= trustee <= n:
@@ -157,16 +172,12 @@ def trustee_deal(
         transport_keys=transport_keys(state),
         context=ceremony_context(state),
     )
-    append(
-        board,
-        m.TRUSTEE_DEAL,
-        {
-            "trustee": secrets.trustee,
-            "commitments": dealing.commitments.to_json(),
-            "shares": [dealing.shares[j].to_json() for j in sorted(dealing.shares)],
-        },
-        clock,
-    )
+    payload = {
+        "trustee": secrets.trustee,
+        "commitments": dealing.commitments.to_json(),
+        "shares": [dealing.shares[j].to_json() for j in sorted(dealing.shares)],
+    }
+    append(board, m.TRUSTEE_DEAL, _sign(state, m.TRUSTEE_DEAL, payload, secrets, rng), clock)
     return replace(secrets, polynomial=dealing.polynomial)
 
 
@@ -195,17 +206,11 @@ def trustee_check(
         if share is None:
             continue
         try:
-            received[dealer] = receive_share(
-                pair, share, commitments, context=context, rng=rng
-            )
+            received[dealer] = receive_share(pair, share, commitments, context=context, rng=rng)
         except BadShare as bad:
             complaints.append(bad.complaint.to_json())
-    append(
-        board,
-        m.TRUSTEE_CHECK,
-        {"trustee": secrets.trustee, "complaints": complaints},
-        clock,
-    )
+    payload = {"trustee": secrets.trustee, "complaints": complaints}
+    append(board, m.TRUSTEE_CHECK, _sign(state, m.TRUSTEE_CHECK, payload, secrets, rng), clock)
     return replace(secrets, received=received)
 
 

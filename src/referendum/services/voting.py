@@ -7,7 +7,6 @@ raised to the caller.  Nothing accepted earlier is ever altered: the board is ap
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,9 +14,9 @@ from typing import Any
 
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock, format_timestamp
-from referendum.crypto.group import Point
-from referendum.errors import BallotRejected, EncodingError, HeadMovedError, InputError, PhaseError
+from referendum.errors import BallotRejected, HeadMovedError, PhaseError
 from referendum.protocol.ballots import parse_submission, validate_submission
+from referendum.protocol.credentials import check_credential_list
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
 from referendum.record.manifest import Manifest, parse_timestamp
@@ -74,33 +73,16 @@ def create(board: BulletinBoard, manifest: Manifest, clock: Clock) -> ElectionSt
     return load_state(board)
 
 
-def publish_credentials(
-    board: BulletinBoard, region_id: str, public_credentials: Sequence[str], clock: Clock
-) -> None:
-    """Publish a region's list of public credentials (the credential authority's step).
+def publish_credentials(board: BulletinBoard, payload: Mapping[str, Any], clock: Clock) -> None:
+    """Publish a region's signed list of public credentials (from the credential authority:
+    see :func:`referendum.services.credentials.credential_list_payload`).
 
     Lists are frozen when voting opens; a region's list may be published once.
     """
     state = load_state(board)
     state.require(Phase.SETUP, Phase.READY)
-    state.manifest.region(region_id)
-    if region_id in state.credentials:
-        raise PhaseError(f"the credential list of region {region_id!r} is already published")
-    seen: set[str] = set()
-    for i, cred in enumerate(public_credentials):
-        try:
-            Point.from_hex(cred)
-        except (EncodingError, ValueError) as exc:
-            raise InputError(f"public_credentials[{i}]", f"not a group element: {exc}") from None
-        if cred in seen or state.region_of(cred) is not None:
-            raise InputError(f"public_credentials[{i}]", "duplicate credential")
-        seen.add(cred)
-    append(
-        board,
-        m.CREDENTIALS,
-        {"region": region_id, "public_credentials": sorted(public_credentials)},
-        clock,
-    )
+    check_credential_list(state, payload)
+    append(board, m.CREDENTIALS, payload, clock)
 
 
 def open_voting(board: BulletinBoard, clock: Clock) -> None:
@@ -145,26 +127,21 @@ def cast(
     """Validate and append a ballot.  A refused ballot is logged, then raised as
     :class:`BallotRejected`.  A later ballot under the same credential replaces the earlier.
 
-    ``state`` may be passed to save rebuilding it on every ballot; it is reloaded when the
-    board's phase may have changed (a refusal for phase reasons is re-checked on a fresh state).
+    ``state`` may be passed to save rebuilding it on every ballot (it must be a state of the
+    open phase); whether voting has closed since is checked on the board at each append.
     """
-    now = clock()
-    digest = hashlib.sha256(
-        submission if isinstance(submission, bytes) else repr(sorted(submission.items())).encode()
-    ).hexdigest()
+    raw = submission if isinstance(submission, bytes) else repr(sorted(submission.items())).encode()
+    digest = hashlib.sha256(raw).hexdigest()
     credential: str | None = None
     try:
         data, body = parse_submission(submission)
         digest = hashlib.sha256(body).hexdigest()
         credential = data["credential"] if isinstance(data.get("credential"), str) else None
-        current = state if state is not None else load_state(board)
-        try:
-            credential, code = validate_submission(current, data, now)
-        except BallotRejected as exc:
-            if state is None or exc.code not in ("not_open", "closed"):
-                raise
-            credential, code = validate_submission(load_state(board), data, now)
-        return _append_ballot(board, data, credential, code, now)
+        cached = state is not None and state.phase is Phase.OPEN
+        current = state if cached and not board.count(m.VOTING_CLOSE) else load_state(board)
+        assert current is not None
+        credential, code = validate_submission(current, data, clock())
+        return _append_ballot(board, current, data, credential, code, clock)
     except BallotRejected as exc:
         append(
             board,
@@ -176,7 +153,7 @@ def cast(
                 "credential": credential if _is_hex32(credential) else None,
                 "submission_sha256": digest,
             },
-            lambda: now,
+            clock,
         )
         raise
 
@@ -192,10 +169,24 @@ def _is_hex32(value: str | None) -> bool:
 
 
 def _append_ballot(
-    board: BulletinBoard, data: dict[str, Any], credential: str, code: str, now: dt.datetime
+    board: BulletinBoard,
+    state: ElectionState,
+    data: dict[str, Any],
+    credential: str,
+    code: str,
+    clock: Clock,
 ) -> Receipt:
     for _ in range(_APPEND_RETRIES):
         head = board.head()
+        now = clock()  # read after the head, so that timestamps never go backwards
+        if board.count(m.VOTING_CLOSE):
+            raise BallotRejected("closed", "timestamp", "voting has closed")
+        if not state.manifest.in_window(now):
+            raise BallotRejected(
+                "outside_window",
+                "timestamp",
+                f"{format_timestamp(now)} is outside the voting periods",
+            )
         if board.lookup(tracking_key(code)):
             raise BallotRejected("replayed", "ballot", "this exact ballot is already on the board")
         previous = board.lookup(credential_key(credential))

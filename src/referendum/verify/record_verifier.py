@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from referendum.errors import (
     BoardCorrupted,
-    CryptoError,
     InputError,
-    PhaseError,
-    ProofError,
     RecordError,
     ReferendumError,
 )
+from referendum.protocol.ballots import REJECTION_CODES
 from referendum.protocol.ceremony import check_ceremony
+from referendum.protocol.credentials import check_all_credential_lists
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.protocol.tally import (
     compute_results,
@@ -33,7 +31,7 @@ from referendum.protocol.tally import (
 )
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
-from referendum.record.event import Event, event_hash
+from referendum.record.event import Event
 from referendum.record.io import read_record
 from referendum.record.manifest import parse_timestamp
 from referendum.verify.ballots import ChunkChecker
@@ -41,7 +39,6 @@ from referendum.verify.report import Check, Report
 
 __all__ = ["verify_record"]
 
-GENESIS_PARENT = "0" * 64
 CHUNK = 256
 
 # Which event types may follow in each stage of a referendum.
@@ -66,6 +63,23 @@ _STAGES: list[tuple[str | None, frozenset[str]]] = [
 ]
 
 
+_CHECK_OF_TYPE = {
+    m.MANIFEST: Check.MANIFEST,
+    m.TRUSTEE_TRANSPORT: Check.KEY_CEREMONY,
+    m.TRUSTEE_DEAL: Check.KEY_CEREMONY,
+    m.TRUSTEE_CHECK: Check.KEY_CEREMONY,
+    m.ELECTION_KEY: Check.KEY_CEREMONY,
+    m.CREDENTIALS: Check.CREDENTIALS,
+    m.VOTING_OPEN: Check.CREDENTIALS,  # the state frozen at opening is built here
+    m.BALLOT_ACCEPTED: Check.BALLOTS,
+    m.BALLOT_REJECTED: Check.REJECTIONS,
+    m.VOTING_CLOSE: Check.WINDOW,
+    m.TALLY: Check.TALLY,
+    m.DECRYPTION_SHARE: Check.DECRYPTION,
+    m.RESULTS: Check.RESULTS,
+}
+
+
 class _Pass1:
     """State of the first pass."""
 
@@ -82,39 +96,19 @@ class _Pass1:
         self.accepted = 0
         self.revotes = 0
         self.rejections: Counter[str] = Counter()
-
-
-def _events_checked(directory: Path, report: Report, head: dict[str, Any]) -> Iterator[Event]:
-    """Stream the record's events, checking the hash chain as they pass."""
-    parent = GENESIS_PARENT
-    height = 0
-    for event in read_record(directory).events():
-        if event.height != height:
-            raise BoardCorrupted(f"event {height}: height {event.height} out of sequence")
-        if event.parent != parent:
-            raise BoardCorrupted(f"event {height}: parent does not link to the previous event")
-        recomputed = event_hash(event.height, event.parent, event.type, event.timestamp, event.payload)
-        if recomputed != event.hash:
-            raise BoardCorrupted(f"event {height}: hash does not match its content")
-        parent = event.hash
-        height += 1
-        yield event
-    if height != head["events"] or parent != head["head"]:
-        raise BoardCorrupted(
-            f"record.json announces {head['events']} events ending at {head['head'][:16]}..., "
-            f"the log has {height} ending at {parent[:16]}..."
-        )
+        self.rejection_error: tuple[str, str] | None = None
 
 
 def verify_record(directory: Path, *, workers: int = 1) -> Report:
     """Verify the record in ``directory``; the report lists every check's result."""
     report = Report()
     try:
-        header = read_record(directory).header
+        reader = read_record(directory)
     except RecordError as exc:
-        report.failed(Check.RECORD_FORMAT, str(directory), str(exc))
+        report.failed(Check.RECORD_FORMAT, "record.json", str(exc))
         return report
-    report.passed(Check.RECORD_FORMAT, f"{header.get('format')} version {header.get('version')}")
+    info = reader.info
+    report.passed(Check.RECORD_FORMAT, f"referendum-record version {info.version}")
 
     p1 = _Pass1()
     state: ElectionState | None = None
@@ -127,13 +121,16 @@ def verify_record(directory: Path, *, workers: int = 1) -> Report:
         if checker is None or not chunk:
             chunk.clear()
             return
-        for failures in checker.run([list(chunk)]):
+        parts = [chunk[i : i + CHUNK] for i in range(0, len(chunk), CHUNK)]
+        for failures in checker.run(parts):
             if failures and ballot_failure is None:
                 ballot_failure = (f"event {failures[0].height}", failures[0].reason)
         chunk.clear()
 
+    current: Event | None = None
     try:
-        for event in _events_checked(directory, report, header):
+        for event in reader.events():
+            current = event
             if event.height == 0:
                 if event.type != m.MANIFEST:
                     raise RecordError("the first event is not a manifest")
@@ -144,11 +141,15 @@ def verify_record(directory: Path, *, workers: int = 1) -> Report:
             _check_order(p1, event)
             if event.type == m.BALLOT_REJECTED:
                 p1.rejections[str(event.payload.get("reason"))] += 1
+                problem = _malformed_rejection(event.payload)
+                if problem and p1.rejection_error is None:
+                    p1.rejection_error = (f"event {event.height}", problem)
                 continue
             if event.type == m.BALLOT_ACCEPTED:
                 if checker is None:
                     p1.order_error = p1.order_error or (
-                        f"event {event.height}", "a ballot before voting opened"
+                        f"event {event.height}",
+                        "a ballot before voting opened",
                     )
                     continue
                 _check_ballot_sequence(p1, event, state)
@@ -165,20 +166,26 @@ def verify_record(directory: Path, *, workers: int = 1) -> Report:
         flush()
     except (RecordError, BoardCorrupted) as exc:
         report.failed(Check.CHAIN, "events.jsonl", str(exc))
-        if checker is not None:
-            checker.close()
+        return report
+    except (ReferendumError, KeyError, TypeError, ValueError) as exc:
+        assert current is not None
+        check = _CHECK_OF_TYPE.get(current.type, Check.EVENT_ORDER)
+        report.failed(check, f"event {current.height} ({current.type})", f"malformed: {exc!r}")
         return report
     finally:
         if checker is not None:
             checker.close()
-    report.passed(Check.CHAIN, f"{header['events']} events, hashes and links verified")
+    report.passed(Check.CHAIN, f"{info.event_count} events, hashes and links verified")
 
     try:
         full = state_from_events(p1.non_ballot)
     except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.MANIFEST, "event 0", str(exc))
         return report
-    report.passed(Check.MANIFEST, f"referendum {full.manifest.id!r}, fingerprint {full.fingerprint.hex()[:16]}...")
+    report.passed(
+        Check.MANIFEST,
+        f"referendum {full.manifest.id!r}, fingerprint {full.fingerprint.hex()[:16]}...",
+    )
     report.summary["fingerprint"] = full.fingerprint.hex()
 
     if p1.order_error:
@@ -204,13 +211,21 @@ def verify_record(directory: Path, *, workers: int = 1) -> Report:
     else:
         report.passed(
             Check.REVOTES,
-            f"{p1.revotes} replacements recorded; {len(p1.last_height)} ballots count (last per credential)",
+            f"{p1.revotes} replacements recorded; "
+            f"{len(p1.last_height)} ballots count (last per credential)",
         )
-    report.passed(
-        Check.REJECTIONS,
-        f"{sum(p1.rejections.values())} rejected submissions logged"
-        + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(p1.rejections.items()))})" if p1.rejections else ""),
-    )
+    if p1.rejection_error:
+        report.failed(Check.REJECTIONS, *p1.rejection_error)
+    else:
+        report.passed(
+            Check.REJECTIONS,
+            f"{sum(p1.rejections.values())} rejected submissions logged"
+            + (
+                f" ({', '.join(f'{k}: {v}' for k, v in sorted(p1.rejections.items()))})"
+                if p1.rejections
+                else ""
+            ),
+        )
     report.summary["accepted"] = p1.accepted
     report.summary["counted"] = len(p1.last_height)
     report.summary["rejected"] = dict(p1.rejections)
@@ -219,14 +234,36 @@ def verify_record(directory: Path, *, workers: int = 1) -> Report:
     return report
 
 
+def _is_hex(value: object, length: int = 64) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == length
+        and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def _malformed_rejection(payload: dict[str, Any]) -> str | None:
+    """A rejection is the board's statement about a submission only its sender holds: its
+    form is checked (a known reason, the submission's digest); its words cannot be."""
+    if set(payload) != {"reason", "field", "detail", "credential", "submission_sha256"}:
+        return "unexpected members"
+    if payload["reason"] not in REJECTION_CODES:
+        return f"unknown reason {payload['reason']!r}"
+    if not isinstance(payload["field"], str) or not isinstance(payload["detail"], str):
+        return "field and detail must be strings"
+    if payload["credential"] is not None and not _is_hex(payload["credential"]):
+        return "credential must be null or 64 hex digits"
+    if not _is_hex(payload["submission_sha256"]):
+        return "submission_sha256 must be 64 hex digits"
+    return None
+
+
 def _check_order(p1: _Pass1, event: Event) -> None:
     if p1.order_error:
         return
     for index in range(p1.stage + 1, len(_STAGES)):
         if _STAGES[index][0] == event.type:
-            if index != p1.stage + 1 and not (
-                event.type == m.RESULTS and p1.stage == 3
-            ):
+            if index != p1.stage + 1 and not (event.type == m.RESULTS and p1.stage == 3):
                 p1.order_error = (f"event {event.height}", f"{event.type} out of order")
             p1.stage = index
             return
@@ -249,7 +286,8 @@ def _check_ballot_sequence(p1: _Pass1, event: Event, state: ElectionState | None
     if payload.get("replaces") != expected and p1.revote_error is None:
         p1.revote_error = (
             f"event {event.height}",
-            f"'replaces' is {payload.get('replaces')!r}, the credential's previous ballot is {expected!r}",
+            f"'replaces' is {payload.get('replaces')!r}, "
+            f"the credential's previous ballot is {expected!r}",
         )
     if expected is not None:
         p1.revotes += 1
@@ -271,7 +309,7 @@ def _check_ballot_sequence(p1: _Pass1, event: Event, state: ElectionState | None
 def _verify_ceremony(report: Report, state: ElectionState) -> None:
     try:
         detail = check_ceremony(state)
-    except (ProofError, CryptoError, RecordError, InputError, KeyError, ValueError, TypeError) as exc:
+    except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.KEY_CEREMONY, "trustee events", str(exc))
         return
     report.passed(Check.KEY_CEREMONY, detail)
@@ -282,15 +320,19 @@ def _verify_credentials(report: Report, state: ElectionState) -> None:
     published = set(state.credentials)
     if published != regions:
         missing = sorted(regions - published) or sorted(published - regions)
-        report.failed(Check.CREDENTIALS, f"region {missing[0]}", "credential lists do not match the regions")
+        report.failed(
+            Check.CREDENTIALS, f"region {missing[0]}", "credential lists do not match the regions"
+        )
         return
-    total = sum(len(v) for v in state.credentials.values())
-    if len(state._credential_region) != total:
-        report.failed(Check.CREDENTIALS, "credentials", "a credential appears twice")
+    try:
+        total = check_all_credential_lists(state)
+    except ReferendumError as exc:
+        report.failed(Check.CREDENTIALS, "credentials", str(exc))
         return
     report.passed(
         Check.CREDENTIALS,
-        f"{total} public credentials in {len(regions)} regions, frozen before voting opened",
+        f"{total} public credentials in {len(regions)} regions, signed by the credential "
+        "authority, frozen before voting opened",
     )
 
 
@@ -314,9 +356,7 @@ def _verify_count(report: Report, directory: Path, state: ElectionState, p1: _Pa
         for check in (Check.TALLY, Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
             report.skipped(check, "no tally published")
         return
-    ballots = (
-        e for e in read_record(directory).events() if e.type == m.BALLOT_ACCEPTED
-    )
+    ballots = (e for e in read_record(directory).events() if e.type == m.BALLOT_ACCEPTED)
     try:
         tallies = homomorphic_tally(state.manifest, p1.last_height, ballots)
         recomputed = tally_payload(state.manifest, tallies)
@@ -332,9 +372,13 @@ def _verify_count(report: Report, directory: Path, state: ElectionState, p1: _Pa
             ),
             "regions",
         )
-        report.failed(Check.TALLY, f"region {bad}", "published tally differs from the sum of the ballots")
+        report.failed(
+            Check.TALLY, f"region {bad}", "published tally differs from the sum of the ballots"
+        )
         return
-    report.passed(Check.TALLY, "the encrypted tally is the sum of the last ballot of each credential")
+    report.passed(
+        Check.TALLY, "the encrypted tally is the sum of the last ballot of each credential"
+    )
 
     if state.results is None:
         for check in (Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
@@ -343,16 +387,21 @@ def _verify_count(report: Report, directory: Path, state: ElectionState, p1: _Pa
     try:
         used = [int(t) for t in state.results["trustees"]]
         results = compute_results(state, trustees=used)
-    except (ProofError, PhaseError, InputError, KeyError, TypeError, ValueError) as exc:
+    except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.DECRYPTION, "decryption shares", str(exc))
         return
     report.passed(
         Check.DECRYPTION,
-        f"decryption shares of trustees {used} verified (threshold {state.manifest.trustees.threshold})",
+        f"decryption shares of trustees {used} verified "
+        f"(threshold {state.manifest.trustees.threshold})",
     )
     if canonical_json(results["regions"]) != canonical_json(state.results.get("regions")):
         bad = next(
-            (r for r in results["regions"] if results["regions"][r] != state.results["regions"].get(r)),
+            (
+                r
+                for r in results["regions"]
+                if results["regions"][r] != state.results["regions"].get(r)
+            ),
             "regions",
         )
         report.failed(Check.RESULTS, f"region {bad}", "published counts differ from the decryption")
@@ -367,4 +416,7 @@ def _verify_count(report: Report, directory: Path, state: ElectionState, p1: _Pa
         report.failed(Check.OUTCOME, "results.outcome", f"the rule gives {outcome.decision.value}")
         return
     report.summary["outcome"] = outcome.decision.value
-    report.passed(Check.OUTCOME, f"{outcome.decision.value} under the rule: {state.manifest.outcome_rule().describe()}")
+    report.passed(
+        Check.OUTCOME,
+        f"{outcome.decision.value} under the rule: {state.manifest.outcome_rule().describe()}",
+    )
