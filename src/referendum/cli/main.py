@@ -25,7 +25,15 @@ app = typer.Typer(
 def _register() -> None:
     # Each module adds its commands to ``app``.  Imported here, not at module top, so that a
     # module's import cost is paid only once the command line is parsed.
-    from referendum.cli import demo, verify, version  # noqa: F401
+    from referendum.cli import (  # noqa: F401
+        authority,
+        demo,
+        organiser,
+        trustee,
+        verify,
+        version,
+        voter,
+    )
 
 
 @app.callback()

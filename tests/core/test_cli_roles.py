@@ -1,0 +1,116 @@
+"""A whole referendum through the command line, one role at a time, verified at the end.
+
+SQLite board; the commands read the machine's clock, so the steps after the voting window run
+under Debian's ``faketime`` (libfaketime), two hours ahead."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+CLI = [sys.executable, "-m", "referendum.cli"]
+
+
+LATER = ["faketime", "-f", "+2h"]
+
+
+def run(*args: str, ok: bool = True, later: bool = False) -> subprocess.CompletedProcess[str]:
+    command = [*(LATER if later else []), *CLI, *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if ok:
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return result
+
+
+def test_referendum_by_roles(tmp_path: Path) -> None:
+    db = str(tmp_path / "board.sqlite")
+    authority_key = tmp_path / "authority.key"
+    authority_public = run("credentials", "keygen", "--out", str(authority_key)).stdout.strip()
+    assert oct(authority_key.stat().st_mode)[-3:] == "600"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    closes = now + dt.timedelta(hours=1)
+    manifest = {
+        "id": "cli-test",
+        "title": "CLI test",
+        "questions": [{"id": "q1", "text": "Approve?", "answers": ["yes", "no", "blank"]}],
+        "regions": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}],
+        "window": [
+            {
+                "opens": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "closes": closes.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        ],
+        "trustees": {"names": ["T1", "T2"], "threshold": 2},
+        "credential_authority": authority_public,
+        "rule": {"majority": "1/2"},
+    }
+    manifest_path = tmp_path / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest))
+    run("create", str(manifest_path), "--db", db)
+    keys = [tmp_path / f"t{i}.key" for i in (1, 2)]
+    for i, key in enumerate(keys, 1):
+        run("trustee", "setup", "--trustee", str(i), "--key-file", str(key), "--db", db)
+    for key in keys:
+        run("trustee", "deal", "--key-file", str(key), "--db", db)
+    for key in keys:
+        assert (
+            "2 shares good"
+            not in run("trustee", "check", "--key-file", str(key), "--db", db).stdout
+        )
+    run("election-key", "--db", db)
+    privates = {}
+    for region in ("a", "b"):
+        listing = tmp_path / f"{region}.json"
+        private = tmp_path / f"{region}.csv"
+        run(
+            "credentials", "issue", "--manifest", str(manifest_path),
+            "--authority-key", str(authority_key), "--region", region, "--count", "2",
+            "--private-out", str(private), "--list-out", str(listing),
+        )  # fmt: skip
+        run("credentials", "publish", str(listing), "--db", db)
+        with private.open() as handle:
+            privates[region] = [row["credential"] for row in csv.DictReader(handle)]
+    run("open", "--db", db)
+    # a voter challenges a ballot, checks it, then votes; another votes twice
+    challenge = tmp_path / "challenge.json"
+    run(
+        "vote",
+        "--credential",
+        privates["a"][0],
+        "--choice",
+        "q1=no",
+        "--challenge",
+        str(challenge),
+        "--db",
+        db,
+    )
+    assert "['no']" in run("check-challenge", str(challenge), "--db", db).stdout
+    code = run("vote", "--credential", privates["a"][0], "--choice", "q1=yes", "--db", db).stdout
+    first = code.split("tracking code: ")[1].split()[0]
+    run("vote", "--credential", privates["b"][0], "--choice", "q1=no", "--db", db)
+    second = run("vote", "--credential", privates["b"][0], "--choice", "q1=yes", "--db", db)
+    assert "replaces" in second.stdout
+    assert "it counts" in run("track", first, "--db", db).stdout
+    bad = run(
+        "vote", "--credential", "not-a-credential", "--choice", "q1=yes", "--db", db, ok=False
+    )
+    assert bad.returncode == 2 and "credential" in bad.stderr
+    early = run("close", "--db", db, ok=False)
+    assert early.returncode == 1 and "window" in early.stderr
+    run("close", "--db", db, later=True)
+    run("tally", "--db", db, later=True)
+    for key in keys:
+        run("trustee", "decrypt", "--key-file", str(key), "--db", db, later=True)
+    results = run("results", "--db", db, later=True).stdout
+    assert "APPROVED" in results
+    record = tmp_path / "record"
+    run("publish", "--out", str(record), "--db", db)
+    verified = run("verify", str(record), "--format", "json")
+    report = json.loads(verified.stdout)
+    assert report["ok"] and report["summary"]["counted"] == 2
+    assert report["summary"]["results"]["a"]["questions"]["q1"]["yes"] == 1
+    assert "it counts" in run("track", first, "--record", str(record)).stdout
