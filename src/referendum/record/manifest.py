@@ -130,8 +130,11 @@ class Period(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Period:
-        opens = parse_timestamp(self.opens, field_name="opens")
-        closes = parse_timestamp(self.closes, field_name="closes")
+        try:
+            opens = parse_timestamp(self.opens, field_name="opens")
+            closes = parse_timestamp(self.closes, field_name="closes")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
         if closes <= opens:
             raise ValueError("closes must be after opens")
         return self
@@ -243,8 +246,8 @@ def manifest_from_mapping(data: Mapping[str, Any]) -> Manifest:
         loc = ".".join(str(part) for part in first["loc"]) or "manifest"
         message = first["msg"].removeprefix("Value error, ")
         raise ManifestError(loc, message) from None
-    except InputError as exc:
-        raise ManifestError(f"rule.{exc.field}".replace("rule.rule", "rule"), exc.reason) from None
+    except InputError as exc:  # from the outcome rule, whose errors name rule.<key>
+        raise ManifestError(exc.field, exc.reason) from None
 
 
 def load_manifest(path: Path) -> Manifest:
