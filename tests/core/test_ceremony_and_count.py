@@ -127,3 +127,41 @@ def test_manifest_errors_name_the_field(
     with pytest.raises(ManifestError) as info:
         load_manifest(path)
     assert info.value.field.startswith(field), info.value
+
+
+def test_multi_option_question_needs_an_absolute_majority(tmp_path: Path) -> None:
+    from referendum.board.memory import MemoryBoard
+
+    multi = manifest(
+        questions=[
+            {
+                "id": "q1",
+                "text": "Which flag?",
+                "answers": ["red", "blue", "keep"],
+                "status_quo": "keep",
+            }
+        ],
+        rule={},
+    )
+    board = MemoryBoard()
+    setup = ready_referendum(board, per_region=3, m=multi)
+    votes = {"east": ["red", "blue", "keep"], "west": ["red", "red", "blue"]}
+    for region, answers in votes.items():
+        for cred, answer in zip(setup.credentials[region], answers, strict=True):
+            cast(
+                board,
+                prepare_ballot(setup.state, cred.private, {"q1": [answer]}, setup.rng).submission,
+                setup.clock,
+            )
+    setup.clock.jump(OPENS + dt.timedelta(days=2))
+    close_voting(board, setup.clock)
+    publish_tally(board, setup.clock)
+    qualified = [1, 2, 3]
+    for s in setup.secrets[:2]:
+        publish_share(board, s.trustee, s.secret_share(qualified), setup.rng, setup.clock)
+    results = publish_results(board, setup.clock)
+    # red has 3 of 6 votes: not an absolute majority, so the status quo stands
+    assert results["outcome"]["decision"] == "rejected"
+    assert "adopted" not in results["outcome"]
+    write_record(board.events(), tmp_path / "r")
+    assert verify_record(tmp_path / "r").ok

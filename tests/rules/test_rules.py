@@ -202,3 +202,14 @@ def test_counts_reject_impossible_figures() -> None:
         Counts(yes=10, no=10, electorate=15)
     with pytest.raises(InputError, match="yes"):
         Counts(yes=-1, no=0)
+
+
+def test_multi_option_absolute_majority() -> None:
+    from referendum.rules import evaluate_options
+
+    adopted = evaluate_options({"a": 51, "b": 30, "keep": 19}, status_quo="keep")
+    assert adopted.decision is Decision.APPROVED and adopted.adopted == "a"
+    plurality = evaluate_options({"a": 40, "b": 35, "keep": 25}, status_quo="keep")
+    assert plurality.decision is Decision.REJECTED and plurality.adopted is None
+    with pytest.raises(InputError, match="status_quo"):
+        evaluate_options({"a": 1}, status_quo="keep")

@@ -23,7 +23,7 @@ from referendum.errors import PhaseError, ProofError, ReferendumError
 from referendum.protocol.state import ElectionState
 from referendum.record.event import Event
 from referendum.record.manifest import Manifest
-from referendum.rules import Counts, Outcome, RegionCounts, evaluate
+from referendum.rules import Counts, Outcome, RegionCounts, evaluate, evaluate_options
 
 __all__ = [
     "RegionTally",
@@ -204,17 +204,21 @@ def compute_results(
     results: dict[str, Any] = {"trustees": used, "regions": regions}
     if rejected:
         results["rejected_shares"] = rejected
-    outcome = outcome_of(manifest, regions)
-    if outcome is not None:
-        results["outcome"] = outcome.to_mapping()
+    results["outcome"] = outcome_of(manifest, regions).to_mapping()
     return results
 
 
-def outcome_of(manifest: Manifest, regions: Mapping[str, Any]) -> Outcome | None:
-    """The outcome of the first question under the manifest's rule (yes/no questions)."""
+def outcome_of(manifest: Manifest, regions: Mapping[str, Any]) -> Outcome:
+    """The outcome of the first question: under the manifest's rule for a yes/no question, by
+    absolute majority against the status quo for a multi-option question."""
     question = manifest.questions[0]
     if not question.is_referendum:
-        return None
+        assert question.status_quo is not None
+        totals = {a: 0 for a in question.answers}
+        for region in manifest.regions:
+            for answer, n in regions[region.id]["questions"][question.id].items():
+                totals[answer] += n
+        return evaluate_options(totals, status_quo=question.status_quo)
     region_counts = []
     for region in manifest.regions:
         entry = regions[region.id]

@@ -4,7 +4,7 @@ One definition serves the verifiable core (``services``, ``verify``), the legiti
 report (``standards``) and the risk-limiting audits (``audit``).  See docs/rules.md.
 """
 
-from referendum.rules.evaluate import evaluate, evaluate_region
+from referendum.rules.evaluate import evaluate, evaluate_options, evaluate_region
 from referendum.rules.model import (
     Counts,
     Decision,
@@ -24,6 +24,7 @@ __all__ = [
     "Rule",
     "RuleCheck",
     "evaluate",
+    "evaluate_options",
     "evaluate_region",
     "parse_fraction",
     "rule_from_mapping",

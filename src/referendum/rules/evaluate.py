@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from referendum.errors import InputError
@@ -21,7 +21,7 @@ from referendum.rules.model import (
     regions_total,
 )
 
-__all__ = ["evaluate", "evaluate_region"]
+__all__ = ["evaluate", "evaluate_options", "evaluate_region"]
 
 _HALF = Fraction(1, 2)
 
@@ -175,3 +175,31 @@ def evaluate(rule: Rule, regions: Sequence[RegionCounts]) -> Outcome:
 
 def _fmt(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+def evaluate_options(counts: Mapping[str, int], *, status_quo: str) -> Outcome:
+    """A multi-option question: an option other than the status quo is adopted only with an
+    absolute majority of the votes cast for options (Venice Commission Code of Good Practice
+    on Referendums, III.5); otherwise the status quo stands (decision ``rejected``).
+
+    >>> evaluate_options({"a": 40, "b": 35, "keep": 25}, status_quo="keep").decision.value
+    'rejected'
+    """
+    if status_quo not in counts:
+        raise InputError("status_quo", f"{status_quo!r} is not one of the options")
+    total = sum(counts.values())
+    leader = max(sorted(counts), key=lambda k: counts[k])
+    share = _ratio(counts[leader], total)
+    ok = share > _HALF and leader != status_quo
+    check = RuleCheck(
+        "absolute_majority",
+        share > _HALF,
+        share,
+        _HALF,
+        f"{leader} {counts[leader]} of {total} votes",
+    )
+    decision = Decision.APPROVED if ok else Decision.REJECTED
+    totals = Counts(yes=counts[leader] if ok else 0, no=total - (counts[leader] if ok else 0))
+    return Outcome(
+        decision=decision, checks=(check,), totals=totals, adopted=leader if ok else None
+    )

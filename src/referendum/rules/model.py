@@ -231,6 +231,7 @@ class Outcome:
     regions: tuple[tuple[str, Outcome], ...] = field(default=())
     regional_weight_yes: Fraction | None = None
     regional_weight_total: Fraction | None = None
+    adopted: str | None = None  # multi-option questions: the option adopted, if any
 
     def to_mapping(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -248,6 +249,8 @@ class Outcome:
         }
         if self.regions:
             out["regions"] = {name: o.to_mapping() for name, o in self.regions}
+        if self.adopted is not None:
+            out["adopted"] = self.adopted
         if self.regional_weight_yes is not None and self.regional_weight_total is not None:
             out["regional_weight_yes"] = str(self.regional_weight_yes)
             out["regional_weight_total"] = str(self.regional_weight_total)
