@@ -19,8 +19,12 @@ from typing import Any
 from referendum.board.open import open_board
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock
+from referendum.crypto.credentials import derive_credential, sign
+from referendum.crypto.group import Point, Scalar
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import BallotRejected
+from referendum.protocol.ballots import ballot_signing_message
+from referendum.protocol.state import ElectionState
 from referendum.record import messages as m
 from referendum.record.io import write_record
 from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
@@ -187,6 +191,7 @@ def _run(
         if i in revoters:
             casts.append((cred, _choose(chooser, yes_rate[cred.region])))
     last_ballot: dict[str, Any] = {}
+    last_voter = credentials[0]
     night_tried = False
     for k, (cred, choice) in enumerate(casts):
         day = k * len(manifest.window) // len(casts)
@@ -202,7 +207,7 @@ def _run(
             with contextlib.suppress(BallotRejected):
                 cast(board, last_ballot, clock, state=state)
             _inside(clock, manifest, day, 0, len(casts))
-            for submission in _bad_submissions(state, credentials, last_ballot, rng):
+            for submission in _bad_submissions(state, last_voter, last_ballot, rng):
                 with contextlib.suppress(BallotRejected):
                     cast(board, submission, clock, state=state)
         _inside(clock, manifest, day, k, len(casts))
@@ -210,7 +215,7 @@ def _run(
         receipt = cast(board, prepared.submission, clock, state=state)
         summary.accepted += 1
         summary.revotes += receipt.replaces is not None
-        last_ballot = prepared.submission
+        last_ballot, last_voter = prepared.submission, cred
         progress("voters casting ballots", k + 1, len(casts))
 
     clock.jump(
@@ -257,30 +262,50 @@ def _inside(clock: SteppingClock, manifest: Manifest, day: int, k: int, total: i
 
 
 def _bad_submissions(
-    state: Any, credentials: list[IssuedCredential], valid: dict[str, Any], rng: DeterministicRandom
+    state: ElectionState, voter: IssuedCredential, valid: dict[str, Any], rng: DeterministicRandom
 ) -> list[Any]:
-    """Submissions a board must refuse: each names the check it fails."""
-    bad: list[Any] = []
-    # 1. an unknown credential (signed by a key that is on no list)
-    outsider = issue_credentials(state.manifest.id, "north", 1, rng)[0]
-    forged = dict(valid)
-    forged["credential"] = outsider.public
-    bad.append(forged)
-    # 2. the right credential claiming another region
+    """Submissions a board must refuse, each failing a different check."""
+    manifest = state.manifest
+    # an unknown credential: signed by a key that is on no list
+    outsider = issue_credentials(manifest.id, valid["region"], 1, rng)[0]
+    forged = prepare_ballot(state, voter.private, {"q1": ["yes"]}, rng).submission
+    secret, public = derive_credential(manifest.id, outsider.private)
+    forged["credential"] = public.hex()
+    forged["signature"] = _signature(state, secret, public, valid["region"], forged["ballot"], rng)
+    # the right credential claiming another region
     wrong_region = dict(valid)
-    wrong_region["region"] = next(r.id for r in state.manifest.regions if r.id != valid["region"])
-    bad.append(wrong_region)
-    # 3. a ballot whose ciphertext was altered (proofs and signature no longer match)
+    wrong_region["region"] = next(r.id for r in manifest.regions if r.id != valid["region"])
+    # a ballot whose ciphertexts were swapped after signing: the signature no longer matches
     tampered = json.loads(json.dumps(valid))
     sel = tampered["ballot"]["questions"][0]["selections"]
     sel[0]["beta"], sel[1]["beta"] = sel[1]["beta"], sel[0]["beta"]
-    bad.append(tampered)
-    # 4. the exact same ballot again (a replay)
-    bad.append(valid)
-    # 5. malformed JSON and 6. an oversize body
-    bad.append(b'{"election": ')
-    bad.append(b" " * (70 * 1024))
-    return bad
+    # the same tampering, re-signed by the voter: the proofs no longer verify
+    resigned = json.loads(json.dumps(tampered))
+    secret, public = derive_credential(manifest.id, voter.private)
+    resigned["signature"] = _signature(
+        state, secret, public, valid["region"], resigned["ballot"], rng
+    )
+    return [
+        forged,
+        wrong_region,
+        tampered,
+        resigned,
+        valid,  # the exact same ballot again: a replay
+        b'{"election": ',  # malformed JSON
+        b" " * (70 * 1024),  # an oversize body
+    ]
+
+
+def _signature(
+    state: ElectionState,
+    secret: Scalar,
+    public: Point,
+    region: str,
+    ballot: dict[str, Any],
+    rng: DeterministicRandom,
+) -> dict[str, str]:
+    message = ballot_signing_message(state.fingerprint, public.hex(), region, ballot)
+    return sign(secret, public, message, rng).to_json()
 
 
 def _count_rejections(board: BulletinBoard) -> dict[str, int]:
