@@ -4,7 +4,7 @@ One definition serves the verifiable core (``services``, ``verify``), the legiti
 report (``standards``) and the risk-limiting audits (``audit``).  See docs/rules.md.
 """
 
-from referendum.rules.evaluate import evaluate, evaluate_region
+from referendum.rules.evaluate import evaluate, evaluate_region, evaluate_regional_votes
 from referendum.rules.model import (
     Counts,
     Decision,
@@ -25,6 +25,7 @@ __all__ = [
     "RuleCheck",
     "evaluate",
     "evaluate_region",
+    "evaluate_regional_votes",
     "parse_fraction",
     "rule_from_mapping",
 ]
