@@ -82,6 +82,13 @@ def _verdict(report: Report, messages: Catalogue) -> str:
     return messages.text("ui.verdict.fail" if report.failed else "ui.verdict.ok")
 
 
+def _outcome_line(report: Report, messages: Catalogue) -> str:
+    outcome = report.outcome
+    if outcome is None:
+        return f"{messages.text('ui.outcome')}: {messages.text('ui.outcome.none')}"
+    return f"{messages.text('ui.outcome')}: {messages.explain(report.finding('OUTCOME'))}"
+
+
 def _finding_mapping(finding: Finding, messages: Catalogue) -> dict[str, Any]:
     return {
         "id": finding.id,
@@ -120,6 +127,7 @@ def _text(report: Report, messages: Catalogue, *, color: bool) -> str:
     console.print(f"{messages.text('ui.place')}: {report.case.place}")
     console.print(_summary(report, messages))
     console.print(_verdict(report, messages))
+    console.print(_outcome_line(report, messages))
     for area in AREAS:
         table = Table(title=messages.text(f"area.{area}"), show_lines=False, expand=True)
         table.add_column(messages.text("ui.check"), no_wrap=True)
@@ -149,6 +157,8 @@ def _markdown(report: Report, messages: Catalogue) -> str:
         f"{messages.text('ui.place')}: {report.case.place}",
         "",
         f"**{_summary(report, messages)}**. {_verdict(report, messages)}",
+        "",
+        _outcome_line(report, messages),
         "",
     ]
     for area in AREAS:

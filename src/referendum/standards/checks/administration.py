@@ -66,11 +66,11 @@ def residence_rule(check: Check, case: Case) -> Finding:
 @Check("ELECTORATE_COVERAGE", "administration", f"derived from {CODE} I.1").define
 def electorate_coverage(check: Check, case: Case) -> Finding:
     share = case.fact("administration.share_able_to_vote")
-    at_most = case.fact("administration.share_able_to_vote_at_most")
+    below = case.fact("administration.share_able_to_vote_below")
     inhabitants = case.fact("administration.inhabitants")
-    used = [f for f in (share, at_most, inhabitants) if f is not None]
-    if share is None and at_most is not None and at_most.as_number() < COVERAGE_FAIL_BELOW:
-        return check.finding(Status.FAIL, used, "fail_bound", share=float(at_most.as_number()))
+    used = [f for f in (share, below, inhabitants) if f is not None]
+    if share is None and below is not None and below.as_number() <= COVERAGE_FAIL_BELOW:
+        return check.finding(Status.FAIL, used, "fail_bound", share=float(below.as_number()))
     if share is None:
         return check.unknown(["administration.share_able_to_vote"], used)
     value = share.as_number()
