@@ -1,4 +1,5 @@
-"""``referendum check`` end to end through the real command line (a subprocess)."""
+"""``referendum check`` through the real command line: one test in a subprocess, the rest
+through the same ``main()`` entry point in-process (faster, same exit-code mapping)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,59 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from referendum.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DONETSK = EXAMPLES / "donetsk-2022"
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from referendum.cli.main import main; main()", "check", *args],
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``referendum check ARGS`` via :func:`referendum.cli.main.main`, as the console script."""
+
+    def invoke(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        argv = ["referendum", "check", *map(str, args)]
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        captured = capsys.readouterr()
+        code = stopped.value.code
+        return subprocess.CompletedProcess(
+            argv, code if isinstance(code, int) else 1, captured.out, captured.err
+        )
+
+    return invoke
+
+
+def test_donetsk_json_exits_1_in_a_subprocess(run: Run) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from referendum.cli.main import main; main()",
+            "check",
+            DONETSK,
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
+    assert done.returncode == 1, done.stderr
+    lead = next(f for f in json.loads(done.stdout)["findings"] if f["id"] == "MIN_LEAD_TIME")
+    assert lead["status"] == "fail"
 
 
-def test_donetsk_json_exits_1_with_failing_min_lead_time() -> None:
+def test_donetsk_json_exits_1_with_failing_min_lead_time(run: Run) -> None:
     done = run(DONETSK, "--format", "json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
@@ -35,21 +71,21 @@ def test_donetsk_json_exits_1_with_failing_min_lead_time() -> None:
     assert report["summary"]["failed"] is True and report["summary"]["fail"] >= 1
 
 
-def test_scotland_exits_0() -> None:
+def test_scotland_exits_0(run: Run) -> None:
     done = run(EXAMPLES / "scotland-2014-independence" / "case.toml", "--format", "json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["outcome"]["decision"] == "rejected"
 
 
-def test_swiss_text_report_says_rejected_by_the_cantons() -> None:
+def test_swiss_text_report_says_rejected_by_the_cantons(run: Run) -> None:
     done = run(EXAMPLES / "switzerland-2020-responsible-business")
     assert done.returncode == 0, done.stderr
     assert "rejected" in done.stdout
     assert "majority of regional votes 8.5 vs 11.5: not met" in " ".join(done.stdout.split())
 
 
-def test_ukrainian_output_uses_the_uk_catalogue() -> None:
+def test_ukrainian_output_uses_the_uk_catalogue(run: Run) -> None:
     done = run(DONETSK, "--format", "markdown", "--lang", "uk")
     assert done.returncode == 1
     assert done.stdout.startswith("# Звіт про легітимність")
@@ -58,7 +94,7 @@ def test_ukrainian_output_uses_the_uk_catalogue() -> None:
     assert "Only 3 days" not in done.stdout
 
 
-def test_html_report_is_self_contained(tmp_path: Path) -> None:
+def test_html_report_is_self_contained(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     done = run(DONETSK, "--format", "html", "--out", out)
     assert done.returncode == 1 and done.stdout == ""
@@ -71,7 +107,7 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     assert "status-fail" in html and "MIN_LEAD_TIME" in html
 
 
-def test_markdown_lists_facts_with_sources() -> None:
+def test_markdown_lists_facts_with_sources(run: Run) -> None:
     done = run(EXAMPLES / "italy-2016", "--format", "markdown")
     assert done.returncode == 0
     assert "`outcome.rule` =" in done.stdout
@@ -113,7 +149,7 @@ def test_markdown_lists_facts_with_sources() -> None:
     ],
 )
 def test_bad_case_files_exit_2_naming_the_field(
-    tmp_path: Path, text: str, field: str, reason: str
+    run: Run, tmp_path: Path, text: str, field: str, reason: str
 ) -> None:
     case = tmp_path / "case.toml"
     case.write_text(text, "utf-8")
@@ -123,7 +159,7 @@ def test_bad_case_files_exit_2_naming_the_field(
     assert field in done.stderr and reason in done.stderr
 
 
-def test_bad_yaml_value_exits_2(tmp_path: Path) -> None:
+def test_bad_yaml_value_exits_2(run: Run, tmp_path: Path) -> None:
     case = tmp_path / "case.yaml"
     case.write_text(
         "case: {name: x, place: y}\n"
@@ -135,13 +171,13 @@ def test_bad_yaml_value_exits_2(tmp_path: Path) -> None:
     assert "administration.added_during_voting.value" in done.stderr
 
 
-def test_missing_case_exits_2(tmp_path: Path) -> None:
+def test_missing_case_exits_2(run: Run, tmp_path: Path) -> None:
     done = run(tmp_path / "nowhere")
     assert done.returncode == 2
     assert "no such case file or directory" in done.stderr
 
 
-def test_record_facts_option(tmp_path: Path) -> None:
+def test_record_facts_option(run: Run, tmp_path: Path) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text(
         json.dumps(
@@ -159,7 +195,7 @@ def test_record_facts_option(tmp_path: Path) -> None:
     assert found["RECONCILIATION"]["facts"][0]["source"] == "referendum election record"
 
 
-def test_help_text() -> None:
+def test_help_text(run: Run) -> None:
     done = run("--help")
     assert done.returncode == 0
     assert "Venice Commission" in done.stdout and "--lang" in done.stdout
