@@ -50,5 +50,5 @@ def test_unknown_language_and_key_are_usage_errors() -> None:
 def test_ukrainian_explanations() -> None:
     report = build_report(load_case(EXAMPLES / "switzerland-2020-responsible-business"))
     text = catalogue("uk").explain(report.finding("OUTCOME"))
-    assert text.startswith("За власним правилом: відхилено")
+    assert text.startswith("відхилено (більшість дійсних голосів 50.73%")
     assert "більшість регіональних голосів 8.5 проти порогу 11.5: не виконано" in text
