@@ -229,3 +229,19 @@ def test_contradictory_percentages_are_bad_input() -> None:
     }
     with pytest.raises(InputError, match=r"outcome\.shares"):
         build_report(case(outcome=bad))
+
+
+def test_yaml_case_gives_the_same_findings_as_toml(tmp_path: Path) -> None:
+    import yaml
+
+    toml_case = load_case(EXAMPLES / "donetsk-2022")
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(dict(toml_case.to_mapping())), "utf-8")
+    yaml_case = load_case(tmp_path)
+    assert [(f.id, f.status, f.params) for f in run_checks(yaml_case)] == [
+        (f.id, f.status, f.params) for f in run_checks(toml_case)
+    ]
+    lead = build_report(yaml_case).finding("MIN_LEAD_TIME")
+    assert (
+        lead.explanation
+        == "Only 3 days from the call to the first voting day; at least 28 are required."
+    )

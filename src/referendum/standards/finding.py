@@ -75,6 +75,13 @@ class Finding:
     source: str
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def explanation(self) -> str:
+        """The one-line explanation in English (``Catalogue.explain`` for other languages)."""
+        from referendum.standards.i18n import catalogue  # the catalogues import this module
+
+        return catalogue("en").explain(self)
+
 
 @dataclass(frozen=True)
 class Check:

@@ -79,6 +79,24 @@ def timeline(case: Case) -> Timeline | None:
 
 
 _WIDTH, _LEFT, _RIGHT, _BAR_Y, _BAR_H = 720, 20, 20, 40, 24
+_COLOURS = {
+    "campaign": "#cfe0f3",
+    "stations": "#2e7d32",
+    "no_stations": "#e65100",
+    "stations_unknown": "#757575",
+}
+
+
+def _legend(messages: Catalogue) -> list[str]:
+    parts, x = [], float(_LEFT)
+    for key, colour in _COLOURS.items():
+        label = escape(messages.text(f"ui.timeline.{key}"))
+        parts += [
+            f'<rect x="{x:.0f}" y="100" width="10" height="10" fill="{colour}"/>',
+            f'<text x="{x + 14:.0f}" y="109" font-size="11">{label}</text>',
+        ]
+        x += 14 + 7 * len(label) + 16
+    return parts
 
 
 def timeline_svg(line: Timeline, messages: Catalogue) -> str:
@@ -91,7 +109,7 @@ def timeline_svg(line: Timeline, messages: Catalogue) -> str:
         return _LEFT + (day - line.called).days * per_day
 
     parts = [
-        f'<svg role="img" viewBox="0 0 {_WIDTH} 110" width="{_WIDTH}" height="110" '
+        f'<svg role="img" viewBox="0 0 {_WIDTH} 120" width="{_WIDTH}" height="120" '
         f'aria-label="{escape(messages.text("ui.timeline"))}">',
         f'<line x1="{_LEFT}" y1="{_BAR_Y + _BAR_H}" x2="{_WIDTH - _RIGHT}" '
         f'y2="{_BAR_Y + _BAR_H}" stroke="#555"/>',
@@ -99,12 +117,12 @@ def timeline_svg(line: Timeline, messages: Catalogue) -> str:
     campaign_w = max((line.days[0].date - line.campaign_start).days * per_day, 0.0)
     parts.append(
         f'<rect class="campaign" x="{x(line.campaign_start):.1f}" y="{_BAR_Y}" '
-        f'width="{campaign_w:.1f}" height="{_BAR_H}" fill="#cfe0f3"/>'
+        f'width="{campaign_w:.1f}" height="{_BAR_H}" fill="{_COLOURS["campaign"]}"/>'
     )
     for day in line.days:
-        colour = "#2e7d32" if day.polling_stations else "#e65100"
-        if day.polling_stations is None:
-            colour = "#757575"
+        colour = _COLOURS[
+            {True: "stations", False: "no_stations", None: "stations_unknown"}[day.polling_stations]
+        ]
         parts.append(
             f'<rect class="voting-day" x="{x(day.date):.1f}" y="{_BAR_Y}" '
             f'width="{max(per_day, 2.0):.1f}" height="{_BAR_H}" fill="{colour}">'
@@ -123,6 +141,7 @@ def timeline_svg(line: Timeline, messages: Catalogue) -> str:
         f'<text x="{_WIDTH - _RIGHT}" y="{_BAR_Y + _BAR_H + 22}" font-size="11" '
         f'text-anchor="end">{escape(messages.text("ui.timeline.voting"))} '
         f"{line.days[0].date.isoformat()} ({len(line.days)})</text>",
+        *_legend(messages),
         "</svg>",
     ]
     return "\n".join(parts)
