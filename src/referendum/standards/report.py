@@ -19,7 +19,7 @@ from referendum.standards.finding import AREAS, Finding, Status
 from referendum.standards.i18n import Catalogue, Language, catalogue
 from referendum.standards.timeline import Timeline, timeline, timeline_svg
 
-__all__ = ["FORMATS", "Format", "Report", "build_report", "render"]
+__all__ = ["FORMATS", "Format", "Report", "build_report", "render", "to_mapping"]
 
 Format = Literal["text", "json", "markdown", "html"]
 FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html")
