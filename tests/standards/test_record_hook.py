@@ -56,6 +56,9 @@ def test_record_facts_replace_base_facts() -> None:
         ({"window": {"opens": "2026-03-02", "closes": "2026-03-01"}}, "record.window"),
         ({"window": {"opens": "soon", "closes": "2026-03-01"}}, "record.window.opens"),
         ({"results": {"yes": -1, "no": 0}}, "outcome.results.value.yes"),
+        ({"window": "2026-03-01"}, "record.window"),
+        ({"regions": [1, 2]}, "record.regions"),
+        ({"options": "yes or no"}, "record.options"),
     ],
 )
 def test_bad_record_facts_name_the_field(facts: dict[str, object], field: str) -> None:

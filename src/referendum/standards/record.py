@@ -76,6 +76,14 @@ def case_from_record_facts(
     }
     if unknown:
         raise CaseFileError(f"record.{sorted(unknown)[0]}", "not a fact the record hook takes")
+    for key, kind in (("window", Mapping), ("results", Mapping), ("rule", Mapping)):
+        if key in facts and not isinstance(facts[key], kind):
+            raise CaseFileError(f"record.{key}", "expected a mapping")
+    for key in ("options", "regions"):
+        if key in facts and not isinstance(facts[key], list):
+            raise CaseFileError(f"record.{key}", "expected a list")
+    if any(not isinstance(r, Mapping) for r in facts.get("regions", [])):
+        raise CaseFileError("record.regions", "expected a list of mappings")
     data: dict[str, Any] = copy.deepcopy(dict(base or {}))
     data.setdefault("case", {"name": "referendum election record", "place": "unknown"})
 
