@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from referendum.errors import InputError
 from referendum.standards import (
     ALL_CHECKS,
     Status,
@@ -221,8 +223,6 @@ def test_plausibility_warns_on_turnout_over_90() -> None:
 
 
 def test_contradictory_percentages_are_bad_input() -> None:
-    from referendum.errors import InputError
-
     bad = {
         "rule": fact({"valid_quorum": "50%"}),
         "shares": fact({"turnout": 40, "valid_of_electorate": 45, "yes_of_valid": 50}),
@@ -232,8 +232,6 @@ def test_contradictory_percentages_are_bad_input() -> None:
 
 
 def test_yaml_case_gives_the_same_findings_as_toml(tmp_path: Path) -> None:
-    import yaml
-
     toml_case = load_case(EXAMPLES / "donetsk-2022")
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(dict(toml_case.to_mapping())), "utf-8")
     yaml_case = load_case(tmp_path)
@@ -245,3 +243,13 @@ def test_yaml_case_gives_the_same_findings_as_toml(tmp_path: Path) -> None:
         lead.explanation
         == "Only 3 days from the call to the first voting day; at least 28 are required."
     )
+
+
+def test_impossible_regional_votes_are_bad_input() -> None:
+    bad = {
+        "rule": fact({"double_majority": True}),
+        "results": fact({"yes": 10, "no": 5}),
+        "regional_votes": fact({"yes": 0, "no": 0}),
+    }
+    with pytest.raises(InputError, match=r"outcome\.regional_votes"):
+        build_report(case(outcome=bad))

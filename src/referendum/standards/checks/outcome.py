@@ -224,9 +224,12 @@ def outcome(check: Check, case: Case) -> Finding:
             votes = regional.as_mapping()
             yes = parse_fraction(votes["yes"], field_name="outcome.regional_votes.yes")
             no = parse_fraction(votes["no"], field_name="outcome.regional_votes.no")
-            result = evaluate_regional_votes(
-                rule, found.counts, weight_yes=yes, weight_total=yes + no
-            )
+            try:
+                result = evaluate_regional_votes(
+                    rule, found.counts, weight_yes=yes, weight_total=yes + no
+                )
+            except InputError as exc:
+                raise InputError("outcome.regional_votes", exc.reason) from exc
         else:
             result = evaluate_region(rule, found.counts)
     details = _details(result, basis, plurality)
