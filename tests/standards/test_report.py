@@ -77,7 +77,16 @@ def test_html_shows_per_region_results() -> None:
     html = render(report, format="html", language="uk")
     assert '<html lang="uk">' in html
     assert "Регіональних голосів «за»: 8.5 з 23" in html
-    assert re.search(r"<th>1299173</th><th>1261673</th><th>відхилено</th>", html)
+    assert re.search(r"<th>1299173</th><th>1261673</th><th>50.73</th><th>відхилено</th>", html)
+
+
+def test_html_results_from_percentages_show_percentages() -> None:
+    report = build_report(load_case(EXAMPLES / "italy-2016"))
+    html = render(report, format="html")
+    assert (
+        "<th>computed from the reported percentages</th><th>85.85</th><th>void</th>"
+        in html.replace(' colspan="2"', "")
+    )
 
 
 def test_public_names_are_exported() -> None:

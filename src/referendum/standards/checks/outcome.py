@@ -160,6 +160,11 @@ def _conditions(outcome: Outcome) -> list[dict[str, Any]]:
     ]
 
 
+def _share(part: int, whole: int) -> float | None:
+    """A percentage for display, or ``None`` when there is nothing to divide."""
+    return round(100 * part / whole, 2) if whole else None
+
+
 def _details(outcome: Outcome, basis: str, plurality: bool) -> dict[str, Any]:
     details: dict[str, Any] = {
         "decision": outcome.decision.value,
@@ -172,6 +177,7 @@ def _details(outcome: Outcome, basis: str, plurality: bool) -> dict[str, Any]:
             "valid": outcome.totals.valid,
             "ballots": outcome.totals.cast,
             "electorate": outcome.totals.electorate,
+            "yes_share": _share(outcome.totals.yes, outcome.totals.valid),
         },
     }
     if outcome.regions:
@@ -180,6 +186,7 @@ def _details(outcome: Outcome, basis: str, plurality: bool) -> dict[str, Any]:
                 "name": name,
                 "yes": o.totals.yes,
                 "no": o.totals.no,
+                "yes_share": _share(o.totals.yes, o.totals.valid),
                 "decision": o.decision.value,
             }
             for name, o in outcome.regions
