@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 import xml.etree.ElementTree as ET
 from fractions import Fraction
@@ -112,3 +114,15 @@ def test_regional_votes_rule_extension() -> None:
             weight_total=Fraction(23),
         )
         assert got.decision is expected
+
+
+def test_every_module_has_an_explicit_all() -> None:
+    names = ["referendum.standards", "referendum.cli.check"]
+    names += [
+        m.name for m in pkgutil.walk_packages(standards.__path__, prefix="referendum.standards.")
+    ]
+    for name in names:
+        module = importlib.import_module(name)
+        exported = getattr(module, "__all__", None)
+        assert exported is not None, name
+        assert all(hasattr(module, n) for n in exported), name
