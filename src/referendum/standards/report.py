@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 import jinja2
@@ -188,13 +189,18 @@ def _markdown(report: Report, messages: Catalogue) -> str:
     return "\n".join(lines)
 
 
-def _html(report: Report, messages: Catalogue) -> str:
+@cache
+def _template() -> jinja2.Template:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("referendum.standards", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    template = env.get_template("report.html.j2")
+    return env.get_template("report.html.j2")
+
+
+def _html(report: Report, messages: Catalogue) -> str:
+    template = _template()
     areas = [
         (messages.text(f"area.{area}"), [f for f in report.findings if f.area == area])
         for area in AREAS
