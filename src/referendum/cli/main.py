@@ -27,6 +27,7 @@ def _register() -> None:
     # module's import cost is paid only once the command line is parsed.
     from referendum.cli import (  # noqa: F401
         authority,
+        check,
         demo,
         organiser,
         trustee,

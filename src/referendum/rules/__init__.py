@@ -4,7 +4,12 @@ One definition serves the verifiable core (``services``, ``verify``), the legiti
 report (``standards``) and the risk-limiting audits (``audit``).  See docs/rules.md.
 """
 
-from referendum.rules.evaluate import evaluate, evaluate_options, evaluate_region
+from referendum.rules.evaluate import (
+    evaluate,
+    evaluate_options,
+    evaluate_region,
+    evaluate_regional_votes,
+)
 from referendum.rules.model import (
     Counts,
     Decision,
@@ -26,6 +31,7 @@ __all__ = [
     "evaluate",
     "evaluate_options",
     "evaluate_region",
+    "evaluate_regional_votes",
     "parse_fraction",
     "rule_from_mapping",
 ]

@@ -21,7 +21,7 @@ from referendum.rules.model import (
     regions_total,
 )
 
-__all__ = ["evaluate", "evaluate_options", "evaluate_region"]
+__all__ = ["evaluate", "evaluate_options", "evaluate_region", "evaluate_regional_votes"]
 
 _HALF = Fraction(1, 2)
 
@@ -151,16 +151,57 @@ def evaluate(rule: Rule, regions: Sequence[RegionCounts]) -> Outcome:
 
     weight_total = sum((r.weight for r in regions), Fraction(0))
     weight_yes = sum((r.weight for r in regions if r.counts.yes > r.counts.no), Fraction(0))
-    regional_ok = weight_yes > weight_total / 2
-    regional_check = RuleCheck(
-        "regional_majority",
-        regional_ok,
-        weight_yes,
-        weight_total / 2,
-        f"{_fmt(weight_yes)} of {_fmt(weight_total)} regional votes in favour "
-        f"(more than {_fmt(weight_total / 2)} needed)",
+    return _with_regional_majority(
+        decision, checks, totals, per_region, weight_yes=weight_yes, weight_total=weight_total
     )
-    checks.append(regional_check)
+
+
+def evaluate_regional_votes(
+    rule: Rule, totals: Counts, *, weight_yes: Fraction, weight_total: Fraction
+) -> Outcome:
+    """Apply a ``double_majority`` rule when only the regional votes are known, not each
+    region's counts (a case file quoting "8.5 of 23 cantonal votes").
+
+    >>> from fractions import Fraction
+    >>> from referendum.rules import Counts, Rule, evaluate_regional_votes
+    >>> evaluate_regional_votes(
+    ...     Rule(double_majority=True), Counts(yes=1_299_173, no=1_261_673),
+    ...     weight_yes=Fraction(17, 2), weight_total=Fraction(23),
+    ... ).decision.value
+    'rejected'
+    """
+    if not rule.double_majority:
+        raise InputError("rule.double_majority", "regional votes only count in a double majority")
+    if weight_total <= 0 or not (0 <= weight_yes <= weight_total):
+        raise InputError(
+            "regional_votes", f"{weight_yes} yes of {weight_total} regional votes is impossible"
+        )
+    checks, decision = _conditions(rule, totals)
+    return _with_regional_majority(
+        decision, checks, totals, (), weight_yes=weight_yes, weight_total=weight_total
+    )
+
+
+def _with_regional_majority(
+    decision: Decision,
+    checks: list[RuleCheck],
+    totals: Counts,
+    per_region: tuple[tuple[str, Outcome], ...],
+    *,
+    weight_yes: Fraction,
+    weight_total: Fraction,
+) -> Outcome:
+    regional_ok = weight_yes > weight_total / 2
+    checks.append(
+        RuleCheck(
+            "regional_majority",
+            regional_ok,
+            weight_yes,
+            weight_total / 2,
+            f"{_fmt(weight_yes)} of {_fmt(weight_total)} regional votes in favour "
+            f"(more than {_fmt(weight_total / 2)} needed)",
+        )
+    )
     if decision is Decision.APPROVED and not regional_ok:
         decision = Decision.REJECTED
     return Outcome(

@@ -1,0 +1,173 @@
+"""Expected verdicts of every case shipped in examples/ (../shared/STANDARDS.md, case table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from referendum.standards import Status, build_report, load_case
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+CASES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "case.toml").is_file())
+
+P, W, F, U = Status.PASS, Status.WARN, Status.FAIL, Status.UNKNOWN
+
+# For each case: the checks whose status is pinned, the computed decision (None when the
+# outcome cannot be computed from the facts) and whether any check fails.
+EXPECTED: dict[str, tuple[dict[str, Status], str | None, bool]] = {
+    "donetsk-2022": (
+        {
+            "MIN_LEAD_TIME": F,
+            "ORGANISER_AUTHORITY": F,
+            "NO_WAR_OR_EMERGENCY": F,
+            "ELECTORATE_FROZEN": F,
+            "POLLING_STATIONS_EVERY_DAY": F,
+            "MOBILE_BOX_STRICT": F,
+            "RESULT_PLAUSIBILITY": W,
+            "OUTCOME": U,
+            "NO_ARMED_PRESENCE": U,
+        },
+        None,
+        True,
+    ),
+    "luhansk-2022": (
+        {
+            "MIN_LEAD_TIME": F,
+            "NO_RESULT_BEFORE_CLOSE": F,
+            "OUT_OF_TERRITORY_VOTES": F,
+            "POLLING_STATIONS_EVERY_DAY": F,
+            "RESULT_PLAUSIBILITY": W,
+        },
+        None,
+        True,
+    ),
+    "zaporizhzhia-2022": (
+        {"MIN_LEAD_TIME": F, "ELECTORATE_COVERAGE": F, "RESULT_PLAUSIBILITY": P},
+        None,
+        True,
+    ),
+    "kherson-2022": (
+        {"MIN_LEAD_TIME": F, "TERRITORIAL_STATUS": F, "ELECTORATE_COVERAGE": U},
+        None,
+        True,
+    ),
+    "crimea-2014": (
+        {
+            "MIN_LEAD_TIME": F,
+            "STATUS_QUO_AVAILABLE": F,
+            "NO_ARMED_PRESENCE": F,
+            "LEGAL_BASIS": F,
+            "ANSWER_FORMAT": W,
+            "OUTCOME": P,
+        },
+        "approved",
+        True,
+    ),
+    "switzerland-2020-responsible-business": (
+        {"MIN_LEAD_TIME": P, "OUTCOME": P, "QUORUM_DESIGN": P, "LEGAL_BASIS": P},
+        "rejected",
+        False,
+    ),
+    "italy-2016": ({"OUTCOME": P, "QUORUM_DESIGN": W, "MIN_LEAD_TIME": U}, "void", False),
+    "hungary-2016": ({"OUTCOME": P, "QUORUM_DESIGN": W}, "void", False),
+    "denmark-2009-succession": (
+        {"MIN_LEAD_TIME": P, "OUTCOME": P, "NOT_COMBINED_WITH_AFFECTED_ELECTION": P},
+        "approved",
+        False,
+    ),
+    "denmark-1939-constitution": ({"OUTCOME": P, "QUORUM_DESIGN": W}, "rejected", False),
+    "ireland-2018": (
+        {"MIN_LEAD_TIME": W, "IMPARTIAL_BODY": P, "OUTCOME": P, "RESULT_PLAUSIBILITY": P},
+        "approved",
+        False,
+    ),
+    "uk-2016-eu-membership": (
+        {"MIN_LEAD_TIME": P, "ANSWER_FORMAT": W, "QUESTION_CLARITY": P, "RESULT_PLAUSIBILITY": P},
+        "approved",
+        False,
+    ),
+    "scotland-2014-independence": (
+        {
+            "MIN_LEAD_TIME": P,
+            "TERRITORIAL_STATUS": P,
+            "ORGANISER_AUTHORITY": P,
+            "QUESTION_CLARITY": P,
+            "RESULT_PLAUSIBILITY": P,
+            "OUTCOME": P,
+        },
+        "rejected",
+        False,
+    ),
+}
+
+
+def test_every_shipped_case_has_expected_verdicts() -> None:
+    assert sorted(EXPECTED) == CASES
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_case_verdicts(name: str) -> None:
+    statuses, decision, failed = EXPECTED[name]
+    report = build_report(load_case(EXAMPLES / name))
+    got = {check_id: report.finding(check_id).status for check_id in statuses}
+    assert got == statuses
+    outcome = report.outcome
+    assert (outcome["decision"] if outcome else None) == decision
+    assert report.failed is failed
+
+
+def test_donetsk_lead_time_is_three_days() -> None:
+    finding = build_report(load_case(EXAMPLES / "donetsk-2022")).finding("MIN_LEAD_TIME")
+    assert finding.status is Status.FAIL
+    assert finding.params["lead"] == 3
+    assert {f.path for f in finding.facts} == {"timing.called", "voting.days"}
+    assert all("STANDARDS.md" in f.source for f in finding.facts)
+
+
+def test_scotland_lead_time_is_546_days() -> None:
+    finding = build_report(load_case(EXAMPLES / "scotland-2014-independence")).finding(
+        "MIN_LEAD_TIME"
+    )
+    assert (finding.status, finding.params["lead"]) == (Status.PASS, 546)
+
+
+@pytest.mark.parametrize(
+    ("name", "lead"),
+    [
+        ("switzerland-2020-responsible-business", 151),
+        ("denmark-2009-succession", 103),
+        ("ireland-2018", 58),
+        ("uk-2016-eu-membership", 124),
+        ("crimea-2014", 10),
+        ("luhansk-2022", 3),
+    ],
+)
+def test_lead_times_match_the_standards_table(name: str, lead: int) -> None:
+    finding = build_report(load_case(EXAMPLES / name)).finding("MIN_LEAD_TIME")
+    assert finding.params["lead"] == lead
+
+
+def test_swiss_initiative_rejected_by_the_cantons_despite_popular_majority() -> None:
+    report = build_report(load_case(EXAMPLES / "switzerland-2020-responsible-business"))
+    outcome = report.outcome
+    assert outcome is not None and outcome["decision"] == "rejected"
+    conditions = {c["condition"]: c for c in outcome["conditions"]}
+    assert conditions["majority"]["passed"]
+    assert round(conditions["majority"]["value"] * 100, 2) == 50.73
+    assert not conditions["regional_majority"]["passed"]
+    assert outcome["regional_votes"] == {"yes": 8.5, "total": 23.0}
+
+
+def test_italy_2016_void_under_turnout_quorum() -> None:
+    outcome = build_report(load_case(EXAMPLES / "italy-2016")).outcome
+    assert outcome is not None and outcome["decision"] == "void"
+    quorum = next(c for c in outcome["conditions"] if c["condition"] == "turnout_quorum")
+    assert not quorum["passed"] and round(quorum["value"] * 100, 2) == 31.19
+
+
+def test_denmark_1939_failed_the_approval_quorum_by_its_own_figures() -> None:
+    outcome = build_report(load_case(EXAMPLES / "denmark-1939-constitution")).outcome
+    assert outcome is not None
+    quorum = next(c for c in outcome["conditions"] if c["condition"] == "approval_quorum")
+    assert round(quorum["value"] * 100, 2) == 44.46 and quorum["threshold"] == 0.45
