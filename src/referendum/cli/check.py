@@ -39,6 +39,14 @@ def check(
             "(docs/standards/record-hook.md); they replace the case file's.",
         ),
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="An election record directory: it is verified, and its question, window, "
+            "rule, results and verdict replace the case file's.",
+        ),
+    ] = None,
 ) -> None:
     """Check a referendum's conduct against the Venice Commission and OSCE standards.
 
@@ -53,6 +61,10 @@ def check(
         if not isinstance(facts, dict):
             raise CaseFileError(str(record_facts), "expected a JSON object of record facts")
         loaded = case_from_record_facts(facts, base=loaded.to_mapping())
+    if record is not None:
+        from referendum.standards.record_facts import facts_from_record
+
+        loaded = case_from_record_facts(facts_from_record(record), base=loaded.to_mapping())
     report = build_report(loaded)
     color = out is None and format == "text" and sys.stdout.isatty()
     text = render(report, format=format, language=lang, color=color)
