@@ -100,6 +100,9 @@ def simple_referendum(
     return Referendum(Rule(), tally, electorate)
 
 
+_YAML_BOOL_KEYS = {True: "yes", False: "no"}
+
+
 def _count(data: Mapping[str, Any], key: str, where: str, *, default: int | None = 0) -> int:
     value = data.get(key, default)
     if value is None and default is None:
@@ -132,6 +135,8 @@ def load_results(text: str) -> Referendum:
         where = f"regions[{i}]"
         if not isinstance(raw, Mapping):
             raise AuditInputError(where, "expected a mapping")
+        # YAML 1.1 reads the bare keys yes and no as booleans: take them back.
+        raw = {_YAML_BOOL_KEYS.get(k, k) if isinstance(k, bool) else k: v for k, v in raw.items()}
         known = {"name", "yes", "no", "invalid", "blank", "ballots", "electorate", "weight"}
         extra = set(raw) - known
         if extra:
