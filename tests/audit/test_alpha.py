@@ -69,3 +69,47 @@ def test_supermajority_assorter() -> None:
         ).margin
         < 0
     )
+
+
+def test_planned_alpha_is_close_to_bravo_when_shares_are_right() -> None:
+    """ALPHA section 4: when the reported shares are exactly right ALPHA needs about as many
+    ballots as BRAVO (which is optimal then)."""
+    from referendum.audit.methods import Settings, planned_size
+
+    a = majority("yes", Tally(yes=52_500, no=47_500))
+    limit = Fraction(1, 20)
+    n_alpha = planned_size(a, Settings(method="alpha", risk_limit=limit), population=100_000)
+    n_bravo = bravo.expected_sample_size(a, risk_limit=limit)
+    assert n_alpha is not None
+    assert abs(n_alpha - n_bravo) / n_bravo < 0.05
+
+
+def test_comparison_eta_is_the_kelly_bet() -> None:
+    margin, u, p2 = 0.04, 1.0, 1e-4
+    eta = alpha.comparison_eta(margin=margin, upper=u, two_vote_rate=p2)
+    u_b = 2 / (2 - margin)
+    b = 1 / (2 - margin)
+    bet = (2 * eta - (u_b - eta) / (u_b - 0.5)) / u_b  # ALPHA's bet at mu = 1/2
+    assert bet == pytest.approx(2 * (1 - p2) - p2 / (b - 0.5))
+
+
+def test_alpha_comparison_plan_is_close_to_kaplan_markov() -> None:
+    from referendum.audit.methods import Settings, planned_size
+
+    a = majority("yes", Tally(yes=51_000, no=49_000))
+    limit = Fraction(1, 20)
+    n_alpha = planned_size(
+        a, Settings(method="alpha-comparison", risk_limit=limit), population=100_000
+    )
+    n_km = planned_size(a, Settings(method="kaplan-markov", risk_limit=limit), population=100_000)
+    assert n_alpha is not None and n_km is not None
+    assert n_alpha <= n_km <= 1.2 * n_alpha
+
+
+def test_a_two_vote_overstatement_costs_evidence() -> None:
+    eta = alpha.comparison_eta(margin=0.1, upper=1.0)
+    clean = [1 / 1.9] * 120  # no-error value 1/(2 - v/u)
+    clean_risk = alpha.p_value(clean, upper=2 / 1.9, eta0=eta, d=None)
+    flipped_risk = alpha.p_value([0.0, *clean], upper=2 / 1.9, eta0=eta, d=None)
+    assert clean_risk < 0.01
+    assert flipped_risk > 20 * clean_risk

@@ -212,7 +212,7 @@ def test_two_region_walkthrough(run: Run, examples: Path) -> None:
         "json",
     )
     first = json.loads(out)
-    assert (first["stop"], first["ballots_examined"], first["more_ballots"]) == (False, 400, 418)
+    assert (first["stop"], first["ballots_examined"], first["more_ballots"]) == (False, 400, 437)
     code, out, _ = run(
         "audit",
         "assess",
@@ -226,7 +226,7 @@ def test_two_region_walkthrough(run: Run, examples: Path) -> None:
         "json",
     )
     second = json.loads(out)
-    assert second["stop"] is True and second["ballots_examined"] == 818
+    assert second["stop"] is True and second["ballots_examined"] == 837
     assert second["risk"] == pytest.approx(0.0253624, abs=1e-6)
 
 

@@ -24,19 +24,18 @@ be examined, ``full_hand_count`` is true.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 from referendum.audit.assorters import Assertion, CountCheck
 from referendum.audit.batch import BatchCount
-from referendum.audit.methods import Settings, log_evidence, observed_units, synthetic_units
+from referendum.audit.methods import Settings, continuation, log_evidence, observed_units
 from referendum.audit.outcome import region_outcomes, reported_outcome
 from referendum.audit.plan import whole_sample_draws
 from referendum.audit.readings import Observation
 from referendum.audit.results import Referendum
-from referendum.audit.risk import steps_to_stop
+from referendum.audit.risk import risk_from_log_evidence, steps_to_stop
 from referendum.errors import AuditInputError
 
 __all__ = ["assess_audit"]
@@ -60,12 +59,7 @@ def _assess_assertion(
 ) -> dict[str, Any]:
     population = ref.population(a.scope)
     units = observed_units(a, settings, observations, counts, ref.batches)
-    stream = itertools.chain(units, synthetic_units(a, settings))
-    path = log_evidence(a, settings, stream, population=population)
-    best = 0.0
-    for _ in units:
-        best = max(best, next(path))
-    risk = min(1.0, math.exp(-best))
+    risk = risk_from_log_evidence(log_evidence(a, settings, units, population=population))
     confirmed = risk <= float(settings.risk_limit)
     more: int | None = 0
     if not confirmed:
@@ -73,7 +67,11 @@ def _assess_assertion(
         if not settings.replacement and settings.method != "batch-comparison":
             room = population - len(units)
         more = (
-            steps_to_stop(path, target=math.log(1 / float(settings.risk_limit)), limit=room)
+            steps_to_stop(
+                continuation(a, settings, units, population=population),
+                target=math.log(1 / float(settings.risk_limit)),
+                limit=room,
+            )
             if room > 0
             else None
         )

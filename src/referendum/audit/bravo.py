@@ -32,11 +32,11 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 from referendum.audit.assorters import Assertion
-from referendum.audit.readings import Reading
+from referendum.audit.readings import READINGS, Reading
 from referendum.audit.risk import risk_from_log_evidence
 from referendum.errors import AuditInputError
 
-__all__ = ["asn", "expected_sample_size", "log_evidence", "p_value"]
+__all__ = ["asn", "expected_sample_size", "log_evidence", "log_factors", "p_value"]
 
 
 def _share(assertion: Assertion) -> Fraction:
@@ -73,18 +73,21 @@ def expected_sample_size(assertion: Assertion, *, risk_limit: Fraction) -> int:
     )
 
 
-def log_evidence(assertion: Assertion, readings: Iterable[Reading]) -> Iterator[float]:
-    """``log T_k`` after each reading."""
+def log_factors(assertion: Assertion) -> dict[Reading, float]:
+    """``log`` of the factor each reading multiplies ``T`` by."""
     s = _share(assertion)
     f = assertion.threshold
     up = math.log(s / f)
     down = math.log((1 - s) / (1 - f)) if s < 1 else -math.inf
+    return {r: up if r in assertion.win else down if r in assertion.lose else 0.0 for r in READINGS}
+
+
+def log_evidence(assertion: Assertion, readings: Iterable[Reading]) -> Iterator[float]:
+    """``log T_k`` after each reading."""
+    factors = log_factors(assertion)
     total = 0.0
     for reading in readings:
-        if reading in assertion.win:
-            total += up
-        elif reading in assertion.lose:
-            total += down
+        total += factors[reading]
         yield total
 
 

@@ -12,9 +12,11 @@ method                 kind                 module
 
 Each method reads *units*: a reading (polling), a ballot's overstatement (comparison) or a
 batch's overstatement per ballot (batch comparison).  Planning and the "how many more"
-estimate continue a sample with synthetic units that show exactly the reported shares and
-no discrepancies (:func:`referendum.audit.risk.proportional_sequence`), except where a
-method has a published closed form (BRAVO's ASN, Kaplan-Markov's ``rho / mu``).
+estimate (:func:`continuation`) follow the *expected* log of the test statistic when the
+further ballots show exactly the reported shares and no discrepancies: a constant drift for
+BRAVO and Kaplan-Markov, the expected increments of ALPHA with its estimator fed the
+expected running sum.  ``plan`` uses the published closed forms where there is one
+(BRAVO's ASN, Kaplan-Markov's ``rho / mu``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from referendum.audit import alpha, bravo, kaplan_markov
 from referendum.audit.assorters import Assertion
 from referendum.audit.batch import BatchCount, BatchReport, draws_needed
 from referendum.audit.readings import READINGS, Observation, Reading
-from referendum.audit.risk import proportional_sequence
+from referendum.audit.risk import final
 from referendum.errors import AuditInputError
 
 __all__ = [
@@ -38,10 +40,10 @@ __all__ = [
     "Method",
     "Settings",
     "Unit",
+    "continuation",
     "log_evidence",
     "observed_units",
     "planned_size",
-    "synthetic_units",
 ]
 
 Method = Literal["bravo", "alpha", "kaplan-markov", "alpha-comparison", "batch-comparison"]
@@ -90,9 +92,12 @@ class Settings:
             out["gamma"] = float(self.gamma)
         if self.method == "kaplan-markov" or self.method == "alpha-comparison":
             out["discrepancies"] = self.discrepancies
-        if self.method in ("alpha", "alpha-comparison"):
+        if self.method == "alpha":
             out["d"] = self.d
             out["estimator"] = "truncated shrinkage, c = (eta0 - 1/2) / 2"
+        if self.method == "alpha-comparison":
+            out["estimator"] = "fixed eta: Kelly bet for two-vote overstatements at rate p2"
+            out["p2"] = 1e-4
         return out
 
 
@@ -102,6 +107,26 @@ def _comparison_bound(a: Assertion) -> tuple[float, float]:
     return 2 / (2 - ratio), 1 / (2 - ratio)
 
 
+def _alpha_test(a: Assertion, settings: Settings, population: int) -> alpha.AlphaTest:
+    n = None if settings.replacement else population
+    if settings.method == "alpha":
+        return alpha.AlphaTest(upper=float(a.upper), eta0=float(a.mean), population=n, d=settings.d)
+    upper, _ = _comparison_bound(a)
+    eta = alpha.comparison_eta(margin=float(a.margin), upper=float(a.upper))
+    return alpha.AlphaTest(upper=upper, eta0=eta, population=n, d=None)
+
+
+def _alpha_values(a: Assertion, settings: Settings, units: Iterable[Unit]) -> Iterator[float]:
+    if settings.method == "alpha":
+        return (float(a.value(u)) for u in units if isinstance(u, str))
+    margin, upper = float(a.margin), float(a.upper)
+    return (
+        alpha.comparison_value(float(u), margin=margin, upper=upper)
+        for u in units
+        if not isinstance(u, str)
+    )
+
+
 def log_evidence(
     a: Assertion, settings: Settings, units: Iterable[Unit], *, population: int
 ) -> Iterator[float]:
@@ -109,30 +134,54 @@ def log_evidence(
     m = settings.method
     if m == "bravo":
         return bravo.log_evidence(a, (u for u in units if isinstance(u, str)))
-    if m == "alpha":
-        return alpha.log_evidence(
-            (float(a.value(u)) for u in units if isinstance(u, str)),
-            upper=float(a.upper),
-            eta0=float(a.mean),
-            population=None if settings.replacement else population,
-            d=settings.d,
-        )
-    floats = (float(u) for u in units if not isinstance(u, str))
-    if m == "alpha-comparison":
-        upper, eta0 = _comparison_bound(a)
-        return alpha.log_evidence(
-            (
-                alpha.comparison_value(w, margin=float(a.margin), upper=float(a.upper))
-                for w in floats
-            ),
-            upper=upper,
-            eta0=eta0,
-            population=None if settings.replacement else population,
-            d=settings.d,
-        )
+    if m in ("alpha", "alpha-comparison"):
+        test = _alpha_test(a, settings, population)
+        return alpha.log_evidence(_alpha_values(a, settings, units), test)
     return kaplan_markov.log_evidence(
-        floats, margin=float(a.margin), upper=float(a.upper), gamma=float(settings.gamma)
+        (float(u) for u in units if not isinstance(u, str)),
+        margin=float(a.margin),
+        upper=float(a.upper),
+        gamma=float(settings.gamma),
     )
+
+
+def continuation(
+    a: Assertion,
+    settings: Settings,
+    observed: Sequence[Unit],
+    *,
+    population: int,
+    discrepancies: int = 0,
+) -> Iterator[float]:
+    """Expected ``log T`` after each further unit, continuing ``observed`` with units that
+    show exactly the reported shares and no discrepancies (after ``discrepancies`` one-vote
+    overstatements, for comparison planning)."""
+    m = settings.method
+    if m in ("alpha", "alpha-comparison"):
+        start = list(_alpha_values(a, settings, observed))
+        test = _alpha_test(a, settings, population)
+        if m == "alpha":
+            ballots = a.tally.ballots
+            dist = [(float(a.value(r)), a.tally.count(r) / ballots) for r in READINGS]
+        else:
+            _, no_error = _comparison_bound(a)
+            one_vote = alpha.comparison_value(
+                float(a.upper) / 2, margin=float(a.margin), upper=float(a.upper)
+            )
+            start += [one_vote] * discrepancies
+            dist = [(no_error, 1.0)]
+        return alpha.expected_log_evidence(test, dist, start=start)
+    log_t = final(log_evidence(a, settings, observed, population=population))
+    if m == "bravo":
+        ballots = a.tally.ballots
+        drift = sum(
+            a.tally.count(r) / ballots * step
+            for r, step in bravo.log_factors(a).items()
+            if a.tally.count(r)
+        )
+    else:
+        drift = -math.log(1 - float(a.margin) / (2 * float(settings.gamma) * float(a.upper)))
+    return (log_t + k * drift for k in itertools.count(1))
 
 
 def observed_units(
@@ -165,16 +214,6 @@ def observed_units(
     return units
 
 
-def synthetic_units(a: Assertion, settings: Settings, *, discrepancies: int = 0) -> Iterator[Unit]:
-    """Units showing the reported shares exactly and no discrepancies (after
-    ``discrepancies`` one-vote overstatements, for comparison planning)."""
-    if settings.method in ("bravo", "alpha"):
-        weights: dict[Reading, int] = {r: a.tally.count(r) for r in READINGS}
-        return proportional_sequence(weights)
-    one_vote = float(a.upper) / 2
-    return itertools.chain(itertools.repeat(one_vote, discrepancies), itertools.repeat(0.0))
-
-
 def planned_size(a: Assertion, settings: Settings, *, population: int) -> int | None:
     """Expected units (ballots, or batch draws) to examine; ``None``: a full hand count.
 
@@ -202,11 +241,8 @@ def planned_size(a: Assertion, settings: Settings, *, population: int) -> int | 
         return n
     else:
         a.check_reported()
-        path = log_evidence(
-            a,
-            settings,
-            synthetic_units(a, settings, discrepancies=settings.discrepancies),
-            population=population,
+        path = continuation(
+            a, settings, [], population=population, discrepancies=settings.discrepancies
         )
         target = math.log(1 / alpha_)
         for step, value in enumerate(path, start=1):

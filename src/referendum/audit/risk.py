@@ -13,12 +13,9 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Iterable, Iterator
 
-__all__ = ["proportional_sequence", "risk_from_log_evidence", "steps_to_stop"]
-
-K = TypeVar("K")
+__all__ = ["final", "risk_from_log_evidence", "steps_to_stop"]
 
 
 def risk_from_log_evidence(path: Iterable[float]) -> float:
@@ -27,6 +24,14 @@ def risk_from_log_evidence(path: Iterable[float]) -> float:
     for value in path:
         best = max(best, value)
     return min(1.0, math.exp(-best)) if best < math.inf else 0.0
+
+
+def final(path: Iterable[float]) -> float:
+    """The last ``log T`` of a path (``0.0``, i.e. ``T_0 = 1``, for an empty one)."""
+    value = 0.0
+    for value in path:  # noqa: B007
+        pass
+    return value
 
 
 def steps_to_stop(path: Iterator[float], *, target: float, limit: int) -> int | None:
@@ -38,23 +43,3 @@ def steps_to_stop(path: Iterator[float], *, target: float, limit: int) -> int | 
         if step >= limit:
             return None
     return None
-
-
-def proportional_sequence(weights: Mapping[K, int]) -> Iterator[K]:
-    """An endless sequence in which each key appears in proportion to its weight, as evenly
-    as possible (largest remainder first; ties by the mapping's order).  Used as the
-    "sample that shows exactly the reported shares" when planning.
-
-    >>> import itertools
-    >>> "".join(itertools.islice(proportional_sequence({"y": 2, "n": 1}), 6))
-    'ynyyny'
-    """
-    keys = [k for k, w in weights.items() if w > 0]
-    total = sum(weights[k] for k in keys)
-    counts = dict.fromkeys(keys, 0)
-    step = 0
-    while keys:
-        step += 1
-        chosen = max(keys, key=lambda k: step * weights[k] - total * counts[k])
-        counts[chosen] += 1
-        yield chosen
