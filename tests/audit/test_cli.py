@@ -329,3 +329,24 @@ def test_every_command_has_help(run: Run) -> None:
     for command in ("sample", "plan", "assess"):
         code, out, _ = run("audit", command, "--help")
         assert code == 0 and "Usage" in out and len(out) > 200
+
+
+def test_batch_comparison_per_region(run: Run, examples: Path) -> None:
+    code, out, _ = run(
+        "audit",
+        "plan",
+        "--results",
+        str(examples / "two-regions.yaml"),
+        "--batches",
+        str(examples / "batches.csv"),
+        "--method",
+        "batch-comparison",
+        "--risk-limit",
+        "0.05",
+        "--format",
+        "json",
+    )
+    plan = json.loads(out)
+    assert code == 0
+    assert plan["expected_sample_size"] == plan["regions"]["South"]["draws_in_whole_sample"]
+    assert 0 < plan["expected_ballots_to_count"] <= 38_000
