@@ -6,9 +6,10 @@ assertion is confirmed when its risk is at most the risk limit.  The audit's ``r
 largest risk among the required assertions and ``stop`` is ``risk <= risk limit``.
 
 If the audit cannot stop, ``more_ballots`` estimates how many further draws are needed by
-continuing each unconfirmed assertion's test with ballots that show exactly the reported
-shares and no discrepancies; for a region's assertion the count is scaled to draws of the
-whole sample (``n N / N_r``).  If that continuation does not stop before every ballot would
+continuing each unconfirmed assertion's test with the expected evidence of ballots that
+show exactly the reported shares and no discrepancies
+(:func:`referendum.audit.methods.continuation`); for a region's assertion the count is
+scaled to draws of the whole sample (``n N / N_r``).  If that continuation does not stop before every ballot would
 be examined, ``full_hand_count`` is true.
 
 >>> from fractions import Fraction
