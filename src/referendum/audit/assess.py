@@ -9,8 +9,8 @@ If the audit cannot stop, ``more_ballots`` estimates how many further draws are 
 continuing each unconfirmed assertion's test with the expected evidence of ballots that
 show exactly the reported shares and no discrepancies
 (:func:`referendum.audit.methods.continuation`); for a region's assertion the count is
-scaled to draws of the whole sample (``n N / N_r``).  If that continuation does not stop before every ballot would
-be examined, ``full_hand_count`` is true.
+scaled to draws of the whole sample (``n N / N_r``).  If that continuation does not stop
+before every ballot would be examined, ``full_hand_count`` is true.
 
 >>> from fractions import Fraction
 >>> from referendum.audit.results import simple_referendum
