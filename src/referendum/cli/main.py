@@ -26,6 +26,7 @@ def _register() -> None:
     # Each module adds its commands to ``app``.  Imported here, not at module top, so that a
     # module's import cost is paid only once the command line is parsed.
     from referendum.cli import (  # noqa: F401
+        audit,
         authority,
         check,
         demo,
