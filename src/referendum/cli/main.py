@@ -1,8 +1,8 @@
 """The ``referendum`` command: one sub-command (or group) per role and pillar.
 
-Each pillar registers its commands from its own module, so that the shells stay thin and
-independent: ``cli/core.py`` (organiser, credential authority, trustee, voter, auditor),
-``cli/check.py``, ``cli/forensics.py``, ``cli/audit.py``.
+Each role and pillar registers its commands from its own module, so that the shells stay
+thin and independent: ``organiser``, ``authority`` (credentials), ``trustee``, ``voter``,
+``verify`` (auditor), ``demo``, ``check``, ``forensics``, ``audit``, ``bench``, ``serve``.
 """
 
 from __future__ import annotations
