@@ -28,6 +28,7 @@ def _register() -> None:
     from referendum.cli import (  # noqa: F401
         authority,
         demo,
+        forensics,
         organiser,
         trustee,
         verify,
