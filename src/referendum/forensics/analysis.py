@@ -197,27 +197,19 @@ def analyse(
     regions = len(table.region_names)
     draws = options.draws if options.draws is not None else auto_draws(table.stations)
 
-    turnout_all, turnout_regions = peak_tests_by_region(
-        table.ballots,
-        table.registered,
-        table.region_codes,
-        regions,
-        rng=rng,
-        draws=draws,
-        window=options.window,
-        min_size=options.min_size,
-        workers=options.workers,
-    )
-    share_all, share_regions = peak_tests_by_region(
-        votes,
-        cast,
-        table.region_codes,
-        regions,
-        rng=rng,
-        draws=draws,
-        window=options.window,
-        min_size=options.min_size,
-        workers=options.workers,
+    (turnout_all, turnout_regions), (share_all, share_regions) = (
+        peak_tests_by_region(
+            counts,
+            totals,
+            table.region_codes,
+            regions,
+            rng=rng,
+            draws=draws,
+            window=options.window,
+            min_size=options.min_size,
+            workers=options.workers,
+        )
+        for counts, totals in ((table.ballots, table.registered), (votes, cast))
     )
     overall_excess = shpilkin_excess(votes, others, table.ballots, table.registered)
     turnout, share, usable = station_rates(table, choice)
