@@ -59,6 +59,7 @@ _CEC_NON_COUNTS = ("url",)
 _REGION_NAMES = ("region", "reg")
 _STATION_KEYS = ("tik", "uik")
 _SHOWN_PROBLEMS = 20
+_OPTION_MAJORITY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,9 +307,10 @@ def _complete_spec(frame: pl.DataFrame, spec: ColumnSpec) -> ColumnSpec:
         if name in used:
             continue
         column = frame.get_column(name)
+        # A text column is an option when most of its cells are counts: its bad cells are
+        # then named by the validation instead of the column being silently left out.
         numeric = column.dtype.is_integer() or (
-            column.dtype == pl.String
-            and column.str.strip_chars().str.contains(r"^-?\d+$").fill_null(False).mean() == 1.0
+            column.dtype == pl.String and _count_fraction(column) > _OPTION_MAJORITY
         )
         if numeric:
             options.append(name)
@@ -323,6 +325,14 @@ def _complete_spec(frame: pl.DataFrame, spec: ColumnSpec) -> ColumnSpec:
         region=spec.region,
         station=spec.station,
     )
+
+
+def _count_fraction(column: pl.Series) -> float:
+    """The fraction of a text column's cells that are whole numbers."""
+    if column.len() == 0:
+        return 0.0
+    counts = column.str.strip_chars().str.contains(r"^-?\d+$").fill_null(False)
+    return int(counts.sum()) / column.len()
 
 
 def _count_columns(spec: ColumnSpec) -> list[str]:
