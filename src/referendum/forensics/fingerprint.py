@@ -47,9 +47,11 @@ THETA = 0.075
 ALPHA = 2.0
 """Deception exponent: the share of other votes moved is ``x ** alpha``."""
 _FIT_BINS = 25
-_F_INCREMENTAL = np.round(np.arange(0.0, 0.95, 0.05), 3)
-_F_EXTREME = np.round(np.arange(0.0, 0.31, 0.02), 3)
-_X_MEAN = np.round(np.arange(0.05, 0.66, 0.1), 3)
+_STEPS = 100
+"""Fractions ``f_i`` and ``f_e`` are fitted on a grid of 1/100."""
+_MAX_EXTREME = 50
+_X_MEAN = np.round(np.arange(0.05, 0.71, 0.05), 3)
+_CELLS = _FIT_BINS * _FIT_BINS
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +88,12 @@ def _peak(values: NDArray[np.float64], weights: NDArray[np.float64]) -> tuple[fl
     return mode, max(sd, 0.005)
 
 
-def _cells(turnout: NDArray[np.float64], share: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Fast fit histogram: ``_FIT_BINS ** 2`` cells as a flat array of station fractions."""
+def _cell_index(turnout: NDArray[np.float64], share: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Each station's cell among the fit's ``_FIT_BINS ** 2``."""
     row = np.minimum((turnout * _FIT_BINS).astype(np.int64), _FIT_BINS - 1)
     column = np.minimum((share * _FIT_BINS).astype(np.int64), _FIT_BINS - 1)
-    counts = np.bincount(row * _FIT_BINS + column, minlength=_FIT_BINS * _FIT_BINS)
-    return counts / max(turnout.size, 1)
+    cells: NDArray[np.int64] = row * _FIT_BINS + column
+    return cells
 
 
 def fit_fraud_model(
@@ -114,42 +116,60 @@ def fit_fraud_model(
     size = registered[usable].astype(np.float64)
     turnout = np.clip(ballots[usable] / size, 0.0, 1.0)
     share = np.clip(choice[usable] / cast[usable], 0.0, 1.0)
-    observed = _cells(turnout, share)
+    observed = np.bincount(_cell_index(turnout, share), minlength=_CELLS) / max(usable.size, 1)
     tau, sigma_t = _peak(turnout, size)
     nu, sigma_v = _peak(share, size)
 
     count = usable.size
     base_t = np.clip(rng.normal(tau, sigma_t, count), 0.0, 1.0)
     base_v = np.clip(rng.normal(nu, sigma_v, count), 0.0, 1.0)
-    draw = rng.random(count)
+    # Station j is extreme when draw < f_e, incremental when f_e <= draw < f_e + f_i: with
+    # fractions on a 1/_STEPS grid, segment = floor(draw * _STEPS) decides both.
+    segment = np.minimum((rng.random(count) * _STEPS).astype(np.int64), _STEPS - 1)
     x_spread = rng.normal(0.0, SIGMA_X, count)
     x_extreme = np.clip(1.0 - np.abs(rng.normal(0.0, THETA, count)), 0.0, 1.0)
 
-    def model(f_i: float, f_e: float, x_0: float) -> NDArray[np.float64]:
-        x_incremental = np.clip(x_0 + x_spread, 0.0, 1.0)
-        x = np.where(draw < f_e, x_extreme, np.where(draw < f_e + f_i, x_incremental, 0.0))
+    def prefix(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Cumulative fingerprints: row j counts the stations of segments below j."""
         stuffed = x * (1.0 - base_t)
         moved = x**ALPHA * base_t * (1.0 - base_v)
         t = base_t + stuffed
         v = np.divide(base_t * base_v + stuffed + moved, t, out=np.zeros(count), where=t > 0)
-        return _cells(np.clip(t, 0.0, 1.0), np.clip(v, 0.0, 1.0))
+        cells = _cell_index(np.clip(t, 0.0, 1.0), np.clip(v, 0.0, 1.0))
+        counts = np.bincount(segment * _CELLS + cells, minlength=_STEPS * _CELLS)
+        table = np.cumsum(counts.reshape(_STEPS, _CELLS), axis=0) / max(count, 1)
+        return np.vstack([np.zeros(_CELLS), table])
 
-    fits: list[tuple[float, float, float, float]] = []
+    clean = prefix(np.zeros(count))
+    extreme = prefix(x_extreme)
+    low = np.arange(_MAX_EXTREME + 1)[:, None]  # f_e in steps
+    high = np.arange(_STEPS + 1)[None, :]  # f_e + f_i in steps
+    valid = high >= low
+    fits: list[tuple[float, int, int, float]] = []
     for x_0 in _X_MEAN:
-        for f_e in _F_EXTREME:
-            for f_i in _F_INCREMENTAL:
-                if f_i + f_e <= 1.0:
-                    loss = float(np.sum((model(f_i, f_e, x_0) - observed) ** 2))
-                    fits.append((loss, float(f_i), float(f_e), float(x_0)))
+        incremental = prefix(np.clip(x_0 + x_spread, 0.0, 1.0))
+        # model[e, s] = extreme[:e] + incremental[e:s] + clean[s:]
+        model = (
+            (extreme - incremental)[: _MAX_EXTREME + 1, None, :]
+            + (incremental - clean)[None, :, :]
+            + clean[_STEPS][None, None, :]
+        )
+        loss = np.sum((model - observed) ** 2, axis=2)
+        loss[~valid] = np.inf
+        e, s = np.unravel_index(int(np.argmin(loss)), loss.shape)
+        tolerance = 2.0 / max(count, 1)
+        for e_near, s_near in zip(*np.nonzero(loss <= loss[e, s] + tolerance), strict=True):
+            fits.append((float(loss[e_near, s_near]), int(e_near), int(s_near), float(x_0)))
     best_loss = min(fit[0] for fit in fits)
-    tolerance = 2.0 / max(count, 1)
-    near = [fit for fit in fits if fit[0] <= best_loss + tolerance]
-    best = min(near, key=lambda fit: (fit[1] + fit[2], fit[0]))
-    clean_loss = float(np.sum((model(0.0, 0.0, 0.0) - observed) ** 2))
+    near = [fit for fit in fits if fit[0] <= best_loss + 2.0 / max(count, 1)]
+    best = min(near, key=lambda fit: (fit[2], fit[0]))
+    f_e = best[1] / _STEPS
+    f_i = (best[2] - best[1]) / _STEPS
+    clean_loss = float(np.sum((clean[_STEPS] - observed) ** 2))
     return FraudFit(
-        f_incremental=best[1],
-        f_extreme=best[2],
-        incremental_mean=best[3] if best[1] > 0 else 0.0,
+        f_incremental=f_i,
+        f_extreme=f_e,
+        incremental_mean=best[3] if f_i > 0 else 0.0,
         turnout_mean=tau,
         turnout_sd=sigma_t,
         share_mean=nu,
