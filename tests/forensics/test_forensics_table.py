@@ -170,3 +170,21 @@ def test_cli_bad_input_exits_2_and_skip_counts(
     code, _, err = run_cli("forensics", str(path), "--ballots", "b")
     assert code == 2
     assert "--registered" in err
+
+
+@pytest.mark.filterwarnings("error")
+def test_degenerate_tables_give_figures_not_crashes() -> None:
+    from referendum.forensics import ForensicsOptions, analyse
+    from referendum.forensics.report import render_html, render_text
+
+    spec = ColumnSpec(registered="n", ballots="b", options=("yes", "no"), station="id")
+    for rows in (
+        {"id": [1, 2], "n": [0, 0], "b": [0, 0], "yes": [0, 0], "no": [0, 0]},
+        {"id": [1], "n": [50], "b": [20], "yes": [10], "no": [10]},
+    ):
+        table = table_from_frame(pl.DataFrame(rows), columns=spec)
+        result = analyse(table, options=ForensicsOptions(draws=10), rng=np.random.default_rng(0))
+        assert result.integer_peaks.turnout.stations == 0
+        assert result.excess_votes.choice == 0.0
+        assert "of valid ballots" in render_text(result)  # no invalid column: said so
+        assert render_html(table, result, title="tiny").startswith("<!DOCTYPE html>")
