@@ -27,7 +27,7 @@ CliResult = tuple[int, str, str]
 @pytest.fixture(scope="module")
 def result_2020(russia_2020: Path) -> ForensicsResult:
     table = read_table(russia_2020)
-    return analyse(table, options=ForensicsOptions(draws=200), rng=np.random.default_rng(2020))
+    return analyse(table, options=ForensicsOptions(draws=100), rng=np.random.default_rng(2020))
 
 
 def test_cec_layout_and_published_totals(result_2020: ForensicsResult) -> None:
