@@ -9,7 +9,7 @@ import pytest
 
 from referendum.forensics.digits import BENFORD_SECOND, second_digit_test, second_digits
 from referendum.forensics.excess import shpilkin_excess
-from referendum.forensics.integer_peaks import near_integer, peak_test
+from referendum.forensics.integer_peaks import near_integer, peak_test, peak_tests_by_region
 from referendum.forensics.modes import lowest_tall_mode
 from referendum.forensics.summary import summarise
 
@@ -86,6 +86,20 @@ def test_peak_test_detects_rewritten_protocols() -> None:
     assert test.p_value_monte_carlo == pytest.approx(1 / 301)
     small = peak_test(k, n, rng=rng, draws=300, min_size=10_000)
     assert small.stations == 0 and small.observed == 0
+
+
+def test_small_regions_use_the_monte_carlo_p_value() -> None:
+    # two stations on round percentages out of five: too few for the normal approximation
+    k = np.array([500, 300, 333, 457, 611])
+    n = np.array([1000, 600, 1001, 1003, 1007])
+    codes = np.zeros(5, dtype=np.int32)
+    overall, (region,) = peak_tests_by_region(
+        k, n, codes, 1, rng=np.random.default_rng(3), draws=400
+    )
+    assert region.observed == 2
+    assert region.sd < 3
+    assert region.p_value == region.p_value_monte_carlo >= 1 / 401
+    assert overall == region
 
 
 def test_shpilkin_excess_by_hand() -> None:

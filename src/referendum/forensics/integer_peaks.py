@@ -13,7 +13,8 @@ The statistic is the number of stations whose percentage ``100 k / n`` lies with
 (an excess).  Because the null count is a sum of many independent indicators, it is close
 to normal: the reported ``p_value`` uses the Monte Carlo mean and standard deviation, so
 that values far below ``1 / draws`` can be reported; ``p_value_monte_carlo`` is the plain
-rank p-value ``(1 + #{null >= observed}) / (1 + draws)``.
+rank p-value ``(1 + #{null >= observed}) / (1 + draws)``, reported as ``p_value`` too when
+the null is too narrow for the normal approximation (a region of a few stations).
 
 Stations with a denominator below ``min_size`` are left out (at 100 voters or fewer every
 percentage of a small count is nearly round).
@@ -38,6 +39,7 @@ from scipy import stats
 __all__ = [
     "DEFAULT_MIN_SIZE",
     "DEFAULT_WINDOW",
+    "MIN_NORMAL_SD",
     "PeakTest",
     "auto_draws",
     "near_integer",
@@ -49,6 +51,9 @@ DEFAULT_WINDOW = 0.05
 """Half-width of the window around each whole percentage, in percentage points."""
 DEFAULT_MIN_SIZE = 100
 """Stations with fewer voters (in the percentage's denominator) are not tested."""
+MIN_NORMAL_SD = 3.0
+"""Below this null standard deviation (about 10 expected round stations) the reported
+p-value is the Monte Carlo one, not the normal approximation."""
 _CELLS_PER_CHUNK = 4_000_000
 _DRAW_BUDGET = 50_000_000
 
@@ -171,20 +176,18 @@ def peak_tests_by_region(
 def _summarise(observed: int, null: NDArray[np.int64], stations: int, draws: int) -> PeakTest:
     expected = float(null.mean()) if draws else 0.0
     sd = float(null.std(ddof=1)) if draws > 1 else 0.0
-    if sd > 0:
-        z = (observed - expected) / sd
-        p_normal = float(stats.norm.sf(z))
-    else:
-        z = 0.0 if observed <= expected else float("inf")
-        p_normal = 1.0 if observed <= expected else 0.0
     p_mc = float((1 + np.count_nonzero(null >= observed)) / (1 + draws))
+    z = (observed - expected) / sd if sd > 0 else 0.0
+    # The normal approximation needs a null spread over enough values; for a few stations
+    # (sd below MIN_NORMAL_SD) the Monte Carlo rank p-value is reported instead.
+    p_value = float(stats.norm.sf(z)) if sd >= MIN_NORMAL_SD else p_mc
     return PeakTest(
         stations=stations,
         observed=observed,
         expected=expected,
         sd=sd,
         z=float(z),
-        p_value=p_normal,
+        p_value=p_value,
         p_value_monte_carlo=p_mc,
         draws=draws,
     )
