@@ -30,6 +30,7 @@ def _register() -> None:
         authority,
         check,
         demo,
+        forensics,
         organiser,
         trustee,
         verify,

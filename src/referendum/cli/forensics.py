@@ -1,0 +1,121 @@
+"""``referendum forensics FILE``: statistical forensics of results per polling station."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from referendum.cli.main import app
+from referendum.errors import TableError
+from referendum.forensics.analysis import ForensicsOptions, analyse
+from referendum.forensics.integer_peaks import DEFAULT_MIN_SIZE, DEFAULT_WINDOW
+from referendum.forensics.report import render_html, render_json, render_text, write_report
+from referendum.forensics.table import ColumnSpec, read_table
+
+
+class OutputFormat(StrEnum):
+    """What ``referendum forensics`` prints."""
+
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+def _column_spec(
+    registered: str | None,
+    ballots: list[str] | None,
+    valid: str | None,
+    invalid: str | None,
+    region: str | None,
+    station: str | None,
+    options: list[str] | None,
+) -> ColumnSpec | None:
+    given = [registered, ballots, valid, invalid, region, station, options]
+    if all(not value for value in given):
+        return None
+    if registered is None:
+        raise TableError("--registered", "needed when the columns are named by options")
+    if not ballots:
+        raise TableError("--ballots", "needed when the columns are named by options")
+    return ColumnSpec(
+        registered=registered,
+        ballots=tuple(ballots),
+        valid=valid,
+        invalid=invalid,
+        options=tuple(options or ()),
+        region=region,
+        station=station,
+    )
+
+
+@app.command("forensics")
+def forensics(
+    file: Annotated[Path, typer.Argument(help="Results per station: CSV, zipped CSV or Parquet.")],
+    registered: Annotated[
+        str | None, typer.Option(help="Column of registered voters (not needed for CEC tables).")
+    ] = None,
+    ballots: Annotated[
+        list[str] | None,
+        typer.Option(help="Column(s) of ballots issued; repeat to sum several."),
+    ] = None,
+    valid: Annotated[
+        str | None, typer.Option(help="Column of valid ballots (default: the options' sum).")
+    ] = None,
+    invalid: Annotated[str | None, typer.Option(help="Column of invalid ballots.")] = None,
+    choice: Annotated[
+        str | None, typer.Option(help="The option studied (default: the most voted).")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="Column of the region's name.")] = None,
+    station: Annotated[
+        str | None, typer.Option(help="Column identifying a station within its region.")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="Column of one option's votes; repeat (default: other numeric columns)."),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="What to print: text, json or html.")
+    ] = OutputFormat.text,
+    out: Annotated[
+        Path | None, typer.Option(help="Directory to write forensics.html and forensics.json.")
+    ] = None,
+    skip_bad_rows: Annotated[
+        bool, typer.Option(help="Skip bad rows (and count them) instead of stopping.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and model fit.")] = 0,
+    draws: Annotated[
+        int | None,
+        typer.Option(min=2, help="Monte Carlo draws (default: 1,000, fewer for big tables)."),
+    ] = None,
+    window: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Half-width around whole percentages, points.")
+    ] = DEFAULT_WINDOW,
+    min_size: Annotated[
+        int, typer.Option(min=1, help="Smallest denominator tested for integer peaks.")
+    ] = DEFAULT_MIN_SIZE,
+) -> None:
+    """Look for statistical signs of falsification in results per polling station.
+
+    Runs the turnout x share fingerprint (Klimek et al. 2012), integer-percentage peaks
+    (Kobak et al. 2016), Shpilkin's excess votes, correlations and tails, and second-digit
+    tests.  Tables of the Russian CEC layout (github.com/dkobak/elections) need no column
+    options.
+    """
+    spec = _column_spec(registered, ballots, valid, invalid, region, station, option)
+    table = read_table(file, columns=spec, skip_bad_rows=skip_bad_rows)
+    options = ForensicsOptions(choice=choice, draws=draws, window=window, min_size=min_size)
+    result = analyse(table, options=options, rng=np.random.default_rng(seed))
+    title = file.name
+    if out is not None:
+        html_path, json_path = write_report(table, result, out, title=title)
+        typer.echo(f"wrote {html_path} and {json_path}", err=True)
+    if output_format is OutputFormat.json:
+        typer.echo(render_json(result))
+    elif output_format is OutputFormat.html:
+        typer.echo(render_html(table, result, title=title))
+    else:
+        typer.echo(render_text(result))

@@ -1,0 +1,25 @@
+"""Forensics of published results per polling station.
+
+Methods, each in its own module and documented in docs/forensics/:
+
+- :mod:`~referendum.forensics.fingerprint`: turnout x share fingerprint, Klimek et al. 2012;
+- :mod:`~referendum.forensics.integer_peaks`: integer percentages, Kobak et al. 2016;
+- :mod:`~referendum.forensics.excess`: excess votes from the turnout distribution, Shpilkin;
+- :mod:`~referendum.forensics.summary`: correlation and tails near 100%;
+- :mod:`~referendum.forensics.digits`: second-digit Benford tests, Mebane.
+
+:func:`analyse` runs them all on a :class:`ResultsTable` read by :func:`read_table`;
+:mod:`~referendum.forensics.report` renders text, JSON and HTML.
+"""
+
+from referendum.forensics.analysis import ForensicsOptions, ForensicsResult, analyse
+from referendum.forensics.table import ColumnSpec, ResultsTable, read_table
+
+__all__ = [
+    "ColumnSpec",
+    "ForensicsOptions",
+    "ForensicsResult",
+    "ResultsTable",
+    "analyse",
+    "read_table",
+]

@@ -1,0 +1,187 @@
+"""Reports of a forensic analysis: text, one JSON document, a self-contained HTML page.
+
+The HTML page embeds its plots as base64 PNG (matplotlib, Agg backend, no pyplot state),
+so that it can be mailed or archived as one file; ``write_report`` writes it with the JSON
+document beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from referendum.forensics.analysis import ForensicsResult, station_rates
+from referendum.forensics.fingerprint import fingerprint_histogram
+from referendum.forensics.table import ResultsTable
+
+__all__ = ["render_html", "render_json", "render_text", "write_report"]
+
+JSON_NAME = "forensics.json"
+HTML_NAME = "forensics.html"
+
+
+def render_json(result: ForensicsResult) -> str:
+    """The JSON document (UTF-8 text, names kept unescaped)."""
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+
+
+def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
+    """A plain-text summary for the terminal, with the ``regions`` most suspicious regions."""
+    peaks = result.integer_peaks
+    excess = result.excess_votes
+    fit = result.fingerprint
+    lines = [
+        f"stations          {result.stations:,}"
+        + (f" ({result.skipped_rows} bad rows skipped)" if result.skipped_rows else ""),
+        f"registered        {result.registered:,}",
+        f"ballots issued    {result.ballots:,}",
+        f"turnout           {result.turnout:.2f}%",
+        f"choice            {result.choice}: {result.choice_share:.2f}% of "
+        f"{result.share_denominator} ballots",
+        "",
+        f"fingerprint       f_i = {fit.f_incremental:.3f}, f_e = {fit.f_extreme:.3f} "
+        "(Klimek et al. 2012)",
+        f"integer turnout   {peaks.turnout.observed} stations on round % vs "
+        f"{peaks.turnout.expected:.1f} expected, p = {peaks.turnout.p_value:.3g}",
+        f"integer share     {peaks.choice_share.observed} stations on round % vs "
+        f"{peaks.choice_share.expected:.1f} expected, p = {peaks.choice_share.p_value:.3g}",
+        f"excess votes      {excess.choice:,.0f} for {result.choice} (Shpilkin; mode "
+        f"{excess.mode_turnout:.1f}%, sum over regions {excess.choice_sum_of_regions:,.0f})",
+        f"correlation       {result.summary.correlation:.3f} (turnout vs share)",
+        "turnout above     "
+        + ", ".join(f">{t}%: {v:.2f}%" for t, v in result.summary.turnout_above.items()),
+        "share above       "
+        + ", ".join(f">{t}%: {v:.2f}%" for t, v in result.summary.choice_share_above.items()),
+        "second digits     "
+        + ", ".join(
+            f"{name}: mean {d.mean:.3f}, p = {d.p_value:.3g}" for name, d in result.digits.items()
+        ),
+    ]
+    if len(result.regions) > 1:
+        lines += ["", f"most suspicious regions (of {len(result.regions)}):"]
+        for region in result.regions[:regions]:
+            flags = ", ".join(region.flags) or "-"
+            lines.append(
+                f"  {region.name}: turnout {region.turnout:.1f}%, share "
+                f"{region.choice_share:.1f}%, flags: {flags}"
+            )
+    return "\n".join(lines)
+
+
+def render_html(table: ResultsTable, result: ForensicsResult, *, title: str) -> str:
+    """The self-contained HTML report."""
+    template_text = (
+        resources.files("referendum.forensics").joinpath("templates/report.html.j2").read_text()
+    )
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string(template_text)
+    return template.render(
+        title=title, r=result, plots=_plots(table, result), problems=result.problems
+    )
+
+
+def write_report(
+    table: ResultsTable, result: ForensicsResult, out: Path, *, title: str
+) -> tuple[Path, Path]:
+    """Write ``forensics.html`` and ``forensics.json`` into ``out`` (created if needed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / HTML_NAME
+    json_path = out / JSON_NAME
+    html_path.write_text(render_html(table, result, title=title), encoding="utf-8")
+    json_path.write_text(render_json(result) + "\n", encoding="utf-8")
+    return html_path, json_path
+
+
+def _png(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _plots(table: ResultsTable, result: ForensicsResult) -> dict[str, Any]:
+    turnout, share, usable = station_rates(table, result.choice)
+    return {
+        "fingerprint": _fingerprint_plot(turnout[usable], share[usable], result.choice),
+        "turnout": _histogram_plot(100.0 * turnout[usable], "turnout, %"),
+        "share": _histogram_plot(100.0 * share[usable], f"{result.choice}, % of ballots"),
+        "shpilkin": _shpilkin_plot(table, result),
+    }
+
+
+def _fingerprint_plot(turnout: np.ndarray, share: np.ndarray, choice: str) -> str:
+    counts = fingerprint_histogram(turnout, share, bins=100)
+    figure = Figure(figsize=(6, 5), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(
+        counts.T + 0.0,
+        origin="lower",
+        extent=(0, 100, 0, 100),
+        norm=LogNorm(vmin=1, vmax=max(float(counts.max()), 2.0)),
+        cmap="viridis",
+        aspect="auto",
+    )
+    axes.set_xlabel("turnout, %")
+    axes.set_ylabel(f"{choice}, %")
+    figure.colorbar(image, ax=axes, label="stations")
+    return _png(figure)
+
+
+def _histogram_plot(percent: np.ndarray, label: str) -> str:
+    counts, edges = np.histogram(percent, bins=1000, range=(0.0, 100.0))
+    figure = Figure(figsize=(10, 3.2), layout="constrained")
+    axes = figure.add_subplot()
+    axes.plot(edges[:-1] + 0.05, counts, linewidth=0.6, color="#1f4e79")
+    # Whole percentages as short marks under the axis, multiples of 5 as dotted lines: two
+    # line collections, not a hundred tick artists.
+    below = axes.get_xaxis_transform()
+    axes.vlines(
+        range(1, 100), -0.04, 0.0, transform=below, clip_on=False, color="#c00000", linewidth=0.6
+    )
+    axes.vlines(
+        range(5, 100, 5),
+        0.0,
+        1.0,
+        transform=below,
+        color="#c00000",
+        linewidth=0.4,
+        linestyles=":",
+        alpha=0.7,
+    )
+    axes.set_xlim(0, 100)
+    axes.set_xlabel(label + " (0.1% bins)")
+    axes.set_ylabel("stations")
+    return _png(figure)
+
+
+def _shpilkin_plot(table: ResultsTable, result: ForensicsResult) -> str:
+    votes = table.options[result.choice]
+    others = table.cast - votes
+    usable = table.registered > 0
+    turnout = 100.0 * table.ballots[usable] / table.registered[usable]
+    edges = np.arange(0.0, 101.0, 1.0)
+    choice_votes, _ = np.histogram(turnout, bins=edges, weights=votes[usable])
+    other_votes, _ = np.histogram(turnout, bins=edges, weights=others[usable])
+    share = result.excess_votes.clean_choice_share / 100.0
+    ratio = share / (1.0 - share) if share < 1.0 else 0.0
+    centres = edges[:-1] + 0.5
+    figure = Figure(figsize=(10, 3.6), layout="constrained")
+    axes = figure.add_subplot()
+    axes.plot(centres, choice_votes, label=result.choice, color="#1f4e79")
+    axes.plot(centres, other_votes, label="other ballots", color="#7f7f7f")
+    axes.plot(
+        centres, ratio * other_votes, label="choice at clean ratio", color="#c00000", linestyle="--"
+    )
+    axes.axvline(result.excess_votes.mode_turnout, color="black", linewidth=0.6)
+    axes.set_xlabel("turnout, % (1% bins)")
+    axes.set_ylabel("votes")
+    axes.legend(frameon=False)
+    return _png(figure)

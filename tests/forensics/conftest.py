@@ -1,0 +1,55 @@
+"""Fixtures of the forensics tests: the shared 2020 data and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from referendum.cli.main import main
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_NAME = "russia-2020-constitutional-vote.csv.zip"
+
+CliResult = tuple[int, str, str]
+
+
+def shared_data_path() -> Path:
+    """``../shared/data`` next to the repository, or ``$REFERENDUM_SHARED_DATA``."""
+    configured = os.environ.get("REFERENDUM_SHARED_DATA")
+    base = Path(configured) if configured else REPO.parent / "shared" / "data"
+    return base / DATA_NAME
+
+
+@pytest.fixture(scope="session")
+def russia_2020() -> Path:
+    """The 2020 vote's results per station (skips when the shared data are absent)."""
+    path = shared_data_path()
+    if not path.exists():
+        pytest.skip(
+            f"real data absent: {DATA_NAME} not found in ../shared/data "
+            "(set REFERENDUM_SHARED_DATA to its directory)"
+        )
+    return path
+
+
+@pytest.fixture
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
+    """Run ``referendum ARGS...`` in-process through ``main``; returns (exit code, out, err)."""
+
+    def run(*args: str) -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["referendum", *args])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

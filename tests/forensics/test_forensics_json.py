@@ -1,0 +1,96 @@
+"""The JSON document and the HTML report of ``referendum forensics`` (issue 5's fields)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from referendum.forensics.bench import run_benchmark
+from referendum.forensics.synthetic import synthetic_frame
+
+CliResult = tuple[int, str, str]
+COLUMNS = [
+    "--registered", "registered", "--ballots", "ballots", "--valid", "valid",
+    "--invalid", "invalid", "--region", "region", "--station", "station",
+    "--option", "yes", "--option", "no",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def stations_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("forensics") / "stations.csv"
+    synthetic_frame(4000, rng=np.random.default_rng(11), regions=5, stuffed=0.1).write_csv(path)
+    return path
+
+
+def test_json_fields(stations_csv: Path, run_cli: Callable[..., CliResult]) -> None:
+    code, out, _ = run_cli(
+        "forensics", str(stations_csv), *COLUMNS, "--format", "json", "--draws", "40"
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert document["stations"] == 4000
+    assert isinstance(document["registered"], int)
+    assert isinstance(document["ballots"], int)
+    assert document["turnout"] == pytest.approx(100 * document["ballots"] / document["registered"])
+    assert document["choice"] == "yes"
+    assert 0 < document["choice_share"] < 100
+    assert 0 <= document["integer_peaks"]["turnout"]["p_value"] <= 1
+    assert 0 <= document["integer_peaks"]["choice_share"]["p_value"] <= 1
+    assert document["integer_peaks"]["turnout"]["draws"] == 40
+    assert document["excess_votes"]["choice"] > 0
+    regions = document["regions"]
+    assert len(regions) == 5
+    for region in regions:
+        assert {"name", "stations", "turnout", "choice_share", "flags"} <= set(region)
+        assert isinstance(region["flags"], list)
+    assert sum(region["stations"] for region in regions) == 4000
+
+
+def test_choice_option_and_seed(stations_csv: Path, run_cli: Callable[..., CliResult]) -> None:
+    args = ["forensics", str(stations_csv), *COLUMNS, "--format", "json", "--draws", "20"]
+    _, first, _ = run_cli(*args, "--choice", "no", "--seed", "5")
+    _, again, _ = run_cli(*args, "--choice", "no", "--seed", "5")
+    assert first == again
+    assert json.loads(first)["choice"] == "no"
+    code, _, err = run_cli(*args, "--choice", "maybe")
+    assert code == 2
+    assert "no option named 'maybe'" in err
+
+
+def test_html_report_and_text(
+    stations_csv: Path, tmp_path: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    out = tmp_path / "report"
+    code, text, _ = run_cli(
+        "forensics", str(stations_csv), *COLUMNS, "--draws", "20", "--out", str(out)
+    )
+    assert code == 0
+    assert "turnout" in text and "excess votes" in text
+    html = (out / "forensics.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count("data:image/png;base64,") == 4
+    assert "Region 1" in html
+    assert "http://" not in html and "https://" not in html  # self-contained
+    assert json.loads((out / "forensics.json").read_text(encoding="utf-8"))["stations"] == 4000
+    code, page, _ = run_cli(
+        "forensics", str(stations_csv), *COLUMNS, "--draws", "20", "--format", "html"
+    )
+    assert code == 0 and page.lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_help_and_bench_hook(run_cli: Callable[..., CliResult]) -> None:
+    code, out, _ = run_cli("forensics", "--help")
+    assert code == 0
+    for option in ("--registered", "--ballots", "--valid", "--choice", "--region", "--format"):
+        assert option in out
+    for option in ("--out", "--skip-bad-rows", "--seed", "--draws"):
+        assert option in out
+    figures = run_benchmark(2000)
+    assert figures["stations"] == 2000
+    assert figures["total_seconds"] > 0
+    assert set(figures) >= {"load_seconds", "analyse_seconds", "met_target", "draws"}
