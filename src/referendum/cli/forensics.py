@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
 from referendum.cli.main import app
 from referendum.errors import TableError
-from referendum.forensics.analysis import ForensicsOptions, analyse
-from referendum.forensics.integer_peaks import DEFAULT_MIN_SIZE, DEFAULT_WINDOW
-from referendum.forensics.report import render_html, render_json, render_text, write_report
-from referendum.forensics.table import ColumnSpec, read_table
+from referendum.forensics.defaults import DEFAULT_MIN_SIZE, DEFAULT_WINDOW
+
+if TYPE_CHECKING:
+    from referendum.forensics.table import ColumnSpec
 
 
 class OutputFormat(StrEnum):
@@ -41,6 +40,8 @@ def _column_spec(
         raise TableError("--registered", "needed when the columns are named by options")
     if not ballots:
         raise TableError("--ballots", "needed when the columns are named by options")
+    from referendum.forensics.table import ColumnSpec
+
     return ColumnSpec(
         registered=registered,
         ballots=tuple(ballots),
@@ -106,9 +107,16 @@ def forensics(
     options.
     """
     spec = _column_spec(registered, ballots, valid, invalid, region, station, option)
+    from referendum.forensics.table import read_table
+
     table = read_table(file, columns=spec, skip_bad_rows=skip_bad_rows)
+    import numpy
+
+    from referendum.forensics.analysis import ForensicsOptions, analyse
+    from referendum.forensics.report import render_html, render_json, render_text, write_report
+
     options = ForensicsOptions(choice=choice, draws=draws, window=window, min_size=min_size)
-    result = analyse(table, options=options, rng=np.random.default_rng(seed))
+    result = analyse(table, options=options, rng=numpy.random.default_rng(seed))
     title = file.name
     if out is not None:
         html_path, json_path = write_report(table, result, out, title=title)

@@ -12,8 +12,13 @@ Methods, each in its own module and documented in docs/forensics/:
 :mod:`~referendum.forensics.report` renders text, JSON and HTML.
 """
 
-from referendum.forensics.analysis import ForensicsOptions, ForensicsResult, analyse
-from referendum.forensics.table import ColumnSpec, ResultsTable, read_table
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from referendum.forensics.analysis import ForensicsOptions, ForensicsResult, analyse
+    from referendum.forensics.table import ColumnSpec, ResultsTable, read_table
 
 __all__ = [
     "ColumnSpec",
@@ -23,3 +28,21 @@ __all__ = [
     "analyse",
     "read_table",
 ]
+
+_HOMES = {
+    "ForensicsOptions": "analysis",
+    "ForensicsResult": "analysis",
+    "analyse": "analysis",
+    "ColumnSpec": "table",
+    "ResultsTable": "table",
+    "read_table": "table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import on first use: the command line's start-up does not pay for scipy and matplotlib."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -36,6 +36,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from referendum.forensics.defaults import DEFAULT_MIN_SIZE, DEFAULT_WINDOW
+
 __all__ = [
     "DEFAULT_MIN_SIZE",
     "DEFAULT_WINDOW",
@@ -47,10 +49,6 @@ __all__ = [
     "peak_tests_by_region",
 ]
 
-DEFAULT_WINDOW = 0.05
-"""Half-width of the window around each whole percentage, in percentage points."""
-DEFAULT_MIN_SIZE = 100
-"""Stations with fewer voters (in the percentage's denominator) are not tested."""
 MIN_NORMAL_SD = 3.0
 """Below this null standard deviation (about 10 expected round stations) the reported
 p-value is the Monte Carlo one, not the normal approximation."""
