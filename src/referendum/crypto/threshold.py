@@ -40,7 +40,13 @@ from referendum.crypto.json_fields import (
     get_point,
     point,
 )
-from referendum.crypto.proofs.dleq import DleqProof, DleqStatement, prove_dleq, verify_dleq
+from referendum.crypto.proofs.dleq import (
+    DleqProof,
+    DleqStatement,
+    prove_dleq,
+    prove_dleq_with_nonce,
+    verify_dleq,
+)
 from referendum.crypto.proofs.schnorr import SchnorrProof, prove_schnorr, verify_schnorr
 from referendum.crypto.random import RandomSource
 from referendum.errors import CryptoError, ProofError, UsageError
@@ -59,6 +65,7 @@ __all__ = [
     "deal",
     "decrypt_with_shares",
     "decryption_share",
+    "decryption_share_with_nonce",
     "generate_transport_key",
     "joint_public_key",
     "lagrange_coefficient",
@@ -445,6 +452,24 @@ def _decryption_context(context: bytes, index: int) -> bytes:
     return encode_fields(_DECRYPTION_CONTEXT, context, _u64(index))
 
 
+def decryption_share_with_nonce(
+    secret_share: Scalar,
+    alpha: Point,
+    *,
+    index: int,
+    verification_key: Point,
+    context: bytes,
+    nonce: Scalar,
+) -> DecryptionShare:
+    """Deterministic twin of ``decryption_share``."""
+    share = alpha * secret_share
+    statement = DleqStatement(Point.generator(), verification_key, alpha, share)
+    proof = prove_dleq_with_nonce(
+        secret_share, statement, _decryption_context(context, index), nonce
+    )
+    return DecryptionShare(index, share, proof)
+
+
 def decryption_share(
     secret_share: Scalar,
     alpha: Point,
@@ -456,10 +481,14 @@ def decryption_share(
 ) -> DecryptionShare:
     """Trustee ``index``'s decryption share of a ciphertext with first component ``alpha``;
     the proof's context is ``encode_fields("referendum/v1/decryption-share", context, index)``."""
-    share = alpha * secret_share
-    statement = DleqStatement(Point.generator(), verification_key, alpha, share)
-    proof = prove_dleq(secret_share, statement, _decryption_context(context, index), rng)
-    return DecryptionShare(index, share, proof)
+    return decryption_share_with_nonce(
+        secret_share,
+        alpha,
+        index=index,
+        verification_key=verification_key,
+        context=context,
+        nonce=Scalar.random(rng),
+    )
 
 
 def verify_decryption_share(
