@@ -89,16 +89,18 @@ int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *cons
     return 1;
 }
 
-/* sum over terms k of weights[weight_index[k]] * scalars[k] * points[point_index[k]] */
+/* sum over terms k of w[weight_index[k]] * scalars[k] * points[point_index[k]], where w[i] is
+   the 16-byte little-endian integer at weights + 16 i */
 int referendum_weighted_msm_vartime(decaf_255_point_s *out,
                                     const decaf_255_point_s *const *points, size_t n_points,
-                                    const decaf_255_scalar_s *const *weights,
+                                    const unsigned char *weights,
                                     const decaf_255_scalar_s *const *scalars,
                                     const size_t *point_index, const size_t *weight_index,
                                     size_t n_terms) {
     size_t k;
     int ok;
-    decaf_255_scalar_t product;
+    decaf_255_scalar_t product, weight;
+    unsigned char wide[32] = {0};
     decaf_255_scalar_s *sums = malloc(n_points * sizeof(decaf_255_scalar_s) + 1);
     const decaf_255_scalar_s **sum_pointers = malloc(n_points * sizeof(void *) + 1);
     if (!sums || !sum_pointers) { free(sums); free(sum_pointers); return 0; }
@@ -108,7 +110,9 @@ int referendum_weighted_msm_vartime(decaf_255_point_s *out,
     }
     for (k = 0; k < n_terms; ++k) {
         if (point_index[k] >= n_points) { free(sums); free(sum_pointers); return 0; }
-        decaf_255_scalar_mul(product, weights[weight_index[k]], scalars[k]);
+        memcpy(wide, weights + 16 * weight_index[k], 16);
+        decaf_255_scalar_decode_long(weight, wide, 32);
+        decaf_255_scalar_mul(product, weight, scalars[k]);
         decaf_255_scalar_add(&sums[point_index[k]], &sums[point_index[k]], product);
     }
     ok = referendum_msm_vartime(out, points, sum_pointers, n_points);
@@ -184,7 +188,7 @@ ffibuilder.cdef(
                                const decaf_255_scalar_s *const *scalars, size_t n);
     int referendum_weighted_msm_vartime(decaf_255_point_s *out,
                                         const decaf_255_point_s *const *points, size_t n_points,
-                                        const decaf_255_scalar_s *const *weights,
+                                        const unsigned char *weights,
                                         const decaf_255_scalar_s *const *scalars,
                                         const size_t *point_index, const size_t *weight_index,
                                         size_t n_terms);
@@ -196,6 +200,7 @@ ffibuilder.set_source(
     #include <decaf.h>
     #include <stdint.h>
     #include <stdlib.h>
+    #include <string.h>
     typedef struct decaf_255_point_s decaf_255_point_s;
     typedef struct decaf_255_scalar_s decaf_255_scalar_s;
     """

@@ -45,6 +45,10 @@ POINT_BYTES: Final = 32
 _SUCCESS: Final = -1  # DECAF_SUCCESS
 
 
+_SMALL_SCALARS: dict[int, Scalar] = {}
+_SMALL_SCALAR_LIMIT: Final = 1 << 12
+
+
 class Scalar:
     """An integer modulo the group order L (immutable)."""
 
@@ -78,8 +82,14 @@ class Scalar:
 
     @classmethod
     def from_int(cls, n: int) -> Scalar:
-        """The scalar ``n mod L`` (negative ``n`` allowed)."""
-        return cls.from_bytes((n % GROUP_ORDER).to_bytes(SCALAR_BYTES, "little"))
+        """The scalar ``n mod L`` (negative ``n`` allowed; small values come from a cache)."""
+        cached = _SMALL_SCALARS.get(n)
+        if cached is not None:
+            return cached
+        value = cls.from_bytes((n % GROUP_ORDER).to_bytes(SCALAR_BYTES, "little"))
+        if -_SMALL_SCALAR_LIMIT <= n <= _SMALL_SCALAR_LIMIT:
+            _SMALL_SCALARS[n] = value
+        return value
 
     @classmethod
     def from_uniform_bytes(cls, data: bytes) -> Scalar:
@@ -339,24 +349,25 @@ def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Poi
 
 def weighted_multi_mul_vartime(
     points: Sequence[Point],
-    weights: Sequence[Scalar],
+    weights: bytes,
     scalars: Sequence[Scalar],
     point_index: Sequence[int],
     weight_index: Sequence[int],
 ) -> Point:
-    """``sum(weights[weight_index[k]]·scalars[k]·points[point_index[k]])`` in variable time:
-    a random linear combination of equations, for public data only."""
+    """``sum(w[weight_index[k]]·scalars[k]·points[point_index[k]])`` in variable time, where
+    ``w[i]`` is the i-th 16-byte little-endian integer of ``weights``: a random linear
+    combination of equations, for public data only."""
     n = len(scalars)
     if not len(point_index) == len(weight_index) == n:
         raise UsageError("weighted_multi_mul_vartime: one point and weight index per scalar")
-    if any(not 0 <= w < len(weights) for w in weight_index):
+    if len(weights) % 16 or any(not 0 <= w < len(weights) // 16 for w in weight_index):
         raise UsageError("weighted_multi_mul_vartime: weight index out of range")
     obj, p = Point._new()
     ok = lib.referendum_weighted_msm_vartime(
         p,
         ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
         len(points),
-        ffi.new("decaf_255_scalar_s *[]", [w._s for w in weights]),
+        weights,
         ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
         ffi.new("size_t[]", list(point_index)),
         ffi.new("size_t[]", list(weight_index)),
