@@ -18,7 +18,9 @@ from referendum.crypto.ballot import (
     encrypt_ballot,
     tracking_code,
     verify_ballot,
+    verify_signed_ballot,
 )
+from referendum.crypto.credentials import derive_credential, generate_private_credential, sign
 from referendum.crypto.elgamal import Ciphertext, DiscreteLog
 from referendum.crypto.group import Scalar, base_mul
 from referendum.crypto.random import DeterministicRandom
@@ -187,3 +189,22 @@ def test_bad_question_shapes() -> None:
         QuestionShape(3, 2, 1)
     with pytest.raises(UsageError):
         QuestionShape(3, 0, 4)
+
+
+def test_signed_ballot_is_verified_in_one_batch() -> None:
+    secret, public = derive_credential("e", generate_private_credential(RNG))
+    ballot, _ = encrypt_ballot(REFERENDUM, [[1, 0, 0]], RNG, binding=public.to_bytes())
+    message = json.dumps(ballot.to_json(), sort_keys=True).encode()
+    signature = sign(secret, public, message, RNG)
+    verify_signed_ballot(
+        REFERENDUM, ballot, credential=public, message=message, signature=signature
+    )
+    with pytest.raises(ProofError, match="signature"):
+        verify_signed_ballot(
+            REFERENDUM, ballot, credential=public, message=message + b"x", signature=signature
+        )
+    _, other = derive_credential("e", generate_private_credential(RNG))
+    with pytest.raises(ProofError):
+        verify_signed_ballot(
+            REFERENDUM, ballot, credential=other, message=message, signature=signature
+        )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from referendum.crypto.batch import Equation, verify_equations
+from referendum.crypto.credentials import Signature, signature_equations
 from referendum.crypto.elgamal import Ciphertext, encrypt, public_key_table
 from referendum.crypto.group import Point, Scalar
 from referendum.crypto.hashing import encode_fields, sha256_fields
@@ -50,8 +51,10 @@ __all__ = [
     "ballot_equations",
     "encrypt_ballot",
     "encrypt_ballot_with_nonces",
+    "random_ballot_nonces",
     "tracking_code",
     "verify_ballot",
+    "verify_signed_ballot",
 ]
 
 SELECTION_DOMAIN: Final = "referendum/v1/proof/selection"
@@ -387,6 +390,21 @@ def ballot_equations(
 def verify_ballot(ctx: BallotContext, ballot: EncryptedBallot, *, binding: bytes = b"") -> None:
     """Raise ``ProofError`` (naming question, option and equation) unless every proof holds."""
     verify_equations(ballot_equations(ctx, ballot, binding=binding))
+
+
+def verify_signed_ballot(
+    ctx: BallotContext,
+    ballot: EncryptedBallot,
+    *,
+    credential: Point,
+    message: bytes,
+    signature: Signature,
+) -> None:
+    """Verify a ballot bound to ``credential`` (``binding = credential.to_bytes()``) and the
+    credential's signature on ``message`` in one batch; ``ProofError`` names what failed."""
+    equations = signature_equations(credential, message, signature, label="signature")
+    equations += ballot_equations(ctx, ballot, binding=credential.to_bytes())
+    verify_equations(equations)
 
 
 def audit_ballot(
