@@ -13,12 +13,15 @@ from referendum.crypto.ballot import (
     BallotContext,
     BallotNonces,
     EncryptedBallot,
+    EncryptedQuestion,
     QuestionShape,
+    SignedBallot,
     audit_ballot,
     encrypt_ballot,
     tracking_code,
     verify_ballot,
     verify_signed_ballot,
+    verify_signed_ballots,
 )
 from referendum.crypto.credentials import derive_credential, generate_private_credential, sign
 from referendum.crypto.elgamal import Ciphertext, DiscreteLog
@@ -208,3 +211,34 @@ def test_signed_ballot_is_verified_in_one_batch() -> None:
         verify_signed_ballot(
             REFERENDUM, ballot, credential=other, message=message, signature=signature
         )
+
+
+def test_many_signed_ballots_in_one_batch_and_the_bad_one_is_named() -> None:
+    items = []
+    for i in range(5):
+        secret, public = derive_credential("e", generate_private_credential(RNG))
+        ballot, _ = encrypt_ballot(REFERENDUM, [[0, 0, 1]], RNG, binding=public.to_bytes())
+        message = json.dumps(ballot.to_json(), sort_keys=True).encode()
+        signature = sign(secret, public, message, RNG)
+        items.append(SignedBallot(ballot, public, message, signature, label=f"event[{i}]"))
+    verify_signed_ballots(REFERENDUM, items)
+    items[3] = SignedBallot(
+        items[3].ballot, items[3].credential, b"other", items[3].signature, "event[3]"
+    )
+    with pytest.raises(ProofError, match=r"event\[3\]\.signature"):
+        verify_signed_ballots(REFERENDUM, items)
+    swapped = items[1].ballot.questions[0]
+    bad_ballot = EncryptedBallot(
+        (
+            EncryptedQuestion(
+                (swapped.selections[1], swapped.selections[0], swapped.selections[2]),
+                swapped.count_proof,
+            ),
+        )
+    )
+    items[3] = items[0]
+    items[1] = SignedBallot(
+        bad_ballot, items[1].credential, items[1].message, items[1].signature, "event[1]"
+    )
+    with pytest.raises(ProofError, match=r"event\[1\]"):
+        verify_signed_ballots(REFERENDUM, items)

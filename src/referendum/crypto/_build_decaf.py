@@ -49,8 +49,8 @@ static int referendum_above_half(const unsigned char bytes[32]) {
     return 0;
 }
 
-int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
-                           const decaf_255_scalar_s *const *scalars, size_t n) {
+static int referendum_straus(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                             const decaf_255_scalar_s *const *scalars, size_t n) {
     size_t j;
     int i, top = -1, t;
     unsigned char bytes[32];
@@ -87,6 +87,83 @@ int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *cons
     free(digits);
     free(table);
     return 1;
+}
+
+/* Pippenger's bucket method for many points: signed radix-2^c digits (|d| <= 2^(c-1)). */
+static int referendum_pippenger(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                                const decaf_255_scalar_s *const *scalars, size_t n, int c) {
+    int windows = (253 + c - 1) / c + 1, half = 1 << (c - 1), w, k, bit;
+    size_t j;
+    unsigned char bytes[32];
+    decaf_255_scalar_t negated;
+    short *digits = malloc(n * windows * sizeof(short) + 1);
+    unsigned char *negative = malloc(n + 1);
+    decaf_255_point_s *buckets = malloc((half + 1) * sizeof(decaf_255_point_s));
+    unsigned char *used = malloc(half + 1);
+    decaf_255_point_s running, total;
+    if (!digits || !negative || !buckets || !used) {
+        free(digits); free(negative); free(buckets); free(used);
+        return 0;
+    }
+    for (j = 0; j < n; ++j) {
+        int carry = 0;
+        decaf_255_scalar_encode(bytes, scalars[j]);
+        negative[j] = (unsigned char)referendum_above_half(bytes);
+        if (negative[j]) {
+            decaf_255_scalar_sub(negated, decaf_255_scalar_zero, scalars[j]);
+            decaf_255_scalar_encode(bytes, negated);
+        }
+        for (w = 0; w < windows; ++w) {
+            int v = carry;
+            for (k = 0; k < c; ++k) {
+                bit = w * c + k;
+                if (bit < 256) v += ((bytes[bit >> 3] >> (bit & 7)) & 1) << k;
+            }
+            if (v > half) { v -= 1 << c; carry = 1; } else { carry = 0; }
+            digits[j * windows + w] = (short)v;
+        }
+    }
+    decaf_255_point_copy(out, decaf_255_point_identity);
+    for (w = windows - 1; w >= 0; --w) {
+        for (k = 0; k < c; ++k) decaf_255_point_double(out, out);
+        memset(used, 0, half + 1);
+        for (j = 0; j < n; ++j) {
+            int d = digits[j * windows + w];
+            int sign = (d < 0) ^ negative[j];
+            if (d == 0) continue;
+            if (d < 0) d = -d;
+            if (!used[d]) {
+                if (sign) decaf_255_point_negate(&buckets[d], points[j]);
+                else decaf_255_point_copy(&buckets[d], points[j]);
+                used[d] = 1;
+            } else if (sign) {
+                decaf_255_point_sub(&buckets[d], &buckets[d], points[j]);
+            } else {
+                decaf_255_point_add(&buckets[d], &buckets[d], points[j]);
+            }
+        }
+        decaf_255_point_copy(&running, decaf_255_point_identity);
+        decaf_255_point_copy(&total, decaf_255_point_identity);
+        for (k = half; k >= 1; --k) {
+            if (used[k]) decaf_255_point_add(&running, &running, &buckets[k]);
+            decaf_255_point_add(&total, &total, &running);
+        }
+        decaf_255_point_add(out, out, &total);
+    }
+    free(digits); free(negative); free(buckets); free(used);
+    return 1;
+}
+
+int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                           const decaf_255_scalar_s *const *scalars, size_t n) {
+    int c = 4;
+    size_t m = n;
+    if (n < 64) return referendum_straus(out, points, scalars, n);
+    while (m >>= 1) ++c;
+    c -= 6; /* about log2(n) - 2 */
+    if (c < 5) c = 5;
+    if (c > 14) c = 14;
+    return referendum_pippenger(out, points, scalars, n, c);
 }
 
 /* sum over terms k of w[weight_index[k]] * scalars[k] * points[point_index[k]], where w[i] is

@@ -47,6 +47,7 @@ __all__ = [
     "EncryptedSelection",
     "QuestionNonces",
     "QuestionShape",
+    "SignedBallot",
     "audit_ballot",
     "ballot_equations",
     "encrypt_ballot",
@@ -55,6 +56,7 @@ __all__ = [
     "tracking_code",
     "verify_ballot",
     "verify_signed_ballot",
+    "verify_signed_ballots",
 ]
 
 SELECTION_DOMAIN: Final = "referendum/v1/proof/selection"
@@ -345,17 +347,17 @@ def encrypt_ballot(
 
 
 def ballot_equations(
-    ctx: BallotContext, ballot: EncryptedBallot, *, binding: bytes = b""
+    ctx: BallotContext, ballot: EncryptedBallot, *, binding: bytes = b"", label: str = "ballot"
 ) -> list[Equation]:
     """Check the ballot's shape and Fiat-Shamir hashes (``ProofError`` naming the question and
-    option) and return every verification equation of its proofs."""
+    option, prefixed by ``label``) and return every verification equation of its proofs."""
     if len(ballot.questions) != len(ctx.questions):
         raise ProofError(
-            f"ballot.questions: expected {len(ctx.questions)}, got {len(ballot.questions)}"
+            f"{label}.questions: expected {len(ctx.questions)}, got {len(ballot.questions)}"
         )
     equations: list[Equation] = []
     for q, (shape, question) in enumerate(zip(ctx.questions, ballot.questions, strict=True)):
-        where = f"ballot.questions[{q}]"
+        where = f"{label}.questions[{q}]"
         if len(question.selections) != shape.options:
             raise ProofError(
                 f"{where}.selections: expected {shape.options}, got {len(question.selections)}"
@@ -392,6 +394,28 @@ def verify_ballot(ctx: BallotContext, ballot: EncryptedBallot, *, binding: bytes
     verify_equations(ballot_equations(ctx, ballot, binding=binding))
 
 
+@dataclass(frozen=True, slots=True)
+class SignedBallot:
+    """A ballot with the credential it is bound to, the signed message and the signature;
+    ``label`` names it in errors (for example ``"event[1234]"``)."""
+
+    ballot: EncryptedBallot
+    credential: Point
+    message: bytes
+    signature: Signature
+    label: str = "ballot"
+
+    def equations(self, ctx: BallotContext) -> list[Equation]:
+        """The signature's and the proofs' equations (``ProofError`` on a bad hash)."""
+        equations = signature_equations(
+            self.credential, self.message, self.signature, label=f"{self.label}.signature"
+        )
+        equations += ballot_equations(
+            ctx, self.ballot, binding=self.credential.to_bytes(), label=self.label
+        )
+        return equations
+
+
 def verify_signed_ballot(
     ctx: BallotContext,
     ballot: EncryptedBallot,
@@ -402,9 +426,24 @@ def verify_signed_ballot(
 ) -> None:
     """Verify a ballot bound to ``credential`` (``binding = credential.to_bytes()``) and the
     credential's signature on ``message`` in one batch; ``ProofError`` names what failed."""
-    equations = signature_equations(credential, message, signature, label="signature")
-    equations += ballot_equations(ctx, ballot, binding=credential.to_bytes())
-    verify_equations(equations)
+    verify_equations(SignedBallot(ballot, credential, message, signature).equations(ctx))
+
+
+def verify_signed_ballots(ctx: BallotContext, items: Sequence[SignedBallot]) -> None:
+    """Verify many signed ballots with one multi-scalar multiplication (faster per ballot than
+    one by one); on failure, ``ProofError`` names the first bad item by its label."""
+    equations: list[Equation] = []
+    per_item = []
+    for item in items:
+        mine = item.equations(ctx)
+        per_item.append(mine)
+        equations += mine
+    try:
+        verify_equations(equations)
+    except ProofError:
+        for mine in per_item:
+            verify_equations(mine)
+        raise
 
 
 def audit_ballot(
