@@ -19,9 +19,11 @@ from referendum.crypto.ballot import (
     BallotContext,
     EncryptedBallot,
     QuestionShape,
+    SignedBallot,
     encrypt_ballot,
     verify_ballot,
     verify_signed_ballot,
+    verify_signed_ballots,
 )
 from referendum.crypto.credentials import (
     Signature,
@@ -128,6 +130,15 @@ def ballot_figures(ballots: int = 100) -> dict[str, float]:
             signature=Signature.from_json(signature_json),
         )
 
+    batch = []
+    for i in range(100):
+        secret_i, public_i = derive_credential("bench", generate_private_credential(rng))
+        ballot_i, _ = encrypt_ballot(ctx, [[0, 0, 1]], rng, binding=public_i.to_bytes())
+        text_i = json.dumps(ballot_i.to_json()).encode()
+        batch.append(
+            SignedBallot(ballot_i, public_i, text_i, sign(secret_i, public_i, text_i, rng), f"b{i}")
+        )
+
     return {
         "encrypt+prove": best(
             lambda: encrypt_ballot(ctx, [[0, 1, 0]], rng, binding=binding), number
@@ -148,6 +159,11 @@ def ballot_figures(ballots: int = 100) -> dict[str, float]:
         "verify (parsed ballot)": best(lambda: verify_ballot(ctx, ballot, binding=binding), number)
         * 1e3,
         "parse + verify proofs and signature": best(verify_from_json, number) * 1e3,
+        "verify proofs and signature, batches of 100": best(
+            lambda: verify_signed_ballots(ctx, batch), 1
+        )
+        * 1e3
+        / len(batch),
     }
 
 
