@@ -126,3 +126,17 @@ def test_random_sources() -> None:
     assert one.random_bytes(5000) == two.random_bytes(3000) + two.random_bytes(2000)
     assert DeterministicRandom(b"t").random_bytes(8) != DeterministicRandom(b"s").random_bytes(8)
     assert Scalar.random(one) != Scalar.random(one)
+
+
+def test_scalars_points_and_ballots_pickle() -> None:
+    import pickle
+
+    from referendum.crypto.ballot import BallotContext, QuestionShape, encrypt_ballot
+
+    rng = DeterministicRandom(b"pickle")
+    s = Scalar.random(rng)
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert pickle.loads(pickle.dumps(base_mul(s))) == base_mul(s)
+    ctx = BallotContext(b"f", base_mul(s), (QuestionShape(3, 1, 1),))
+    ballot, _ = encrypt_ballot(ctx, [[1, 0, 0]], rng)
+    assert pickle.loads(pickle.dumps(ballot)).to_json() == ballot.to_json()

@@ -172,6 +172,10 @@ class Scalar:
     def __repr__(self) -> str:
         return f"Scalar({self.hex()})"
 
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        # picklable (for worker processes) through the canonical encoding
+        return (Scalar.from_bytes, (self.to_bytes(),))
+
 
 class Point:
     """A ristretto255 group element (immutable)."""
@@ -284,6 +288,10 @@ class Point:
 
     def __repr__(self) -> str:
         return f"Point({self.hex()})"
+
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        # picklable (for worker processes) through the canonical encoding
+        return (Point.from_bytes, (self.to_bytes(),))
 
 
 def _constant_point(source: object) -> Point:
