@@ -125,6 +125,9 @@ def test_commitment_proof_and_transport_proof_are_checked() -> None:
     dealing = deal(1, 2, 2, rng, transport_keys={2: keys[2].public}, context=CONTEXT)
     with pytest.raises(ProofError, match=r"dealer\[1\]"):
         dealing.commitments.verify(b"another election")
+    dealing.commitments.verify(CONTEXT, threshold=2)
+    with pytest.raises(ProofError, match="threshold"):
+        dealing.commitments.verify(CONTEXT, threshold=3)
     with pytest.raises(UsageError):
         deal(1, 3, 2, rng, transport_keys={2: keys[2].public}, context=CONTEXT)
     with pytest.raises(UsageError):

@@ -137,10 +137,16 @@ class Commitments:
         powers = [Scalar.from_int(j**k) for k in range(len(self.coefficients))]
         return multi_mul_vartime(powers, list(self.coefficients))
 
-    def verify(self, context: bytes) -> None:
-        """Check the proof of knowledge of the constant term (``ProofError`` names the dealer)."""
+    def verify(self, context: bytes, *, threshold: int | None = None) -> None:
+        """Check the proof of knowledge of the constant term and, when ``threshold`` is given,
+        that there are exactly ``threshold`` coefficients (``ProofError`` names the dealer)."""
         if not self.coefficients:
             raise ProofError(f"dealer[{self.dealer}]: no commitments")
+        if threshold is not None and len(self.coefficients) != threshold:
+            raise ProofError(
+                f"dealer[{self.dealer}]: {len(self.coefficients)} coefficients, "
+                f"expected {threshold} (the threshold)"
+            )
         proof_context = encode_fields(_COEFFICIENT_CONTEXT, context, _u64(self.dealer))
         verify_schnorr(
             self.coefficients[0], self.proof, proof_context, label=f"dealer[{self.dealer}]"
