@@ -35,6 +35,7 @@ from referendum.crypto.group import Point, Scalar, base_mul, multi_mul_vartime
 from referendum.crypto.hashing import encode_fields
 from referendum.crypto.json_fields import (
     CryptoInputError,
+    get_index,
     get_list,
     get_object,
     get_point,
@@ -164,9 +165,7 @@ class Commitments:
     def from_json(obj: Any, *, field: str = "commitments") -> Commitments:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        dealer = data.get("dealer")
-        if not isinstance(dealer, int) or isinstance(dealer, bool) or dealer < 1:
-            raise CryptoInputError(f"{field}.dealer", "expected a positive integer")
+        dealer = get_index(data, "dealer", field)
         raw = get_list(data, "coefficients", field)
         if not raw:
             raise CryptoInputError(f"{field}.coefficients", "expected at least one")
@@ -199,12 +198,7 @@ class EncryptedShare:
     def from_json(obj: Any, *, field: str = "share") -> EncryptedShare:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        indices = []
-        for key in ("dealer", "recipient"):
-            value = data.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise CryptoInputError(f"{field}.{key}", "expected a positive integer")
-            indices.append(value)
+        indices = [get_index(data, key, field) for key in ("dealer", "recipient")]
         text = data.get("ciphertext")
         if not isinstance(text, str) or len(text) != 64:
             raise CryptoInputError(f"{field}.ciphertext", "expected 64 hex digits")
@@ -317,12 +311,7 @@ class Complaint:
     def from_json(obj: Any, *, field: str = "complaint") -> Complaint:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        indices = []
-        for key in ("dealer", "recipient"):
-            value = data.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise CryptoInputError(f"{field}.{key}", "expected a positive integer")
-            indices.append(value)
+        indices = [get_index(data, key, field) for key in ("dealer", "recipient")]
         return Complaint(
             indices[0],
             indices[1],
@@ -444,9 +433,7 @@ class DecryptionShare:
     def from_json(obj: Any, *, field: str = "decryption_share") -> DecryptionShare:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        index = data.get("index")
-        if not isinstance(index, int) or isinstance(index, bool) or index < 1:
-            raise CryptoInputError(f"{field}.index", "expected a positive integer")
+        index = get_index(data, "index", field)
         return DecryptionShare(
             index,
             get_point(data, "share", field),
