@@ -215,3 +215,46 @@ def check_signature(public: bytes, message: bytes, signature: dict[str, Any]) ->
     c = hash_to_scalar("referendum/v1/signature", public, r, message)
     if not equal(mul(z, G), add(decode(r), mul(c, decode(public)))):
         raise Invalid("signature")
+
+
+def check_schnorr(public: bytes, context: bytes, proof: dict[str, Any]) -> None:
+    """Spec section 4.1."""
+    a = hex_bytes(proof["commitment"])
+    z = scalar(proof["response"])
+    c = hash_to_scalar("referendum/v1/proof/schnorr", public, a, context)
+    if not equal(mul(z, G), add(decode(a), mul(c, decode(public)))):
+        raise Invalid("schnorr")
+
+
+def check_dleq(
+    g1: bytes, h1: bytes, g2: bytes, h2: bytes, context: bytes, proof: dict[str, Any]
+) -> None:
+    """Spec section 4.2."""
+    a1, a2 = hex_bytes(proof["a1"]), hex_bytes(proof["a2"])
+    z = scalar(proof["response"])
+    c = hash_to_scalar("referendum/v1/proof/dleq", g1, h1, g2, h2, a1, a2, context)
+    for g, h, a in ((g1, h1, a1), (g2, h2, a2)):
+        if not equal(mul(z, decode(g)), add(decode(a), mul(c, decode(h)))):
+            raise Invalid("dleq")
+
+
+def check_decryption_share(
+    alpha: bytes, verification_key: bytes, context: bytes, share: dict[str, Any]
+) -> None:
+    """Spec section 8.5."""
+    index = share["index"]
+    proof_context = fields(b"referendum/v1/decryption-share", context, u64(index))
+    d = hex_bytes(share["share"])
+    check_dleq(encode(G), verification_key, alpha, d, proof_context, share["proof"])
+
+
+def combine(beta: bytes, shares: dict[int, bytes]) -> bytes:
+    """Spec section 8.5: ``[m]G = beta - sum(lambda_j·D_j)``."""
+    total = IDENTITY
+    for j, d in shares.items():
+        num, den = 1, 1
+        for k in shares:
+            if k != j:
+                num, den = num * k % L, den * (k - j) % L
+        total = add(total, mul(num * pow(den, -1, L), decode(d)))
+    return encode(add(decode(beta), neg(total)))

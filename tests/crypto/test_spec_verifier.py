@@ -60,3 +60,41 @@ def test_signature_vectors(case: dict[str, Any]) -> None:
     else:
         with pytest.raises(spec.Invalid):
             spec.check_signature(*args)
+
+
+def check_proof_case(case: dict[str, Any]) -> None:
+    h = bytes.fromhex
+    if case["kind"] == "schnorr":
+        spec.check_schnorr(h(case["public"]), h(case["context"]), case["proof"])
+    else:
+        points = (h(case[k]) for k in ("g1", "h1", "g2", "h2"))
+        spec.check_dleq(*points, h(case["context"]), case["proof"])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in cases("proofs") if c["kind"] in ("schnorr", "dleq")],
+    ids=lambda c: f"{c['kind']}-{c.get('reason', 'valid')}",
+)
+def test_proof_vectors(case: dict[str, Any]) -> None:
+    if case["valid"]:
+        check_proof_case(case)
+    else:
+        with pytest.raises(spec.Invalid):
+            check_proof_case(case)
+
+
+def test_threshold_vectors() -> None:
+    h = bytes.fromhex
+    for case in cases("threshold"):
+        if case["kind"] == "combine":
+            shares = {int(j): h(d) for j, d in case["shares"].items()}
+            beta = h(case["ciphertext"]["beta"])
+            assert spec.combine(beta, shares).hex() == case["plaintext_times_G"]
+            continue
+        args = (h(case["alpha"]), h(case["verification_key"]), h(case["context"]), case["share"])
+        if case["valid"]:
+            spec.check_decryption_share(*args)
+        else:
+            with pytest.raises(spec.Invalid):
+                spec.check_decryption_share(*args)
