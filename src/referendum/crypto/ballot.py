@@ -30,7 +30,6 @@ from referendum.crypto.proofs.disjunctive import (
     RangeNonces,
     RangeProof,
     prove_range_with_nonces,
-    random_range_nonces,
     range_equations,
 )
 from referendum.crypto.random import RandomSource
@@ -320,11 +319,21 @@ def _placeholder_proof() -> RangeProof:
 def random_ballot_nonces(ctx: BallotContext, rng: RandomSource) -> BallotNonces:
     """Fresh nonces for a ballot of shape ``ctx``: per question, the encryption nonces of every
     option, then the 0/1 proof nonces of every option, then the count proof nonces."""
+    # One read of 64 bytes per scalar, in that order (the same stream as one read each).
+    needed = sum(
+        5 * s.options + 2 * (s.max_selections - s.min_selections + 1) for s in ctx.questions
+    )
+    data = rng.random_bytes(64 * needed)
+    scalars = iter([Scalar.from_uniform_bytes(data[i : i + 64]) for i in range(0, len(data), 64)])
+
+    def pairs(n: int) -> RangeNonces:
+        return tuple((next(scalars), next(scalars)) for _ in range(n))
+
     questions = []
     for shape in ctx.questions:
-        encryption = tuple(Scalar.random(rng) for _ in range(shape.options))
-        proofs = tuple(random_range_nonces(0, 1, rng) for _ in range(shape.options))
-        count = random_range_nonces(shape.min_selections, shape.max_selections, rng)
+        encryption = tuple(next(scalars) for _ in range(shape.options))
+        proofs = tuple(pairs(2) for _ in range(shape.options))
+        count = pairs(shape.max_selections - shape.min_selections + 1)
         questions.append(QuestionNonces(encryption, proofs, count))
     return BallotNonces(tuple(questions))
 
