@@ -242,3 +242,31 @@ def test_many_signed_ballots_in_one_batch_and_the_bad_one_is_named() -> None:
     )
     with pytest.raises(ProofError, match=r"event\[1\]"):
         verify_signed_ballots(REFERENDUM, items)
+
+
+@st.composite
+def shapes_and_marks(draw: st.DrawFn) -> tuple[list[QuestionShape], list[list[int]]]:
+    shapes, marks = [], []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        options = draw(st.integers(min_value=1, max_value=5))
+        lo = draw(st.integers(min_value=0, max_value=options))
+        hi = draw(st.integers(min_value=lo, max_value=options))
+        count = draw(st.integers(min_value=lo, max_value=hi))
+        chosen = set(draw(st.permutations(range(options)))[:count])
+        shapes.append(QuestionShape(options, lo, hi))
+        marks.append([int(o in chosen) for o in range(options)])
+    return shapes, marks
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=shapes_and_marks())
+def test_any_valid_ballot_is_complete_and_decrypts(
+    case: tuple[list[QuestionShape], list[list[int]]],
+) -> None:
+    shapes, marks = case
+    ctx = BallotContext(b"\x01" * 32, KEY, tuple(shapes))
+    ballot, nonces = encrypt_ballot(ctx, marks, RNG, binding=BINDING)
+    parsed = EncryptedBallot.from_json(json.loads(json.dumps(ballot.to_json())))
+    verify_ballot(ctx, parsed, binding=BINDING)
+    audit_ballot(ctx, parsed, marks, nonces, binding=BINDING)
+    assert [[decrypt(s.ciphertext) for s in q.selections] for q in parsed.questions] == marks
