@@ -49,8 +49,8 @@ static int referendum_above_half(const unsigned char bytes[32]) {
     return 0;
 }
 
-int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
-                           const decaf_255_scalar_s *const *scalars, size_t n) {
+static int referendum_straus(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                             const decaf_255_scalar_s *const *scalars, size_t n) {
     size_t j;
     int i, top = -1, t;
     unsigned char bytes[32];
@@ -89,16 +89,95 @@ int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *cons
     return 1;
 }
 
-/* sum over terms k of weights[weight_index[k]] * scalars[k] * points[point_index[k]] */
+/* Pippenger's bucket method for many points: signed radix-2^c digits (|d| <= 2^(c-1)). */
+static int referendum_pippenger(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                                const decaf_255_scalar_s *const *scalars, size_t n, int c) {
+    int windows = (253 + c - 1) / c + 1, half = 1 << (c - 1), w, k, bit;
+    size_t j;
+    unsigned char bytes[32];
+    decaf_255_scalar_t negated;
+    short *digits = malloc(n * windows * sizeof(short) + 1);
+    unsigned char *negative = malloc(n + 1);
+    decaf_255_point_s *buckets = malloc((half + 1) * sizeof(decaf_255_point_s));
+    unsigned char *used = malloc(half + 1);
+    decaf_255_point_s running, total;
+    if (!digits || !negative || !buckets || !used) {
+        free(digits); free(negative); free(buckets); free(used);
+        return 0;
+    }
+    for (j = 0; j < n; ++j) {
+        int carry = 0;
+        decaf_255_scalar_encode(bytes, scalars[j]);
+        negative[j] = (unsigned char)referendum_above_half(bytes);
+        if (negative[j]) {
+            decaf_255_scalar_sub(negated, decaf_255_scalar_zero, scalars[j]);
+            decaf_255_scalar_encode(bytes, negated);
+        }
+        for (w = 0; w < windows; ++w) {
+            int v = carry;
+            for (k = 0; k < c; ++k) {
+                bit = w * c + k;
+                if (bit < 256) v += ((bytes[bit >> 3] >> (bit & 7)) & 1) << k;
+            }
+            if (v > half) { v -= 1 << c; carry = 1; } else { carry = 0; }
+            digits[j * windows + w] = (short)v;
+        }
+    }
+    decaf_255_point_copy(out, decaf_255_point_identity);
+    for (w = windows - 1; w >= 0; --w) {
+        for (k = 0; k < c; ++k) decaf_255_point_double(out, out);
+        memset(used, 0, half + 1);
+        for (j = 0; j < n; ++j) {
+            int d = digits[j * windows + w];
+            int sign = (d < 0) ^ negative[j];
+            if (d == 0) continue;
+            if (d < 0) d = -d;
+            if (!used[d]) {
+                if (sign) decaf_255_point_negate(&buckets[d], points[j]);
+                else decaf_255_point_copy(&buckets[d], points[j]);
+                used[d] = 1;
+            } else if (sign) {
+                decaf_255_point_sub(&buckets[d], &buckets[d], points[j]);
+            } else {
+                decaf_255_point_add(&buckets[d], &buckets[d], points[j]);
+            }
+        }
+        decaf_255_point_copy(&running, decaf_255_point_identity);
+        decaf_255_point_copy(&total, decaf_255_point_identity);
+        for (k = half; k >= 1; --k) {
+            if (used[k]) decaf_255_point_add(&running, &running, &buckets[k]);
+            decaf_255_point_add(&total, &total, &running);
+        }
+        decaf_255_point_add(out, out, &total);
+    }
+    free(digits); free(negative); free(buckets); free(used);
+    return 1;
+}
+
+int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                           const decaf_255_scalar_s *const *scalars, size_t n) {
+    int c = 4;
+    size_t m = n;
+    if (n < 64) return referendum_straus(out, points, scalars, n);
+    while (m >>= 1) ++c;
+    c -= 6; /* about log2(n) - 2 */
+    if (c < 5) c = 5;
+    if (c > 14) c = 14;
+    return referendum_pippenger(out, points, scalars, n, c);
+}
+
+/* sum over terms k of w[weight_index[k]] * scalars[k] * points[point_index[k]], where w[i] is
+   the 16-byte little-endian integer at weights + 16 i */
 int referendum_weighted_msm_vartime(decaf_255_point_s *out,
                                     const decaf_255_point_s *const *points, size_t n_points,
-                                    const decaf_255_scalar_s *const *weights,
+                                    const unsigned char *weights,
                                     const decaf_255_scalar_s *const *scalars,
                                     const size_t *point_index, const size_t *weight_index,
                                     size_t n_terms) {
     size_t k;
     int ok;
-    decaf_255_scalar_t product;
+    decaf_255_scalar_t product, weight;
+    unsigned char wide[32] = {0};
     decaf_255_scalar_s *sums = malloc(n_points * sizeof(decaf_255_scalar_s) + 1);
     const decaf_255_scalar_s **sum_pointers = malloc(n_points * sizeof(void *) + 1);
     if (!sums || !sum_pointers) { free(sums); free(sum_pointers); return 0; }
@@ -108,7 +187,9 @@ int referendum_weighted_msm_vartime(decaf_255_point_s *out,
     }
     for (k = 0; k < n_terms; ++k) {
         if (point_index[k] >= n_points) { free(sums); free(sum_pointers); return 0; }
-        decaf_255_scalar_mul(product, weights[weight_index[k]], scalars[k]);
+        memcpy(wide, weights + 16 * weight_index[k], 16);
+        decaf_255_scalar_decode_long(weight, wide, 32);
+        decaf_255_scalar_mul(product, weight, scalars[k]);
         decaf_255_scalar_add(&sums[point_index[k]], &sums[point_index[k]], product);
     }
     ok = referendum_msm_vartime(out, points, sum_pointers, n_points);
@@ -184,7 +265,7 @@ ffibuilder.cdef(
                                const decaf_255_scalar_s *const *scalars, size_t n);
     int referendum_weighted_msm_vartime(decaf_255_point_s *out,
                                         const decaf_255_point_s *const *points, size_t n_points,
-                                        const decaf_255_scalar_s *const *weights,
+                                        const unsigned char *weights,
                                         const decaf_255_scalar_s *const *scalars,
                                         const size_t *point_index, const size_t *weight_index,
                                         size_t n_terms);
@@ -196,6 +277,7 @@ ffibuilder.set_source(
     #include <decaf.h>
     #include <stdint.h>
     #include <stdlib.h>
+    #include <string.h>
     typedef struct decaf_255_point_s decaf_255_point_s;
     typedef struct decaf_255_scalar_s decaf_255_scalar_s;
     """

@@ -44,23 +44,19 @@ def check_equation(equation: Equation) -> bool:
     return multi_mul_vartime(scalars, points).is_identity()
 
 
-def _weights(equations: Sequence[Equation]) -> list[Scalar]:
-    transcript = hashlib.sha512()
-    transcript.update(encode_fields(BATCH_DOMAIN, len(equations).to_bytes(8, "big")))
+def _weights(equations: Sequence[Equation]) -> bytes:
+    """16-byte little-endian weights: 1 for the first equation, then SHAKE-256 output."""
+    parts = [BATCH_DOMAIN, len(equations).to_bytes(8, "big")]
     for equation in equations:
         if equation.transcript:
-            transcript.update(encode_fields(b"t", equation.transcript))
+            parts += [b"t", equation.transcript]
             continue
-        transcript.update(encode_fields(b"e", len(equation.terms).to_bytes(8, "big")))
+        parts += [b"e", len(equation.terms).to_bytes(8, "big")]
         for scalar, point in equation.terms:
-            transcript.update(scalar.to_bytes())
-            transcript.update(point.to_bytes())
-    stream = hashlib.shake_256(transcript.digest()).digest(16 * len(equations))
-    weights = [
-        Scalar.from_bytes(stream[16 * i : 16 * i + 16] + bytes(16))
-        for i in range(1, len(equations))
-    ]
-    return [Scalar.from_int(1), *weights]
+            parts += [scalar.to_bytes(), point.to_bytes()]
+    seed = hashlib.sha512(encode_fields(*parts)).digest()
+    stream = hashlib.shake_256(seed).digest(16 * (len(equations) - 1))
+    return (1).to_bytes(16, "little") + stream
 
 
 def verify_equations(equations: Sequence[Equation]) -> None:

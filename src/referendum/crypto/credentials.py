@@ -1,8 +1,9 @@
 """Voter credentials and ballot signatures (in the manner of Belenios).
 
 A credential authority gives each voter a *private credential*: a typable string of 26
-characters from a 32-symbol alphabet (130 random bits) and 2 checksum characters, shown in
-groups of four.  The voter derives a signing key from it and the election identifier:
+characters from a 32-symbol alphabet (130 random bits) and 2 checksum characters (the sum of
+``(position + 1)·digit`` modulo 1021, in base 32), shown in groups of four.  The voter
+derives a signing key from it and the election identifier:
 
     secret = hash_to_scalar("referendum/v1/credential", election_id (UTF-8), body (ASCII))
     public = secret·G
@@ -23,13 +24,12 @@ and verified by ``z·G == R + c·public``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Final
 
 from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.group import Point, Scalar, base_mul
-from referendum.crypto.hashing import encode_fields, hash_to_scalar
+from referendum.crypto.hashing import hash_to_scalar
 from referendum.crypto.json_fields import CryptoInputError, get_object, get_point, get_scalar
 from referendum.crypto.random import RandomSource
 
@@ -50,15 +50,16 @@ __all__ = [
 ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32, lower case
 CREDENTIAL_DOMAIN: Final = "referendum/v1/credential"
 SIGNATURE_DOMAIN: Final = "referendum/v1/signature"
-_CHECKSUM_DOMAIN: Final = b"referendum/v1/credential-checksum"
+_CHECK_PRIME: Final = 1021
 _BODY: Final = 26
 _CHECK: Final = 2
 _READ_AS: Final = {"o": "0", "i": "1", "l": "1"}
 
 
 def _checksum(body: str) -> str:
-    digest = hashlib.sha256(encode_fields(_CHECKSUM_DOMAIN, body.encode("ascii"))).digest()
-    value = int.from_bytes(digest[:2], "big") >> 6  # 10 bits
+    # sum of (position + 1)·digit modulo the prime 1021, as two characters: catches every
+    # single substituted character and every swap of two different adjacent characters.
+    value = sum((i + 1) * ALPHABET.index(ch) for i, ch in enumerate(body)) % _CHECK_PRIME
     return ALPHABET[value >> 5] + ALPHABET[value & 31]
 
 

@@ -45,6 +45,10 @@ POINT_BYTES: Final = 32
 _SUCCESS: Final = -1  # DECAF_SUCCESS
 
 
+_SMALL_SCALARS: dict[int, Scalar] = {}
+_SMALL_SCALAR_LIMIT: Final = 1 << 12
+
+
 class Scalar:
     """An integer modulo the group order L (immutable)."""
 
@@ -78,8 +82,14 @@ class Scalar:
 
     @classmethod
     def from_int(cls, n: int) -> Scalar:
-        """The scalar ``n mod L`` (negative ``n`` allowed)."""
-        return cls.from_bytes((n % GROUP_ORDER).to_bytes(SCALAR_BYTES, "little"))
+        """The scalar ``n mod L`` (negative ``n`` allowed; small values come from a cache)."""
+        cached = _SMALL_SCALARS.get(n)
+        if cached is not None:
+            return cached
+        value = cls.from_bytes((n % GROUP_ORDER).to_bytes(SCALAR_BYTES, "little"))
+        if -_SMALL_SCALAR_LIMIT <= n <= _SMALL_SCALAR_LIMIT:
+            _SMALL_SCALARS[n] = value
+        return value
 
     @classmethod
     def from_uniform_bytes(cls, data: bytes) -> Scalar:
@@ -161,6 +171,10 @@ class Scalar:
 
     def __repr__(self) -> str:
         return f"Scalar({self.hex()})"
+
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        # picklable (for worker processes) through the canonical encoding
+        return (Scalar.from_bytes, (self.to_bytes(),))
 
 
 class Point:
@@ -275,6 +289,10 @@ class Point:
     def __repr__(self) -> str:
         return f"Point({self.hex()})"
 
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        # picklable (for worker processes) through the canonical encoding
+        return (Point.from_bytes, (self.to_bytes(),))
+
 
 def _constant_point(source: object) -> Point:
     obj, p = Point._new()
@@ -310,6 +328,10 @@ def base_mul(scalar: Scalar) -> Point:
 
 def double_mul_vartime(a: Scalar, b: Scalar, point: Point) -> Point:
     """``a·G + b·point`` in variable time: for public data only (verification)."""
+    if b.is_zero():
+        # libdecaf 1.0.2's base_double_scalarmul_non_secret returns the identity when the
+        # second scalar is zero (tests/crypto/test_group.py checks this path).
+        return base_mul(a)
     obj, p = Point._new()
     lib.decaf_255_base_double_scalarmul_non_secret(p, a._s, point._p, b._s)
     return obj
@@ -335,24 +357,25 @@ def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Poi
 
 def weighted_multi_mul_vartime(
     points: Sequence[Point],
-    weights: Sequence[Scalar],
+    weights: bytes,
     scalars: Sequence[Scalar],
     point_index: Sequence[int],
     weight_index: Sequence[int],
 ) -> Point:
-    """``sum(weights[weight_index[k]]·scalars[k]·points[point_index[k]])`` in variable time:
-    a random linear combination of equations, for public data only."""
+    """``sum(w[weight_index[k]]·scalars[k]·points[point_index[k]])`` in variable time, where
+    ``w[i]`` is the i-th 16-byte little-endian integer of ``weights``: a random linear
+    combination of equations, for public data only."""
     n = len(scalars)
     if not len(point_index) == len(weight_index) == n:
         raise UsageError("weighted_multi_mul_vartime: one point and weight index per scalar")
-    if any(not 0 <= w < len(weights) for w in weight_index):
+    if len(weights) % 16 or any(not 0 <= w < len(weights) // 16 for w in weight_index):
         raise UsageError("weighted_multi_mul_vartime: weight index out of range")
     obj, p = Point._new()
     ok = lib.referendum_weighted_msm_vartime(
         p,
         ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
         len(points),
-        ffi.new("decaf_255_scalar_s *[]", [w._s for w in weights]),
+        weights,
         ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
         ffi.new("size_t[]", list(point_index)),
         ffi.new("size_t[]", list(weight_index)),

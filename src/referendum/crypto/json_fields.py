@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from referendum.crypto.group import Point, Scalar
 from referendum.errors import EncodingError, InputError
 
 __all__ = [
     "CryptoInputError",
+    "get_index",
     "get_list",
     "get_object",
     "get_point",
@@ -17,6 +18,9 @@ __all__ = [
     "point",
     "scalar",
 ]
+
+
+T = TypeVar("T")
 
 
 class CryptoInputError(InputError):
@@ -42,24 +46,31 @@ def get_list(
     return value
 
 
-def point(value: Any, field: str) -> Point:
-    """Decode a hex point, naming ``field`` on failure."""
+def _decode(value: Any, field: str, decode: Callable[[str], T]) -> T:
     if not isinstance(value, str) or len(value) != 64 or value != value.lower():
         raise CryptoInputError(field, "expected 64 lowercase hex digits")
     try:
-        return Point.from_hex(value)
+        return decode(value)
     except EncodingError as exc:
         raise CryptoInputError(field, str(exc)) from exc
+
+
+def point(value: Any, field: str) -> Point:
+    """Decode a hex point, naming ``field`` on failure."""
+    return _decode(value, field, Point.from_hex)
 
 
 def scalar(value: Any, field: str) -> Scalar:
     """Decode a hex scalar, naming ``field`` on failure."""
-    if not isinstance(value, str) or len(value) != 64 or value != value.lower():
-        raise CryptoInputError(field, "expected 64 lowercase hex digits")
-    try:
-        return Scalar.from_hex(value)
-    except EncodingError as exc:
-        raise CryptoInputError(field, str(exc)) from exc
+    return _decode(value, field, Scalar.from_hex)
+
+
+def get_index(obj: Mapping[str, Any], key: str, field: str) -> int:
+    """``obj[key]`` checked to be a positive integer (a trustee index)."""
+    value = obj.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise CryptoInputError(f"{field}.{key}", "expected a positive integer")
+    return value
 
 
 def get_point(obj: Mapping[str, Any], key: str, field: str) -> Point:

@@ -35,12 +35,19 @@ from referendum.crypto.group import Point, Scalar, base_mul, multi_mul_vartime
 from referendum.crypto.hashing import encode_fields
 from referendum.crypto.json_fields import (
     CryptoInputError,
+    get_index,
     get_list,
     get_object,
     get_point,
     point,
 )
-from referendum.crypto.proofs.dleq import DleqProof, DleqStatement, prove_dleq, verify_dleq
+from referendum.crypto.proofs.dleq import (
+    DleqProof,
+    DleqStatement,
+    prove_dleq,
+    prove_dleq_with_nonce,
+    verify_dleq,
+)
 from referendum.crypto.proofs.schnorr import SchnorrProof, prove_schnorr, verify_schnorr
 from referendum.crypto.random import RandomSource
 from referendum.errors import CryptoError, ProofError, UsageError
@@ -59,6 +66,7 @@ __all__ = [
     "deal",
     "decrypt_with_shares",
     "decryption_share",
+    "decryption_share_with_nonce",
     "generate_transport_key",
     "joint_public_key",
     "lagrange_coefficient",
@@ -130,10 +138,16 @@ class Commitments:
         powers = [Scalar.from_int(j**k) for k in range(len(self.coefficients))]
         return multi_mul_vartime(powers, list(self.coefficients))
 
-    def verify(self, context: bytes) -> None:
-        """Check the proof of knowledge of the constant term (``ProofError`` names the dealer)."""
+    def verify(self, context: bytes, *, threshold: int | None = None) -> None:
+        """Check the proof of knowledge of the constant term and, when ``threshold`` is given,
+        that there are exactly ``threshold`` coefficients (``ProofError`` names the dealer)."""
         if not self.coefficients:
             raise ProofError(f"dealer[{self.dealer}]: no commitments")
+        if threshold is not None and len(self.coefficients) != threshold:
+            raise ProofError(
+                f"dealer[{self.dealer}]: {len(self.coefficients)} coefficients, "
+                f"expected {threshold} (the threshold)"
+            )
         proof_context = encode_fields(_COEFFICIENT_CONTEXT, context, _u64(self.dealer))
         verify_schnorr(
             self.coefficients[0], self.proof, proof_context, label=f"dealer[{self.dealer}]"
@@ -151,9 +165,7 @@ class Commitments:
     def from_json(obj: Any, *, field: str = "commitments") -> Commitments:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        dealer = data.get("dealer")
-        if not isinstance(dealer, int) or isinstance(dealer, bool) or dealer < 1:
-            raise CryptoInputError(f"{field}.dealer", "expected a positive integer")
+        dealer = get_index(data, "dealer", field)
         raw = get_list(data, "coefficients", field)
         if not raw:
             raise CryptoInputError(f"{field}.coefficients", "expected at least one")
@@ -186,12 +198,7 @@ class EncryptedShare:
     def from_json(obj: Any, *, field: str = "share") -> EncryptedShare:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        indices = []
-        for key in ("dealer", "recipient"):
-            value = data.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise CryptoInputError(f"{field}.{key}", "expected a positive integer")
-            indices.append(value)
+        indices = [get_index(data, key, field) for key in ("dealer", "recipient")]
         text = data.get("ciphertext")
         if not isinstance(text, str) or len(text) != 64:
             raise CryptoInputError(f"{field}.ciphertext", "expected 64 hex digits")
@@ -304,12 +311,7 @@ class Complaint:
     def from_json(obj: Any, *, field: str = "complaint") -> Complaint:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        indices = []
-        for key in ("dealer", "recipient"):
-            value = data.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise CryptoInputError(f"{field}.{key}", "expected a positive integer")
-            indices.append(value)
+        indices = [get_index(data, key, field) for key in ("dealer", "recipient")]
         return Complaint(
             indices[0],
             indices[1],
@@ -431,9 +433,7 @@ class DecryptionShare:
     def from_json(obj: Any, *, field: str = "decryption_share") -> DecryptionShare:
         """Parse ``to_json`` output; errors name the field."""
         data = get_object(obj, field)
-        index = data.get("index")
-        if not isinstance(index, int) or isinstance(index, bool) or index < 1:
-            raise CryptoInputError(f"{field}.index", "expected a positive integer")
+        index = get_index(data, "index", field)
         return DecryptionShare(
             index,
             get_point(data, "share", field),
@@ -443,6 +443,24 @@ class DecryptionShare:
 
 def _decryption_context(context: bytes, index: int) -> bytes:
     return encode_fields(_DECRYPTION_CONTEXT, context, _u64(index))
+
+
+def decryption_share_with_nonce(
+    secret_share: Scalar,
+    alpha: Point,
+    *,
+    index: int,
+    verification_key: Point,
+    context: bytes,
+    nonce: Scalar,
+) -> DecryptionShare:
+    """Deterministic twin of ``decryption_share``."""
+    share = alpha * secret_share
+    statement = DleqStatement(Point.generator(), verification_key, alpha, share)
+    proof = prove_dleq_with_nonce(
+        secret_share, statement, _decryption_context(context, index), nonce
+    )
+    return DecryptionShare(index, share, proof)
 
 
 def decryption_share(
@@ -456,10 +474,14 @@ def decryption_share(
 ) -> DecryptionShare:
     """Trustee ``index``'s decryption share of a ciphertext with first component ``alpha``;
     the proof's context is ``encode_fields("referendum/v1/decryption-share", context, index)``."""
-    share = alpha * secret_share
-    statement = DleqStatement(Point.generator(), verification_key, alpha, share)
-    proof = prove_dleq(secret_share, statement, _decryption_context(context, index), rng)
-    return DecryptionShare(index, share, proof)
+    return decryption_share_with_nonce(
+        secret_share,
+        alpha,
+        index=index,
+        verification_key=verification_key,
+        context=context,
+        nonce=Scalar.random(rng),
+    )
 
 
 def verify_decryption_share(

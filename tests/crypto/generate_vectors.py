@@ -1,0 +1,549 @@
+"""Write the known-answer vectors in ``vectors/`` (run from the repository root:
+``.venv/bin/python tests/crypto/generate_vectors.py``).
+
+The RFC cases are copied from the standards (``rfc_data.py``); every other case is computed
+by this package from fixed inputs and fixed nonces (drawn from ``DeterministicRandom`` with
+the seed named in the case), so an independent implementation must reproduce each output
+byte for byte.  Negative cases carry the reason they must be rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from referendum.crypto.ballot import (
+    BallotContext,
+    EncryptedBallot,
+    QuestionShape,
+    encrypt_ballot_with_nonces,
+    random_ballot_nonces,
+    tracking_code,
+)
+from referendum.crypto.credentials import (
+    derive_credential,
+    generate_private_credential,
+    sign_with_nonce,
+)
+from referendum.crypto.elgamal import encrypt
+from referendum.crypto.group import GROUP_ORDER, Point, Scalar, base_mul
+from referendum.crypto.hashing import encode_fields, hash_to_group, hash_to_scalar, sha256_fields
+from referendum.crypto.proofs.disjunctive import prove_range_with_nonces, random_range_nonces
+from referendum.crypto.proofs.dleq import DleqStatement, prove_dleq_with_nonce
+from referendum.crypto.proofs.schnorr import prove_schnorr_with_nonce
+from referendum.crypto.random import DeterministicRandom
+from referendum.crypto.threshold import decryption_share_with_nonce
+
+sys.path.insert(0, str(Path(__file__).parent))
+import rfc_data
+
+VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+GENERATOR = "tests/crypto/generate_vectors.py"
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON (sorted keys, no whitespace): what the record's canonical_json gives
+    for these ASCII-only objects."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def scalar(rng: DeterministicRandom) -> Scalar:
+    return Scalar.random(rng)
+
+
+def header(name: str, description: str, provenance: str) -> dict[str, Any]:
+    return {
+        "format": f"referendum-vectors/{name}",
+        "version": 1,
+        "description": description,
+        "provenance": provenance,
+        "generator": GENERATOR,
+    }
+
+
+def group_vectors() -> dict[str, Any]:
+    cases: list[dict[str, Any]] = []
+    for m, encoding in enumerate(rfc_data.SMALL_MULTIPLES):
+        cases.append({"kind": "small-multiple", "valid": True, "multiple": m, "encoding": encoding})
+    for reason, encodings in rfc_data.BAD_ENCODINGS.items():
+        for encoding in encodings:
+            cases.append(
+                {"kind": "point-decode", "valid": False, "encoding": encoding, "reason": reason}
+            )
+    for label, element in rfc_data.LABELLED_DERIVATIONS:
+        uniform = hashlib.sha512(label.encode()).hexdigest()
+        cases.append(
+            {
+                "kind": "element-derivation",
+                "valid": True,
+                "label": label,
+                "uniform": uniform,
+                "element": element,
+            }
+        )
+    for uniform, element in rfc_data.EDGE_DERIVATIONS:
+        cases.append(
+            {"kind": "element-derivation", "valid": True, "uniform": uniform, "element": element}
+        )
+    for value in (0, 1, GROUP_ORDER - 1):
+        cases.append(
+            {"kind": "scalar-decode", "valid": True, "encoding": value.to_bytes(32, "little").hex()}
+        )
+    for value, reason in (
+        (GROUP_ORDER, "equal to the group order"),
+        (GROUP_ORDER + 1, "above the group order"),
+        (2**256 - 1, "above the group order"),
+    ):
+        cases.append(
+            {
+                "kind": "scalar-decode",
+                "valid": False,
+                "encoding": value.to_bytes(32, "little").hex(),
+                "reason": reason,
+            }
+        )
+    rng = DeterministicRandom(b"vectors/group")
+    for _ in range(3):
+        a, b = scalar(rng), scalar(rng)
+        cases.append(
+            {
+                "kind": "scalar-mul",
+                "valid": True,
+                "a": a.hex(),
+                "b": b.hex(),
+                "a_times_G": base_mul(a).hex(),
+                "ab_times_G": (base_mul(a) * b).hex(),
+                "a_plus_b": (a + b).hex(),
+                "a_times_b": (a * b).hex(),
+            }
+        )
+    return {
+        **header(
+            "group",
+            "ristretto255 encodings, element derivation and scalar encodings",
+            "RFC 9496 appendix A (small multiples, invalid encodings, element derivation); "
+            "scalar cases computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def hashing_vectors() -> dict[str, Any]:
+    cases: list[dict[str, Any]] = []
+    for parts in ([], [b""], [b"ab", b""], [b"referendum/v1/x", bytes(range(5))]):
+        cases.append(
+            {
+                "kind": "encode-fields",
+                "parts": [p.hex() for p in parts],
+                "encoding": encode_fields(*parts).hex(),
+            }
+        )
+    for msg, length, output in rfc_data.XMD_SHA512:
+        cases.append(
+            {
+                "kind": "expand-message-xmd-sha512",
+                "dst": rfc_data.XMD_SHA512_DST,
+                "msg": msg.encode().hex(),
+                "length": length,
+                "output": output,
+                "source": "RFC 9380 appendix K.3",
+            }
+        )
+    for domain, parts in (
+        ("referendum/v1/test", []),
+        ("referendum/v1/test", [b"abc"]),
+        ("referendum/v1/proof/schnorr", [b"\x00" * 32, b"\x01" * 32, b"ctx"]),
+    ):
+        cases.append(
+            {
+                "kind": "hash-to-scalar",
+                "domain": domain,
+                "parts": [p.hex() for p in parts],
+                "scalar": hash_to_scalar(domain, *parts).hex(),
+            }
+        )
+        cases.append(
+            {
+                "kind": "sha256-fields",
+                "domain": domain,
+                "parts": [p.hex() for p in parts],
+                "digest": sha256_fields(domain, *parts).hex(),
+            }
+        )
+    for domain, msg in (
+        ("referendum/v1/test-group", b""),
+        ("referendum/v1/test-group", b"abc"),
+        ("ristretto255_XMD:SHA-512_R255MAP_RO_", bytes([5] * 10)),
+    ):
+        cases.append(
+            {
+                "kind": "hash-to-group",
+                "domain": domain,
+                "msg": msg.hex(),
+                "element": hash_to_group(domain, msg).hex(),
+            }
+        )
+    return {
+        **header(
+            "hashing",
+            "encode_fields, hash_to_scalar, sha256_fields, expand_message_xmd, hash_to_group",
+            "expand_message_xmd cases from RFC 9380 appendix K.3; the rest computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def elgamal_vectors() -> dict[str, Any]:
+    rng = DeterministicRandom(b"vectors/elgamal")
+    secret = scalar(rng)
+    key = base_mul(secret)
+    cases = []
+    for message in (0, 1, 2, 1000):
+        nonce = scalar(rng)
+        ct = encrypt(key, message, nonce)
+        cases.append(
+            {
+                "kind": "encrypt",
+                "valid": True,
+                "public_key": key.hex(),
+                "secret_key": secret.hex(),
+                "message": message,
+                "nonce": nonce.hex(),
+                "ciphertext": ct.to_json(),
+            }
+        )
+    return {
+        **header(
+            "elgamal",
+            "exponential ElGamal encryption with given nonces",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def flip_hex(text: str, position: int = 0) -> str:
+    digit = int(text[position], 16) ^ 1
+    return text[:position] + format(digit, "x") + text[position + 1 :]
+
+
+def proof_vectors() -> dict[str, Any]:
+    rng = DeterministicRandom(b"vectors/proofs")
+    cases: list[dict[str, Any]] = []
+    secret = scalar(rng)
+    public = base_mul(secret)
+    nonce = scalar(rng)
+    proof = prove_schnorr_with_nonce(secret, public, b"context", nonce).to_json()
+    base = {"kind": "schnorr", "public": public.hex(), "context": b"context".hex()}
+    cases.append(
+        {**base, "valid": True, "secret": secret.hex(), "nonce": nonce.hex(), "proof": proof}
+    )
+    cases.append(
+        {
+            **base,
+            "valid": False,
+            "proof": {**proof, "response": flip_hex(proof["response"])},
+            "reason": "response altered",
+        }
+    )
+    cases.append(
+        {
+            **base,
+            "valid": False,
+            "context": b"other".hex(),
+            "proof": proof,
+            "reason": "other context",
+        }
+    )
+    g2 = base_mul(scalar(rng))
+    statement = DleqStatement(Point.generator(), public, g2, g2 * secret)
+    nonce = scalar(rng)
+    dleq = prove_dleq_with_nonce(secret, statement, b"ctx", nonce).to_json()
+    base = {
+        "kind": "dleq",
+        "g1": statement.g1.hex(),
+        "h1": statement.h1.hex(),
+        "g2": statement.g2.hex(),
+        "h2": statement.h2.hex(),
+        "context": b"ctx".hex(),
+    }
+    cases.append(
+        {**base, "valid": True, "secret": secret.hex(), "nonce": nonce.hex(), "proof": dleq}
+    )
+    cases.append(
+        {
+            **base,
+            "valid": False,
+            "h2": public.hex(),
+            "proof": dleq,
+            "reason": "h2 is not secret·g2",
+        }
+    )
+    election_secret = scalar(rng)
+    key = base_mul(election_secret)
+    fingerprint = hashlib.sha256(b"vectors/election").digest()
+    for lo, hi, message in ((0, 1, 0), (0, 1, 1), (1, 1, 1), (0, 3, 2)):
+        r = scalar(rng)
+        ct = encrypt(key, message, r)
+        nonces = random_range_nonces(lo, hi, rng)
+        rp = prove_range_with_nonces(
+            domain="referendum/v1/proof/selection",
+            fingerprint=fingerprint,
+            public_key=key,
+            ciphertext=ct,
+            message=message,
+            nonce=r,
+            lo=lo,
+            hi=hi,
+            context=b"ctx",
+            nonces=nonces,
+        ).to_json()
+        base = {
+            "kind": "range",
+            "domain": "referendum/v1/proof/selection",
+            "fingerprint": fingerprint.hex(),
+            "public_key": key.hex(),
+            "ciphertext": ct.to_json(),
+            "lo": lo,
+            "hi": hi,
+            "context": b"ctx".hex(),
+        }
+        cases.append(
+            {
+                **base,
+                "valid": True,
+                "message": message,
+                "encryption_nonce": r.hex(),
+                "proof_nonces": [[u.hex(), v.hex()] for u, v in nonces],
+                "proof": rp,
+            }
+        )
+        if hi > lo:
+            bad = json.loads(json.dumps(rp))
+            bad["challenges"][0], bad["challenges"][1] = bad["challenges"][1], bad["challenges"][0]
+            cases.append({**base, "valid": False, "proof": bad, "reason": "challenges swapped"})
+    outside = encrypt(key, 2, scalar(rng))
+    cases.append(
+        {
+            **{k: v for k, v in cases[-1].items() if k not in ("proof", "reason")},
+            "valid": False,
+            "lo": 0,
+            "hi": 1,
+            "ciphertext": outside.to_json(),
+            "proof": cases[5]["proof"],
+            "reason": "proof of another ciphertext (which encrypts 2)",
+        }
+    )
+    return {
+        **header(
+            "proofs",
+            "Schnorr, DLEQ and disjunctive range proofs with given nonces",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def ballot_vectors() -> dict[str, Any]:
+    rng = DeterministicRandom(b"vectors/ballot")
+    key = base_mul(scalar(rng))
+    fingerprint = hashlib.sha256(b"vectors/election").digest()
+    cases: list[dict[str, Any]] = []
+    for shapes, selections in (
+        ([QuestionShape(3, 1, 1)], [[1, 0, 0]]),
+        ([QuestionShape(3, 1, 1)], [[0, 0, 1]]),
+        ([QuestionShape(3, 1, 1), QuestionShape(4, 0, 2)], [[0, 1, 0], [1, 0, 0, 1]]),
+    ):
+        ctx = BallotContext(fingerprint, key, tuple(shapes))
+        nonces = random_ballot_nonces(ctx, rng)
+        binding = base_mul(scalar(rng)).to_bytes()
+        ballot = encrypt_ballot_with_nonces(ctx, selections, nonces, binding=binding).to_json()
+        base = {
+            "kind": "ballot",
+            "fingerprint": fingerprint.hex(),
+            "public_key": key.hex(),
+            "questions": [
+                {"options": s.options, "min": s.min_selections, "max": s.max_selections}
+                for s in shapes
+            ],
+            "binding": binding.hex(),
+        }
+        cases.append(
+            {
+                **base,
+                "valid": True,
+                "selections": selections,
+                "nonces": nonces.to_json(),
+                "ballot": ballot,
+                "tracking_code": tracking_code(canonical(ballot)),
+            }
+        )
+        bad = json.loads(json.dumps(ballot))
+        first = bad["questions"][0]["selections"]
+        first[0], first[1] = first[1], first[0]
+        cases.append({**base, "valid": False, "ballot": bad, "reason": "options swapped"})
+        cases.append(
+            {
+                **base,
+                "valid": False,
+                "binding": base_mul(scalar(rng)).hex(),
+                "ballot": ballot,
+                "reason": "bound to another credential",
+            }
+        )
+    # A ballot whose marks break the count rule cannot be produced honestly; a forged one
+    # (two marks, proofs made for a 0..2 question) must fail under the 1..1 question.
+    ctx_loose = BallotContext(fingerprint, key, (QuestionShape(3, 0, 2),))
+    forged = encrypt_ballot_with_nonces(
+        ctx_loose, [[1, 1, 0]], random_ballot_nonces(ctx_loose, rng)
+    ).to_json()
+    cases.append(
+        {
+            "kind": "ballot",
+            "fingerprint": fingerprint.hex(),
+            "public_key": key.hex(),
+            "questions": [{"options": 3, "min": 1, "max": 1}],
+            "binding": "",
+            "valid": False,
+            "ballot": forged,
+            "reason": "two marks on a one-mark question",
+        }
+    )
+    EncryptedBallot.from_json(forged)
+    return {
+        **header(
+            "ballot",
+            "ballot encryption with given nonces, tracking codes, and ballots to reject",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def credential_vectors() -> dict[str, Any]:
+    rng = DeterministicRandom(b"vectors/credentials")
+    cases: list[dict[str, Any]] = []
+    for election in ("referendum-2026-demo", "ÉLECTION"):
+        private = generate_private_credential(rng)
+        secret, public = derive_credential(election, private)
+        nonce = scalar(rng)
+        message = b"ballot bytes"
+        signature = sign_with_nonce(secret, public, message, nonce).to_json()
+        base = {"kind": "credential", "election_id": election, "message": message.hex()}
+        cases.append(
+            {
+                **base,
+                "valid": True,
+                "private": private,
+                "secret": secret.hex(),
+                "public": public.hex(),
+                "nonce": nonce.hex(),
+                "signature": signature,
+            }
+        )
+        cases.append(
+            {
+                **base,
+                "valid": False,
+                "public": public.hex(),
+                "message": b"another ballot".hex(),
+                "signature": signature,
+                "reason": "signature over another message",
+            }
+        )
+        typo = private[:-1] + ("0" if private[-1] != "0" else "1")
+        cases.append(
+            {
+                **base,
+                "kind": "private-credential",
+                "valid": False,
+                "private": typo,
+                "reason": "checksum does not match",
+            }
+        )
+    return {
+        **header(
+            "credentials",
+            "credential derivation and ballot signatures with given nonces",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def threshold_vectors() -> dict[str, Any]:
+    rng = DeterministicRandom(b"vectors/threshold")
+    cases: list[dict[str, Any]] = []
+    # a degree-1 polynomial (t = 2): shares f(j) = a0 + a1·j
+    a0, a1 = scalar(rng), scalar(rng)
+    key = base_mul(a0)
+    ct = encrypt(key, 3, scalar(rng))
+    context = b"vectors/tally"
+    shares = {}
+    for j in (1, 2, 3):
+        x_j = a0 + a1 * Scalar.from_int(j)
+        v_j = base_mul(x_j)
+        nonce = scalar(rng)
+        share = decryption_share_with_nonce(
+            x_j, ct.alpha, index=j, verification_key=v_j, context=context, nonce=nonce
+        )
+        shares[j] = share.share
+        base = {
+            "kind": "decryption-share",
+            "alpha": ct.alpha.hex(),
+            "verification_key": v_j.hex(),
+            "context": context.hex(),
+        }
+        cases.append(
+            {
+                **base,
+                "valid": True,
+                "secret_share": x_j.hex(),
+                "nonce": nonce.hex(),
+                "share": share.to_json(),
+            }
+        )
+    bad = cases[0]["share"] | {"share": shares[2].hex()}
+    cases.append({**cases[0], "valid": False, "share": bad, "reason": "another trustee's share"})
+    for subset in ((1, 2), (1, 3), (2, 3)):
+        cases.append(
+            {
+                "kind": "combine",
+                "valid": True,
+                "ciphertext": ct.to_json(),
+                "shares": {str(j): shares[j].hex() for j in subset},
+                "plaintext_times_G": base_mul(Scalar.from_int(3)).hex(),
+                "message": 3,
+            }
+        )
+    return {
+        **header(
+            "threshold",
+            "decryption shares with their DLEQ proofs and Lagrange combination (t = 2, n = 3)",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def main() -> None:
+    VECTORS.mkdir(exist_ok=True)
+    for name, build in (
+        ("group", group_vectors),
+        ("hashing", hashing_vectors),
+        ("elgamal", elgamal_vectors),
+        ("proofs", proof_vectors),
+        ("ballot", ballot_vectors),
+        ("credentials", credential_vectors),
+        ("threshold", threshold_vectors),
+    ):
+        text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
+        (VECTORS / f"{name}.json").write_text(text, encoding="utf-8")
+        print(f"wrote vectors/{name}.json")
+
+
+if __name__ == "__main__":
+    main()
