@@ -107,7 +107,7 @@ def derive_election_key(state: ElectionState) -> dict[str, Any]:
         try:
             if c.dealer != dealer or c.threshold != t:
                 raise ProofError(f"dealer {dealer}: commitments of the wrong dealer or degree")
-            c.verify(context)
+            c.verify(context, threshold=t)
             dealt = deal_shares(state, dealer)
             if set(dealt) != set(range(1, n + 1)) - {dealer}:
                 raise ProofError(f"dealer {dealer}: a share is missing")
