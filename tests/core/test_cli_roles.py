@@ -5,12 +5,18 @@ under Debian's ``faketime`` (libfaketime), two hours ahead."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
+
+from referendum.cli.main import main
 
 CLI = [sys.executable, "-m", "referendum.cli"]
 
@@ -18,9 +24,33 @@ CLI = [sys.executable, "-m", "referendum.cli"]
 LATER = ["faketime", "-f", "+2h"]
 
 
-def run(*args: str, ok: bool = True, later: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [*(LATER if later else []), *CLI, *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, ok: bool = True, later: bool = False) -> Ran:
+    """Run ``referendum ARGS``: in this process (as ``main()`` with its exit codes), or in a
+    subprocess under faketime for the steps after the voting window."""
+    if later:
+        command = [*LATER, *CLI, *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        result = Ran(done.returncode, done.stdout, done.stderr)
+    else:
+        out, err = io.StringIO(), io.StringIO()
+        code = 0
+        with (
+            mock.patch.object(sys, "argv", ["referendum", *args]),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        result = Ran(code, out.getvalue(), err.getvalue())
     if ok:
         assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result
