@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import BoardTarget
 
-from referendum.board.protocol import BulletinBoard, Head
+from referendum.board.protocol import BulletinBoard, Draft, Head
 from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.chain import verify_chain
 from referendum.record.event import GENESIS_PARENT, event_hash, format_timestamp
@@ -188,3 +188,30 @@ def test_closed_board_refuses_use(target: BoardTarget) -> None:
         board.close()  # idempotent
     with pytest.raises(BoardError, match="closed"):
         board.head()
+
+
+def test_append_many_is_atomic(board: BulletinBoard) -> None:
+    first = board.append("manifest", {}, expected_head=None, timestamp=ts(0))
+    drafts = [Draft("ballot", {"i": i}, (f"k{i}", "all")) for i in range(3)]
+    events = board.append_many(drafts, expected_head=first.hash, timestamp=ts(1))
+    assert [e.height for e in events] == [1, 2, 3]
+    assert [e.parent for e in events] == [first.hash, events[0].hash, events[1].hash]
+    assert {e.timestamp for e in events} == {ts(1)}
+    assert board.lookup("all") == events
+    assert verify_chain(board.events()) == events[-1].head
+    bad = [Draft("ballot", {"i": 9}), Draft("ballot", {"x": 0.5}), Draft("ballot", {})]
+    with pytest.raises(InputError) as info:
+        board.append_many(bad, expected_head=events[-1].hash, timestamp=ts(2))
+    assert info.value.field == "drafts[1].$.x"
+    with pytest.raises(InputError) as info:
+        board.append_many(
+            [Draft("ballot", {}), Draft("ballot", {}, ("",))],
+            expected_head=events[-1].hash,
+            timestamp=ts(2),
+        )
+    assert info.value.field == "drafts[1].keys[0]"
+    with pytest.raises(HeadMovedError):
+        board.append_many(drafts, expected_head=first.hash, timestamp=ts(2))
+    assert board.head() == events[-1].head
+    assert board.count("ballot") == 3
+    assert board.append_many([], expected_head="whatever", timestamp=ts(2)) == []

@@ -17,16 +17,17 @@ import re
 import threading
 import uuid
 import zlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from referendum.board._append import check_keys, next_event
+from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
+from referendum.board.protocol import Draft
 from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.event import Event
 
@@ -36,7 +37,7 @@ _SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _ITERSIZE = 1000
 
 
-class PostgresBoard(SqlReads):
+class PostgresBoard(AppendOne, SqlReads):
     """A :class:`~referendum.board.protocol.BulletinBoard` in a PostgreSQL schema."""
 
     def __init__(self, url: str, *, schema: str = "public", connect_timeout: int = 10) -> None:
@@ -51,17 +52,9 @@ class PostgresBoard(SqlReads):
 
     # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
 
-    def append(
-        self,
-        type: str,
-        payload: Mapping[str, Any],
-        *,
-        expected_head: str | None,
-        keys: Sequence[str] = (),
-        timestamp: str,
-    ) -> Event:
-        """Append one event on top of ``expected_head`` (see the protocol)."""
-        unique_keys = check_keys(keys)
+    def _store(
+        self, drafts: Sequence[Draft], *, expected_head: str | None, timestamp: str, single: bool
+    ) -> list[Event]:
         head: tuple[int, str, str] | None = None
         with self._lock:
             conn = self._db()
@@ -70,17 +63,21 @@ class PostgresBoard(SqlReads):
                     cur.execute(HEAD_QUERY)
                     row = cur.fetchone()
                     head = None if row is None else (int(row[0]), row[1], row[2])
-                    event = next_event(
-                        head, type, payload, expected_head=expected_head, timestamp=timestamp
+                    prepared = prepare(
+                        head,
+                        drafts,
+                        expected_head=expected_head,
+                        timestamp=timestamp,
+                        single=single,
                     )
-                    cur.execute(
+                    cur.executemany(
                         f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                        event_to_row(event),
+                        [event_to_row(event, encoded) for event, encoded, _ in prepared],
                     )
-                    if unique_keys:
+                    keys = [(key, event.height) for event, _, keys in prepared for key in keys]
+                    if keys:
                         cur.executemany(
-                            "INSERT INTO event_keys (key, height) VALUES (%s, %s)",
-                            [(key, event.height) for key in unique_keys],
+                            "INSERT INTO event_keys (key, height) VALUES (%s, %s)", keys
                         )
             except psycopg.errors.UniqueViolation as exc:
                 raise HeadMovedError(
@@ -88,7 +85,7 @@ class PostgresBoard(SqlReads):
                 ) from exc
             except psycopg.errors.IntegrityConstraintViolation as exc:
                 raise HeadMovedError(f"the board refused the event: {exc}") from exc
-        return event
+        return [event for event, _, _ in prepared]
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
         """Events from height ``start``, ascending, optionally only of ``types``; streamed

@@ -12,14 +12,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from referendum.board._append import check_keys, next_event
+from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
+from referendum.board.protocol import Draft
 from referendum.errors import BoardError, HeadMovedError
 from referendum.record.event import Event
 
@@ -28,7 +29,7 @@ __all__ = ["SqliteBoard"]
 _BATCH = 1000
 
 
-class SqliteBoard(SqlReads):
+class SqliteBoard(AppendOne, SqlReads):
     """A :class:`~referendum.board.protocol.BulletinBoard` in an SQLite file.
 
     Several processes may open the same file and append concurrently.  One object may be shared
@@ -56,32 +57,24 @@ class SqliteBoard(SqlReads):
 
     # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
 
-    def append(
-        self,
-        type: str,
-        payload: Mapping[str, Any],
-        *,
-        expected_head: str | None,
-        keys: Sequence[str] = (),
-        timestamp: str,
-    ) -> Event:
-        """Append one event on top of ``expected_head`` (see the protocol)."""
-        unique_keys = check_keys(keys)
+    def _store(
+        self, drafts: Sequence[Draft], *, expected_head: str | None, timestamp: str, single: bool
+    ) -> list[Event]:
         with self._lock:
             conn = self._db()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 head = conn.execute(HEAD_QUERY).fetchone()
-                event = next_event(
-                    head, type, payload, expected_head=expected_head, timestamp=timestamp
+                prepared = prepare(
+                    head, drafts, expected_head=expected_head, timestamp=timestamp, single=single
                 )
-                conn.execute(
+                conn.executemany(
                     f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                    event_to_row(event),
+                    [event_to_row(event, encoded) for event, encoded, _ in prepared],
                 )
                 conn.executemany(
                     "INSERT INTO event_keys (key, height) VALUES (?, ?)",
-                    [(key, event.height) for key in unique_keys],
+                    [(key, event.height) for event, _, keys in prepared for key in keys],
                 )
                 conn.execute("COMMIT")
             except BaseException as exc:
@@ -90,7 +83,7 @@ class SqliteBoard(SqlReads):
                 if isinstance(exc, sqlite3.IntegrityError):
                     raise HeadMovedError(f"the board refused the event: {exc}") from exc
                 raise
-        return event
+        return [event for event, _, _ in prepared]
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
         """Events from height ``start``, ascending, optionally only of ``types``; streamed in
