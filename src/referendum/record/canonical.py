@@ -96,10 +96,16 @@ def parse_canonical_json(data: bytes) -> Any:
     """
     data = bytes(data)
     try:
-        # Fast path: the C parser, then re-encoding.  Duplicate keys, floats, -0, escapes or
-        # spacing that the canonical form does not use all make the bytes differ (or raise).
-        obj = json.loads(data)
-        if canonical_json(obj) == data:
+        # Fast path: the C parser (hooks refuse floats, NaN and unsafe integers), then the C
+        # encoder.  Duplicate keys, -0, escapes or spacing that the canonical form does not
+        # use make the bytes differ; a lone surrogate fails the UTF-8 encoding.
+        obj = json.loads(
+            data,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+            parse_int=_safe_int,
+        )
+        if _ENCODER.encode(obj).encode("utf-8") == data:
             return obj
     except (ValueError, InputError):
         pass
@@ -118,6 +124,13 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _refuse_float(text: str) -> Any:
     raise InputError("json", f"number {text} is not an integer (floats are not allowed)")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise InputError("json", f"integer {text} is outside ±(2**53 - 1)")
+    return value
 
 
 def _refuse_constant(text: str) -> Any:

@@ -36,6 +36,7 @@ __all__ = [
     "check_event_type",
     "check_timestamp",
     "event_hash",
+    "event_hash_encoded",
     "format_timestamp",
     "make_event",
     "make_event_encoded",
@@ -142,17 +143,20 @@ def event_hash(
     height: int, parent: str, type: str, timestamp: str, payload: Mapping[str, Any]
 ) -> str:
     """Lowercase hex SHA-256 of the event's length-prefixed fields (module docstring)."""
-    return _hash_encoded(height, parent, type, timestamp, canonical_json(payload))
+    return event_hash_encoded(height, parent, type, timestamp, canonical_json(payload))
 
 
-def _hash_encoded(height: int, parent: str, type: str, timestamp: str, payload: bytes) -> str:
+def event_hash_encoded(
+    height: int, parent: str, type: str, timestamp: str, payload_json: bytes
+) -> str:
+    """:func:`event_hash` from the payload's canonical JSON bytes (not re-encoded here)."""
     fields = encode_fields(
         EVENT_DOMAIN,
         height.to_bytes(8, "big"),
         bytes.fromhex(parent),
         type.encode("utf-8"),
         timestamp.encode("utf-8"),
-        payload,
+        payload_json,
     )
     return hashlib.sha256(fields).hexdigest()
 
@@ -181,7 +185,7 @@ def make_event_encoded(
     if not isinstance(payload, dict):
         raise InputError("payload", "must be a dict (a JSON object)")
     encoded = canonical_json(payload)
-    digest = _hash_encoded(height, parent, type, timestamp, encoded)
+    digest = event_hash_encoded(height, parent, type, timestamp, encoded)
     # A private copy: later changes to the caller's dict cannot alter the event.
     return Event(height, parent, type, timestamp, json.loads(encoded), digest), encoded
 
