@@ -132,3 +132,22 @@ def test_refusals_name_the_path(value: object, field: str) -> None:
 def test_strict_parser_refusals(data: bytes, reason: str) -> None:
     with pytest.raises(InputError, match=reason.replace("(", r"\(")):
         parse_json_strict(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"[1.0]", "not an integer"),
+        (b'{"a":1,"a":1}', "duplicate key"),
+        (b"[-0]", "canonical form"),
+        (b'{"b":1,"a":2}', "canonical form"),
+        (b'["\\u00e9"]', "canonical form"),
+        (b'["\\/"]', "canonical form"),
+        (b"[9007199254740992]", "outside"),
+        (b'["\\ud800"]', "lone surrogate"),
+        (b"[1] ", "canonical form"),
+    ],
+)
+def test_canonical_parser_refusals(data: bytes, reason: str) -> None:
+    with pytest.raises(InputError, match=reason):
+        parse_canonical_json(data)
