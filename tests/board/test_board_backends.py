@@ -215,3 +215,14 @@ def test_append_many_is_atomic(board: BulletinBoard) -> None:
     assert board.head() == events[-1].head
     assert board.count("ballot") == 3
     assert board.append_many([], expected_head="whatever", timestamp=ts(2)) == []
+
+
+def test_abandoned_streams_do_not_break_the_board(board: BulletinBoard) -> None:
+    fill(board, 5)
+    for _ in range(3):
+        stream = board.events()
+        assert next(stream).height == 0
+        stream.close()  # abandoned after one event
+    nested = [(a.height, b.height) for a in board.events(types=["note"]) for b in board.events(4)]
+    assert nested == [(0, 4), (3, 4)]
+    assert len(list(board.events())) == 5

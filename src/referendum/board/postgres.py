@@ -47,6 +47,7 @@ class PostgresBoard(AppendOne, SqlReads):
         self._url = url
         self._connect_timeout = connect_timeout
         self._lock = threading.RLock()
+        self._spare: list[psycopg.Connection[Any]] = []  # idle connections for events()
         self._conn: psycopg.Connection[Any] | None = self._connect()
         self._migrate(self._conn)
 
@@ -89,24 +90,31 @@ class PostgresBoard(AppendOne, SqlReads):
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
         """Events from height ``start``, ascending, optionally only of ``types``; streamed
-        through a server-side cursor on a connection of its own (closed at the end)."""
+        through a server-side cursor on a connection of its own (kept for the next stream)."""
         type_list = None if types is None else sorted(set(types))
         if type_list == []:
             return
-        self._db()
         query = f"SELECT {EVENT_COLUMNS} FROM events WHERE height >= %s"
         params: list[Any] = [max(start, 0)]
         if type_list is not None:
             query += " AND type = ANY(%s)"
             params.append(type_list)
         query += " ORDER BY height"
-        with self._connect() as conn, conn.transaction():
-            name = f"events_{uuid.uuid4().hex}"
-            with conn.cursor(name=name) as cur:
+        conn = self._reader()
+        try:
+            with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:
                 cur.itersize = _ITERSIZE
                 cur.execute(query, params)
                 for row in cur:
                     yield event_from_row(row)
+        except BaseException:
+            conn.close()  # a stream abandoned or failed mid-way: do not reuse its connection
+            raise
+        with self._lock:
+            if self._conn is None:
+                conn.close()
+            else:
+                self._spare.append(conn)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -114,6 +122,8 @@ class PostgresBoard(AppendOne, SqlReads):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            while self._spare:
+                self._spare.pop().close()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -125,6 +135,14 @@ class PostgresBoard(AppendOne, SqlReads):
         if self._conn is None:
             raise BoardError("the board is closed")
         return self._conn
+
+    def _reader(self) -> psycopg.Connection[Any]:
+        """An idle connection for a stream (a fresh one when none is spare)."""
+        with self._lock:
+            self._db()
+            if self._spare:
+                return self._spare.pop()
+        return self._connect()
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
