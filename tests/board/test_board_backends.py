@@ -19,17 +19,22 @@ def ts(second: int) -> str:
     return format_timestamp(T0 + timedelta(seconds=second))
 
 
-def fill(board: BulletinBoard, n: int) -> None:
+def fill(board: BulletinBoard, n: int, *, batch: int = 1) -> None:
+    """Append events 0..n-1 (types, payloads and keys derived from the height)."""
     head = board.head()
-    for i in range(n):
-        event = board.append(
-            "ballot" if i % 3 else "note",
-            {"i": i, "text": f"événement {i}"},
-            expected_head=None if head is None else head.hash,
-            keys=[f"voter-{i % 4}"],
-            timestamp=ts(i),
+    for start in range(0, n, batch):
+        drafts = [
+            Draft(
+                "ballot" if i % 3 else "note",
+                {"i": i, "text": f"événement {i}"},
+                [f"voter-{i % 4}"],
+            )
+            for i in range(start, min(start + batch, n))
+        ]
+        events = board.append_many(
+            drafts, expected_head=None if head is None else head.hash, timestamp=ts(start)
         )
-        head = event.head
+        head = events[-1].head
 
 
 def test_board_satisfies_protocol(board: BulletinBoard) -> None:
@@ -70,7 +75,7 @@ def test_append_and_read_back(board: BulletinBoard) -> None:
 
 
 def test_many_events_stream_filter_and_lookup(board: BulletinBoard) -> None:
-    fill(board, 2500)  # more than one SQL batch
+    fill(board, 2500, batch=250)  # more than one SQL batch or cursor fetch
     events = list(board.events())
     assert [e.height for e in events] == list(range(2500))
     assert verify_chain(board.events()) == events[-1].head

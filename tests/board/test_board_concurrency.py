@@ -91,7 +91,7 @@ def test_sigkill_while_appending_leaves_a_verifiable_board(
     for round_ in range(3):
         children = [spawn("forever", shared_target.url, str(w)) for w in range(2)]
         assert children[0].stdout is not None
-        target_height = (round_ + 1) * 15
+        target_height = (round_ + 1) * 10
         for line in children[0].stdout:  # wait for progress, then kill at an arbitrary moment
             if int(line) >= target_height:
                 break
