@@ -127,6 +127,8 @@ def test_timestamps_never_decrease(board: BulletinBoard) -> None:
         ({"keys": "one-string"}, "keys"),
         ({"keys": [""]}, "keys[0]"),
         ({"keys": ["ok", "x" * 513]}, "keys[1]"),
+        ({"keys": ["a\x00b"]}, "keys[0]"),
+        ({"keys": ["\ud800"]}, "keys[0]"),
     ],
 )
 def test_bad_append_arguments_name_the_field(

@@ -68,6 +68,8 @@ def check_keys(keys: Sequence[str]) -> list[str]:
             raise InputError(
                 f"keys[{index}]", f"must be a string of 1 to {MAX_KEY_LENGTH} characters"
             )
+        if "\x00" in key:
+            raise InputError(f"keys[{index}]", "contains a NUL character")
         try:
             key.encode("utf-8")
         except UnicodeEncodeError:
