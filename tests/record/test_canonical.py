@@ -157,3 +157,15 @@ def test_strict_parser_refusals(data: bytes, reason: str) -> None:
 def test_canonical_parser_refusals(data: bytes, reason: str) -> None:
     with pytest.raises(InputError, match=reason):
         parse_canonical_json(data)
+
+
+def test_string_escapes_follow_the_spec() -> None:
+    short = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
+    for code in range(0x20):
+        expected = short.get(code, f"\\u{code:04x}")
+        assert canonical_json(chr(code)) == f'"{expected}"'.encode()
+    for char in ["/", "\x7f", "\u2028", "\u2029", "é", "𝄞", "\ue000"]:
+        assert canonical_json(char) == f'"{char}"'.encode()
+    assert canonical_json('"\\') == b'"\\"\\\\"'
+    assert canonical_json(0) == b"0"
+    assert canonical_json(-5) == b"-5"
