@@ -21,7 +21,7 @@ from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import Draft
-from referendum.errors import BoardError, HeadMovedError
+from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.event import Event
 
 __all__ = ["SqliteBoard"]
@@ -45,15 +45,24 @@ class SqliteBoard(AppendOne, SqlReads):
     ) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate(conn)
+        if synchronous not in ("full", "normal"):
+            raise InputError("synchronous", f"must be 'full' or 'normal', got {synchronous!r}")
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise BoardError(f"cannot open the SQLite board {self.path}: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise BoardError(f"cannot open the SQLite board {self.path}: {exc}") from None
+        self._conn: sqlite3.Connection | None = conn
 
     # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
 
