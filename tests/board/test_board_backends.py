@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import BoardTarget
+from board_targets import BoardTarget
 
 from referendum.board.protocol import BulletinBoard, Draft, Head
 from referendum.errors import BoardError, HeadMovedError, InputError

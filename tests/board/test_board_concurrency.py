@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import BoardTarget
+from board_targets import BoardTarget
 
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import BulletinBoard

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import BoardTarget
+from board_targets import BoardTarget
 
 from referendum.board.migrations import load_migrations
 from referendum.board.open import open_board, split_schema
