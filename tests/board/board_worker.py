@@ -54,7 +54,7 @@ def forever(url: str, worker: int) -> None:
     board = open_board(url)
     seq = 0
     while True:
-        event, _ = append_retrying(board, worker, seq, pad=20_000)
+        event, _ = append_retrying(board, worker, seq, pad=4_000)
         print(event.height, flush=True)
         seq += 1
 

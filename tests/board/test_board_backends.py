@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import BoardTarget
+from board_targets import BoardTarget
 
-from referendum.board.protocol import BulletinBoard, Head
+from referendum.board.protocol import BulletinBoard, Draft, Head
 from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.chain import verify_chain
 from referendum.record.event import GENESIS_PARENT, event_hash, format_timestamp
@@ -19,17 +19,22 @@ def ts(second: int) -> str:
     return format_timestamp(T0 + timedelta(seconds=second))
 
 
-def fill(board: BulletinBoard, n: int) -> None:
+def fill(board: BulletinBoard, n: int, *, batch: int = 1) -> None:
+    """Append events 0..n-1 (types, payloads and keys derived from the height)."""
     head = board.head()
-    for i in range(n):
-        event = board.append(
-            "ballot" if i % 3 else "note",
-            {"i": i, "text": f"événement {i}"},
-            expected_head=None if head is None else head.hash,
-            keys=[f"voter-{i % 4}"],
-            timestamp=ts(i),
+    for start in range(0, n, batch):
+        drafts = [
+            Draft(
+                "ballot" if i % 3 else "note",
+                {"i": i, "text": f"événement {i}"},
+                [f"voter-{i % 4}"],
+            )
+            for i in range(start, min(start + batch, n))
+        ]
+        events = board.append_many(
+            drafts, expected_head=None if head is None else head.hash, timestamp=ts(start)
         )
-        head = event.head
+        head = events[-1].head
 
 
 def test_board_satisfies_protocol(board: BulletinBoard) -> None:
@@ -70,7 +75,7 @@ def test_append_and_read_back(board: BulletinBoard) -> None:
 
 
 def test_many_events_stream_filter_and_lookup(board: BulletinBoard) -> None:
-    fill(board, 2500)  # more than one SQL batch
+    fill(board, 2500, batch=250)  # more than one SQL batch or cursor fetch
     events = list(board.events())
     assert [e.height for e in events] == list(range(2500))
     assert verify_chain(board.events()) == events[-1].head
@@ -122,6 +127,8 @@ def test_timestamps_never_decrease(board: BulletinBoard) -> None:
         ({"keys": "one-string"}, "keys"),
         ({"keys": [""]}, "keys[0]"),
         ({"keys": ["ok", "x" * 513]}, "keys[1]"),
+        ({"keys": ["a\x00b"]}, "keys[0]"),
+        ({"keys": ["\ud800"]}, "keys[0]"),
     ],
 )
 def test_bad_append_arguments_name_the_field(
@@ -188,3 +195,41 @@ def test_closed_board_refuses_use(target: BoardTarget) -> None:
         board.close()  # idempotent
     with pytest.raises(BoardError, match="closed"):
         board.head()
+
+
+def test_append_many_is_atomic(board: BulletinBoard) -> None:
+    first = board.append("manifest", {}, expected_head=None, timestamp=ts(0))
+    drafts = [Draft("ballot", {"i": i}, (f"k{i}", "all")) for i in range(3)]
+    events = board.append_many(drafts, expected_head=first.hash, timestamp=ts(1))
+    assert [e.height for e in events] == [1, 2, 3]
+    assert [e.parent for e in events] == [first.hash, events[0].hash, events[1].hash]
+    assert {e.timestamp for e in events} == {ts(1)}
+    assert board.lookup("all") == events
+    assert verify_chain(board.events()) == events[-1].head
+    bad = [Draft("ballot", {"i": 9}), Draft("ballot", {"x": 0.5}), Draft("ballot", {})]
+    with pytest.raises(InputError) as info:
+        board.append_many(bad, expected_head=events[-1].hash, timestamp=ts(2))
+    assert info.value.field == "drafts[1].$.x"
+    with pytest.raises(InputError) as info:
+        board.append_many(
+            [Draft("ballot", {}), Draft("ballot", {}, ("",))],
+            expected_head=events[-1].hash,
+            timestamp=ts(2),
+        )
+    assert info.value.field == "drafts[1].keys[0]"
+    with pytest.raises(HeadMovedError):
+        board.append_many(drafts, expected_head=first.hash, timestamp=ts(2))
+    assert board.head() == events[-1].head
+    assert board.count("ballot") == 3
+    assert board.append_many([], expected_head="whatever", timestamp=ts(2)) == []
+
+
+def test_abandoned_streams_do_not_break_the_board(board: BulletinBoard) -> None:
+    fill(board, 5)
+    for _ in range(3):
+        stream = board.events()
+        assert next(stream).height == 0
+        stream.close()  # abandoned after one event
+    nested = [(a.height, b.height) for a in board.events(types=["note"]) for b in board.events(4)]
+    assert nested == [(0, 4), (3, 4)]
+    assert len(list(board.events())) == 5

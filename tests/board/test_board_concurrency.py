@@ -16,8 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import BoardTarget
+from board_targets import BoardTarget
 
+from referendum.board.migrations import load_migrations
 from referendum.board.protocol import BulletinBoard
 from referendum.record.chain import verify_chain
 from referendum.record.event import format_timestamp
@@ -91,7 +92,7 @@ def test_sigkill_while_appending_leaves_a_verifiable_board(
     for round_ in range(3):
         children = [spawn("forever", shared_target.url, str(w)) for w in range(2)]
         assert children[0].stdout is not None
-        target_height = (round_ + 1) * 15
+        target_height = (round_ + 1) * 10
         for line in children[0].stdout:  # wait for progress, then kill at an arbitrary moment
             if int(line) >= target_height:
                 break
@@ -144,3 +145,17 @@ def test_sqlite_waits_for_a_busy_writer(kind: str, tmp_path: Path) -> None:
     assert time.monotonic() - started >= 0.2
     assert event.height == 1
     child.wait(timeout=30)
+
+
+def test_processes_creating_the_board_at_once(shared_target: BoardTarget) -> None:
+    """Four processes open a board that does not exist yet (concurrent migrations) and append."""
+    children = [spawn("append", shared_target.url, str(w), "5") for w in range(4)]
+    for child in children:
+        _, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+    board = shared_target.open()
+    events = list(board.events())
+    assert len(events) == 20
+    assert verify_chain(events) == events[-1].head
+    dialect = "sqlite" if shared_target.kind == "sqlite" else "postgres"
+    assert board.schema_version() == len(load_migrations(dialect))  # type: ignore[attr-defined]

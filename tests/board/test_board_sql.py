@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import BoardTarget
+from board_targets import BoardTarget
 
 from referendum.board.migrations import load_migrations
 from referendum.board.open import open_board, split_schema
@@ -160,3 +160,23 @@ def test_postgres_refuses_bad_schema_name() -> None:
     with pytest.raises(InputError) as info:
         PostgresBoard("postgresql://nobody@127.0.0.1:1/x", schema='x"; DROP')
     assert info.value.field == "schema"
+
+
+def test_sqlite_open_errors_are_board_errors(tmp_path: Path) -> None:
+    from referendum.errors import BoardError
+
+    with pytest.raises(BoardError, match="cannot open the SQLite board"):
+        SqliteBoard(tmp_path / "missing-dir" / "b.db")
+    (tmp_path / "not.db").write_bytes(b"this is not an SQLite database, just text" * 100)
+    with pytest.raises(BoardError, match="not a database"):
+        SqliteBoard(tmp_path / "not.db")
+    with pytest.raises(InputError) as info:
+        SqliteBoard(tmp_path / "b.db", synchronous="off")  # type: ignore[arg-type]
+    assert info.value.field == "synchronous"
+
+
+def test_postgres_unreachable_is_a_board_error() -> None:
+    from referendum.errors import BoardError
+
+    with pytest.raises(BoardError, match="cannot connect to PostgreSQL"):
+        PostgresBoard("postgresql://nobody@127.0.0.1:1/none", connect_timeout=2)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from referendum.errors import InputError
@@ -28,10 +28,11 @@ json_values = st.recursive(
     lambda children: (
         st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
     ),
-    max_leaves=30,
+    max_leaves=15,
 )
 
 
+@settings(deadline=None, max_examples=60)
 @given(json_values)
 def test_round_trip(value: Any) -> None:
     encoded = canonical_json(value)
@@ -40,13 +41,15 @@ def test_round_trip(value: Any) -> None:
     assert canonical_json(parse_json_strict(encoded)) == encoded
 
 
-@given(st.dictionaries(st.text(max_size=8), json_values, max_size=8), st.randoms())
+@settings(deadline=None, max_examples=60)
+@given(st.dictionaries(st.text(max_size=8), json_values, min_size=2, max_size=5), st.randoms())
 def test_key_order_does_not_matter(obj: dict[str, Any], rng: Any) -> None:
     items = list(obj.items())
     rng.shuffle(items)
     assert canonical_json(dict(items)) == canonical_json(obj)
 
 
+@settings(deadline=None, max_examples=60)
 @given(json_values)
 def test_any_whitespace_parses_to_the_same_canonical_bytes(value: Any) -> None:
     loose = json.dumps(value, indent=2, ensure_ascii=True).encode()
@@ -56,6 +59,7 @@ def test_any_whitespace_parses_to_the_same_canonical_bytes(value: Any) -> None:
             parse_canonical_json(loose)
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5))
 def test_floats_are_refused(number: float, key: str) -> None:
     with pytest.raises(InputError) as info:
@@ -65,6 +69,7 @@ def test_floats_are_refused(number: float, key: str) -> None:
         parse_json_strict(json.dumps({key: [number]}))
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.text(max_size=8), json_values, json_values)
 def test_duplicate_keys_are_refused(key: str, first: Any, second: Any) -> None:
     text = "{" + json.dumps(key) + ":" + json.dumps(first) + "," + json.dumps(key) + ":"
@@ -73,7 +78,8 @@ def test_duplicate_keys_are_refused(key: str, first: Any, second: Any) -> None:
         parse_json_strict(text.encode())
 
 
-@given(st.integers().filter(lambda n: abs(n) > MAX_SAFE_INTEGER))
+@settings(deadline=None, max_examples=60)
+@given(st.integers(min_value=MAX_SAFE_INTEGER + 1) | st.integers(max_value=-MAX_SAFE_INTEGER - 1))
 def test_unsafe_integers_are_refused(number: int) -> None:
     with pytest.raises(InputError, match="outside"):
         canonical_json([number])
@@ -132,3 +138,34 @@ def test_refusals_name_the_path(value: object, field: str) -> None:
 def test_strict_parser_refusals(data: bytes, reason: str) -> None:
     with pytest.raises(InputError, match=reason.replace("(", r"\(")):
         parse_json_strict(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"[1.0]", "not an integer"),
+        (b'{"a":1,"a":1}', "duplicate key"),
+        (b"[-0]", "canonical form"),
+        (b'{"b":1,"a":2}', "canonical form"),
+        (b'["\\u00e9"]', "canonical form"),
+        (b'["\\/"]', "canonical form"),
+        (b"[9007199254740992]", "outside"),
+        (b'["\\ud800"]', "lone surrogate"),
+        (b"[1] ", "canonical form"),
+    ],
+)
+def test_canonical_parser_refusals(data: bytes, reason: str) -> None:
+    with pytest.raises(InputError, match=reason):
+        parse_canonical_json(data)
+
+
+def test_string_escapes_follow_the_spec() -> None:
+    short = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
+    for code in range(0x20):
+        expected = short.get(code, f"\\u{code:04x}")
+        assert canonical_json(chr(code)) == f'"{expected}"'.encode()
+    for char in ["/", "\x7f", "\u2028", "\u2029", "é", "𝄞", "\ue000"]:
+        assert canonical_json(char) == f'"{char}"'.encode()
+    assert canonical_json('"\\') == b'"\\"\\\\"'
+    assert canonical_json(0) == b"0"
+    assert canonical_json(-5) == b"-5"

@@ -16,10 +16,10 @@ EVENT_COLUMNS = "height, parent, type, timestamp, payload, hash"
 EventRow = tuple[int, str, str, str, str, str]
 
 
-def event_to_row(event: Event) -> EventRow:
-    """The row stored for ``event``: the payload as canonical JSON text."""
-    payload = canonical_json(event.payload).decode("utf-8")
-    return (event.height, event.parent, event.type, event.timestamp, payload, event.hash)
+def event_to_row(event: Event, payload: bytes | None = None) -> EventRow:
+    """The row stored for ``event``: the payload as canonical JSON text (``payload`` if given)."""
+    text = (canonical_json(event.payload) if payload is None else payload).decode("utf-8")
+    return (event.height, event.parent, event.type, event.timestamp, text, event.hash)
 
 
 def event_from_row(row: tuple[Any, ...]) -> Event:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Iterator, Sequence
 
-from referendum.board._append import check_keys, next_event
-from referendum.board.protocol import Head
+from referendum.board._append import AppendOne, prepare
+from referendum.board.protocol import Draft, Head
 from referendum.errors import BoardError
 from referendum.record.event import Event
 
 __all__ = ["MemoryBoard"]
 
 
-class MemoryBoard:
+class MemoryBoard(AppendOne):
     """An in-memory :class:`~referendum.board.protocol.BulletinBoard` (thread-safe)."""
 
     def __init__(self) -> None:
@@ -31,29 +30,22 @@ class MemoryBoard:
         events = self._events
         return events[-1].head if events else None
 
-    def append(
-        self,
-        type: str,
-        payload: Mapping[str, Any],
-        *,
-        expected_head: str | None,
-        keys: Sequence[str] = (),
-        timestamp: str,
-    ) -> Event:
-        """Append one event on top of ``expected_head`` (see the protocol)."""
+    def _store(
+        self, drafts: Sequence[Draft], *, expected_head: str | None, timestamp: str, single: bool
+    ) -> list[Event]:
         self._check_open()
-        unique_keys = check_keys(keys)
         with self._lock:
             last = self._events[-1] if self._events else None
             head = None if last is None else (last.height, last.hash, last.timestamp)
-            event = next_event(
-                head, type, payload, expected_head=expected_head, timestamp=timestamp
+            prepared = prepare(
+                head, drafts, expected_head=expected_head, timestamp=timestamp, single=single
             )
-            self._events.append(event)
-            self._counts[event.type] += 1
-            for key in unique_keys:
-                self._keys[key].append(event.height)
-        return event
+            for event, _, keys in prepared:
+                self._events.append(event)
+                self._counts[event.type] += 1
+                for key in keys:
+                    self._keys[key].append(event.height)
+        return [event for event, _, _ in prepared]
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
         """Events from height ``start``, ascending, optionally only of ``types``."""

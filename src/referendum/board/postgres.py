@@ -17,16 +17,17 @@ import re
 import threading
 import uuid
 import zlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from referendum.board._append import check_keys, next_event
+from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
+from referendum.board.protocol import Draft
 from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.event import Event
 
@@ -36,7 +37,7 @@ _SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _ITERSIZE = 1000
 
 
-class PostgresBoard(SqlReads):
+class PostgresBoard(AppendOne, SqlReads):
     """A :class:`~referendum.board.protocol.BulletinBoard` in a PostgreSQL schema."""
 
     def __init__(self, url: str, *, schema: str = "public", connect_timeout: int = 10) -> None:
@@ -46,22 +47,15 @@ class PostgresBoard(SqlReads):
         self._url = url
         self._connect_timeout = connect_timeout
         self._lock = threading.RLock()
+        self._spare: list[psycopg.Connection[Any]] = []  # idle connections for events()
         self._conn: psycopg.Connection[Any] | None = self._connect()
         self._migrate(self._conn)
 
     # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
 
-    def append(
-        self,
-        type: str,
-        payload: Mapping[str, Any],
-        *,
-        expected_head: str | None,
-        keys: Sequence[str] = (),
-        timestamp: str,
-    ) -> Event:
-        """Append one event on top of ``expected_head`` (see the protocol)."""
-        unique_keys = check_keys(keys)
+    def _store(
+        self, drafts: Sequence[Draft], *, expected_head: str | None, timestamp: str, single: bool
+    ) -> list[Event]:
         head: tuple[int, str, str] | None = None
         with self._lock:
             conn = self._db()
@@ -70,17 +64,21 @@ class PostgresBoard(SqlReads):
                     cur.execute(HEAD_QUERY)
                     row = cur.fetchone()
                     head = None if row is None else (int(row[0]), row[1], row[2])
-                    event = next_event(
-                        head, type, payload, expected_head=expected_head, timestamp=timestamp
+                    prepared = prepare(
+                        head,
+                        drafts,
+                        expected_head=expected_head,
+                        timestamp=timestamp,
+                        single=single,
                     )
-                    cur.execute(
+                    cur.executemany(
                         f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                        event_to_row(event),
+                        [event_to_row(event, encoded) for event, encoded, _ in prepared],
                     )
-                    if unique_keys:
+                    keys = [(key, event.height) for event, _, keys in prepared for key in keys]
+                    if keys:
                         cur.executemany(
-                            "INSERT INTO event_keys (key, height) VALUES (%s, %s)",
-                            [(key, event.height) for key in unique_keys],
+                            "INSERT INTO event_keys (key, height) VALUES (%s, %s)", keys
                         )
             except psycopg.errors.UniqueViolation as exc:
                 raise HeadMovedError(
@@ -88,28 +86,35 @@ class PostgresBoard(SqlReads):
                 ) from exc
             except psycopg.errors.IntegrityConstraintViolation as exc:
                 raise HeadMovedError(f"the board refused the event: {exc}") from exc
-        return event
+        return [event for event, _, _ in prepared]
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
         """Events from height ``start``, ascending, optionally only of ``types``; streamed
-        through a server-side cursor on a connection of its own (closed at the end)."""
+        through a server-side cursor on a connection of its own (kept for the next stream)."""
         type_list = None if types is None else sorted(set(types))
         if type_list == []:
             return
-        self._db()
         query = f"SELECT {EVENT_COLUMNS} FROM events WHERE height >= %s"
         params: list[Any] = [max(start, 0)]
         if type_list is not None:
             query += " AND type = ANY(%s)"
             params.append(type_list)
         query += " ORDER BY height"
-        with self._connect() as conn, conn.transaction():
-            name = f"events_{uuid.uuid4().hex}"
-            with conn.cursor(name=name) as cur:
+        conn = self._reader()
+        try:
+            with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:
                 cur.itersize = _ITERSIZE
                 cur.execute(query, params)
                 for row in cur:
                     yield event_from_row(row)
+        except BaseException:
+            conn.close()  # a stream abandoned or failed mid-way: do not reuse its connection
+            raise
+        with self._lock:
+            if self._conn is None:
+                conn.close()
+            else:
+                self._spare.append(conn)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -117,6 +122,8 @@ class PostgresBoard(SqlReads):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            while self._spare:
+                self._spare.pop().close()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -128,6 +135,14 @@ class PostgresBoard(SqlReads):
         if self._conn is None:
             raise BoardError("the board is closed")
         return self._conn
+
+    def _reader(self) -> psycopg.Connection[Any]:
+        """An idle connection for a stream (a fresh one when none is spare)."""
+        with self._lock:
+            self._db()
+            if self._spare:
+                return self._spare.pop()
+        return self._connect()
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:

@@ -9,14 +9,24 @@ caller re-reads and retries.  Of any number of appenders at the same head exactl
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from referendum.record.event import Event, Head
 
-__all__ = ["MAX_KEY_LENGTH", "BulletinBoard", "Head"]
+__all__ = ["MAX_KEY_LENGTH", "BulletinBoard", "Draft", "Head"]
 
 MAX_KEY_LENGTH = 512
 """Longest index key (in characters) that :meth:`BulletinBoard.append` accepts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An event to append with :meth:`BulletinBoard.append_many`: type, payload, index keys."""
+
+    type: str
+    payload: Mapping[str, Any]
+    keys: Sequence[str] = ()
 
 
 @runtime_checkable
@@ -42,6 +52,17 @@ class BulletinBoard(Protocol):
         ``timestamp`` must not be earlier than the head's.  Raises
         :class:`~referendum.errors.HeadMovedError` if the head is not ``expected_head``,
         :class:`~referendum.errors.InputError` for a bad type, payload, key or timestamp.
+        """
+        ...
+
+    def append_many(
+        self, drafts: Sequence[Draft], *, expected_head: str | None, timestamp: str
+    ) -> list[Event]:
+        """Append several events at once, all or none, on top of ``expected_head``.
+
+        The events get consecutive heights and the same ``timestamp``; one transaction (one
+        disk sync) for all of them, which is how a busy board ingests fast.  Errors as for
+        :meth:`append`; an InputError's field is ``drafts[i].<field>``.
         """
         ...
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from referendum.board._append import check_keys, next_event
+from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
-from referendum.errors import BoardError, HeadMovedError
+from referendum.board.protocol import Draft
+from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.event import Event
 
 __all__ = ["SqliteBoard"]
@@ -28,7 +29,7 @@ __all__ = ["SqliteBoard"]
 _BATCH = 1000
 
 
-class SqliteBoard(SqlReads):
+class SqliteBoard(AppendOne, SqlReads):
     """A :class:`~referendum.board.protocol.BulletinBoard` in an SQLite file.
 
     Several processes may open the same file and append concurrently.  One object may be shared
@@ -44,44 +45,45 @@ class SqliteBoard(SqlReads):
     ) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate(conn)
+        if synchronous not in ("full", "normal"):
+            raise InputError("synchronous", f"must be 'full' or 'normal', got {synchronous!r}")
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise BoardError(f"cannot open the SQLite board {self.path}: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise BoardError(f"cannot open the SQLite board {self.path}: {exc}") from None
+        self._conn: sqlite3.Connection | None = conn
 
     # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
 
-    def append(
-        self,
-        type: str,
-        payload: Mapping[str, Any],
-        *,
-        expected_head: str | None,
-        keys: Sequence[str] = (),
-        timestamp: str,
-    ) -> Event:
-        """Append one event on top of ``expected_head`` (see the protocol)."""
-        unique_keys = check_keys(keys)
+    def _store(
+        self, drafts: Sequence[Draft], *, expected_head: str | None, timestamp: str, single: bool
+    ) -> list[Event]:
         with self._lock:
             conn = self._db()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 head = conn.execute(HEAD_QUERY).fetchone()
-                event = next_event(
-                    head, type, payload, expected_head=expected_head, timestamp=timestamp
+                prepared = prepare(
+                    head, drafts, expected_head=expected_head, timestamp=timestamp, single=single
                 )
-                conn.execute(
+                conn.executemany(
                     f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                    event_to_row(event),
+                    [event_to_row(event, encoded) for event, encoded, _ in prepared],
                 )
                 conn.executemany(
                     "INSERT INTO event_keys (key, height) VALUES (?, ?)",
-                    [(key, event.height) for key in unique_keys],
+                    [(key, event.height) for event, _, keys in prepared for key in keys],
                 )
                 conn.execute("COMMIT")
             except BaseException as exc:
@@ -90,7 +92,7 @@ class SqliteBoard(SqlReads):
                 if isinstance(exc, sqlite3.IntegrityError):
                     raise HeadMovedError(f"the board refused the event: {exc}") from exc
                 raise
-        return event
+        return [event for event, _, _ in prepared]
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
         """Events from height ``start``, ascending, optionally only of ``types``; streamed in

@@ -49,8 +49,13 @@ def canonical_json(obj: object) -> bytes:
     >>> canonical_json({"b": [1, True, None], "a": "é"})
     b'{"a":"\\xc3\\xa9","b":[1,true,null]}'
     """
-    _check(obj, "$")
-    return _ENCODER.encode(obj).encode("utf-8")
+    if not _plainly_valid(obj):
+        _check(obj, "$")  # raises, naming the path, unless only harmless subclasses were seen
+    try:
+        return _ENCODER.encode(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        _check(obj, "$")  # names the string holding a lone surrogate
+        raise
 
 
 def parse_json_strict(data: bytes | str) -> Any:
@@ -85,11 +90,27 @@ def parse_json_strict(data: bytes | str) -> Any:
 
 
 def parse_canonical_json(data: bytes) -> Any:
-    """Parse ``data`` strictly and check that it is byte for byte the canonical encoding."""
-    obj = parse_json_strict(data)
-    if canonical_json(obj) != bytes(data):
-        raise InputError("json", "not in canonical form (key order, spacing or escapes)")
-    return obj
+    """Parse ``data`` and check that it is byte for byte the canonical encoding of the result.
+
+    Same refusals as :func:`parse_json_strict`, plus any departure from the canonical form.
+    """
+    data = bytes(data)
+    try:
+        # Fast path: the C parser (hooks refuse floats, NaN and unsafe integers), then the C
+        # encoder.  Duplicate keys, -0, escapes or spacing that the canonical form does not
+        # use make the bytes differ; a lone surrogate fails the UTF-8 encoding.
+        obj = json.loads(
+            data,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+            parse_int=_safe_int,
+        )
+        if _ENCODER.encode(obj).encode("utf-8") == data:
+            return obj
+    except (ValueError, InputError):
+        pass
+    parse_json_strict(data)  # raises the precise reason when there is one
+    raise InputError("json", "not in canonical form (key order, spacing or escapes)")
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -105,8 +126,43 @@ def _refuse_float(text: str) -> Any:
     raise InputError("json", f"number {text} is not an integer (floats are not allowed)")
 
 
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise InputError("json", f"integer {text} is outside ±(2**53 - 1)")
+    return value
+
+
 def _refuse_constant(text: str) -> Any:
     raise InputError("json", f"{text} is not allowed")
+
+
+def _plainly_valid(obj: object) -> bool:
+    """Fast walk without paths: True when ``obj`` is made of plain JSON types only.
+
+    Strings are not inspected here (a lone surrogate fails the UTF-8 encoding later).
+    """
+    stack = [obj]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:  # type: ignore[operator]
+                continue
+            return False
+        if kind is dict:
+            for key, value in item.items():  # type: ignore[attr-defined]
+                if type(key) is not str:
+                    return False
+                push(value)
+        elif kind is list or kind is tuple:
+            extend(item)  # type: ignore[arg-type]
+        else:
+            return False
+    return True
 
 
 def _check(obj: object, path: str) -> None:

@@ -36,8 +36,10 @@ __all__ = [
     "check_event_type",
     "check_timestamp",
     "event_hash",
+    "event_hash_encoded",
     "format_timestamp",
     "make_event",
+    "make_event_encoded",
     "parse_timestamp",
 ]
 
@@ -141,17 +143,20 @@ def event_hash(
     height: int, parent: str, type: str, timestamp: str, payload: Mapping[str, Any]
 ) -> str:
     """Lowercase hex SHA-256 of the event's length-prefixed fields (module docstring)."""
-    return _hash_encoded(height, parent, type, timestamp, canonical_json(payload))
+    return event_hash_encoded(height, parent, type, timestamp, canonical_json(payload))
 
 
-def _hash_encoded(height: int, parent: str, type: str, timestamp: str, payload: bytes) -> str:
+def event_hash_encoded(
+    height: int, parent: str, type: str, timestamp: str, payload_json: bytes
+) -> str:
+    """:func:`event_hash` from the payload's canonical JSON bytes (not re-encoded here)."""
     fields = encode_fields(
         EVENT_DOMAIN,
         height.to_bytes(8, "big"),
         bytes.fromhex(parent),
         type.encode("utf-8"),
         timestamp.encode("utf-8"),
-        payload,
+        payload_json,
     )
     return hashlib.sha256(fields).hexdigest()
 
@@ -163,6 +168,13 @@ def make_event(
 
     Raises :class:`~referendum.errors.InputError` naming the bad field.
     """
+    return make_event_encoded(height, parent, type, timestamp, payload)[0]
+
+
+def make_event_encoded(
+    height: int, parent: str, type: str, timestamp: str, payload: Mapping[str, Any]
+) -> tuple[Event, bytes]:
+    """:func:`make_event`, also returning the payload's canonical JSON (for storage)."""
     if not isinstance(height, int) or isinstance(height, bool) or not 0 <= height <= MAX_HEIGHT:
         raise InputError("height", f"must be an integer in 0..2**53-1, got {height!r}")
     _check_hash_hex(parent, "parent")
@@ -173,9 +185,9 @@ def make_event(
     if not isinstance(payload, dict):
         raise InputError("payload", "must be a dict (a JSON object)")
     encoded = canonical_json(payload)
-    digest = _hash_encoded(height, parent, type, timestamp, encoded)
+    digest = event_hash_encoded(height, parent, type, timestamp, encoded)
     # A private copy: later changes to the caller's dict cannot alter the event.
-    return Event(height, parent, type, timestamp, json.loads(encoded), digest)
+    return Event(height, parent, type, timestamp, json.loads(encoded), digest), encoded
 
 
 def check_event_type(type: str, *, field: str = "type") -> None:
@@ -191,7 +203,7 @@ def check_timestamp(timestamp: str, *, field: str = "timestamp") -> None:
     if not _TIMESTAMP_RE.fullmatch(timestamp):
         raise InputError(field, f"{timestamp!r} is not of the form YYYY-MM-DDTHH:MM:SS.ffffffZ")
     try:
-        datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+        datetime.fromisoformat(timestamp[:-1])  # the regex fixed the layout; this the values
     except ValueError:
         raise InputError(field, f"{timestamp!r} is not a valid date and time") from None
 
@@ -210,7 +222,7 @@ def format_timestamp(moment: datetime) -> str:
 def parse_timestamp(timestamp: str, *, field: str = "timestamp") -> datetime:
     """Parse a record timestamp into an aware UTC datetime."""
     check_timestamp(timestamp, field=field)
-    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(timestamp[:-1]).replace(tzinfo=UTC)
 
 
 def _check_hash_hex(value: object, field: str) -> None:

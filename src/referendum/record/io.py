@@ -24,7 +24,7 @@ from typing import Any
 from referendum.errors import BoardCorrupted, InputError, RecordError
 from referendum.record.canonical import canonical_json, parse_canonical_json, parse_json_strict
 from referendum.record.chain import ChainChecker
-from referendum.record.event import Event, Head
+from referendum.record.event import Event, Head, event_hash_encoded
 
 __all__ = [
     "EVENTS_FILE",
@@ -164,9 +164,9 @@ class RecordReader:
                 if not line.endswith(b"\n"):
                     raise RecordError(f"{where}: does not end with a line feed")
                 digest.update(line)
-                event = _parse_event_line(line[:-1], where)
+                event, computed = _parse_event_line(line[:-1], where)
                 try:
-                    checker.add(event)
+                    checker.add(event, computed_hash=computed)
                 except BoardCorrupted as exc:
                     raise RecordError(f"{where}: {exc}") from None
                 yield event
@@ -225,12 +225,26 @@ class RecordReader:
         return RecordInfo(count, head, sha)
 
 
-def _parse_event_line(line: bytes, where: str) -> Event:
+def _parse_event_line(line: bytes, where: str) -> tuple[Event, str]:
+    """The event of a line, and its hash computed from the payload bytes in the line."""
     try:
-        obj = parse_canonical_json(line)
-        return Event.from_json(obj)
+        event = Event.from_json(parse_canonical_json(line))
     except InputError as exc:
         raise RecordError(f"{where}: {exc}") from None
+    # The line is canonical, so its keys come in the order hash, height, parent, payload,
+    # timestamp, type, and the payload's canonical JSON is the bytes between these two parts
+    # (type and timestamp need no escaping).
+    prefix = (
+        f'{{"hash":"{event.hash}","height":{event.height},"parent":"{event.parent}","payload":'
+    ).encode()
+    suffix = f',"timestamp":"{event.timestamp}","type":"{event.type}"}}'.encode()
+    if not (line.startswith(prefix) and line.endswith(suffix)):  # pragma: no cover - canonical
+        raise RecordError(f"{where}: not in canonical form")
+    payload_json = line[len(prefix) : len(line) - len(suffix)]
+    computed = event_hash_encoded(
+        event.height, event.parent, event.type, event.timestamp, payload_json
+    )
+    return event, computed
 
 
 def _is_hash(value: object) -> bool:
