@@ -29,8 +29,8 @@ def rejections(board: BulletinBoard) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def setup(any_board: BulletinBoard) -> Setup:
-    return ready_referendum(any_board)
+def setup(board: BulletinBoard) -> Setup:
+    return ready_referendum(board)
 
 
 def test_cast_and_revote(setup: Setup) -> None:
@@ -137,8 +137,8 @@ def test_outside_window_between_days(setup: Setup) -> None:
     _refused(setup, submission, "outside_window", "timestamp")
 
 
-def test_before_open_and_after_close(any_board: BulletinBoard) -> None:
-    setup = ready_referendum(any_board, open_now=False)
+def test_before_open_and_after_close(board: BulletinBoard) -> None:
+    setup = ready_referendum(board, open_now=False)
     voter = setup.credentials["east"][0]
     ballot = prepare_ballot(setup.state, voter.private, {"q1": ["no"]}, setup.rng)
     setup.clock.jump(OPENS + dt.timedelta(minutes=1))

@@ -32,18 +32,18 @@ from .helpers import OPENS, manifest, ready_referendum
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_cheating_dealer_is_named_and_disqualified(any_board: BulletinBoard) -> None:
+def test_cheating_dealer_is_named_and_disqualified(board: BulletinBoard) -> None:
     rng = DeterministicRandom(b"cheat")
     clock = SteppingClock(OPENS - dt.timedelta(days=3))
-    create(any_board, manifest(), clock)
-    secrets = [trustee_setup(any_board, i, rng, clock) for i in (1, 2, 3)]
-    secrets[0] = trustee_deal(any_board, secrets[0], rng, clock)
+    create(board, manifest(), clock)
+    secrets = [trustee_setup(board, i, rng, clock) for i in (1, 2, 3)]
+    secrets[0] = trustee_deal(board, secrets[0], rng, clock)
     # Trustee 2 deals, but corrupts the share it sends to trustee 3 before signing it.
     from referendum.crypto.threshold import deal
     from referendum.protocol.ceremony import ceremony_context, transport_keys
     from referendum.services.keys import _sign
 
-    state = load_state(any_board)
+    state = load_state(board)
     dealing = deal(
         2, 3, 2, rng, transport_keys=transport_keys(state), context=ceremony_context(state)
     )
@@ -51,49 +51,49 @@ def test_cheating_dealer_is_named_and_disqualified(any_board: BulletinBoard) -> 
     flipped = bytes.fromhex(shares[1]["ciphertext"])
     shares[1]["ciphertext"] = bytes([flipped[0] ^ 1, *flipped[1:]]).hex()
     payload = {"trustee": 2, "commitments": dealing.commitments.to_json(), "shares": shares}
-    append(any_board, m.TRUSTEE_DEAL, _sign(state, m.TRUSTEE_DEAL, payload, secrets[1], rng), clock)
-    secrets[2] = trustee_deal(any_board, secrets[2], rng, clock)
-    checked = [trustee_check(any_board, s, rng, clock) for s in secrets]
-    complaints = load_state(any_board).checks[3]["complaints"]
+    append(board, m.TRUSTEE_DEAL, _sign(state, m.TRUSTEE_DEAL, payload, secrets[1], rng), clock)
+    secrets[2] = trustee_deal(board, secrets[2], rng, clock)
+    checked = [trustee_check(board, s, rng, clock) for s in secrets]
+    complaints = load_state(board).checks[3]["complaints"]
     assert [c["dealer"] for c in complaints] == [2]
     assert 2 not in checked[2].received
-    key = publish_election_key(any_board, clock)
+    key = publish_election_key(board, clock)
     assert key["disqualified"] == [2] and key["qualified"] == [1, 3]
 
 
-def test_whole_count_with_an_absent_trustee(any_board: BulletinBoard, tmp_path: Path) -> None:
-    setup = ready_referendum(any_board, per_region=4)
+def test_whole_count_with_an_absent_trustee(board: BulletinBoard, tmp_path: Path) -> None:
+    setup = ready_referendum(board, per_region=4)
     choices = {"east": ["yes", "yes", "no", "blank"], "west": ["no", "no", "yes", "yes"]}
     for region, answers in choices.items():
         for cred, answer in zip(setup.credentials[region], answers, strict=True):
             cast(
-                any_board,
+                board,
                 prepare_ballot(setup.state, cred.private, {"q1": [answer]}, setup.rng).submission,
                 setup.clock,
             )
     # a revote in the west: the first "no" becomes "yes"
     cred = setup.credentials["west"][0]
     cast(
-        any_board,
+        board,
         prepare_ballot(setup.state, cred.private, {"q1": ["yes"]}, setup.rng).submission,
         setup.clock,
     )
     with pytest.raises(PhaseError):
-        publish_tally(any_board, setup.clock)
+        publish_tally(board, setup.clock)
     setup.clock.jump(OPENS + dt.timedelta(days=2))
-    close_voting(any_board, setup.clock)
-    publish_tally(any_board, setup.clock)
-    qualified = list(load_state(any_board).election_key["qualified"])  # type: ignore[index]
-    publish_share(any_board, 3, setup.secrets[2].secret_share(qualified), setup.rng, setup.clock)
+    close_voting(board, setup.clock)
+    publish_tally(board, setup.clock)
+    qualified = list(load_state(board).election_key["qualified"])  # type: ignore[index]
+    publish_share(board, 3, setup.secrets[2].secret_share(qualified), setup.rng, setup.clock)
     with pytest.raises(PhaseError, match="1 valid decryption shares; 2 are needed"):
-        publish_results(any_board, setup.clock)
-    publish_share(any_board, 1, setup.secrets[0].secret_share(qualified), setup.rng, setup.clock)
-    results = publish_results(any_board, setup.clock)
+        publish_results(board, setup.clock)
+    publish_share(board, 1, setup.secrets[0].secret_share(qualified), setup.rng, setup.clock)
+    results = publish_results(board, setup.clock)
     assert results["trustees"] == [1, 3]
     assert results["regions"]["east"]["questions"]["q1"] == {"yes": 2, "no": 1, "blank": 1}
     assert results["regions"]["west"]["questions"]["q1"] == {"yes": 3, "no": 1, "blank": 0}
     assert results["outcome"]["decision"] == "approved"
-    write_record(any_board.events(), tmp_path / "record")
+    write_record(board.events(), tmp_path / "record")
     report = verify_record(tmp_path / "record", workers=2)
     assert report.ok, [r.to_json() for r in report.failures()]
 

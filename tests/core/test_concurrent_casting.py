@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import os
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from board_targets import BoardTarget
 from referendum.board.open import open_board
 from referendum.errors import BallotRejected
 from referendum.record import messages as m
@@ -47,24 +43,8 @@ def _caster(url: str, submissions: list[dict[str, Any]], start: float, out: Any)
     out.put(codes)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def board_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "board.sqlite")
-        return
-    base = os.environ.get("REFERENDUM_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("PostgreSQL tests need REFERENDUM_TEST_POSTGRES_URL")
-    import psycopg
-    from psycopg import sql
-
-    schema = f"cast_{uuid.uuid4().hex}"
-    yield f"{base}{'&' if '?' in base else '?'}schema={schema}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-def test_concurrent_casting(board_url: str, tmp_path: Path) -> None:
+def test_concurrent_casting(shared_target: BoardTarget, tmp_path: Path) -> None:
+    board_url = shared_target.url
     board = open_board(board_url)
     setup = ready_referendum(board, per_region=12)
     voters = [c for region in setup.credentials.values() for c in region]

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from referendum.crypto.hashing import encode_fields
 from referendum.errors import BoardCorrupted, InputError
-from referendum.record._fields import encode_fields
 from referendum.record.chain import ChainChecker, verify_chain
 from referendum.record.event import (
     GENESIS_PARENT,

@@ -1,5 +1,5 @@
 """Module hygiene of record/ and board/: docstring examples run, ``__all__`` is exact, and the
-record's private field encoding is the crypto layer's ``encode_fields``."""
+the event hash is the crypto layer's ``sha256_fields`` with the event domain."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ import importlib
 import inspect
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from referendum.crypto.hashing import encode_fields as crypto_encode_fields
 from referendum.crypto.hashing import sha256_fields
-from referendum.record._fields import encode_fields
 from referendum.record.event import event_hash
 
 MODULES = [
-    "referendum.record._fields",
     "referendum.record.canonical",
     "referendum.record.event",
     "referendum.record.chain",
@@ -46,19 +41,11 @@ def test_all_is_exact(name: str) -> None:
     assert defined <= exported, defined - exported
 
 
-@pytest.mark.parametrize(
-    "name", ["referendum.record._fields", "referendum.record.canonical", "referendum.record.event"]
-)
+@pytest.mark.parametrize("name", ["referendum.record.canonical", "referendum.record.event"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0
     assert result.failed == 0
-
-
-@settings(deadline=None, max_examples=50)
-@given(st.lists(st.binary(max_size=40), max_size=6))
-def test_encode_fields_is_the_crypto_one(parts: list[bytes]) -> None:
-    assert encode_fields(*parts) == crypto_encode_fields(*parts)
 
 
 def test_event_hash_is_sha256_fields_with_the_event_domain() -> None:

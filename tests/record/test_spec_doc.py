@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from referendum.record._fields import encode_fields
+from referendum.crypto.hashing import encode_fields
 from referendum.record.canonical import canonical_json
 from referendum.record.event import GENESIS_PARENT, event_hash, make_event
 from referendum.record.io import write_record

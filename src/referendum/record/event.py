@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from referendum.crypto.hashing import encode_fields
 from referendum.errors import InputError
-from referendum.record._fields import encode_fields
 from referendum.record.canonical import canonical_json
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Board fixtures: every test taking ``target`` runs on memory, SQLite and PostgreSQL.
+"""Shared fixtures.  Boards: every test taking ``target`` or ``board`` runs on memory, SQLite
+and PostgreSQL.
 
 PostgreSQL tests read the server URL from ``REFERENDUM_TEST_POSTGRES_URL`` and are skipped
 when it is unset; each test gets a fresh schema (dropped afterwards), so that tests can run in
@@ -11,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from board_targets import BoardTarget, make_target
+from hypothesis import settings
 
+from board_targets import BoardTarget, make_target
 from referendum.board.protocol import BulletinBoard
 
 
@@ -32,3 +34,8 @@ def shared_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bo
 def board(target: BoardTarget) -> BulletinBoard:
     """A fresh empty board of each backend."""
     return target.open()
+
+
+# Property tests run on a shared, often loaded, two-core machine: no per-example deadline.
+settings.register_profile("referendum", deadline=None)
+settings.load_profile("referendum")
