@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from board_targets import BoardTarget
 
+from board_targets import BoardTarget
 from referendum.board.protocol import BulletinBoard, Draft, Head
 from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.record.chain import verify_chain

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from board_targets import BoardTarget
 
+from board_targets import BoardTarget
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import BulletinBoard
 from referendum.record.chain import verify_chain

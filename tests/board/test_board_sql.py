@@ -7,8 +7,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from board_targets import BoardTarget
 
+from board_targets import BoardTarget
 from referendum.board.migrations import load_migrations
 from referendum.board.open import open_board, split_schema
 from referendum.board.postgres import PostgresBoard
