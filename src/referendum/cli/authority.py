@@ -22,6 +22,8 @@ from referendum.services.credentials import (
 )
 from referendum.services.voting import publish_credentials
 
+__all__ = ["authority_app"]
+
 authority_app = typer.Typer(help="Credential authority: keys, credentials, credential lists.")
 app.add_typer(authority_app, name="credentials")
 

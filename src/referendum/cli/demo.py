@@ -12,6 +12,8 @@ from rich.table import Table
 
 from referendum.cli.main import app
 
+__all__ = ["demo", "print_results"]
+
 
 def print_results(results: dict[str, Any], console: Console) -> None:
     """Per-region and overall counts of the first question, and the outcome."""

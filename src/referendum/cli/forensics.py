@@ -12,6 +12,8 @@ from referendum.cli.main import app
 from referendum.errors import TableError
 from referendum.forensics.defaults import DEFAULT_MIN_SIZE, DEFAULT_WINDOW
 
+__all__ = ["forensics"]
+
 if TYPE_CHECKING:
     from referendum.forensics.table import ColumnSpec
 

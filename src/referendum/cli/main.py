@@ -13,6 +13,8 @@ import typer
 
 from referendum.errors import InputError, ReferendumError
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(
     name="referendum",
     help="Run a verifiable referendum, audit one someone else ran, or check its conduct.",

@@ -20,6 +20,17 @@ from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_tally
 from referendum.services.voting import close_voting, create, open_voting
 
+__all__ = [
+    "close_cmd",
+    "create_cmd",
+    "election_key_cmd",
+    "open_cmd",
+    "publish_cmd",
+    "results_cmd",
+    "status_cmd",
+    "tally_cmd",
+]
+
 
 @app.command("create")
 def create_cmd(

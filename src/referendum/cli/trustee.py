@@ -16,6 +16,8 @@ from referendum.services.keys import TrusteeSecrets, trustee_check, trustee_deal
 from referendum.services.state import load_state
 from referendum.services.tally import publish_share
 
+__all__ = ["trustee_app"]
+
 trustee_app = typer.Typer(help="Trustee: key ceremony steps and decryption.")
 app.add_typer(trustee_app, name="trustee")
 

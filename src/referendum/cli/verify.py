@@ -15,6 +15,8 @@ from referendum.cli.main import app
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import Report, Status
 
+__all__ = ["print_report", "verify"]
+
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "yellow"}
 
 

@@ -5,6 +5,8 @@ import typer
 from referendum import __version__
 from referendum.cli.main import app
 
+__all__ = ["version"]
+
 
 @app.command()
 def version() -> None:

@@ -21,6 +21,8 @@ from referendum.services.state import load_state
 from referendum.services.voter import check_challenge, prepare_ballot
 from referendum.services.voting import cast
 
+__all__ = ["check_challenge_cmd", "track", "vote"]
+
 
 def _choices(pairs: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}

@@ -2,3 +2,5 @@
 
 Reads records only (never a database or the web layer).  See docs/spec/verification.md.
 """
+
+__all__: list[str] = []
