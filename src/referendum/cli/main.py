@@ -39,6 +39,7 @@ def _register() -> None:
         version,
         voter,
     )
+    from referendum.cli import serve  # noqa: F401
 
 
 @app.callback()

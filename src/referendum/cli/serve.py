@@ -1,0 +1,130 @@
+"""``referendum serve`` (the web application), ``referendum web-token`` (organiser and
+trustee accounts) and ``referendum check-challenge`` (check a ballot challenged in the booth)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from referendum.cli.main import app
+
+DEFAULT_DB = "sqlite:///board.sqlite"
+DEFAULT_TOKENS = Path("web-tokens.json")
+
+
+@app.command()
+def serve(
+    db: Annotated[
+        str, typer.Option(help="The board: sqlite:///file.db, postgresql://... or a path.")
+    ] = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    tokens: Annotated[
+        Path, typer.Option(help="Token file of the organiser and trustee accounts.")
+    ] = DEFAULT_TOKENS,
+    cast_rate: Annotated[
+        float, typer.Option(help="Ballots per second allowed from one client address.", min=0)
+    ] = 1.0,
+    cast_burst: Annotated[
+        int, typer.Option(help="Ballots one client address may cast at once.", min=1)
+    ] = 20,
+    secure_cookies: Annotated[
+        bool, typer.Option(help="Mark cookies Secure (behind HTTPS).")
+    ] = False,
+    verify_workers: Annotated[
+        int, typer.Option(help="Processes the verifier page may use.", min=1)
+    ] = 1,
+) -> None:
+    """Serve the voting booth, the public bulletin board, the organiser and trustee pages
+    and the JSON API (OpenAPI schema at /api/openapi.json) over the board DB."""
+    import uvicorn
+
+    from referendum.board.open import open_board
+    from referendum.web.app import create_app
+    from referendum.web.auth import Accounts
+    from referendum.web.context import Limits, WebContext
+
+    accounts = Accounts.load(tokens)
+    board = open_board(db)
+    ctx = WebContext(
+        board=board,
+        accounts=accounts,
+        limits=Limits(cast_per_second=cast_rate, cast_burst=cast_burst),
+        workers=verify_workers,
+        secure_cookies=secure_cookies,
+    )
+    typer.echo(
+        f"serving {_safe(db)} on http://{host}:{port}/ "
+        f"({len(accounts.accounts)} organiser/trustee accounts)"
+    )
+    try:
+        # access logs show paths and statuses only (never bodies, cookies or tokens)
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+    finally:
+        board.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for the log."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        userinfo, host = rest.rsplit("@", 1)
+        return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+    return url
+
+
+@app.command("web-token")
+def web_token(
+    role: Annotated[str, typer.Option(help="organiser or trustee.")],
+    tokens: Annotated[Path, typer.Option(help="Token file to add the account to.")] = (
+        DEFAULT_TOKENS
+    ),
+    trustee: Annotated[
+        int | None, typer.Option(help="The trustee's number (1..n) for a trustee account.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="A name for the account.")] = None,
+) -> None:
+    """Create an organiser or trustee account: prints its token once (only its SHA-256
+    hash is stored in the token file)."""
+    from referendum.crypto.random import SystemRandom
+    from referendum.errors import InputError
+    from referendum.web.auth import Account, Accounts, hash_token, new_token
+
+    if role not in ("organiser", "trustee"):
+        raise InputError("role", "expected organiser or trustee")
+    if role == "trustee" and (trustee is None or trustee < 1):
+        raise InputError("trustee", "a trustee account needs --trustee N (1..n)")
+    kind: Literal["organiser", "trustee"] = "organiser" if role == "organiser" else "trustee"
+    token = new_token(SystemRandom())
+    account = Account(
+        name=name or (kind if trustee is None else f"trustee {trustee}"),
+        role=kind,
+        sha256=hash_token(token),
+        trustee=trustee if kind == "trustee" else None,
+    )
+    Accounts.load(tokens).add(account).save(tokens)
+    typer.echo(token)
+
+
+@app.command("check-challenge")
+def check_challenge_command(
+    challenge: Annotated[Path, typer.Argument(help="The challenge JSON the booth showed.")],
+    record: Annotated[Path, typer.Option(help="The referendum's record directory.")],
+) -> None:
+    """Check a ballot challenged in the booth (Benaloh): with the revealed nonces, the
+    encrypted ballot holds exactly the choice shown, and it was never cast."""
+    from referendum.errors import InputError, ProofError, VerificationFailed
+    from referendum.web.challenge import check_challenge_file
+
+    try:
+        data = json.loads(challenge.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(challenge), f"cannot read the challenge: {exc}") from None
+    try:
+        outcome = check_challenge_file(data, record)
+    except ProofError as exc:
+        raise VerificationFailed("challenge", str(challenge), str(exc)) from None
+    typer.echo(outcome)

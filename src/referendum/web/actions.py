@@ -1,0 +1,317 @@
+"""The steps and queries the API and the pages share (each a thin call into the services).
+
+Queries return plain JSON-ready dicts; steps append to the board and forget the cached state.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from referendum.errors import InputError, PhaseError, RecordError
+from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
+from referendum.record import messages as m
+from referendum.record.event import Event
+from referendum.record.io import write_record
+from referendum.record.manifest import manifest_from_mapping
+from referendum.services.keys import (
+    TrusteeSecrets,
+    publish_election_key,
+    trustee_check,
+    trustee_deal,
+    trustee_setup,
+)
+from referendum.services.tally import publish_results, publish_share, publish_tally
+from referendum.services.voting import close_voting, create, open_voting, publish_credentials
+from referendum.verify.record_verifier import verify_record
+from referendum.web.context import WebContext
+
+__all__ = [
+    "Document",
+    "OrganiserStep",
+    "TrusteeStep",
+    "accepted_page",
+    "archive_record",
+    "ballot_status",
+    "create_referendum",
+    "export_record",
+    "organiser_step",
+    "parse_document",
+    "publish_document",
+    "region_of_credential",
+    "rejected_page",
+    "require_record",
+    "summary",
+    "trustee_step",
+    "upload_credentials",
+    "verifier_report",
+]
+
+Document = Literal["manifest", "credentials"]
+OrganiserStep = Literal["election-key", "open", "close", "tally", "results"]
+TrusteeStep = Literal["setup", "deal", "check", "share"]
+_PAGE_MAX = 500
+_verify_lock = threading.Lock()
+
+
+def parse_document(text: str | bytes, *, field: str) -> Any:
+    """Parse an uploaded JSON or YAML document; ``InputError`` naming ``field``."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(field, f"not JSON or YAML: {exc}") from None
+
+
+def summary(ctx: WebContext) -> dict[str, Any]:
+    """What the board says about the referendum: manifest, phase, key, window, trustees,
+    counts and, once published, the results."""
+    if not ctx.has_referendum():
+        return {"phase": "empty"}
+    state = ctx.state()
+    manifest = state.manifest
+    n = len(manifest.trustees.names)
+    trustees = [
+        {
+            "trustee": i,
+            "name": name,
+            "transport_key": i in state.transport,
+            "dealt": i in state.deals,
+            "checked": i in state.checks,
+            "decryption_share": i in state.shares,
+        }
+        for i, name in enumerate(manifest.trustees.names, start=1)
+    ]
+    head = ctx.board.head()
+    return {
+        "phase": state.phase.value,
+        "fingerprint": state.fingerprint.hex(),
+        "manifest": state.manifest_payload,
+        "election_key": None if state.election_key is None else state.election_key["public_key"],
+        "question_shapes": [
+            {"options": len(q.answers), "min": q.min_selections, "max": q.max_selections}
+            for q in manifest.questions
+        ],
+        "electorate": {r.id: state.electorate(r.id) for r in manifest.regions},
+        "trustees": trustees,
+        "trustees_needed": manifest.trustees.threshold,
+        "trustees_total": n,
+        "opened_at": _iso(state.opened_at),
+        "closed_at": _iso(state.closed_at),
+        "accepted": ctx.board.count(m.BALLOT_ACCEPTED),
+        "rejected": ctx.board.count(m.BALLOT_REJECTED),
+        "head": None if head is None else {"height": head.height, "hash": head.hash},
+        "results": state.results,
+        "now": _iso(ctx.clock()),
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def region_of_credential(ctx: WebContext, public: str) -> str | None:
+    """The region whose published list holds this public credential."""
+    return ctx.state().region_of(public.lower())
+
+
+def _ballot_row(event: Event) -> dict[str, Any]:
+    p = event.payload
+    return {
+        "height": event.height,
+        "timestamp": event.timestamp,
+        "region": p["region"],
+        "tracking_code": p["tracking_code"],
+        "replaces": p["replaces"],
+    }
+
+
+def _rejection_row(event: Event) -> dict[str, Any]:
+    p = event.payload
+    return {
+        "height": event.height,
+        "timestamp": event.timestamp,
+        "reason": p.get("reason"),
+        "field": p.get("field"),
+        "detail": p.get("detail"),
+        "credential": p.get("credential"),
+        "submission_sha256": p.get("submission_sha256"),
+    }
+
+
+def _page(ctx: WebContext, event_type: str, after: int, limit: int) -> Iterator[Event]:
+    limit = max(1, min(limit, _PAGE_MAX))
+    for k, event in enumerate(ctx.board.events(start=max(0, after + 1), types=(event_type,))):
+        if k >= limit:
+            break
+        yield event
+
+
+def accepted_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
+    """Accepted ballots after height ``after`` (at most ``limit``), oldest first."""
+    rows = [_ballot_row(e) for e in _page(ctx, m.BALLOT_ACCEPTED, after, limit)]
+    return {"ballots": rows, "next_after": rows[-1]["height"] if rows else None}
+
+
+def rejected_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
+    """Refused submissions with their reasons, after height ``after``."""
+    rows = [_rejection_row(e) for e in _page(ctx, m.BALLOT_REJECTED, after, limit)]
+    return {"rejections": rows, "next_after": rows[-1]["height"] if rows else None}
+
+
+def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:
+    """Where a tracking code stands: on the board, and whether a later ballot replaced it."""
+    code = code.strip().lower()
+    if len(code) != 64 or any(ch not in "0123456789abcdef" for ch in code):
+        raise InputError("tracking_code", "a tracking code is 64 hexadecimal digits")
+    events = ctx.board.lookup(tracking_key(code))
+    if not events:
+        return None
+    event = events[-1]
+    later = ctx.board.lookup(credential_key(event.payload["credential"]))
+    last = later[-1] if later else event
+    replaced_by = None if last.height == event.height else last.payload["tracking_code"]
+    return {
+        **_ballot_row(event),
+        "counts": replaced_by is None,
+        "replaced_by": replaced_by,
+    }
+
+
+def export_record(ctx: WebContext, directory: Path) -> Path:
+    """Write the board's current record into ``directory/record``; returns that path."""
+    target = directory / "record"
+    write_record(ctx.board.events(), target)
+    return target
+
+
+def archive_record(ctx: WebContext, kind: Literal["tar", "zip"]) -> bytes:
+    """The record as a ``.tar.gz`` or ``.zip`` archive (a folder ``record/``)."""
+    with tempfile.TemporaryDirectory(prefix="referendum-record-") as tmp:
+        folder = export_record(ctx, Path(tmp))
+        buffer = io.BytesIO()
+        if kind == "tar":
+            with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+                tar.add(folder, arcname="record")
+        else:
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(folder.iterdir()):
+                    archive.write(path, f"record/{path.name}")
+        return buffer.getvalue()
+
+
+def verifier_report(ctx: WebContext) -> dict[str, Any]:
+    """The verifier's report on a fresh export of the board (cached per board head)."""
+    head = ctx.board.head()
+    key = f"verify:{None if head is None else head.hash}"
+    cached = ctx.cache.get(key)
+    if cached is not None:
+        return dict(cached)
+    with _verify_lock:
+        tmp = Path(tempfile.mkdtemp(prefix="referendum-verify-"))
+        try:
+            report = verify_record(export_record(ctx, tmp), workers=ctx.workers)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    out = {**report.to_json(), "head": None if head is None else head.hash}
+    ctx.cache.clear()
+    ctx.cache[key] = out
+    return out
+
+
+def create_referendum(ctx: WebContext, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Publish a manifest on the empty board."""
+    if not isinstance(manifest, Mapping):
+        raise InputError("manifest", "expected a JSON or YAML object")
+    state = create(ctx.board, manifest_from_mapping(manifest), ctx.clock)
+    ctx.invalidate()
+    return {"fingerprint": state.fingerprint.hex(), "phase": state.phase.value}
+
+
+def upload_credentials(ctx: WebContext, payload: Any) -> dict[str, Any]:
+    """Publish a region's signed credential list (made by the credential authority)."""
+    if not isinstance(payload, Mapping):
+        raise InputError("credentials", "expected the credential authority's JSON object")
+    _need_referendum(ctx)
+    publish_credentials(ctx.board, payload, ctx.clock)
+    ctx.invalidate()
+    return {"region": payload.get("region"), "phase": ctx.state().phase.value}
+
+
+def publish_document(ctx: WebContext, document: Document, data: Any) -> dict[str, Any]:
+    """Publish an uploaded manifest or credential list."""
+    if document == "manifest":
+        return create_referendum(ctx, data)
+    return upload_credentials(ctx, data)
+
+
+def _need_referendum(ctx: WebContext) -> ElectionState:
+    if not ctx.has_referendum():
+        raise PhaseError("the board holds no referendum yet: publish a manifest first")
+    return ctx.state()
+
+
+def organiser_step(ctx: WebContext, step: OrganiserStep) -> dict[str, Any]:
+    """One of the organiser's phase changes."""
+    _need_referendum(ctx)
+    out: dict[str, Any] = {}
+    if step == "election-key":
+        out["election_key"] = publish_election_key(ctx.board, ctx.clock)["public_key"]
+    elif step == "open":
+        open_voting(ctx.board, ctx.clock)
+    elif step == "close":
+        close_voting(ctx.board, ctx.clock)
+    elif step == "tally":
+        publish_tally(ctx.board, ctx.clock)
+    elif step == "results":
+        out["results"] = publish_results(ctx.board, ctx.clock)
+    else:  # pragma: no cover - the Literal type forbids it
+        raise InputError("step", f"unknown step {step!r}")
+    ctx.invalidate()
+    out["phase"] = ctx.state().phase.value
+    return out
+
+
+def trustee_step(
+    ctx: WebContext, trustee: int, step: TrusteeStep, key_file: Any | None
+) -> dict[str, Any] | None:
+    """A trustee's step.  ``setup`` makes the key file; the later steps take it back (it is
+    used for this request only, never stored or logged) and return it updated."""
+    state = _need_referendum(ctx)
+    if step == "setup":
+        secrets = trustee_setup(ctx.board, trustee, ctx.rng, ctx.clock)
+    else:
+        if key_file is None:
+            raise InputError("key_file", "this step needs the trustee's key file")
+        secrets = TrusteeSecrets.from_json(key_file)
+        if secrets.trustee != trustee:
+            raise InputError("key_file", f"this key file is trustee {secrets.trustee}'s")
+        if step == "deal":
+            secrets = trustee_deal(ctx.board, secrets, ctx.rng, ctx.clock)
+        elif step == "check":
+            secrets = trustee_check(ctx.board, secrets, ctx.rng, ctx.clock)
+        elif step == "share":
+            state.require(Phase.TALLIED)
+            assert state.election_key is not None
+            qualified = list(state.election_key["qualified"])
+            publish_share(ctx.board, trustee, secrets.secret_share(qualified), ctx.rng, ctx.clock)
+            ctx.invalidate()
+            return None
+        else:  # pragma: no cover
+            raise InputError("step", f"unknown step {step!r}")
+    ctx.invalidate()
+    return secrets.to_json()
+
+
+def require_record(ctx: WebContext) -> None:
+    """``RecordError`` when the board is still empty."""
+    if not ctx.has_referendum():
+        raise RecordError("the board holds no referendum yet")

@@ -1,0 +1,258 @@
+"""The JSON API (``/api/...``), documented by the app's OpenAPI schema at ``/api/openapi.json``.
+
+Public: the referendum's state, casting, tracking codes, accepted and refused ballots,
+results, the record (tar.gz or zip) and the verifier's report.  Organiser and trustee
+steps need ``Authorization: Bearer TOKEN`` of an account with that role.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from referendum.errors import BallotRejected
+from referendum.services.voting import cast
+from referendum.web import actions
+from referendum.web.auth import Account, Role
+from referendum.web.context import WebContext
+
+__all__ = ["REJECTION_STATUS", "bearer_account", "get_context", "router"]
+
+REJECTION_STATUS = {
+    "oversize": 413,
+    "malformed": 400,
+    "wrong_election": 422,
+    "wrong_region": 422,
+    "bad_signature": 422,
+    "bad_proof": 422,
+    "unknown_credential": 403,
+    "not_open": 409,
+    "closed": 409,
+    "outside_window": 409,
+    "replayed": 409,
+}
+"""The HTTP status of each reason a ballot is refused for."""
+
+router = APIRouter(prefix="/api")
+
+
+def get_context(request: Request) -> WebContext:
+    """The application's :class:`WebContext`."""
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[WebContext, Depends(get_context)]
+
+
+def bearer_account(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> Account:
+    """The account of the request's bearer token (401 without a valid one)."""
+    token = None
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    account = ctx.accounts.find(token)
+    if account is None:
+        raise HTTPException(
+            401,
+            detail={
+                "error": "unauthorized",
+                "field": "authorization",
+                "reason": "a valid organiser or trustee token is needed",
+            },
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return account
+
+
+def _require(account: Account, role: Role, trustee: int | None = None) -> None:
+    if account.role != role or (trustee is not None and account.trustee != trustee):
+        who = f"trustee {trustee}" if trustee is not None else role
+        raise HTTPException(
+            403,
+            detail={
+                "error": "forbidden",
+                "field": "authorization",
+                "reason": f"only the {who} may do this",
+            },
+        )
+
+
+Authed = Annotated[Account, Depends(bearer_account)]
+
+
+@router.get("/referendum", summary="The referendum: manifest, phase, key, trustees, counts")
+def get_referendum(ctx: Ctx) -> dict[str, Any]:
+    return actions.summary(ctx)
+
+
+@router.get("/credentials/{public}", summary="The region of a public credential")
+def get_credential(ctx: Ctx, public: str) -> dict[str, Any]:
+    actions.require_record(ctx)
+    region = actions.region_of_credential(ctx, public)
+    if region is None:
+        raise HTTPException(
+            404,
+            detail={
+                "error": "unknown_credential",
+                "field": "credential",
+                "reason": "this credential is on no region's list",
+            },
+        )
+    return {"credential": public.lower(), "region": region}
+
+
+@router.post(
+    "/ballots",
+    status_code=201,
+    summary="Cast a ballot submission (JSON); refused ones are logged on the board",
+    responses={code: {"description": reason} for reason, code in REJECTION_STATUS.items()},
+)
+async def post_ballot(request: Request, ctx: Ctx) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return JSONResponse(
+            {
+                "error": "unsupported_media_type",
+                "field": "content-type",
+                "reason": "send the submission as application/json",
+            },
+            status_code=415,
+        )
+    client = request.client.host if request.client else "unknown"
+    wait = ctx.limiter.allow(client)
+    if wait:
+        return JSONResponse(
+            {
+                "error": "rate_limited",
+                "field": "client",
+                "reason": "too many ballots from this address; try again shortly",
+            },
+            status_code=429,
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    body = await request.body()
+    try:
+        state = await run_in_threadpool(ctx.state)
+        receipt = await run_in_threadpool(cast, ctx.board, body, ctx.clock, state=state)
+    except BallotRejected as exc:
+        return JSONResponse(
+            {"error": exc.code, "field": exc.field, "reason": exc.reason},
+            status_code=REJECTION_STATUS.get(exc.code, 400),
+        )
+    return {
+        "tracking_code": receipt.tracking_code,
+        "replaces": receipt.replaces,
+        "event": receipt.event_hash,
+    }
+
+
+@router.get("/ballots", summary="Accepted ballots (tracking codes), oldest first")
+def get_ballots(
+    ctx: Ctx,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    return actions.accepted_page(ctx, after=after, limit=limit)
+
+
+@router.get("/ballots/{tracking_code}", summary="Look a tracking code up")
+def get_ballot(ctx: Ctx, tracking_code: str) -> dict[str, Any]:
+    found = actions.ballot_status(ctx, tracking_code)
+    if found is None:
+        raise HTTPException(
+            404,
+            detail={
+                "error": "not_found",
+                "field": "tracking_code",
+                "reason": "no ballot with this tracking code is on the board",
+            },
+        )
+    return found
+
+
+@router.get("/rejections", summary="Refused submissions with their reasons")
+def get_rejections(
+    ctx: Ctx,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    return actions.rejected_page(ctx, after=after, limit=limit)
+
+
+@router.get("/results", summary="The published results and outcome")
+def get_results(ctx: Ctx) -> dict[str, Any]:
+    actions.require_record(ctx)
+    results = ctx.state().results
+    if results is None:
+        raise HTTPException(
+            404,
+            detail={
+                "error": "not_published",
+                "field": "results",
+                "reason": "the results are not published yet",
+            },
+        )
+    return results
+
+
+@router.get("/record.tar.gz", summary="The election record as a .tar.gz archive")
+def get_record_tar(ctx: Ctx) -> Response:
+    actions.require_record(ctx)
+    return Response(
+        actions.archive_record(ctx, "tar"),
+        media_type="application/gzip",
+        headers={"Content-Disposition": 'attachment; filename="record.tar.gz"'},
+    )
+
+
+@router.get("/record.zip", summary="The election record as a .zip archive")
+def get_record_zip(ctx: Ctx) -> Response:
+    actions.require_record(ctx)
+    return Response(
+        actions.archive_record(ctx, "zip"),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="record.zip"'},
+    )
+
+
+@router.get("/verify", summary="The verifier's report on a fresh export of the record")
+def get_verify(ctx: Ctx) -> dict[str, Any]:
+    actions.require_record(ctx)
+    return actions.verifier_report(ctx)
+
+
+@router.post(
+    "/organiser/{document}",
+    status_code=201,
+    summary="Publish the manifest, or a region's signed credential list (JSON or YAML body)",
+)
+async def post_document(
+    request: Request, ctx: Ctx, account: Authed, document: actions.Document
+) -> dict[str, Any]:
+    _require(account, "organiser")
+    data = actions.parse_document(await request.body(), field=document)
+    return await run_in_threadpool(actions.publish_document, ctx, document, data)
+
+
+@router.post("/organiser/step/{step}", summary="Publish the key, open, close, tally, results")
+def post_organiser_step(ctx: Ctx, account: Authed, step: actions.OrganiserStep) -> dict[str, Any]:
+    _require(account, "organiser")
+    return actions.organiser_step(ctx, step)
+
+
+@router.post(
+    "/trustee/{trustee}/{step}",
+    summary="A trustee's step; setup returns the key file, the others take it as the body",
+)
+async def post_trustee_step(
+    request: Request, ctx: Ctx, account: Authed, trustee: int, step: actions.TrusteeStep
+) -> Any:
+    _require(account, "trustee", trustee)
+    body = await request.body()
+    key_file = actions.parse_document(body, field="key_file") if body.strip() else None
+    out = await run_in_threadpool(actions.trustee_step, ctx, trustee, step, key_file)
+    return {"ok": True} if out is None else out

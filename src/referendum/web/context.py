@@ -1,0 +1,74 @@
+"""What every request handler shares: the board, the clocks, randomness, accounts, limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from referendum.board.protocol import BulletinBoard
+from referendum.clock import Clock, system_clock
+from referendum.crypto.random import RandomSource, SystemRandom
+from referendum.protocol.state import ElectionState, Phase
+from referendum.record import messages as m
+from referendum.services.state import load_state
+from referendum.web.auth import Accounts
+from referendum.web.security import RateLimiter
+
+__all__ = ["Limits", "WebContext"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits: body sizes (bytes) and the casting rate per client."""
+
+    body: int = 256 * 1024
+    upload: int = 64 * 1024 * 1024
+    cast_per_second: float = 1.0
+    cast_burst: int = 20
+
+
+@dataclass
+class WebContext:
+    """The server's shared state; one per application."""
+
+    board: BulletinBoard
+    accounts: Accounts = field(default_factory=Accounts)
+    clock: Clock = system_clock
+    monotonic: Callable[[], float] = time.monotonic
+    rng: RandomSource = field(default_factory=SystemRandom)
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 1
+    secure_cookies: bool = False
+    _state: ElectionState | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    cache: dict[str, Any] = field(default_factory=dict, init=False)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(
+            rate=self.limits.cast_per_second, burst=self.limits.cast_burst, clock=self.monotonic
+        )
+
+    def state(self) -> ElectionState:
+        """The referendum's state (replayed from the board; cached while voting is open,
+        when only ballots are appended)."""
+        with self._lock:
+            cached = self._state
+        if cached is not None and not self.board.count(m.VOTING_CLOSE):
+            return cached
+        state = load_state(self.board)
+        with self._lock:
+            self._state = state if state.phase is Phase.OPEN else None
+        return state
+
+    def invalidate(self) -> None:
+        """Forget the cached state (after appending a non-ballot event)."""
+        with self._lock:
+            self._state = None
+
+    def has_referendum(self) -> bool:
+        """Whether the board holds a manifest yet."""
+        return self.board.head() is not None

@@ -1,0 +1,66 @@
+"""Message catalogues (``locales/*.json``) and the choice of language.
+
+The language is the ``lang`` query parameter if given, else the ``referendum_lang`` cookie,
+else the best match of the browser's ``Accept-Language``, else English.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Final
+
+__all__ = ["LANGUAGES", "LANG_COOKIE", "Translator", "catalogue", "choose_language"]
+
+LANGUAGES: Final = {"en": "English", "uk": "Українська"}
+LANG_COOKIE: Final = "referendum_lang"
+_DIR = Path(__file__).parent / "locales"
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The messages of ``lang`` (English for any unknown language)."""
+    if lang not in LANGUAGES:
+        lang = "en"
+    data: dict[str, str] = json.loads((_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def choose_language(query: str | None, cookie: str | None, accept: str | None) -> str:
+    """The language to answer in (see the module docstring)."""
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    best, best_q = "en", -1.0
+    for part in (accept or "").split(","):
+        bits = part.strip().split(";")
+        tag = bits[0].strip().lower().split("-")[0]
+        q = 1.0
+        for bit in bits[1:]:
+            if bit.strip().startswith("q="):
+                try:
+                    q = float(bit.strip()[2:])
+                except ValueError:
+                    q = 0.0
+        if tag in LANGUAGES and q > best_q:
+            best, best_q = tag, q
+    return best
+
+
+class Translator:
+    """``t("key", name=value)``: the message in the chosen language, formatted."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else "en"
+        self._messages = catalogue(self.lang)
+        self._fallback = catalogue("en")
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._messages.get(key) or self._fallback.get(key) or key
+        return text.format(**values) if values else text
+
+    def messages(self, prefix: str) -> dict[str, str]:
+        """Every message whose key starts with ``prefix`` (for the booth's script)."""
+        keys = {k for k in self._fallback if k.startswith(prefix)}
+        return {k: self(k) for k in sorted(keys)}

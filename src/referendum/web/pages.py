@@ -1,0 +1,331 @@
+"""Server-rendered pages: the public board, the booth, organiser and trustee pages.
+
+Pages need no script except the booth (``/static/booth.js``); every form that changes state
+carries the CSRF token; organiser and trustee pages need a signed-in account (a token from
+the token file, kept in an HttpOnly, SameSite=Strict cookie).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from referendum.errors import InputError, ReferendumError
+from referendum.web import actions
+from referendum.web.api import get_context
+from referendum.web.auth import Account
+from referendum.web.context import WebContext
+from referendum.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose_language
+from referendum.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_ok
+
+__all__ = ["SESSION_COOKIE", "error_page", "router"]
+
+SESSION_COOKIE = "referendum_session"
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+router = APIRouter(include_in_schema=False)
+Ctx = Annotated[WebContext, Depends(get_context)]
+
+
+def _lang(request: Request) -> str:
+    return choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def _account(request: Request) -> Account | None:
+    ctx: WebContext = request.app.state.ctx
+    return ctx.accounts.find(request.cookies.get(SESSION_COOKIE))
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """Render a page in the request's language, with a CSRF token (cookie set if new)."""
+    ctx: WebContext = request.app.state.ctx
+    lang = _lang(request)
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    html = _TEMPLATES.get_template(template).render(
+        t=Translator(lang),
+        lang=lang,
+        languages=LANGUAGES,
+        path=request.url.path,
+        query=str(request.url.query),
+        csrf_field=CSRF_FIELD,
+        csrf=csrf,
+        account=_account(request),
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    if request.cookies.get(CSRF_COOKIE) != csrf:
+        response.set_cookie(
+            CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=ctx.secure_cookies
+        )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400, secure=ctx.secure_cookies
+        )
+    return response
+
+
+def error_page(request: Request, status: int, body: dict[str, Any]) -> HTMLResponse:
+    """An error as a page (status kept)."""
+    return render(request, "error.html", status=status, status_code=status, error=body)
+
+
+def _check_csrf(request: Request, token: str | None) -> None:
+    if not csrf_ok(request.cookies.get(CSRF_COOKIE), token):
+        raise HTTPException(
+            403,
+            detail={
+                "error": "csrf",
+                "field": CSRF_FIELD,
+                "reason": "the form's security token is missing or stale; reload the page",
+            },
+        )
+
+
+def _need(request: Request, role: str) -> Account:
+    account = _account(request)
+    if account is None:
+        raise HTTPException(
+            401, detail={"error": "unauthorized", "field": "session", "reason": "sign in first"}
+        )
+    if account.role != role:
+        raise HTTPException(
+            403,
+            detail={
+                "error": "forbidden",
+                "field": "session",
+                "reason": f"this page is for the {role}",
+            },
+        )
+    return account
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside a ``<script type="application/json">`` element."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _summary(ctx: WebContext) -> dict[str, Any]:
+    return actions.summary(ctx)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, ctx: Ctx) -> HTMLResponse:
+    return render(request, "board.html", s=_summary(ctx))
+
+
+@router.get("/booth", response_class=HTMLResponse)
+def booth(request: Request, ctx: Ctx) -> HTMLResponse:
+    t = Translator(_lang(request))
+    return render(
+        request,
+        "booth.html",
+        s=_summary(ctx),
+        booth_messages=_script_json(t.messages("booth.")),
+    )
+
+
+@router.get("/challenge", response_class=HTMLResponse)
+def challenge(request: Request, ctx: Ctx) -> HTMLResponse:
+    t = Translator(_lang(request))
+    return render(
+        request,
+        "challenge.html",
+        s=_summary(ctx),
+        booth_messages=_script_json(t.messages("booth.")),
+    )
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track(
+    request: Request, ctx: Ctx, code: Annotated[str | None, Query(max_length=200)] = None
+) -> HTMLResponse:
+    found = None
+    error = None
+    if code:
+        try:
+            found = actions.ballot_status(ctx, code)
+        except InputError as exc:
+            error = exc.reason
+    return render(request, "track.html", s=_summary(ctx), code=code or "", found=found, error=error)
+
+
+@router.get("/ballots", response_class=HTMLResponse)
+def ballots(request: Request, ctx: Ctx, after: Annotated[int, Query(ge=-1)] = -1) -> HTMLResponse:
+    return render(
+        request, "ballots.html", s=_summary(ctx), page=actions.accepted_page(ctx, after=after)
+    )
+
+
+@router.get("/rejections", response_class=HTMLResponse)
+def rejections(
+    request: Request, ctx: Ctx, after: Annotated[int, Query(ge=-1)] = -1
+) -> HTMLResponse:
+    return render(
+        request, "rejections.html", s=_summary(ctx), page=actions.rejected_page(ctx, after=after)
+    )
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify(request: Request, ctx: Ctx) -> HTMLResponse:
+    report = actions.verifier_report(ctx) if ctx.has_referendum() else None
+    return render(request, "verify.html", s=_summary(ctx), report=report)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return render(request, "login.html", failed=False)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    ctx: Ctx,
+    token: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    _check_csrf(request, csrf_token)
+    account = ctx.accounts.find(token.strip())
+    if account is None:
+        return render(request, "login.html", status=401, failed=True)
+    target = "/organiser" if account.role == "organiser" else "/trustee"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token.strip(), httponly=True, samesite="strict", secure=ctx.secure_cookies
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    _check_csrf(request, csrf_token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/organiser", response_class=HTMLResponse)
+def organiser(request: Request, ctx: Ctx) -> HTMLResponse:
+    _need(request, "organiser")
+    return render(request, "organiser.html", s=_summary(ctx), message=None, error=None)
+
+
+async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any) -> HTMLResponse:
+    try:
+        await run_in_threadpool(work, ctx, *args)
+    except ReferendumError as exc:
+        from referendum.web.app import error_status
+
+        status, body = error_status(exc)
+        return render(
+            request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body
+        )
+    return render(request, "organiser.html", s=_summary(ctx), message="organiser.done", error=None)
+
+
+async def _upload_text(upload: UploadFile | None, text: str | None, field: str) -> str:
+    if upload is not None and upload.filename:
+        return (await upload.read()).decode("utf-8", errors="replace")
+    if text and text.strip():
+        return text
+    raise InputError(field, "choose a file or paste its content")
+
+
+@router.post("/organiser/upload/{document}", response_class=HTMLResponse)
+async def organiser_upload(
+    request: Request,
+    ctx: Ctx,
+    document: actions.Document,
+    csrf_token: Annotated[str | None, Form()] = None,
+    upload: Annotated[UploadFile | None, Form()] = None,
+    text: Annotated[str | None, Form()] = None,
+) -> HTMLResponse:
+    _need(request, "organiser")
+    _check_csrf(request, csrf_token)
+    data = actions.parse_document(await _upload_text(upload, text, document), field=document)
+    return await _organiser_do(request, ctx, actions.publish_document, document, data)
+
+
+@router.post("/organiser/step/{step}", response_class=HTMLResponse)
+async def organiser_step(
+    request: Request,
+    ctx: Ctx,
+    step: actions.OrganiserStep,
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> HTMLResponse:
+    _need(request, "organiser")
+    _check_csrf(request, csrf_token)
+    return await _organiser_do(request, ctx, actions.organiser_step, step)
+
+
+@router.get("/trustee", response_class=HTMLResponse)
+def trustee(request: Request, ctx: Ctx) -> HTMLResponse:
+    account = _need(request, "trustee")
+    return render(
+        request, "trustee.html", s=_summary(ctx), me=account.trustee, error=None, message=None
+    )
+
+
+@router.post("/trustee/{step}", response_class=HTMLResponse)
+async def trustee_step(
+    request: Request,
+    ctx: Ctx,
+    step: actions.TrusteeStep,
+    csrf_token: Annotated[str | None, Form()] = None,
+    key_file: Annotated[UploadFile | None, Form()] = None,
+) -> Response:
+    account = _need(request, "trustee")
+    _check_csrf(request, csrf_token)
+    assert account.trustee is not None
+    data = None
+    if key_file is not None and key_file.filename:
+        data = actions.parse_document(await key_file.read(), field="key_file")
+    try:
+        out = await run_in_threadpool(actions.trustee_step, ctx, account.trustee, step, data)
+    except ReferendumError as exc:
+        from referendum.web.app import error_status
+
+        status, body = error_status(exc)
+        return render(
+            request,
+            "trustee.html",
+            status=status,
+            s=_summary(ctx),
+            me=account.trustee,
+            error=body,
+            message=None,
+        )
+    if out is None:
+        return render(
+            request,
+            "trustee.html",
+            s=_summary(ctx),
+            me=account.trustee,
+            error=None,
+            message="trustee.done",
+        )
+    name = f"trustee-{account.trustee}-key.json"
+    return Response(
+        json.dumps(out, indent=2) + "\n",
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

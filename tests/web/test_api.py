@@ -1,0 +1,203 @@
+"""The JSON API over a real board: casting, bad input with its HTTP status and its board
+entry, organiser and trustee steps behind tokens, record download and verification."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referendum.record import messages as m
+from referendum.services.voter import prepare_ballot
+from referendum.verify.record_verifier import verify_record
+
+from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer, serve
+
+
+def ballot(served: Served, region: str = "east", index: int = 0, choice: str = "yes") -> Any:
+    s = served.setup
+    cred = s.credentials[region][index]
+    return prepare_ballot(s.state, cred.private, {"q1": [choice]}, s.rng)
+
+
+def post(served: Served, body: bytes | dict[str, Any], **headers: str) -> Any:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return served.client.post(
+        "/api/ballots",
+        content=data,
+        headers={"Content-Type": "application/json", **headers},
+    )
+
+
+def rejections(served: Served) -> list[dict[str, Any]]:
+    return [dict(e.payload) for e in served.setup.board.events(types=(m.BALLOT_REJECTED,))]
+
+
+def test_state_and_security_headers(served: Served) -> None:
+    r = served.client.get("/api/referendum")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["phase"] == "open"
+    assert body["fingerprint"] == served.setup.state.fingerprint.hex()
+    assert body["question_shapes"] == [{"options": 3, "min": 1, "max": 1}]
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "http" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert served.client.get("/api/openapi.json").json()["paths"]["/api/ballots"]
+
+
+def test_cast_lookup_and_revote(served: Served) -> None:
+    first = ballot(served)
+    r = post(served, first.submission)
+    assert r.status_code == 201, r.text
+    assert r.json()["tracking_code"] == first.tracking_code
+    assert r.json()["replaces"] is None
+    found = served.client.get(f"/api/ballots/{first.tracking_code}").json()
+    assert found["counts"] is True and found["region"] == "east"
+
+    second = ballot(served, choice="no")
+    r = post(served, second.submission)
+    assert r.status_code == 201
+    assert r.json()["replaces"] == first.tracking_code
+    old = served.client.get(f"/api/ballots/{first.tracking_code}").json()
+    assert old["counts"] is False and old["replaced_by"] == second.tracking_code
+    listing = served.client.get("/api/ballots").json()["ballots"]
+    assert [b["tracking_code"] for b in listing] == [first.tracking_code, second.tracking_code]
+    assert served.client.get("/api/ballots/" + "0" * 64).status_code == 404
+    assert served.client.get("/api/ballots/xyz").status_code == 400
+
+
+def test_region_of_a_public_credential(served: Served) -> None:
+    public = served.setup.credentials["west"][1].public
+    assert served.client.get(f"/api/credentials/{public}").json()["region"] == "west"
+    assert served.client.get(f"/api/credentials/{'1' * 64}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "reason"),
+    [
+        ("tamper", 422, "bad_signature"),
+        ("unknown", 403, "unknown_credential"),
+        ("region", 422, "wrong_region"),
+        ("election", 422, "wrong_election"),
+        ("malformed", 400, "malformed"),
+        ("missing", 400, "malformed"),
+        ("oversize", 413, "oversize"),
+    ],
+)
+def test_bad_ballots_refused_and_logged(
+    served: Served, mutate: str, status: int, reason: str
+) -> None:
+    good = ballot(served)
+    assert post(served, good.submission).status_code == 201
+    sub: Any = json.loads(json.dumps(ballot(served, index=1).submission))
+    if mutate == "tamper":
+        sel = sub["ballot"]["questions"][0]["selections"]
+        sel[0]["beta"], sel[1]["beta"] = sel[1]["beta"], sel[0]["beta"]
+    elif mutate == "unknown":
+        sub["credential"] = "e2" * 32
+    elif mutate == "region":
+        sub["region"] = "west"
+    elif mutate == "election":
+        sub["election"] = "00" * 32
+    elif mutate == "malformed":
+        sub = b'{"election": '
+    elif mutate == "missing":
+        del sub["signature"]
+    elif mutate == "oversize":
+        sub = b" " * (100 * 1024)
+    r = post(served, sub)
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == reason and r.json()["reason"]
+    logged = rejections(served)
+    assert [x["reason"] for x in logged] == [reason]
+    # nothing accepted earlier changed
+    assert served.client.get(f"/api/ballots/{good.tracking_code}").json()["counts"] is True
+    assert served.setup.board.count(m.BALLOT_ACCEPTED) == 1
+    page = served.client.get("/api/rejections").json()["rejections"]
+    assert page[0]["reason"] == reason
+
+
+def test_replay_and_envelope_errors(served: Served) -> None:
+    good = ballot(served)
+    assert post(served, good.submission).status_code == 201
+    r = post(served, good.submission)
+    assert (r.status_code, r.json()["error"]) == (409, "replayed")
+    # not JSON content type: refused before casting, nothing logged
+    r = served.client.post("/api/ballots", content=b"x=1", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415
+    # far over every limit: refused unread with 413, nothing logged
+    r = post(served, b"x" * (300 * 1024))
+    assert r.status_code == 413
+    assert [x["reason"] for x in rejections(served)] == ["replayed"]
+
+
+def test_rate_limit_per_client(board: Any) -> None:
+    from core.helpers import ready_referendum
+
+    served = serve(ready_referendum(board), burst=2)
+    assert post(served, ballot(served, index=0).submission).status_code == 201
+    assert post(served, ballot(served, index=1).submission).status_code == 201
+    r = post(served, ballot(served, index=2).submission)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    served.monotonic.now += 1.0
+    assert post(served, ballot(served, index=2).submission).status_code == 201
+
+
+def test_organiser_and_trustee_endpoints_need_their_tokens(served: Served) -> None:
+    voter = served.setup.credentials["east"][0].private
+    assert served.client.post("/api/organiser/step/close").status_code == 401
+    assert served.client.post("/api/organiser/step/close", headers=bearer(voter)).status_code == 401
+    r = served.client.post("/api/organiser/step/close", headers=bearer(TRUSTEES[1]))
+    assert r.status_code == 403
+    r = served.client.post("/api/trustee/2/share", headers=bearer(TRUSTEES[1]))
+    assert r.status_code == 403
+    r = served.client.post("/api/trustee/1/share", headers=bearer(ORGANISER))
+    assert r.status_code == 403
+    # the organiser may not close before the window ends: a phase error, 409
+    r = served.client.post("/api/organiser/step/close", headers=bearer(ORGANISER))
+    assert r.status_code == 409 and "window" in r.json()["reason"]
+
+
+def test_whole_count_over_the_api(served: Served, tmp_path: Path) -> None:
+    s = served.setup
+    for region, i, choice in (("east", 0, "yes"), ("east", 1, "no"), ("west", 0, "yes")):
+        assert post(served, ballot(served, region, i, choice).submission).status_code == 201
+    after_window(s)
+    late = ballot(served, "west", 1)
+    org = bearer(ORGANISER)
+    assert served.client.post("/api/organiser/step/close", headers=org).json()["phase"] == "closed"
+    r = post(served, late.submission)
+    assert (r.status_code, r.json()["error"]) == (409, "closed")
+    assert served.client.get("/api/results").status_code == 404
+    assert served.client.post("/api/organiser/step/tally", headers=org).json()["phase"] == "tallied"
+    for secrets in s.secrets[:2]:
+        r = served.client.post(
+            f"/api/trustee/{secrets.trustee}/share",
+            content=json.dumps(secrets.to_json()),
+            headers=bearer(TRUSTEES[secrets.trustee]),
+        )
+        assert r.status_code == 200, r.text
+    r = served.client.post("/api/organiser/step/results", headers=org)
+    assert r.status_code == 200, r.text
+    results = served.client.get("/api/results").json()
+    assert results["regions"]["east"]["questions"]["q1"] == {"yes": 1, "no": 1, "blank": 0}
+    assert results["regions"]["west"]["questions"]["q1"]["yes"] == 1
+
+    report = served.client.get("/api/verify").json()
+    assert report["ok"] is True, report
+    tar_bytes = served.client.get("/api/record.tar.gz").content
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as tar:
+        tar.extractall(tmp_path / "t", filter="data")
+    assert verify_record(tmp_path / "t" / "record").ok
+    with zipfile.ZipFile(io.BytesIO(served.client.get("/api/record.zip").content)) as z:
+        z.extractall(tmp_path / "z")
+    assert verify_record(tmp_path / "z" / "record").ok
+    assert [x["reason"] for x in rejections(served)] == ["closed"]
