@@ -1,0 +1,107 @@
+"""Ballots made by the booth's JavaScript (run with Node) are accepted by the board, count
+correctly, pass ``referendum verify``; its Benaloh challenges check in Python and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referendum.errors import ProofError
+from referendum.web.actions import export_record
+from referendum.web.challenge import check_challenge_data
+
+from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer
+
+BOOTH = Path(__file__).resolve().parents[2] / "web" / "booth"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (BOOTH / "node_modules" / "@noble").is_dir(),
+    reason="needs node and the booth's packages (make booth: npm ci in web/booth)",
+)
+
+
+def js_ballot(served: Served, region: str, index: int, choice: str) -> dict[str, Any]:
+    info = served.client.get("/api/referendum").json()
+    request = {
+        "info": info,
+        "region": region,
+        "credential": served.setup.credentials[region][index].private,
+        "choices": {"q1": [choice]},
+    }
+    done = subprocess.run(
+        ["node", str(BOOTH / "tools" / "make-ballot.js")],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    out: dict[str, Any] = json.loads(done.stdout)
+    return out
+
+
+def cast(served: Served, made: dict[str, Any]) -> Any:
+    return served.client.post(
+        "/api/ballots",
+        content=json.dumps(made["submission"]),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "referendum.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_js_ballots_are_cast_counted_and_verified(served: Served, tmp_path: Path) -> None:
+    votes = [("east", 0, "yes"), ("east", 1, "no"), ("west", 0, "blank"), ("east", 0, "no")]
+    codes = []
+    for region, index, choice in votes:
+        made = js_ballot(served, region, index, choice)
+        r = cast(served, made)
+        assert r.status_code == 201, r.text
+        assert r.json()["tracking_code"] == made["tracking_code"]
+        codes.append(made["tracking_code"])
+    assert served.client.get(f"/api/ballots/{codes[0]}").json()["replaced_by"] == codes[3]
+
+    # a challenged ballot: checks in Python; the same data with another choice does not
+    challenged = js_ballot(served, "west", 1, "yes")["challenge"]
+    state = served.ctx.state()
+    assert "yes" in check_challenge_data(state, challenged)
+    lying = {**challenged, "choices": {"q1": ["no"]}}
+    with pytest.raises(ProofError):
+        check_challenge_data(state, lying)
+
+    after_window(served.setup)
+    org = bearer(ORGANISER)
+    for step in ("close", "tally"):
+        assert served.client.post(f"/api/organiser/step/{step}", headers=org).status_code == 200
+    for secrets in served.setup.secrets[1:]:
+        r = served.client.post(
+            f"/api/trustee/{secrets.trustee}/share",
+            content=json.dumps(secrets.to_json()),
+            headers=bearer(TRUSTEES[secrets.trustee]),
+        )
+        assert r.status_code == 200, r.text
+    assert served.client.post("/api/organiser/step/results", headers=org).status_code == 200
+    results = served.client.get("/api/results").json()["regions"]
+    assert results["east"]["questions"]["q1"] == {"yes": 0, "no": 2, "blank": 0}
+    assert results["west"]["questions"]["q1"] == {"yes": 0, "no": 0, "blank": 1}
+
+    record = export_record(served.ctx, tmp_path)
+    done = cli("verify", str(record))
+    assert done.returncode == 0, done.stdout + done.stderr
+    challenge_file = tmp_path / "challenge.json"
+    challenge_file.write_text(json.dumps(challenged))
+    done = cli("check-challenge", str(challenge_file), "--record", str(record))
+    assert done.returncode == 0, done.stderr
+    assert "not cast" in done.stdout
+    challenge_file.write_text(json.dumps(lying))
+    assert cli("check-challenge", str(challenge_file), "--record", str(record)).returncode == 1
