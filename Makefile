@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime
+APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime chromium nodejs
 
-.PHONY: all demo test lint typecheck pytest system-deps lock bench clean
+.PHONY: all demo test lint typecheck pytest system-deps lock bench clean booth booth-test npm
 
 all: $(STAMP)
 
@@ -26,6 +26,21 @@ $(STAMP): pyproject.toml requirements.lock setup.py | system-deps
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The voting booth's JavaScript (web/booth): npm ci from the lock file, bundled by esbuild into
+# src/referendum/web/static/booth.js (committed, so that `referendum serve` needs no Node).
+BOOTH := web/booth
+npm: | system-deps
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+
+$(BOOTH)/node_modules/.package-lock.json: $(BOOTH)/package.json $(BOOTH)/package-lock.json | npm
+	cd $(BOOTH) && npm ci --no-audit --no-fund
+
+booth: $(BOOTH)/node_modules/.package-lock.json
+	cd $(BOOTH) && npm run build
+
+booth-test: booth
+	cd $(BOOTH) && npm test
+
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
 
@@ -41,10 +56,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) booth
 	$(BIN)/pytest -n 2 -q
 
-test: lint typecheck pytest
+test: lint typecheck booth-test pytest
 
 bench: $(STAMP)
 	$(BIN)/referendum bench

@@ -1,0 +1,205 @@
+// The voting booth page (/booth) and the challenge-check page (/challenge).
+// The private credential is read from the field or the URL fragment (never sent: browsers do
+// not send fragments), used here to sign, and never leaves this page.
+import { deriveCredential } from './credentials.js';
+import { prepareBallot } from './submission.js';
+import { challengeData, checkChallenge } from './challenge.js';
+
+const $ = (id) => document.getElementById(id);
+
+function messages() {
+  const node = $('booth-messages');
+  return node ? JSON.parse(node.textContent) : {};
+}
+
+const MSG = messages();
+function t(key, values = {}) {
+  const text = MSG[`booth.${key}`] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  const body = await response.json().catch(() => ({}));
+  return { status: response.status, body };
+}
+
+function status(text, kind = 'error') {
+  const node = $('booth-status');
+  node.textContent = text;
+  node.className = text ? kind : '';
+}
+
+function show(step) {
+  for (const id of ['step-review', 'step-challenge', 'step-receipt']) $(id).hidden = id !== step;
+  $('step-choice').hidden = step !== 'step-choice';
+  $('step-credential').hidden = step !== 'step-choice';
+  const heading = document.querySelector(`#${step} h2`);
+  if (heading) heading.focus();
+}
+
+function readChoices(form) {
+  const choices = {};
+  for (const fieldset of form.querySelectorAll('fieldset[data-question]')) {
+    const chosen = [...fieldset.querySelectorAll('input:checked')].map((i) => i.value);
+    const min = Number(fieldset.dataset.min);
+    const max = Number(fieldset.dataset.max);
+    if (chosen.length < min || chosen.length > max) return null;
+    choices[fieldset.dataset.question] = chosen;
+  }
+  return choices;
+}
+
+function credentialError(e) {
+  if (e.code === 'length') return t('err_credential', { reason: t('reason.length', { n: e.n }) });
+  if (e.code === 'alphabet') return t('err_credential', { reason: t('reason.alphabet') });
+  if (e.code === 'checksum') return t('err_credential', { reason: t('reason.checksum') });
+  return t('err_credential', { reason: e.message });
+}
+
+function describe(choices) {
+  return Object.values(choices).map((answers) => answers.join(', ')).join('; ');
+}
+
+async function booth() {
+  const form = $('booth');
+  const input = $('credential');
+  let info = null;
+  let pending = null; // the encrypted ballot awaiting cast or challenge
+  let pendingChoices = null;
+
+  // a credential in the link's fragment (#credential=...): fill it in, then drop it from the
+  // address bar and history
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  if (fragment.get('credential')) {
+    input.value = fragment.get('credential');
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+
+  const loaded = await getJson('/api/referendum');
+  info = loaded.body;
+  if (info.phase !== 'open') {
+    status(t('not_open'));
+    $('encrypt').disabled = true;
+    return;
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    status('');
+    let key;
+    try {
+      key = deriveCredential(info.manifest.id, input.value);
+    } catch (e) {
+      status(credentialError(e));
+      input.focus();
+      return;
+    }
+    const choices = readChoices(form);
+    if (!choices) {
+      status(t('err_choice'));
+      return;
+    }
+    $('encrypt').disabled = true;
+    status(t('encrypting'), 'muted');
+    try {
+      const found = await getJson(`/api/credentials/${key.public.toHex()}`);
+      if (found.status !== 200) {
+        status(t('err_unknown_credential'));
+        return;
+      }
+      // let the status paint before the (synchronous) encryption
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      pending = prepareBallot({ info, region: found.body.region, privateCredential: input.value, choices });
+      pendingChoices = choices;
+      $('pending-code').textContent = pending.trackingCode;
+      status('');
+      show('step-review');
+    } catch (e) {
+      status(t('err_network'));
+    } finally {
+      $('encrypt').disabled = false;
+    }
+  });
+
+  $('cast').addEventListener('click', async () => {
+    if (!pending) return;
+    const ballot = pending;
+    $('cast').disabled = true;
+    status(t('casting'), 'muted');
+    try {
+      const response = await fetch('/api/ballots', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify(ballot.submission),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.status !== 201) {
+        status(t('err_server', { reason: body.reason ?? response.status }));
+        return;
+      }
+      pending = null;
+      status('');
+      $('tracking-code').textContent = body.tracking_code;
+      $('track-link').href = `/track?code=${body.tracking_code}`;
+      $('replaced-note').hidden = !body.replaces;
+      $('replaced-code').textContent = body.replaces ?? '';
+      show('step-receipt');
+    } catch (e) {
+      status(t('err_network'));
+    } finally {
+      $('cast').disabled = false;
+    }
+  });
+
+  $('challenge').addEventListener('click', () => {
+    if (!pending) return;
+    const data = challengeData(info, pending, pendingChoices);
+    pending = null; // a challenged ballot is never cast
+    $('challenge-output').value = JSON.stringify(data, null, 1);
+    try {
+      checkChallenge(info, data);
+      $('challenge-result').textContent = t('challenge_ok', { choice: describe(pendingChoices) });
+      $('challenge-result').className = 'ok';
+    } catch (e) {
+      $('challenge-result').textContent = t('challenge_bad');
+      $('challenge-result').className = 'error';
+    }
+    show('step-challenge');
+  });
+
+  for (const id of ['restart', 'again']) {
+    $(id).addEventListener('click', () => {
+      status('');
+      show('step-choice');
+      document.querySelector('#step-choice h2').focus();
+    });
+  }
+}
+
+async function checkPage() {
+  const form = $('check-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const out = $('check-result');
+    try {
+      const data = JSON.parse($('check-input').value);
+      const info = (await getJson('/api/referendum')).body;
+      const choices = checkChallenge(info, data);
+      out.textContent = t('challenge_ok', { choice: describe(choices) });
+      out.className = 'ok';
+    } catch (e) {
+      out.textContent = t('challenge_bad');
+      out.className = 'error';
+    }
+  });
+}
+
+function start() {
+  if ($('booth')) booth();
+  else if ($('check-form')) checkPage();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
