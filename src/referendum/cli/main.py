@@ -34,12 +34,12 @@ def _register() -> None:
         demo,
         forensics,
         organiser,
+        serve,
         trustee,
         verify,
         version,
         voter,
     )
-    from referendum.cli import serve  # noqa: F401
 
 
 @app.callback()

@@ -1,9 +1,8 @@
-"""``referendum serve`` (the web application), ``referendum web-token`` (organiser and
-trustee accounts) and ``referendum check-challenge`` (check a ballot challenged in the booth)."""
+"""``referendum serve`` (the web application) and ``referendum web-token`` (organiser and
+trustee accounts)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -107,24 +106,3 @@ def web_token(
     )
     Accounts.load(tokens).add(account).save(tokens)
     typer.echo(token)
-
-
-@app.command("check-challenge")
-def check_challenge_command(
-    challenge: Annotated[Path, typer.Argument(help="The challenge JSON the booth showed.")],
-    record: Annotated[Path, typer.Option(help="The referendum's record directory.")],
-) -> None:
-    """Check a ballot challenged in the booth (Benaloh): with the revealed nonces, the
-    encrypted ballot holds exactly the choice shown, and it was never cast."""
-    from referendum.errors import InputError, ProofError, VerificationFailed
-    from referendum.web.challenge import check_challenge_file
-
-    try:
-        data = json.loads(challenge.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(challenge), f"cannot read the challenge: {exc}") from None
-    try:
-        outcome = check_challenge_file(data, record)
-    except ProofError as exc:
-        raise VerificationFailed("challenge", str(challenge), str(exc)) from None
-    typer.echo(outcome)

@@ -223,10 +223,11 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
 @router.get("/organiser", response_class=HTMLResponse)
 def organiser(request: Request, ctx: Ctx) -> HTMLResponse:
     _need(request, "organiser")
-    return render(request, "organiser.html", s=_summary(ctx), message=None, error=None)
+    done = "organiser.done" if request.query_params.get("done") else None
+    return render(request, "organiser.html", s=_summary(ctx), message=done, error=None)
 
 
-async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any) -> HTMLResponse:
+async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any) -> Response:
     try:
         await run_in_threadpool(work, ctx, *args)
     except ReferendumError as exc:
@@ -236,7 +237,7 @@ async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any
         return render(
             request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body
         )
-    return render(request, "organiser.html", s=_summary(ctx), message="organiser.done", error=None)
+    return RedirectResponse("/organiser?done=1", status_code=303)  # post, redirect, get
 
 
 async def _upload_text(upload: UploadFile | None, text: str | None, field: str) -> str:
@@ -255,7 +256,7 @@ async def organiser_upload(
     csrf_token: Annotated[str | None, Form()] = None,
     upload: Annotated[UploadFile | None, Form()] = None,
     text: Annotated[str | None, Form()] = None,
-) -> HTMLResponse:
+) -> Response:
     _need(request, "organiser")
     _check_csrf(request, csrf_token)
     data = actions.parse_document(await _upload_text(upload, text, document), field=document)
@@ -268,7 +269,7 @@ async def organiser_step(
     ctx: Ctx,
     step: actions.OrganiserStep,
     csrf_token: Annotated[str | None, Form()] = None,
-) -> HTMLResponse:
+) -> Response:
     _need(request, "organiser")
     _check_csrf(request, csrf_token)
     return await _organiser_do(request, ctx, actions.organiser_step, step)

@@ -5,15 +5,17 @@ import { contextFromReferendum, selectionsFromChoices } from './submission.js';
 
 export const CHALLENGE_FORMAT = 'referendum-challenge/1';
 
-/** What a challenge reveals (format of referendum.web.challenge). */
+/**
+ * What a challenge reveals: the (never cast) submission, the selections and every nonce; the
+ * same file as `referendum vote --challenge` writes, so `referendum check-challenge` reads it.
+ */
 export const challengeData = (info, made, choices) => ({
   format: CHALLENGE_FORMAT,
   election: info.fingerprint,
-  credential: made.submission.credential,
-  region: made.submission.region,
   choices,
-  ballot: made.submission.ballot,
+  selections: made.selections,
   nonces: made.noncesJson,
+  submission: made.submission,
   tracking_code: made.trackingCode,
 });
 
@@ -23,7 +25,9 @@ export function checkChallenge(info, data) {
   if (data.election !== info.fingerprint) throw new Error('the challenge is for another referendum');
   const ctx = contextFromReferendum(info);
   const selections = selectionsFromChoices(info.manifest, data.choices);
-  auditBallot(ctx, data.ballot, selections, noncesFromJson(data.nonces), fromHex(data.credential));
-  if (trackingCode(data.ballot) !== data.tracking_code) throw new Error('the tracking code is not the ballot\'s');
+  if (JSON.stringify(selections) !== JSON.stringify(data.selections)) throw new Error('the choices are not the selections');
+  const { ballot, credential } = data.submission;
+  auditBallot(ctx, ballot, selections, noncesFromJson(data.nonces), fromHex(credential));
+  if (trackingCode(ballot) !== data.tracking_code) throw new Error('the tracking code is not the ballot\'s');
   return data.choices;
 }

@@ -125,3 +125,10 @@ test('canonical JSON matches the Python encoder on escapes and key order', () =>
   assert.equal(text, '{"Z":{},"a":"é\\"\\\\\\n\\u0001\u2028","b":[1,true,null]}');
   assert.throws(() => c.canonicalJsonText({ x: 1.5 }));
 });
+
+test('the portable runner (used inside Chromium) passes too', async () => {
+  const { runVectors } = await import('./run-vectors.js');
+  const out = runVectors({ proofs: load('proofs'), ballot: load('ballot'), credentials: load('credentials') });
+  assert.deepEqual(out.failures, []);
+  assert.ok(out.passed >= 24);
+});
