@@ -7,11 +7,14 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from referendum.board.open import open_board
+from referendum.board.protocol import BulletinBoard
 from referendum.errors import ProofError
 from referendum.web.actions import export_record
 from referendum.web.challenge import check_challenge_data
@@ -24,6 +27,14 @@ pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not (BOOTH / "node_modules" / "@noble").is_dir(),
     reason="needs node and the booth's packages (make booth: npm ci in web/booth)",
 )
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[BulletinBoard]:
+    """Casting on PostgreSQL is covered by test_api: SQLite only here."""
+    b = open_board(tmp_path / "board.sqlite")
+    yield b
+    b.close()
 
 
 def js_ballot(served: Served, region: str, index: int, choice: str) -> dict[str, Any]:
