@@ -120,7 +120,7 @@ def _free_port() -> int:
         return port
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -134,6 +134,8 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
         "1000000",
         "--cast-burst",
         "1000000",
+        "--workers",
+        str(workers),
         "--tokens",
         str(Path(tempfile.gettempdir()) / f"no-tokens-{uuid.uuid4().hex}.json"),
     ]
@@ -174,11 +176,13 @@ async def cast_all(
     return time.perf_counter() - start, results
 
 
-def run(backend: str, db: str, board: BulletinBoard, voters: int, clients: int) -> dict[str, Any]:
+def run(
+    backend: str, db: str, board: BulletinBoard, voters: int, clients: int, workers: int
+) -> dict[str, Any]:
     submissions = set_up(board, voters, seed=7)
     board.close()
     port = _free_port()
-    server = start_server(db, port)
+    server = start_server(db, port, workers)
     try:
         seconds, results = asyncio.run(cast_all(f"http://127.0.0.1:{port}", submissions, clients))
     finally:
@@ -200,6 +204,7 @@ def run(backend: str, db: str, board: BulletinBoard, voters: int, clients: int) 
     return {
         "backend": backend,
         "clients": clients,
+        "server_processes": workers,
         "submissions": len(submissions),
         "seconds": round(seconds, 2),
         "ballots_per_second": round(len(accepted) / seconds, 1),
@@ -222,12 +227,15 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--voters", type=int, default=600)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     figures = []
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{Path(tmp) / 'board.sqlite'}"
-            figures.append(run("sqlite", db, open_board(db), args.voters, args.clients))
+            figures.append(
+                run("sqlite", db, open_board(db), args.voters, args.clients, args.workers)
+            )
     if args.backend in ("postgres", "both"):
         base = os.environ.get("REFERENDUM_TEST_POSTGRES_URL")
         if not base:
@@ -236,7 +244,9 @@ def main() -> None:
             schema = f"load_{uuid.uuid4().hex[:12]}"
             db = f"{base}{'&' if '?' in base else '?'}schema={schema}"
             try:
-                figures.append(run("postgres", db, open_board(db), args.voters, args.clients))
+                figures.append(
+                    run("postgres", db, open_board(db), args.voters, args.clients, args.workers)
+                )
             finally:
                 import psycopg
                 from psycopg import sql

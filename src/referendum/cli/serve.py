@@ -36,31 +36,61 @@ def serve(
     verify_workers: Annotated[
         int, typer.Option(help="Processes the verifier page may use.", min=1)
     ] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes (each with its own rate limits and state cache).", min=1
+        ),
+    ] = 1,
 ) -> None:
     """Serve the voting booth, the public bulletin board, the organiser and trustee pages
     and the JSON API (OpenAPI schema at /api/openapi.json) over the board DB."""
+    import dataclasses
+    import json
+    import os
+
     import uvicorn
 
     from referendum.board.open import open_board
-    from referendum.web.app import create_app
+    from referendum.web.app import ENV_SETTINGS, create_app
     from referendum.web.auth import Accounts
     from referendum.web.context import Limits, WebContext
 
     accounts = Accounts.load(tokens)
+    limits = Limits(cast_per_second=cast_rate, cast_burst=cast_burst)
+    typer.echo(
+        f"serving {_safe(db)} on http://{host}:{port}/ with {workers} process(es) "
+        f"({len(accounts.accounts)} organiser/trustee accounts)"
+    )
+    # access logs show paths and statuses only (never bodies, cookies or tokens)
+    if workers > 1:
+        os.environ[ENV_SETTINGS] = json.dumps(
+            {
+                "db": db,
+                "tokens": str(tokens.resolve()),
+                "limits": dataclasses.asdict(limits),
+                "verify_workers": verify_workers,
+                "secure_cookies": secure_cookies,
+            }
+        )
+        uvicorn.run(
+            "referendum.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     board = open_board(db)
     ctx = WebContext(
         board=board,
         accounts=accounts,
-        limits=Limits(cast_per_second=cast_rate, cast_burst=cast_burst),
+        limits=limits,
         workers=verify_workers,
         secure_cookies=secure_cookies,
     )
-    typer.echo(
-        f"serving {_safe(db)} on http://{host}:{port}/ "
-        f"({len(accounts.accounts)} organiser/trustee accounts)"
-    )
     try:
-        # access logs show paths and statuses only (never bodies, cookies or tokens)
         uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
     finally:
         board.close()

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import BallotRejected
-from referendum.services.voting import cast
+from referendum.services.voting import Receipt, cast
 from referendum.web import actions
 from referendum.web.auth import Account, Role
 from referendum.web.context import WebContext
@@ -136,8 +136,7 @@ async def post_ballot(request: Request, ctx: Ctx) -> Any:
         )
     body = await request.body()
     try:
-        state = await run_in_threadpool(ctx.state)
-        receipt = await run_in_threadpool(cast, ctx.board, body, ctx.clock, state=state)
+        receipt = await run_in_threadpool(_cast, ctx, body)
     except BallotRejected as exc:
         return JSONResponse(
             {"error": exc.code, "field": exc.field, "reason": exc.reason},
@@ -148,6 +147,11 @@ async def post_ballot(request: Request, ctx: Ctx) -> Any:
         "replaces": receipt.replaces,
         "event": receipt.event_hash,
     }
+
+
+def _cast(ctx: WebContext, body: bytes) -> Receipt:
+    with ctx.cast_lock:
+        return cast(ctx.board, body, ctx.clock, state=ctx.state())
 
 
 @router.get("/ballots", summary="Accepted ballots (tracking codes), oldest first")

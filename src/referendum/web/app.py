@@ -23,10 +23,13 @@ from referendum.web import api, pages
 from referendum.web.context import WebContext
 from referendum.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["STATIC", "create_app", "error_status"]
+__all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app", "error_status"]
 
 STATIC = Path(__file__).parent / "static"
 _log = logging.getLogger("referendum.web")
+ENV_SETTINGS = "REFERENDUM_WEB_SETTINGS"
+"""The environment variable through which ``referendum serve --workers N`` hands its
+settings (JSON: db, tokens, limits, workers, secure_cookies) to each worker process."""
 
 
 def error_status(exc: ReferendumError) -> tuple[int, dict[str, Any]]:
@@ -100,3 +103,24 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.add_middleware(BodyLimit, limit_for=limit_for)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``referendum serve --workers N`` (settings from
+    :data:`ENV_SETTINGS`)."""
+    import json
+    import os
+
+    from referendum.board.open import open_board
+    from referendum.web.auth import Accounts
+    from referendum.web.context import Limits
+
+    settings = json.loads(os.environ[ENV_SETTINGS])
+    ctx = WebContext(
+        board=open_board(settings["db"]),
+        accounts=Accounts.load(Path(settings["tokens"])),
+        limits=Limits(**settings["limits"]),
+        workers=int(settings["verify_workers"]),
+        secure_cookies=bool(settings["secure_cookies"]),
+    )
+    return create_app(ctx)

@@ -45,6 +45,9 @@ class WebContext:
     _state: ElectionState | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False)
+    cast_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    """Casts from this process go one at a time: concurrent appenders at one board head
+    would only make each other retry."""
     limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
