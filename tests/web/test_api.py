@@ -201,3 +201,60 @@ def test_whole_count_over_the_api(served: Served, tmp_path: Path) -> None:
         z.extractall(tmp_path / "z")
     assert verify_record(tmp_path / "z" / "record").ok
     assert [x["reason"] for x in rejections(served)] == ["closed"]
+
+
+def test_referendum_set_up_over_the_api(board: Any) -> None:
+    """Manifest, trustees' key ceremony, credential lists and opening, all over the API."""
+    import datetime as dt
+
+    from core.helpers import AUTHORITY, OPENS, manifest
+    from referendum.clock import SteppingClock
+    from referendum.crypto.random import DeterministicRandom
+    from referendum.protocol.state import manifest_fingerprint
+    from referendum.services.credentials import credential_list_payload, issue_credentials
+    from referendum.web.app import create_app
+    from referendum.web.context import WebContext
+
+    from .conftest import TestClient, accounts
+
+    clock = SteppingClock(OPENS - dt.timedelta(days=1))
+    ctx = WebContext(board=board, accounts=accounts(), clock=clock, rng=DeterministicRandom(b"w"))
+    client = TestClient(create_app(ctx))
+    org = bearer(ORGANISER)
+    assert client.get("/api/referendum").json() == {"phase": "empty"}
+    m_ = manifest()
+    r = client.post("/api/organiser/manifest", content=json.dumps(m_.to_payload()), headers=org)
+    assert r.status_code == 201, r.text
+    r = client.post("/api/organiser/manifest", content=json.dumps(m_.to_payload()), headers=org)
+    assert r.status_code == 409  # one referendum per board
+    r = client.post("/api/organiser/manifest", content=b"title: [", headers=org)
+    assert r.status_code == 400
+    keys: dict[int, Any] = {}
+    for step in ("setup", "deal", "check"):
+        for i in (1, 2, 3):
+            body = b"" if step == "setup" else json.dumps(keys[i]).encode()
+            r = client.post(f"/api/trustee/{i}/{step}", content=body, headers=bearer(TRUSTEES[i]))
+            assert r.status_code == 200, r.text
+            keys[i] = r.json()
+    # a trustee's key file is refused at another trustee's step
+    r = client.post(
+        "/api/trustee/2/share", content=json.dumps(keys[1]), headers=bearer(TRUSTEES[2])
+    )
+    assert r.status_code == 400 and "trustee 1" in r.json()["reason"]
+    assert client.post("/api/organiser/step/election-key", headers=org).status_code == 200
+    rng = DeterministicRandom(b"lists")
+    fingerprint = manifest_fingerprint(m_.to_payload())
+    for region in ("east", "west"):
+        issued = issue_credentials(m_.id, region, 2, rng)
+        listing = credential_list_payload(
+            fingerprint, region, [c.public for c in issued], AUTHORITY, rng
+        )
+        r = client.post("/api/organiser/credentials", content=json.dumps(listing), headers=org)
+        assert r.status_code == 201, r.text
+    assert client.get("/api/referendum").json()["phase"] == "ready"
+    r = client.post("/api/organiser/credentials", content=json.dumps(listing), headers=org)
+    assert r.status_code in (400, 409)
+    assert client.post("/api/organiser/step/open", headers=org).json()["phase"] == "open"
+    info = client.get("/api/referendum").json()
+    assert info["electorate"] == {"east": 2, "west": 2}
+    assert all(t["checked"] for t in info["trustees"])

@@ -118,3 +118,20 @@ def test_js_ballots_are_cast_counted_and_verified(served: Served, tmp_path: Path
         assert "['yes']" in done.stdout
         challenge_file.write_text(json.dumps({**challenged, "selections": [[0, 1, 0]]}))
         assert cli("check-challenge", str(challenge_file), "--db", str(database)).returncode == 1
+
+
+def test_committed_bundle_is_the_build_of_the_sources(tmp_path: Path) -> None:
+    """``src/referendum/web/static/booth.js`` is what ``make booth`` builds (esbuild is
+    deterministic), so the server needs no Node and the bundle cannot drift."""
+    esbuild = BOOTH / "node_modules" / ".bin" / "esbuild"
+    script = json.loads((BOOTH / "package.json").read_text(encoding="utf-8"))["scripts"]["build"]
+    committed = Path(__file__).resolve().parents[2] / "src" / "referendum" / "web" / "static"
+    args = [a for a in script.split()[1:] if not a.startswith("--outfile=")]
+    subprocess.run(
+        [str(esbuild), *args, f"--outfile={tmp_path / 'booth.js'}"],
+        cwd=BOOTH,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert (tmp_path / "booth.js").read_bytes() == (committed / "booth.js").read_bytes()
