@@ -147,3 +147,24 @@ def test_error_pages_keep_their_status(served: Served) -> None:
     assert r.status_code == 422 and "<html" in r.text
     r = served.client.get("/no-such-page")
     assert r.status_code == 404
+
+
+def test_no_secret_is_logged(served: Served, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    voter = served.setup.credentials["east"][0].private
+    sign_in(served, voter)
+    sign_in(served, TRUSTEES[1])
+    token = served.client.cookies[CSRF_COOKIE]
+    key = served.setup.secrets[0].to_json()
+    served.client.post(
+        "/trustee/share",
+        data={"csrf_token": token},
+        files={"key_file": ("key.json", json.dumps(key), "application/json")},
+    )
+    served.client.post("/api/organiser/step/close", headers={"Authorization": f"Bearer {voter}"})
+    text = caplog.text
+    assert "PhaseError" in text or "referendum.web" in text  # the refusal was logged...
+    for secret in (voter, TRUSTEES[1], token, key["transport_secret"]):
+        assert secret not in text  # ...without any secret

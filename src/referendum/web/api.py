@@ -19,23 +19,9 @@ from referendum.services.voting import Receipt, cast
 from referendum.web import actions
 from referendum.web.auth import Account, Role
 from referendum.web.context import WebContext
+from referendum.web.errors import REJECTION_STATUS, log_refusal
 
-__all__ = ["REJECTION_STATUS", "bearer_account", "get_context", "router"]
-
-REJECTION_STATUS = {
-    "oversize": 413,
-    "malformed": 400,
-    "wrong_election": 422,
-    "wrong_region": 422,
-    "bad_signature": 422,
-    "bad_proof": 422,
-    "unknown_credential": 403,
-    "not_open": 409,
-    "closed": 409,
-    "outside_window": 409,
-    "replayed": 409,
-}
-"""The HTTP status of each reason a ballot is refused for."""
+__all__ = ["bearer_account", "get_context", "router"]
 
 router = APIRouter(prefix="/api")
 
@@ -109,7 +95,13 @@ def get_credential(ctx: Ctx, public: str) -> dict[str, Any]:
     "/ballots",
     status_code=201,
     summary="Cast a ballot submission (JSON); refused ones are logged on the board",
-    responses={code: {"description": reason} for reason, code in REJECTION_STATUS.items()},
+    responses={
+        status: {
+            "description": "refused and logged: "
+            + ", ".join(sorted(r for r, s in REJECTION_STATUS.items() if s == status))
+        }
+        for status in set(REJECTION_STATUS.values())
+    },
 )
 async def post_ballot(request: Request, ctx: Ctx) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -138,9 +130,11 @@ async def post_ballot(request: Request, ctx: Ctx) -> Any:
     try:
         receipt = await run_in_threadpool(_cast, ctx, body)
     except BallotRejected as exc:
+        status = REJECTION_STATUS.get(exc.code, 400)
+        log_refusal(request.method, request.url.path, status, exc)
         return JSONResponse(
             {"error": exc.code, "field": exc.field, "reason": exc.reason},
-            status_code=REJECTION_STATUS.get(exc.code, 400),
+            status_code=status,
         )
     return {
         "tracking_code": receipt.tracking_code,

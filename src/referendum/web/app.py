@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from referendum.errors import (
-    BallotRejected,
-    HeadMovedError,
-    InputError,
-    PhaseError,
-    RecordError,
-    ReferendumError,
-)
-from referendum.web import api, pages
+from referendum.errors import ReferendumError
+from referendum.web import pages
+from referendum.web.api import router as api_router
 from referendum.web.context import WebContext
+from referendum.web.errors import error_status, log_refusal
 from referendum.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app", "error_status"]
+__all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
-_log = logging.getLogger("referendum.web")
 ENV_SETTINGS = "REFERENDUM_WEB_SETTINGS"
 """The environment variable through which ``referendum serve --workers N`` hands its
 settings (JSON: db, tokens, limits, workers, secure_cookies) to each worker process."""
-
-
-def error_status(exc: ReferendumError) -> tuple[int, dict[str, Any]]:
-    """The HTTP status and JSON body of an error from the services."""
-    if isinstance(exc, BallotRejected):
-        return api.REJECTION_STATUS.get(exc.code, 400), {
-            "error": exc.code,
-            "field": exc.field,
-            "reason": exc.reason,
-        }
-    if isinstance(exc, InputError):
-        return 400, {"error": "bad_input", "field": exc.field, "reason": exc.reason}
-    if isinstance(exc, PhaseError):
-        return 409, {"error": "wrong_phase", "field": "phase", "reason": str(exc)}
-    if isinstance(exc, RecordError):
-        return 404, {"error": "no_referendum", "field": "board", "reason": str(exc)}
-    if isinstance(exc, HeadMovedError):
-        return 503, {"error": "busy", "field": "board", "reason": str(exc)}
-    return 400, {"error": "refused", "field": "request", "reason": str(exc)}
 
 
 def create_app(ctx: WebContext) -> FastAPI:
@@ -66,8 +39,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     @app.exception_handler(ReferendumError)
     async def _referendum_error(request: Request, exc: ReferendumError) -> Response:
         status, body = error_status(exc)
-        # only the error's class and status are logged: reasons may quote user input
-        _log.info("%s %s -> %d %s", request.method, request.url.path, status, type(exc).__name__)
+        log_refusal(request.method, request.url.path, status, exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse(body, status_code=status)
         return pages.error_page(request, status, body)
@@ -75,6 +47,8 @@ def create_app(ctx: WebContext) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, dict) else {"error": str(exc.detail)}
+        if exc.status_code in (401, 403, 413, 429):
+            log_refusal(request.method, request.url.path, exc.status_code, exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)
         return pages.error_page(request, exc.status_code, detail)
@@ -91,7 +65,7 @@ def create_app(ctx: WebContext) -> FastAPI:
             return JSONResponse(body, status_code=422)
         return pages.error_page(request, 422, body)
 
-    app.include_router(api.router)
+    app.include_router(api_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -22,6 +22,7 @@ from referendum.web import actions
 from referendum.web.api import get_context
 from referendum.web.auth import Account
 from referendum.web.context import WebContext
+from referendum.web.errors import error_status, log_refusal
 from referendum.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose_language
 from referendum.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_ok
 
@@ -231,9 +232,8 @@ async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any
     try:
         await run_in_threadpool(work, ctx, *args)
     except ReferendumError as exc:
-        from referendum.web.app import error_status
-
         status, body = error_status(exc)
+        log_refusal(request.method, request.url.path, status, exc)
         return render(
             request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body
         )
@@ -300,9 +300,8 @@ async def trustee_step(
     try:
         out = await run_in_threadpool(actions.trustee_step, ctx, account.trustee, step, data)
     except ReferendumError as exc:
-        from referendum.web.app import error_status
-
         status, body = error_status(exc)
+        log_refusal(request.method, request.url.path, status, exc)
         return render(
             request,
             "trustee.html",
