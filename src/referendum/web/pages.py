@@ -240,12 +240,10 @@ async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any
     return RedirectResponse("/organiser?done=1", status_code=303)  # post, redirect, get
 
 
-async def _upload_text(upload: UploadFile | None, text: str | None, field: str) -> str:
+async def _upload_text(upload: UploadFile | None, text: str | None) -> str:
     if upload is not None and upload.filename:
         return (await upload.read()).decode("utf-8", errors="replace")
-    if text and text.strip():
-        return text
-    raise InputError(field, "choose a file or paste its content")
+    return text or ""
 
 
 @router.post("/organiser/upload/{document}", response_class=HTMLResponse)
@@ -259,8 +257,14 @@ async def organiser_upload(
 ) -> Response:
     _need(request, "organiser")
     _check_csrf(request, csrf_token)
-    data = actions.parse_document(await _upload_text(upload, text, document), field=document)
-    return await _organiser_do(request, ctx, actions.publish_document, document, data)
+    content = await _upload_text(upload, text)
+
+    def publish(ctx: WebContext) -> None:
+        if not content.strip():
+            raise InputError(document, "choose a file or paste its content")
+        actions.publish_document(ctx, document, actions.parse_document(content, field=document))
+
+    return await _organiser_do(request, ctx, publish)
 
 
 @router.post("/organiser/step/{step}", response_class=HTMLResponse)

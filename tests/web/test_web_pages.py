@@ -70,7 +70,7 @@ def test_catalogues_have_the_same_messages() -> None:
 
 
 def test_board_pages_show_ballots_rejections_and_track(served: Served) -> None:
-    from .test_api import ballot, post
+    from .test_web_api import ballot, post
 
     made = ballot(served)
     assert post(served, made.submission).status_code == 201
@@ -168,3 +168,33 @@ def test_no_secret_is_logged(served: Served, caplog: pytest.LogCaptureFixture) -
     assert "PhaseError" in text or "referendum.web" in text  # the refusal was logged...
     for secret in (voter, TRUSTEES[1], token, key["transport_secret"]):
         assert secret not in text  # ...without any secret
+
+
+def test_organiser_creates_the_referendum_on_the_page(tmp_path: Path) -> None:
+    from core.helpers import manifest
+    from referendum.web.app import create_app
+    from referendum.web.context import WebContext
+
+    from .conftest import TestClient, accounts
+
+    board = open_board(tmp_path / "empty.sqlite")
+    client = TestClient(create_app(WebContext(board=board, accounts=accounts())))
+    html = client.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert csrf
+    client.post("/login", data={"token": ORGANISER, "csrf_token": csrf.group(1)})
+    page = client.get("/organiser").text
+    assert "Publish the manifest" in page
+    r = client.post(
+        "/organiser/upload/manifest",
+        data={"csrf_token": csrf.group(1), "text": "title: [unclosed"},
+    )
+    assert r.status_code == 400 and 'id="flash-error"' in r.text
+    r = client.post(
+        "/organiser/upload/manifest",
+        data={"csrf_token": csrf.group(1)},
+        files={"upload": ("m.json", json.dumps(manifest().to_payload()), "application/json")},
+    )
+    assert r.status_code == 200 and 'data-phase="setup"' in r.text and 'id="flash-ok"' in r.text
+    assert board.count(m.MANIFEST) == 1
+    board.close()
