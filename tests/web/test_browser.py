@@ -35,10 +35,14 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Served, str, Any]]:
     need_chromium()
-    from core.helpers import ready_referendum
+    from core.helpers import manifest, ready_referendum
 
     board = open_board(tmp_path / "board.sqlite")
-    served = serve(ready_referendum(board))
+    information = (
+        "Official information: the proposal would open every municipal library on Sundays. "
+        "Vote yes to adopt it, no to keep the present opening hours."
+    )
+    served = serve(ready_referendum(board, m=manifest(information=information)))
     with running(served.ctx) as url, chromium() as browser:
         yield served, url, browser
     board.close()
@@ -87,6 +91,7 @@ def test_voter_votes_challenges_revotes_and_tracks(
     page = new_page(browser, locale="en-GB", viewport=PHONE)
     page.goto(f"{url}/booth#credential={private}")
     assert page.input_value("#credential") == private
+    assert "municipal library" in page.inner_text(".information")
     page.wait_for_function("() => window.location.hash === ''")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(page, tmp_path, "booth-en")
