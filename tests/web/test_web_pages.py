@@ -3,6 +3,7 @@ organiser and trustee pages refused to others, error pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -197,4 +198,39 @@ def test_organiser_creates_the_referendum_on_the_page(tmp_path: Path) -> None:
     )
     assert r.status_code == 200 and 'data-phase="setup"' in r.text and 'id="flash-ok"' in r.text
     assert board.count(m.MANIFEST) == 1
+    board.close()
+
+
+def test_trustee_key_ceremony_pages(tmp_path: Path) -> None:
+    from core.helpers import manifest
+    from referendum.clock import SteppingClock
+    from referendum.services.voting import create
+    from referendum.web.app import create_app
+    from referendum.web.context import WebContext
+
+    from .conftest import TestClient, accounts
+
+    board = open_board(tmp_path / "ceremony.sqlite")
+    clock = SteppingClock(dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    create(board, manifest(), clock)
+    client = TestClient(create_app(WebContext(board=board, accounts=accounts(), clock=clock)))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    client.post("/login", data={"token": TRUSTEES[1], "csrf_token": csrf.group(1)})
+    assert "Trustee 1" in client.get("/trustee").text
+    r = client.post("/trustee/setup", data={"csrf_token": csrf.group(1)})
+    assert r.status_code == 200
+    assert "attachment" in r.headers["content-disposition"]
+    assert r.headers["cache-control"] == "no-store"
+    key = r.json()
+    assert key["format"] == "referendum-trustee-key/1" and key["trustee"] == 1
+    assert board.count(m.TRUSTEE_TRANSPORT) == 1
+    # dealing waits for every trustee's transport key: refused on the page, nothing appended
+    r = client.post(
+        "/trustee/deal",
+        data={"csrf_token": csrf.group(1)},
+        files={"key_file": ("k.json", json.dumps(key), "application/json")},
+    )
+    assert r.status_code == 409 and 'id="flash-error"' in r.text
+    assert board.count(m.TRUSTEE_DEAL) == 0
     board.close()
