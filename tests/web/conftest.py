@@ -91,7 +91,7 @@ def serve(setup: Setup, *, burst: int = 1000) -> Served:
         clock=setup.clock,
         monotonic=mono,
         rng=DeterministicRandom(b"web-tests"),
-        limits=Limits(cast_per_second=1.0, cast_burst=burst),
+        limits=Limits(cast_per_second=1.0, cast_burst=burst, export_interval=0.0),
     )
     from referendum.web.app import create_app
 

@@ -258,3 +258,20 @@ def test_referendum_set_up_over_the_api(board: Any) -> None:
     info = client.get("/api/referendum").json()
     assert info["electorate"] == {"east": 2, "west": 2}
     assert all(t["checked"] for t in info["trustees"])
+
+
+def test_exports_are_rebuilt_at_most_once_per_interval(served: Served) -> None:
+    from dataclasses import replace
+
+    served.ctx.limits = replace(served.ctx.limits, export_interval=60.0)
+    first = served.client.get("/api/verify").json()
+    tar = served.client.get("/api/record.tar.gz").content
+    assert post(served, ballot(served).submission).status_code == 201
+    # within the interval: the same report and archive (of the earlier head) are served
+    assert served.client.get("/api/verify").json()["head"] == first["head"]
+    assert served.client.get("/api/record.tar.gz").content == tar
+    served.monotonic.now += 61
+    later = served.client.get("/api/verify").json()
+    assert later["head"] != first["head"] and later["ok"] is True
+    assert later["head"] == served.setup.board.head().hash  # type: ignore[union-attr]
+    assert served.client.get("/api/record.tar.gz").content != tar

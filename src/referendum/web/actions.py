@@ -5,15 +5,14 @@ Queries return plain JSON-ready dicts; steps append to the board and forget the 
 
 from __future__ import annotations
 
-import io
 import shutil
 import tarfile
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -60,7 +59,8 @@ Document = Literal["manifest", "credentials"]
 OrganiserStep = Literal["election-key", "open", "close", "tally", "results"]
 TrusteeStep = Literal["setup", "deal", "check", "share"]
 _PAGE_MAX = 500
-_verify_lock = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+T = TypeVar("T")
 
 
 def parse_document(text: str | bytes, *, field: str) -> Any:
@@ -193,38 +193,68 @@ def export_record(ctx: WebContext, directory: Path) -> Path:
     return target
 
 
-def archive_record(ctx: WebContext, kind: Literal["tar", "zip"]) -> bytes:
-    """The record as a ``.tar.gz`` or ``.zip`` archive (a folder ``record/``)."""
-    with tempfile.TemporaryDirectory(prefix="referendum-record-") as tmp:
-        folder = export_record(ctx, Path(tmp))
-        buffer = io.BytesIO()
+def _fresh(ctx: WebContext, name: str, build: Callable[[], T]) -> T:
+    """``build()``'s value for the board's current head, rebuilt at most once per
+    ``limits.export_interval`` seconds: exports and verification cost the whole board, so
+    public requests must not trigger them at will.  Between rebuilds the last value (of an
+    earlier head: a record that verifies on its own) is served."""
+    head = ctx.board.head()
+    head_hash = None if head is None else head.hash
+    with _locks.setdefault(name, threading.Lock()):
+        cached = ctx.cache.get(name)
+        now = ctx.monotonic()
+        if cached is not None and (
+            cached[0] == head_hash or now - cached[1] < ctx.limits.export_interval
+        ):
+            value: T = cached[2]
+            return value
+        value = build()
+        ctx.cache[name] = (head_hash, now, value)
+        return value
+
+
+def archive_record(ctx: WebContext, kind: Literal["tar", "zip"]) -> Path:
+    """A file holding the record as a ``.tar.gz`` or ``.zip`` archive (a folder ``record/``);
+    see :func:`_fresh` for how often it is rebuilt."""
+
+    def build() -> Path:
+        folder = Path(tempfile.mkdtemp(prefix="referendum-export-"))
+        record = export_record(ctx, folder)
         if kind == "tar":
-            with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-                tar.add(folder, arcname="record")
+            target = folder / "record.tar.gz"
+            with tarfile.open(target, mode="w:gz") as tar:
+                tar.add(record, arcname="record")
         else:
-            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(folder.iterdir()):
+            target = folder / "record.zip"
+            with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(record.iterdir()):
                     archive.write(path, f"record/{path.name}")
-        return buffer.getvalue()
+        shutil.rmtree(record)
+        # keep the previous archive a while for downloads still reading it
+        old = ctx.cache.get(f"old-archive:{kind}")
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        current = ctx.cache.get(f"archive:{kind}")
+        if current is not None:
+            ctx.cache[f"old-archive:{kind}"] = current[2].parent
+        return target
+
+    return _fresh(ctx, f"archive:{kind}", build)
 
 
 def verifier_report(ctx: WebContext) -> dict[str, Any]:
-    """The verifier's report on a fresh export of the board (cached per board head)."""
-    head = ctx.board.head()
-    key = f"verify:{None if head is None else head.hash}"
-    cached = ctx.cache.get(key)
-    if cached is not None:
-        return dict(cached)
-    with _verify_lock:
+    """The verifier's report on a fresh export of the board (see :func:`_fresh`)."""
+
+    def build() -> dict[str, Any]:
+        head = ctx.board.head()
         tmp = Path(tempfile.mkdtemp(prefix="referendum-verify-"))
         try:
             report = verify_record(export_record(ctx, tmp), workers=ctx.workers)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    out = {**report.to_json(), "head": None if head is None else head.hash}
-    ctx.cache.clear()
-    ctx.cache[key] = out
-    return out
+        return {**report.to_json(), "head": None if head is None else head.hash}
+
+    return dict(_fresh(ctx, "verify", build))
 
 
 def create_referendum(ctx: WebContext, manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import BallotRejected
@@ -200,21 +200,15 @@ def get_results(ctx: Ctx) -> dict[str, Any]:
 @router.get("/record.tar.gz", summary="The election record as a .tar.gz archive")
 def get_record_tar(ctx: Ctx) -> Response:
     actions.require_record(ctx)
-    return Response(
-        actions.archive_record(ctx, "tar"),
-        media_type="application/gzip",
-        headers={"Content-Disposition": 'attachment; filename="record.tar.gz"'},
-    )
+    path = actions.archive_record(ctx, "tar")
+    return FileResponse(path, media_type="application/gzip", filename="record.tar.gz")
 
 
 @router.get("/record.zip", summary="The election record as a .zip archive")
 def get_record_zip(ctx: Ctx) -> Response:
     actions.require_record(ctx)
-    return Response(
-        actions.archive_record(ctx, "zip"),
-        media_type="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="record.zip"'},
-    )
+    path = actions.archive_record(ctx, "zip")
+    return FileResponse(path, media_type="application/zip", filename="record.zip")
 
 
 @router.get("/verify", summary="The verifier's report on a fresh export of the record")

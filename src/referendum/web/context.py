@@ -28,6 +28,8 @@ class Limits:
     upload: int = 64 * 1024 * 1024
     cast_per_second: float = 1.0
     cast_burst: int = 20
+    export_interval: float = 30.0
+    """Seconds between rebuilds of the record archives and the verifier's report."""
 
 
 @dataclass
