@@ -4,17 +4,13 @@ app through FastAPI's TestClient, with organiser and trustee accounts."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from board_targets import BoardTarget
 from core.helpers import Setup, ready_referendum
-from referendum.board.open import open_board
 from referendum.board.protocol import BulletinBoard
 from referendum.crypto.random import DeterministicRandom
 from referendum.web.auth import Account, Accounts, hash_token
@@ -24,7 +20,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-POSTGRES_ENV = "REFERENDUM_TEST_POSTGRES_URL"
 ORGANISER = "organiser-token-0123456789abcdef"
 TRUSTEES = {i: f"trustee-{i}-token-0123456789abcdef" for i in (1, 2, 3)}
 
@@ -41,28 +36,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def board(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BulletinBoard]:
-    """An empty board: SQLite, and PostgreSQL when its URL is set."""
-    if request.param == "sqlite":
-        b = open_board(tmp_path / "board.sqlite")
-        yield b
-        b.close()
-        return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (postgresql://user@host:port/db)")
-    import psycopg
-    from psycopg import sql
-
-    schema = f"web_{uuid.uuid4().hex}"
-    b = open_board(f"{base}{'&' if '?' in base else '?'}schema={schema}")
-    try:
-        yield b
-    finally:
-        b.close()
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+@pytest.fixture
+def board(shared_target: BoardTarget) -> BulletinBoard:
+    """An empty board: SQLite, and PostgreSQL when its URL is set (the shared targets)."""
+    return shared_target.open()
 
 
 class FakeMonotonic:

@@ -10,6 +10,8 @@ import typer
 
 from referendum.cli.main import app
 
+__all__ = ["serve", "web_token"]
+
 DEFAULT_DB = "sqlite:///board.sqlite"
 DEFAULT_TOKENS = Path("web-tokens.json")
 
