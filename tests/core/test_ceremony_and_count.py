@@ -165,3 +165,58 @@ def test_multi_option_question_needs_an_absolute_majority(tmp_path: Path) -> Non
     assert "adopted" not in results["outcome"]
     write_record(board.events(), tmp_path / "r")
     assert verify_record(tmp_path / "r").ok
+
+
+def test_ballot_styles_by_region(tmp_path: Path) -> None:
+    """The voter's region gives the ballot style: a local question only on the west's ballots."""
+    from referendum.board.memory import MemoryBoard
+    from referendum.errors import InputError
+
+    styled = manifest(
+        questions=[
+            {"id": "q1", "text": "Approve?", "answers": ["yes", "no", "blank"]},
+            {
+                "id": "local",
+                "text": "Rename the bridge?",
+                "answers": ["yes", "no"],
+                "regions": ["west"],
+            },
+        ]
+    )
+    assert [q.id for q in styled.ballot_style("east")] == ["q1"]
+    assert [q.id for q in styled.ballot_style("west")] == ["q1", "local"]
+    board = MemoryBoard()
+    setup = ready_referendum(board, per_region=2, m=styled)
+    east, west = setup.credentials["east"], setup.credentials["west"]
+    with pytest.raises(InputError, match="not on the ballot"):
+        prepare_ballot(setup.state, east[0].private, {"q1": ["yes"], "local": ["no"]}, setup.rng)
+    cast(
+        board,
+        prepare_ballot(setup.state, east[0].private, {"q1": ["yes"]}, setup.rng).submission,
+        setup.clock,
+    )
+    for cred in west:
+        choice = {"q1": ["no"], "local": ["yes"]}
+        cast(
+            board,
+            prepare_ballot(setup.state, cred.private, choice, setup.rng).submission,
+            setup.clock,
+        )
+    setup.clock.jump(OPENS + dt.timedelta(days=2))
+    close_voting(board, setup.clock)
+    publish_tally(board, setup.clock)
+    for s in setup.secrets[1:]:
+        publish_share(board, s.trustee, s.secret_share([1, 2, 3]), setup.rng, setup.clock)
+    results = publish_results(board, setup.clock)
+    assert set(results["regions"]["east"]["questions"]) == {"q1"}
+    assert results["regions"]["west"]["questions"]["local"] == {"yes": 2, "no": 0}
+    write_record(board.events(), tmp_path / "r")
+    report = verify_record(tmp_path / "r")
+    assert report.ok, [r.to_json() for r in report.failures()]
+
+
+def test_first_question_is_on_every_ballot() -> None:
+    with pytest.raises(ManifestError, match="first question"):
+        manifest(
+            questions=[{"id": "q1", "text": "?", "answers": ["yes", "no"], "regions": ["east"]}]
+        )

@@ -156,7 +156,7 @@ def check_ballot(
     except (CryptoError, ValueError) as exc:
         raise _reject("bad_signature", "signature", str(exc)) from None
     try:
-        verify_ballot(state.ballot_context(), ballot, binding=bytes.fromhex(credential))
+        verify_ballot(state.ballot_context(region), ballot, binding=bytes.fromhex(credential))
     except ProofError as exc:
         raise _reject("bad_proof", "ballot", str(exc)) from None
     return credential, tracking_code(canonical)

@@ -102,7 +102,8 @@ class ElectionState:
             raise PhaseError("the election key is not published yet")
         return Point.from_hex(self.election_key["public_key"])
 
-    def ballot_context(self) -> BallotContext:
+    def ballot_context(self, region_id: str) -> BallotContext:
+        """The encryption context of a region's ballot style."""
         return BallotContext(
             fingerprint=self.fingerprint,
             public_key=self.public_key,
@@ -112,7 +113,7 @@ class ElectionState:
                     min_selections=q.min_selections,
                     max_selections=q.max_selections,
                 )
-                for q in self.manifest.questions
+                for q in self.manifest.ballot_style(region_id)
             ),
         )
 

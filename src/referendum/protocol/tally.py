@@ -64,7 +64,9 @@ def homomorphic_tally(
 ) -> dict[str, RegionTally]:
     """Sum the counted ballots per region."""
     tallies = {
-        r.id: RegionTally(0, [[Ciphertext.zero() for _ in q.answers] for q in manifest.questions])
+        r.id: RegionTally(
+            0, [[Ciphertext.zero() for _ in q.answers] for q in manifest.ballot_style(r.id)]
+        )
         for r in manifest.regions
     }
     for event in ballots:
@@ -81,7 +83,8 @@ def tally_ciphertexts(
     for region in manifest.regions:
         entry = payload["regions"][region.id]
         out[region.id] = [
-            [Ciphertext.from_json(c) for c in entry["questions"][q.id]] for q in manifest.questions
+            [Ciphertext.from_json(c) for c in entry["questions"][q.id]]
+            for q in manifest.ballot_style(region.id)
         ]
     return out
 
@@ -93,7 +96,8 @@ def tally_payload(manifest: Manifest, tallies: Mapping[str, RegionTally]) -> dic
             rid: {
                 "ballots": t.ballots,
                 "questions": {
-                    q.id: [c.to_json() for c in t.sums[i]] for i, q in enumerate(manifest.questions)
+                    q.id: [c.to_json() for c in t.sums[i]]
+                    for i, q in enumerate(manifest.ballot_style(rid))
                 },
             }
             for rid, t in tallies.items()
@@ -126,7 +130,7 @@ def share_payload(
                     ).to_json()
                     for ct in per_q[i]
                 ]
-                for i, q in enumerate(state.manifest.questions)
+                for i, q in enumerate(state.manifest.ballot_style(rid))
             }
             for rid, per_q in cts.items()
         },
@@ -155,7 +159,7 @@ def compute_results(
             per_region: dict[str, list[list[DecryptionShare]]] = {}
             for region in manifest.regions:
                 per_region[region.id] = []
-                for qi, q in enumerate(manifest.questions):
+                for qi, q in enumerate(manifest.ballot_style(region.id)):
                     shares = [
                         DecryptionShare.from_json(s) for s in payload["regions"][region.id][q.id]
                     ]
@@ -190,7 +194,7 @@ def compute_results(
         ballots = int(state.tally["regions"][region.id]["ballots"])
         dlog = DiscreteLog(ballots)
         questions: dict[str, dict[str, int]] = {}
-        for qi, q in enumerate(manifest.questions):
+        for qi, q in enumerate(manifest.ballot_style(region.id)):
             counts: dict[str, int] = {}
             for oi, answer in enumerate(q.answers):
                 combined = lagrange_combine({t: parsed[t][region.id][qi][oi].share for t in used})

@@ -61,6 +61,7 @@ class Question(_Model):
     min_selections: int = Field(default=1, ge=0)
     max_selections: int = Field(default=1, ge=1)
     status_quo: str | None = None
+    regions: tuple[str, ...] | None = None  # the regions whose ballot has it (None: all)
 
     @field_validator("id")
     @classmethod
@@ -213,6 +214,16 @@ class Manifest(_Model):
         for (_, prev_close), (next_open, _) in itertools.pairwise(moments):
             if next_open < prev_close:
                 raise ValueError("window periods must be in order and must not overlap")
+        region_ids = {r.id for r in self.regions}
+        for i, q in enumerate(self.questions):
+            if q.regions is not None:
+                if i == 0:
+                    raise ValueError(
+                        "the first question (the one the rule decides) is on every ballot"
+                    )
+                unknown = sorted(set(q.regions) - region_ids)
+                if unknown or not q.regions:
+                    raise ValueError(f"question {q.id}: unknown or empty regions {unknown}")
         self.outcome_rule()  # validates the rule
         if not self.questions[0].is_referendum and self.rule:
             raise ValueError("an outcome rule applies to a yes/no first question")
@@ -226,6 +237,10 @@ class Manifest(_Model):
             if region.id == region_id:
                 return region
         raise InputError("region", f"unknown region {region_id!r}")
+
+    def ballot_style(self, region_id: str) -> tuple[Question, ...]:
+        """The questions on the ballot of a region, in the manifest's order."""
+        return tuple(q for q in self.questions if q.regions is None or region_id in q.regions)
 
     def in_window(self, moment: dt.datetime) -> bool:
         return any(period.contains(moment) for period in self.window)

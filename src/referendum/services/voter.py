@@ -39,14 +39,18 @@ class PreparedBallot:
 
 
 def selections_from_choices(
-    manifest: Manifest, choices: Mapping[str, Sequence[str]]
+    manifest: Manifest, choices: Mapping[str, Sequence[str]], region_id: str
 ) -> tuple[tuple[int, ...], ...]:
-    """Turn ``{"q1": ["yes"]}`` into 0/1 selection vectors, checking every question."""
-    unknown = set(choices) - {q.id for q in manifest.questions}
+    """Turn ``{"q1": ["yes"]}`` into 0/1 selection vectors for the region's ballot style,
+    checking every question."""
+    style = manifest.ballot_style(region_id)
+    unknown = set(choices) - {q.id for q in style}
     if unknown:
-        raise InputError("choices", f"unknown question {sorted(unknown)[0]!r}")
+        raise InputError(
+            "choices", f"question {sorted(unknown)[0]!r} is not on the ballot of {region_id!r}"
+        )
     out = []
-    for q in manifest.questions:
+    for q in style:
         chosen = list(choices.get(q.id, ()))
         for answer in chosen:
             if answer not in q.answers:
@@ -76,9 +80,9 @@ def prepare_ballot(
     region = state.region_of(public.hex())
     if region is None:
         raise InputError("credential", "this credential is not on any region's list")
-    selections = selections_from_choices(state.manifest, choices)
+    selections = selections_from_choices(state.manifest, choices, region)
     ballot, nonces = encrypt_ballot(
-        state.ballot_context(), selections, rng, binding=public.to_bytes()
+        state.ballot_context(region), selections, rng, binding=public.to_bytes()
     )
     ballot_json = ballot.to_json()
     message = ballot_signing_message(state.fingerprint, public.hex(), region, ballot_json)
@@ -108,8 +112,11 @@ def check_challenge(
 ) -> None:
     """Benaloh challenge: check that the ballot encrypts ``selections`` under the revealed
     nonces.  Raises :class:`~referendum.errors.ProofError` if not."""
+    region = state.region_of(credential)
+    if region is None:
+        raise InputError("credential", "not on any region's credential list")
     audit_ballot(
-        state.ballot_context(),
+        state.ballot_context(region),
         EncryptedBallot.from_json(ballot_json),
         selections,
         nonces,

@@ -100,6 +100,15 @@ def summary(ctx: WebContext) -> dict[str, Any]:
             {"options": len(q.answers), "min": q.min_selections, "max": q.max_selections}
             for q in manifest.questions
         ],
+        # each region's ballot style: the indices (into question_shapes) of its questions
+        "ballot_styles": {
+            r.id: [
+                i
+                for i, q in enumerate(manifest.questions)
+                if q.regions is None or r.id in q.regions
+            ]
+            for r in manifest.regions
+        },
         "electorate": {r.id: state.electorate(r.id) for r in manifest.regions},
         "trustees": trustees,
         "trustees_needed": manifest.trustees.threshold,

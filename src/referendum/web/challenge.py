@@ -41,7 +41,10 @@ def check_challenge_data(state: ElectionState, data: Any) -> str:
     submission = data["submission"]
     if not isinstance(choices, dict) or not isinstance(submission, dict):
         raise InputError("challenge", "choices and submission are objects")
-    selections = selections_from_choices(state.manifest, choices)
+    region = state.region_of(str(submission.get("credential")))
+    if region is None:
+        raise InputError("challenge.submission.credential", "not on any region's list")
+    selections = selections_from_choices(state.manifest, choices, region)
     if [list(row) for row in selections] != data["selections"]:
         raise ProofError("the choices shown are not the selections revealed")
     nonces = BallotNonces.from_json(data["nonces"], field="challenge.nonces")

@@ -23,8 +23,9 @@ export const challengeData = (info, made, choices) => ({
 export function checkChallenge(info, data) {
   if (!data || data.format !== CHALLENGE_FORMAT) throw new Error(`expected format ${CHALLENGE_FORMAT}`);
   if (data.election !== info.fingerprint) throw new Error('the challenge is for another referendum');
-  const ctx = contextFromReferendum(info);
-  const selections = selectionsFromChoices(info.manifest, data.choices);
+  const { region } = data.submission;
+  const ctx = contextFromReferendum(info, region);
+  const selections = selectionsFromChoices(info, data.choices, region);
   if (JSON.stringify(selections) !== JSON.stringify(data.selections)) throw new Error('the choices are not the selections');
   const { ballot, credential } = data.submission;
   auditBallot(ctx, ballot, selections, noncesFromJson(data.nonces), fromHex(credential));

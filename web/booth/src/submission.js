@@ -19,18 +19,22 @@ export function systemRandomScalar() {
   return scalarFromUniform(bytes);
 }
 
-/** The ballot context from the API's /api/referendum answer. */
-export function contextFromReferendum(info) {
+/** The indices of the questions on a region's ballot (its ballot style). */
+const ballotStyle = (info, region) =>
+  info.ballot_styles?.[region] ?? info.question_shapes.map((_, i) => i);
+
+/** The ballot context of a region's ballot style, from the API's /api/referendum answer. */
+export function contextFromReferendum(info, region) {
   return {
     fingerprint: fromHex(info.fingerprint),
     publicKey: pointFromHex(info.election_key),
-    questions: info.question_shapes,
+    questions: ballotStyle(info, region).map((i) => info.question_shapes[i]),
   };
 }
 
-/** Turn {"q1": ["yes"]} into 0/1 selections, in the manifest's order. */
-export function selectionsFromChoices(manifest, choices) {
-  return manifest.questions.map((q) => {
+/** Turn {"q1": ["yes"]} into 0/1 selections for the region's questions, in the manifest's order. */
+export function selectionsFromChoices(info, choices, region) {
+  return ballotStyle(info, region).map((i) => info.manifest.questions[i]).map((q) => {
     const chosen = choices[q.id] ?? [];
     return q.answers.map((a) => (chosen.includes(a) ? 1 : 0));
   });
@@ -42,9 +46,9 @@ export function selectionsFromChoices(manifest, choices) {
  * nonces, selections}.
  */
 export function prepareBallot({ info, region, privateCredential, choices, randomScalar = systemRandomScalar, nonces, signatureNonce }) {
-  const ctx = contextFromReferendum(info);
+  const ctx = contextFromReferendum(info, region);
   const { secret, public: pub } = deriveCredential(info.manifest.id, privateCredential);
-  const selections = selectionsFromChoices(info.manifest, choices);
+  const selections = selectionsFromChoices(info, choices, region);
   const ballotNonces = nonces ?? randomBallotNonces(ctx, randomScalar);
   const ballot = encryptBallotWithNonces(ctx, selections, ballotNonces, pub.toBytes());
   const message = ballotSigningMessage(ctx.fingerprint, pub.toBytes(), region, ballot);
