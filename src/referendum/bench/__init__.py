@@ -1,0 +1,1 @@
+"""Benchmarks: large records generated in parallel, and timings of every stage."""
