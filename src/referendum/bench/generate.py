@@ -314,20 +314,14 @@ def _write(
 ) -> RecordInfo:
     digest = hashlib.sha256()
     count = 0
-    last = ""
+    last = b""
     with open(out / EVENTS_FILE, "wb") as handle:
         for line in _lines(setup, files, ballot_time, tail):
             digest.update(line)
             handle.write(line)
             count += 1
             last = line
-    head_hash = canonical_hash_of(last)
+    head_hash = last[len(b'{"hash":"') :][:64].decode()  # the first member of the line
     info = RecordInfo(count, Head(count - 1, head_hash), digest.hexdigest())
     (out / RECORD_FILE).write_bytes(canonical_json(info.to_json()) + b"\n")
     return info
-
-
-def canonical_hash_of(line: bytes | str) -> str:
-    """The ``hash`` member of an event line (it is the first member of canonical JSON)."""
-    text = line.decode() if isinstance(line, bytes) else line
-    return text[len('{"hash":"') : len('{"hash":"') + 64]

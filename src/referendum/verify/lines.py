@@ -52,6 +52,9 @@ class LineError(Exception):
         self.line = line
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[LineError], tuple[int, str]]:
+        return LineError, (self.line, self.reason)
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
