@@ -10,6 +10,7 @@ again (a new process pool here; Dask reschedules the tasks of a lost worker).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -114,12 +115,12 @@ class DaskRunner:
     ``Client``).  The record's path must be readable by every worker."""
 
     def __init__(self, address: Any) -> None:
-        from dask.distributed import Client
-
-        if isinstance(address, Client):
+        self._client: Any
+        client_type: Any = importlib.import_module("dask.distributed").Client
+        if isinstance(address, client_type):
             self._client, self._owned = address, False
         else:
-            self._client, self._owned = Client(address), True
+            self._client, self._owned = client_type(address), True
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
