@@ -68,8 +68,10 @@ def _tool(args: list[str], cwd: Path, stdin: str | None = None) -> str:
 
 def _setup(folder: Path, voters: int) -> list[str]:
     uuid = _tool(["setup", "generate-token"], folder).strip()
-    _tool(["setup", "generate-credentials", "--uuid", uuid, "--group", GROUP, "--count",
-           str(voters)], folder)  # fmt: skip
+    _tool(
+        ["setup", "generate-credentials", "--uuid", uuid, "--group", GROUP, "--count", str(voters)],
+        folder,
+    )
     next(folder.glob("*.pubcreds")).rename(folder / "public_creds.json")
     private = next(folder.glob("*.privcreds"))
     creds = [line.split()[1] for line in private.read_text().splitlines() if line.strip()]
@@ -80,8 +82,19 @@ def _setup(folder: Path, voters: int) -> list[str]:
     _tool(["setup", "make-trustees"], folder)
     (folder / "public_keys.jsons").unlink()
     (folder / "questions.json").write_text(_QUESTIONS)
-    _tool(["setup", "make-election", "--uuid", uuid, "--group", GROUP, "--template",
-           "questions.json"], folder)  # fmt: skip
+    _tool(
+        [
+            "setup",
+            "make-election",
+            "--uuid",
+            uuid,
+            "--group",
+            GROUP,
+            "--template",
+            "questions.json",
+        ],
+        folder,
+    )
     _tool(["archive", "init"], folder)
     for name in ("election.json", "trustees.json", "public_creds.json"):
         (folder / name).unlink(missing_ok=True)
@@ -103,8 +116,10 @@ def run(ballots: int = 20) -> dict[str, Any]:
         creation = 0.0
         for k, cred in enumerate(creds):
             choice = ["[[0,1,0]]", "[[0,0,1]]", "[[1,0,0]]"][k % 3]
-            with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".cred") as c, \
-                    tempfile.NamedTemporaryFile("w", dir=folder, suffix=".json") as b:  # fmt: skip
+            with (
+                tempfile.NamedTemporaryFile("w", dir=folder, suffix=".cred") as c,
+                tempfile.NamedTemporaryFile("w", dir=folder, suffix=".json") as b,
+            ):
                 c.write(cred + "\n")
                 b.write(choice + "\n")
                 c.flush()

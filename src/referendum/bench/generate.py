@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from referendum.board.memory import MemoryBoard
+from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock, format_timestamp
 from referendum.crypto.ballot import BallotContext, encrypt_ballot, tracking_code
 from referendum.crypto.credentials import derive_credential, generate_private_credential, sign
@@ -51,7 +52,16 @@ from referendum.services.state import load_state
 from referendum.services.voting import create, open_voting, publish_credentials
 from referendum.verify.ballots import RegionSums
 
-__all__ = ["GeneratedRecord", "bench_manifest", "generate_record", "make_ballots"]
+__all__ = [
+    "OPENS",
+    "Ceremony",
+    "GeneratedRecord",
+    "VoterSlice",
+    "bench_manifest",
+    "ceremony",
+    "generate_record",
+    "make_ballots",
+]
 
 OPENS = dt.datetime(2026, 5, 4, 6, 0, tzinfo=dt.UTC)
 _ANSWERS = ("yes", "no", "blank")
@@ -91,8 +101,35 @@ def bench_manifest(regions: int, authority: str) -> Manifest:
     )
 
 
+@dataclass
+class Ceremony:
+    """A referendum created on a board with its key ceremony done (no credentials yet)."""
+
+    manifest: Manifest
+    authority: AuthorityKey
+    secrets: list[TrusteeSecrets]
+    clock: SteppingClock
+    rng: DeterministicRandom
+
+
+def ceremony(board: BulletinBoard, *, regions: int, seed: int) -> Ceremony:
+    """Create the benchmark referendum on ``board`` and run its key ceremony."""
+    rng = DeterministicRandom(b"bench-setup-%d" % seed)
+    authority = AuthorityKey.generate(rng)
+    manifest = bench_manifest(regions, authority.public.hex())
+    clock = SteppingClock(OPENS - dt.timedelta(days=2), dt.timedelta(seconds=1))
+    create(board, manifest, clock)
+    secrets = [trustee_setup(board, i, rng, clock) for i in (1, 2, 3)]
+    secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
+    secrets = [trustee_check(board, s, rng, clock) for s in secrets]
+    publish_election_key(board, clock)
+    return Ceremony(manifest, authority, secrets, clock, rng)
+
+
 @dataclass(frozen=True)
-class _Slice:
+class VoterSlice:
+    """Voters ``first..last`` (exclusive) of a referendum, whose ballots go to ``out``."""
+
     first: int
     last: int  # exclusive
     seed: int
@@ -105,7 +142,7 @@ class _Slice:
 
 
 def make_ballots(
-    job: _Slice,
+    job: VoterSlice,
 ) -> tuple[dict[str, list[str]], dict[str, tuple[int, list[list[bytes]]]], int]:
     """Build the ballots of voters ``first..last`` into ``job.out`` (one canonical payload per
     line); return the public credentials per region, the per-region sums of the ballots that
@@ -170,23 +207,22 @@ def generate_record(
     """Write a complete, valid record of ``voters`` voters to ``out`` (a new directory)."""
     if voters < 1 or regions < 1:
         raise UsageError("at least one voter and one region")
-    rng = DeterministicRandom(b"bench-setup-%d" % seed)
-    authority = AuthorityKey.generate(rng)
-    manifest = bench_manifest(regions, authority.public.hex())
-    clock = SteppingClock(OPENS - dt.timedelta(days=2), dt.timedelta(seconds=1))
     board = MemoryBoard()
-    state = create(board, manifest, clock)
-    secrets = [trustee_setup(board, i, rng, clock) for i in (1, 2, 3)]
-    secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
-    secrets = [trustee_check(board, s, rng, clock) for s in secrets]
-    publish_election_key(board, clock)
+    done = ceremony(board, regions=regions, seed=seed)
+    manifest, authority, secrets, clock, rng = (
+        done.manifest,
+        done.authority,
+        done.secrets,
+        done.clock,
+        done.rng,
+    )
     state = load_state(board)
     region_ids = tuple(r.id for r in manifest.regions)
     out.mkdir(parents=True, exist_ok=False)
     with tempfile.TemporaryDirectory(dir=out) as scratch:
         size = max(1, min(20_000, -(-voters // (workers * 4))))
         jobs = [
-            _Slice(
+            VoterSlice(
                 a,
                 min(voters, a + size),
                 seed,
