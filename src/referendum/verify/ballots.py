@@ -19,6 +19,7 @@ the reason the single check gives.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +35,6 @@ from referendum.errors import BallotRejected, InputError, RecordError, Referendu
 from referendum.protocol.ballots import REJECTION_CODES, check_ballot
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
-from referendum.record.canonical import _ENCODER
 from referendum.record.event import Event
 from referendum.record.manifest import parse_timestamp
 from referendum.verify.lines import LineError, Link, check_link, parse_event_line, read_lines
@@ -174,6 +174,7 @@ class _Setup:
     context: BallotContext
     regions: dict[str, int]
     shape: list[int]
+    window: list[tuple[dt.datetime, dt.datetime]]
 
 
 _CACHE: dict[tuple[str, int, tuple[int, int]], _Setup] = {}
@@ -186,6 +187,13 @@ def _setup_of(state: ElectionState) -> _Setup:
         state.ballot_context(),
         {r.id: i for i, r in enumerate(manifest.regions)},
         [len(q.answers) for q in manifest.questions],
+        [
+            (
+                parse_timestamp(p.opens, field_name="opens"),
+                parse_timestamp(p.closes, field_name="closes"),
+            )
+            for p in manifest.window
+        ],
     )
 
 
@@ -233,7 +241,7 @@ def check_chunk(
 
 
 def _prepared(
-    setup: _Setup, payload: Mapping[str, Any]
+    setup: _Setup, payload: Mapping[str, Any], line: bytes
 ) -> tuple[list[Equation], EncryptedBallot] | None:
     """A ballot's equations when every check but the equations passes; ``None`` otherwise
     (the ballot is then checked alone, which names the problem)."""
@@ -248,7 +256,7 @@ def _prepared(
         ballot_json = ballot.to_json()
         if ballot_json != ballot_obj:
             return None
-        canonical = _ENCODER.encode(ballot_obj).encode("utf-8")  # a canonical line's part
+        canonical = _ballot_bytes(line)
         if tracking_code(canonical) != payload["tracking_code"]:
             return None
         binding = bytes.fromhex(credential)
@@ -258,6 +266,20 @@ def _prepared(
     except (ReferendumError, KeyError, TypeError, ValueError, IndexError):
         return None
     return equations, ballot
+
+
+_BALLOT_KEY = b'"payload":{"ballot":'
+_AFTER_BALLOT = b',"credential":'
+
+
+def _ballot_bytes(line: bytes) -> bytes:
+    """The canonical bytes of a ballot event's ``ballot``, cut from its canonical line.
+
+    Sound only once the ballot equals its own ``to_json`` (which has no member named
+    ``credential``, and strings in canonical JSON cannot hold a bare ``"``): the ballot then
+    ends just before the payload's next member, ``credential``."""
+    start = line.find(_BALLOT_KEY) + len(_BALLOT_KEY)
+    return line[start : line.index(_AFTER_BALLOT, start)]
 
 
 def signing_message(fingerprint: bytes, credential: bytes, region: str, ballot: bytes) -> bytes:
@@ -387,7 +409,7 @@ def check_range(task: RangeTask) -> RangeResult:
                 result.lines = index + 1
                 if event.type == m.BALLOT_ACCEPTED:
                     result.items.append(_ballot_entry(setup, event, offset, result))
-                    prepared = _prepared(setup, event.payload)
+                    prepared = _prepared(setup, event.payload, line)
                     if prepared is None:
                         batch.append((event.height, event.payload, None, None))
                     else:
@@ -422,7 +444,7 @@ def _ballot_entry(setup: _Setup, event: Event, offset: int, result: RangeResult)
     if result.window_error is None:
         try:
             moment = parse_timestamp(event.timestamp, field_name="timestamp")
-            if not setup.state.manifest.in_window(moment):
+            if not any(opens <= moment < closes for opens, closes in setup.window):
                 result.window_error = (
                     f"event {event.height}",
                     f"ballot accepted at {event.timestamp}, outside the voting periods",
