@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -148,6 +149,29 @@ def peer(name: str, ballots: int) -> dict[str, Any] | None:
     return figures
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pids: tuple[int, ...]) -> float:
+    """CPU seconds used so far by live processes ``pids`` (from ``/proc/PID/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def verify_timed(
     record: Path, *, workers: int = 1, dask: str | None = None, extra_roots: tuple[int, ...] = ()
 ) -> dict[str, Any]:
@@ -155,14 +179,17 @@ def verify_timed(
     command = [sys.executable, "-m", "referendum.cli", "verify", str(record), "--format", "json"]
     command += ["--workers", str(workers)] + (["--dask", dask] if dask else [])
     start = time.perf_counter()
+    cpu = _children_cpu() + _process_cpu(extra_roots)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     with PeakMemory(lambda: [process.pid, *extra_roots]) as peak:
         out, err = process.communicate()
     seconds = time.perf_counter() - start
+    cpu = _children_cpu() + _process_cpu(extra_roots) - cpu
     report: dict[str, Any] = json.loads(out) if out.strip() else {"ok": False}
     return {
         "workers": workers if dask is None else f"dask ({dask})",
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mb": peak.peak / 2**20,
         "ok": report.get("ok"),
         "accepted": report.get("summary", {}).get("accepted"),
@@ -199,10 +226,11 @@ def run_bench(
     figures: dict[str, Any] = {"machine": machine(), "ballots": ballots}
     record = out / f"record-{ballots}"
     progress(f"generating a record of {ballots} voters with {workers} processes")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu() + _self_cpu()
     generated = generate_record(record, voters=ballots, workers=workers)
     figures["generate"] = {
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": _children_cpu() + _self_cpu() - cpu,
         "ballots": generated.ballots,
         "events": generated.events,
         "mb": generated.bytes / 2**20,
