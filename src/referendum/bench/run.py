@@ -29,6 +29,7 @@ from typing import Any
 from referendum.bench.generate import VoterSlice, generate_record, make_ballots
 from referendum.bench.ingest import ingest
 from referendum.bench.memory import PeakMemory
+from referendum.errors import ReferendumError
 from referendum.protocol.state import state_from_events
 from referendum.record import messages as m
 from referendum.record.io import read_record
@@ -264,6 +265,10 @@ def run_bench(
                             export_to=out / f"export-pg-{writers}",
                         )
                     )
+                )
+            except ReferendumError as exc:  # a figure in itself: say it, go on measuring
+                figures["ingest"].append(
+                    {"backend": "postgresql", "writers": writers, "error": str(exc)}
                 )
             finally:
                 _drop_schema(db, schema)

@@ -66,6 +66,9 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
     for column in ("backend", "writers", "ballots", "ballots/s", "export events/s"):
         ingest.add_column(column, justify="right" if column != "backend" else "left")
     for row in figures["ingest"]:
+        if "error" in row:
+            ingest.add_row(row["backend"], str(row["writers"]), "", f"[red]{row['error']}[/]", "")
+            continue
         ingest.add_row(
             row["backend"],
             str(row["writers"]),
