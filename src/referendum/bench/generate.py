@@ -37,7 +37,7 @@ from referendum.protocol.state import state_from_events
 from referendum.protocol.tally import RegionTally, compute_results, share_payload, tally_payload
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
-from referendum.record.event import GENESIS_PARENT, Event, Head, _hash_encoded, make_event
+from referendum.record.event import GENESIS_PARENT, Event, Head, event_hash_encoded, make_event
 from referendum.record.io import EVENTS_FILE, RECORD_FILE, RecordInfo
 from referendum.record.manifest import Manifest, manifest_from_mapping
 from referendum.services.credentials import AuthorityKey, credential_list_payload
@@ -318,7 +318,7 @@ def _lines(
         with open(name, "rb") as handle:
             for raw in handle:
                 payload = raw[:-1]
-                digest = _hash_encoded(height, parent, m.BALLOT_ACCEPTED, ballot_time, payload)
+                digest = event_hash_encoded(height, parent, m.BALLOT_ACCEPTED, ballot_time, payload)
                 yield b"".join(
                     (
                         b'{"hash":"',
