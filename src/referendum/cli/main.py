@@ -30,6 +30,7 @@ def _register() -> None:
     from referendum.cli import (  # noqa: F401
         audit,
         authority,
+        bench,
         check,
         demo,
         forensics,

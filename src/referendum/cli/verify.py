@@ -48,13 +48,22 @@ def verify(
         int, typer.Option(help="Processes checking ballots in parallel (0: every core).")
     ] = 0,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of a Dask scheduler (tcp://host:8786) whose workers check the "
+            "ballots; they must read the record at the same path."
+        ),
+    ] = None,
 ) -> None:
     """Verify a published election record: chain, manifest, key ceremony, credentials,
     window, every ballot's signature and proofs, revotes, tally, decryption, results and
     outcome.  Exits 0 only when every check passes."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("expected text or json", param_hint="--format")
-    report = verify_record(record, workers=workers if workers > 0 else (os.cpu_count() or 1))
+    report = verify_record(
+        record, workers=workers if workers > 0 else (os.cpu_count() or 1), dask=dask
+    )
     if output_format == "json":
         typer.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:

@@ -1,25 +1,72 @@
-"""Checking accepted ballots in chunks, in this process or in a pool of worker processes.
+"""Checking the accepted ballots of a byte range of ``events.jsonl``, in batches.
 
-A chunk is a list of ``(height, payload)`` pairs; a worker needs only the referendum's
-non-ballot events (to rebuild the state: manifest, election key, credential lists).
+:func:`check_range` is the unit of partitioned verification: it runs in this process, in a
+worker process or on a Dask worker, and needs only the record's path and the range.  It reads
+the referendum's setup (the events before voting opened) from the record itself, once per
+process, and for each line of its range checks the line and the chain
+(:mod:`referendum.verify.lines`), checks each accepted ballot and sums the ciphertexts per
+region, and returns a small :class:`RangeResult` for the merger (ballots' credentials and
+tracking codes for the revote checks, the non-ballot events, the failures, the sums).
+
+Ballots are checked in batches of :data:`BATCH`: every ballot's parsing, canonical form,
+tracking code and Fiat-Shamir hashes are checked one by one, and the verification equations of
+the whole batch (signatures and proofs) are checked together with one random linear combination
+(:func:`referendum.crypto.batch.verify_equations`).  When a batch fails, or a ballot fails before
+that, its ballots are checked one by one with
+:func:`referendum.protocol.ballots.check_ballot`, so the failing ballot is named with exactly
+the reason the single check gives.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from referendum.errors import BallotRejected, RecordError
-from referendum.protocol.ballots import check_ballot
+from referendum.crypto.ballot import BallotContext, EncryptedBallot, ballot_equations, tracking_code
+from referendum.crypto.batch import Equation, verify_equations
+from referendum.crypto.credentials import Signature, signature_equations
+from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import Point
+from referendum.crypto.hashing import sha256_fields
+from referendum.errors import BallotRejected, InputError, RecordError, ReferendumError
+from referendum.protocol.ballots import REJECTION_CODES, check_ballot
 from referendum.protocol.state import ElectionState, state_from_events
+from referendum.record import messages as m
 from referendum.record.event import Event
+from referendum.record.manifest import parse_timestamp
+from referendum.verify.lines import LineError, Link, check_link, parse_event_line, read_lines
 
-__all__ = ["BallotFailure", "ChunkChecker", "check_chunk"]
+__all__ = [
+    "BATCH",
+    "STAGE_EVENTS",
+    "BallotEntry",
+    "BallotFailure",
+    "RangeResult",
+    "RangeTask",
+    "RegionSums",
+    "RejectionEntry",
+    "check_chunk",
+    "check_range",
+    "malformed_rejection",
+    "prime_state",
+    "setup_events",
+    "signing_message",
+    "sum_ballot_lines",
+]
 
-Chunk = Sequence[tuple[int, dict[str, Any]]]
+BATCH = 128
+"""Ballots whose verification equations are checked with one random linear combination."""
+
+SIGNING_DOMAIN = "referendum/v1/ballot-signature"
+"""The domain of :func:`~referendum.protocol.ballots.ballot_signing_message` (spec)."""
+
+STAGE_EVENTS = frozenset({m.VOTING_OPEN, m.VOTING_CLOSE, m.TALLY, m.RESULTS})
+"""The events that end a stage of the referendum (the setup ends at the first of them)."""
+
+_MAX_FAILURES = 64  # per range: the merger names only the first
 
 
 @dataclass(frozen=True)
@@ -28,16 +75,152 @@ class BallotFailure:
     reason: str
 
 
-_STATE: ElectionState | None = None
+@dataclass(frozen=True, slots=True)
+class RangeTask:
+    """A byte range ``[start, end)`` of the record's ``events.jsonl``; ``setup_end`` is the
+    offset where the setup ends (just after ``voting.open``); ``stamp`` identifies the file
+    version (size, modification time) so that a worker's cached setup is never stale."""
+
+    path: str
+    start: int
+    end: int
+    setup_end: int
+    stamp: tuple[int, int]
 
 
-def _init_worker(setup_events: list[Event]) -> None:
-    global _STATE
-    _STATE = state_from_events(setup_events)
+@dataclass(frozen=True, slots=True)
+class BallotEntry:
+    """What the merger needs of an accepted ballot (credential and codes as 32 raw bytes
+    when they are 64 hex digits, as given otherwise)."""
+
+    height: int
+    credential: object
+    code: object
+    replaces: object
+    offset: int
+    type: str = m.BALLOT_ACCEPTED
 
 
-def check_chunk(state: ElectionState, chunk: Chunk) -> list[BallotFailure]:
-    """Check every ballot of a chunk; return the failures (empty when all pass)."""
+@dataclass(frozen=True, slots=True)
+class RejectionEntry:
+    """A ``ballot.rejected`` event: its reason and what is wrong with its form, if anything."""
+
+    height: int
+    reason: str
+    problem: str | None
+    type: str = m.BALLOT_REJECTED
+
+
+@dataclass
+class RegionSums:
+    """A region's number of ballots and, per question and answer, the sum of ciphertexts."""
+
+    ballots: int
+    sums: list[list[Ciphertext]]
+
+    def to_json(self) -> tuple[int, list[list[bytes]]]:
+        return self.ballots, [[c.to_bytes() for c in q] for q in self.sums]
+
+    @staticmethod
+    def from_json(data: tuple[int, list[list[bytes]]]) -> RegionSums:
+        return RegionSums(
+            data[0],
+            [
+                [Ciphertext(Point.from_bytes(c[:32]), Point.from_bytes(c[32:])) for c in q]
+                for q in data[1]
+            ],
+        )
+
+    def merge(self, other: RegionSums, *, sign: int = 1) -> None:
+        self.ballots += sign * other.ballots
+        for mine, theirs in zip(self.sums, other.sums, strict=True):
+            for o, c in enumerate(theirs):
+                if sign > 0:
+                    mine[o] = mine[o] + c
+                else:
+                    mine[o] = Ciphertext(mine[o].alpha - c.alpha, mine[o].beta - c.beta)
+
+
+@dataclass
+class RangeResult:
+    """What :func:`check_range` returns (small: no ballot bodies)."""
+
+    lines: int = 0
+    first: Link | None = None
+    last: Link | None = None
+    error: LineError | None = None
+    items: list[Event | BallotEntry | RejectionEntry] = field(default_factory=list)
+    failures: list[BallotFailure] = field(default_factory=list)
+    window_error: tuple[str, str] | None = None
+    sums: dict[str, tuple[int, list[list[bytes]]]] = field(default_factory=dict)
+    sum_error: str | None = None
+
+
+def setup_events(events: Iterable[Event]) -> list[Event]:
+    """The events a ballot check needs: the non-ballot, non-rejection events before the first
+    event that ends a stage (``voting.open`` in a well-ordered record)."""
+    out = []
+    for event in events:
+        if event.type in STAGE_EVENTS and event.height > 0:
+            break
+        if event.type not in (m.BALLOT_ACCEPTED, m.BALLOT_REJECTED):
+            out.append(event)
+    return out
+
+
+@dataclass
+class _Setup:
+    state: ElectionState
+    context: BallotContext
+    regions: dict[str, int]
+    shape: list[int]
+    window: list[tuple[dt.datetime, dt.datetime]]
+
+
+_CACHE: dict[tuple[str, int, tuple[int, int]], _Setup] = {}
+
+
+def _setup_of(state: ElectionState) -> _Setup:
+    manifest = state.manifest
+    return _Setup(
+        state,
+        state.ballot_context(),
+        {r.id: i for i, r in enumerate(manifest.regions)},
+        [len(q.answers) for q in manifest.questions],
+        [
+            (
+                parse_timestamp(p.opens, field_name="opens"),
+                parse_timestamp(p.closes, field_name="closes"),
+            )
+            for p in manifest.window
+        ],
+    )
+
+
+def prime_state(task: RangeTask, state: ElectionState) -> None:
+    """Give this process the setup state of ``task``'s record (the merger already has it)."""
+    _CACHE.clear()
+    _CACHE[(task.path, task.setup_end, task.stamp)] = _setup_of(state)
+
+
+def _setup_for(task: RangeTask) -> _Setup:
+    key = (task.path, task.setup_end, task.stamp)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    events = []
+    with open(task.path, "rb") as handle:
+        for index, (_, line) in enumerate(read_lines(handle, 0, task.setup_end)):
+            events.append(parse_event_line(line, index))
+    _CACHE.clear()
+    setup = _CACHE[key] = _setup_of(state_from_events(setup_events(events)))
+    return setup
+
+
+def check_chunk(
+    state: ElectionState, chunk: Iterable[tuple[int, Mapping[str, Any]]]
+) -> list[BallotFailure]:
+    """Check every ballot one by one; return the failures (empty when all pass)."""
     failures = []
     for height, payload in chunk:
         try:
@@ -57,38 +240,234 @@ def check_chunk(state: ElectionState, chunk: Chunk) -> list[BallotFailure]:
     return failures
 
 
-def _worker_check(chunk: Chunk) -> list[BallotFailure]:
-    assert _STATE is not None
-    return check_chunk(_STATE, chunk)
+def _prepared(
+    setup: _Setup, payload: Mapping[str, Any], line: bytes
+) -> tuple[list[Equation], EncryptedBallot] | None:
+    """A ballot's equations when every check but the equations passes; ``None`` otherwise
+    (the ballot is then checked alone, which names the problem)."""
+    try:
+        credential = payload["credential"]
+        region = payload["region"]
+        ballot_obj = payload["ballot"]
+        if setup.state.region_of(credential) != region or region is None:
+            return None
+        ballot = EncryptedBallot.from_json(ballot_obj)
+        signature = Signature.from_json(payload["signature"])
+        ballot_json = ballot.to_json()
+        if ballot_json != ballot_obj:
+            return None
+        canonical = _ballot_bytes(line)
+        if tracking_code(canonical) != payload["tracking_code"]:
+            return None
+        binding = bytes.fromhex(credential)
+        message = signing_message(setup.state.fingerprint, binding, region, canonical)
+        equations = signature_equations(Point.from_bytes(binding), message, signature)
+        equations += ballot_equations(setup.context, ballot, binding=binding)
+    except (ReferendumError, KeyError, TypeError, ValueError, IndexError):
+        return None
+    return equations, ballot
 
 
-class ChunkChecker:
-    """Checks chunks with ``workers`` processes (1: in this process), keeping a bounded
-    number of chunks in flight so that memory stays bounded whatever the record size."""
+_BALLOT_KEY = b'"payload":{"ballot":'
+_AFTER_BALLOT = b',"credential":'
 
-    def __init__(self, setup_events: list[Event], state: ElectionState, workers: int) -> None:
-        self.state = state
-        self.workers = max(1, workers if workers > 0 else (os.cpu_count() or 1))
-        self._executor: Executor | None = None
-        if self.workers > 1:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, initializer=_init_worker, initargs=(setup_events,)
+
+def _ballot_bytes(line: bytes) -> bytes:
+    """The canonical bytes of a ballot event's ``ballot``, cut from its canonical line.
+
+    Sound only once the ballot equals its own ``to_json`` (which has no member named
+    ``credential``, and strings in canonical JSON cannot hold a bare ``"``): the ballot then
+    ends just before the payload's next member, ``credential``."""
+    start = line.find(_BALLOT_KEY) + len(_BALLOT_KEY)
+    return line[start : line.index(_AFTER_BALLOT, start)]
+
+
+def signing_message(fingerprint: bytes, credential: bytes, region: str, ballot: bytes) -> bytes:
+    """:func:`~referendum.protocol.ballots.ballot_signing_message` from the ballot's canonical
+    bytes (which the verifier already has: re-encoding them is most of that function's time)."""
+    return sha256_fields(SIGNING_DOMAIN, fingerprint, credential, region.encode("utf-8"), ballot)
+
+
+def _key(value: object) -> object:
+    text = str(value)
+    if len(text) == 64:
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            return text
+        if raw.hex() == text:
+            return raw
+    return text
+
+
+def _replaces_key(value: object) -> object:
+    return None if value is None else _key(value) if isinstance(value, str) else ("raw", value)
+
+
+def malformed_rejection(payload: Mapping[str, Any]) -> str | None:
+    """A rejection is the board's statement about a submission only its sender holds: its
+    form is checked (a known reason, the submission's digest); its words cannot be."""
+    if set(payload) != {"reason", "field", "detail", "credential", "submission_sha256"}:
+        return "unexpected members"
+    if payload["reason"] not in REJECTION_CODES:
+        return f"unknown reason {payload['reason']!r}"
+    if not isinstance(payload["field"], str) or not isinstance(payload["detail"], str):
+        return "field and detail must be strings"
+    if payload["credential"] is not None and not _is_hex(payload["credential"]):
+        return "credential must be null or 64 hex digits"
+    if not _is_hex(payload["submission_sha256"]):
+        return "submission_sha256 must be 64 hex digits"
+    return None
+
+
+def _is_hex(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+class _Summer:
+    """Per-region sums of every accepted ballot of a range (the merger subtracts the ones a
+    later ballot of the same credential replaced)."""
+
+    def __init__(self, setup: _Setup) -> None:
+        self.setup = setup
+        self.regions: dict[str, RegionSums] = {}
+        self.error: str | None = None
+
+    def add(self, region: object, ciphertexts: list[list[Ciphertext]]) -> None:
+        if not isinstance(region, str) or region not in self.setup.regions:
+            self.error = self.error or f"ballot of unknown region {region!r}"
+            return
+        if [len(q) for q in ciphertexts] != self.setup.shape:
+            self.error = self.error or "a ballot does not have the manifest's shape"
+            return
+        sums = self.regions.get(region)
+        if sums is None:
+            self.regions[region] = RegionSums(1, [list(q) for q in ciphertexts])
+            return
+        sums.ballots += 1
+        for mine, theirs in zip(sums.sums, ciphertexts, strict=True):
+            for o, c in enumerate(theirs):
+                mine[o] = mine[o] + c
+
+    def add_json(self, payload: Mapping[str, Any]) -> None:
+        try:
+            ciphertexts = [
+                [Ciphertext.from_json(s) for s in q["selections"]]
+                for q in payload["ballot"]["questions"]
+            ]
+        except (ReferendumError, KeyError, TypeError, ValueError, IndexError) as exc:
+            self.error = self.error or f"cannot sum the ballots: {exc}"
+            return
+        self.add(payload.get("region"), ciphertexts)
+
+
+def _check_batch(
+    setup: _Setup,
+    batch: list[tuple[int, Mapping[str, Any], list[Equation] | None, EncryptedBallot | None]],
+    result: RangeResult,
+    summer: _Summer,
+) -> None:
+    equations = [e for _, _, eqs, _ in batch if eqs is not None for e in eqs]
+    failed_batch = False
+    try:
+        verify_equations(equations)
+    except ReferendumError:
+        failed_batch = True
+    for height, payload, eqs, ballot in batch:
+        if eqs is None or ballot is None or failed_batch:
+            failures = check_chunk(setup.state, [(height, payload)])
+            if len(result.failures) < _MAX_FAILURES:
+                result.failures += failures
+            summer.add_json(payload)
+        else:
+            summer.add(
+                payload["region"],
+                [[s.ciphertext for s in q.selections] for q in ballot.questions],
             )
 
-    def run(self, chunks: Iterable[Chunk]) -> Iterator[list[BallotFailure]]:
-        if self._executor is None:
-            for chunk in chunks:
-                yield check_chunk(self.state, chunk)
-            return
-        in_flight = []
-        limit = self.workers * 4
-        for chunk in chunks:
-            in_flight.append(self._executor.submit(_worker_check, chunk))
-            if len(in_flight) >= limit:
-                yield in_flight.pop(0).result()
-        for future in in_flight:
-            yield future.result()
 
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
+def check_range(task: RangeTask) -> RangeResult:
+    """Check the lines of ``task``'s range: format, hashes, links, every accepted ballot."""
+    setup = _setup_for(task)
+    result = RangeResult()
+    summer = _Summer(setup)
+    batch: list[tuple[int, Mapping[str, Any], list[Equation] | None, EncryptedBallot | None]]
+    batch = []
+    previous: Link | None = None
+    index = 0
+    try:
+        with open(task.path, "rb") as handle:
+            for index, (offset, line) in enumerate(read_lines(handle, task.start, task.end)):
+                event = parse_event_line(line, index)
+                if previous is None:
+                    result.first = Link(event.height, event.parent, event.timestamp)
+                else:
+                    check_link(previous, event, index)
+                previous = Link(event.height, event.hash, event.timestamp)
+                result.lines = index + 1
+                if event.type == m.BALLOT_ACCEPTED:
+                    result.items.append(_ballot_entry(setup, event, offset, result))
+                    prepared = _prepared(setup, event.payload, line)
+                    if prepared is None:
+                        batch.append((event.height, event.payload, None, None))
+                    else:
+                        batch.append((event.height, event.payload, *prepared))
+                    if len(batch) >= BATCH:
+                        _check_batch(setup, batch, result, summer)
+                        batch = []
+                elif event.type == m.BALLOT_REJECTED:
+                    payload = event.payload
+                    result.items.append(
+                        RejectionEntry(
+                            event.height, str(payload.get("reason")), malformed_rejection(payload)
+                        )
+                    )
+                else:
+                    result.items.append(event)
+    except LineError as exc:
+        result.error = exc
+        return result
+    except OSError as exc:
+        result.error = LineError(index, f"cannot be read: {exc.strerror}")
+        return result
+    _check_batch(setup, batch, result, summer)
+    result.last = previous
+    result.sums = {r: s.to_json() for r, s in summer.regions.items()}
+    result.sum_error = summer.error
+    return result
+
+
+def _ballot_entry(setup: _Setup, event: Event, offset: int, result: RangeResult) -> BallotEntry:
+    payload = event.payload
+    if result.window_error is None:
+        try:
+            moment = parse_timestamp(event.timestamp, field_name="timestamp")
+            if not any(opens <= moment < closes for opens, closes in setup.window):
+                result.window_error = (
+                    f"event {event.height}",
+                    f"ballot accepted at {event.timestamp}, outside the voting periods",
+                )
+        except InputError as exc:
+            result.window_error = (f"event {event.height}", str(exc))
+    return BallotEntry(
+        event.height,
+        _key(payload.get("credential")),
+        _key(payload.get("tracking_code")),
+        _replaces_key(payload.get("replaces")),
+        offset,
+    )
+
+
+def sum_ballot_lines(
+    path: str | os.PathLike[str], offsets: Iterable[int], setup_state: ElectionState
+) -> tuple[dict[str, RegionSums], str | None]:
+    """The per-region sums of the ballots on the lines starting at ``offsets`` (the ballots a
+    later ballot replaced, which the merger subtracts)."""
+    summer = _Summer(_setup_of(setup_state))
+    with open(path, "rb") as handle:
+        for offset in sorted(offsets):
+            (_, line), *_ = read_lines(handle, offset, offset + 1)
+            summer.add_json(parse_event_line(line, 0).payload)
+    return summer.regions, summer.error

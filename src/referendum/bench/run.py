@@ -1,0 +1,298 @@
+"""``referendum bench``: every stage timed in one run, with the peers side by side.
+
+Per-ballot figures are CPU seconds of one process divided by the ballots (so other jobs on the
+machine inflate them less than wall time would); the large-record figures are wall times of a
+separate ``referendum verify`` process, with the peak resident memory of its whole process
+tree (workers included; on Dask, the cluster's worker processes too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from referendum.bench.generate import VoterSlice, generate_record, make_ballots
+from referendum.bench.ingest import ingest
+from referendum.bench.memory import PeakMemory
+from referendum.errors import ReferendumError
+from referendum.protocol.state import state_from_events
+from referendum.record import messages as m
+from referendum.record.io import read_record
+from referendum.verify.ballots import RangeTask, check_chunk, check_range, setup_events
+from referendum.verify.lines import parse_event_line, read_lines
+
+__all__ = ["machine", "peer", "per_ballot", "run_bench", "verify_timed"]
+
+Progress = Callable[[str], None]
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures come from."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = 0
+    with contextlib.suppress(ValueError, OSError):
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {
+        "cpu": model or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory / 2**30, 1),
+        "python": platform.python_version(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def per_ballot(record: Path, *, sample: int) -> dict[str, float]:
+    """CPU milliseconds per ballot: encrypt+prove+sign; verify one by one; verify batched
+    (both from the record's lines: parsing, hashes, every check)."""
+    events = read_record(record).events()
+    setup = []
+    offset = 0
+    path = record / "events.jsonl"
+    with path.open("rb") as handle:
+        for event in events:
+            line = handle.readline()
+            offset += len(line)
+            setup.append(event)
+            if event.type == m.VOTING_OPEN:
+                break
+        setup_end = offset
+        lines = []
+        for _, line in read_lines(handle, setup_end, 1 << 62):
+            lines.append(line)
+            if len(lines) == sample:
+                break
+    end = setup_end + sum(len(line) + 1 for line in lines)
+    state = state_from_events(setup_events(setup))
+
+    start = time.process_time()
+    chunk = [(e.height, e.payload) for e in (parse_event_line(x, 0) for x in lines)]
+    failures = check_chunk(state, [(h, p) for h, p in chunk if "credential" in p])
+    single = time.process_time() - start
+    assert not failures, failures
+
+    stat = path.stat()
+    task = RangeTask(str(path), setup_end, end, setup_end, (stat.st_size, stat.st_mtime_ns))
+    check_range(task)  # builds this process's setup state once, outside the timing
+    start = time.process_time()
+    result = check_range(task)
+    batched = time.process_time() - start
+    assert not result.failures and result.error is None
+
+    key = state.public_key.to_bytes()
+    regions = tuple(r.id for r in state.manifest.regions)
+    with tempfile.TemporaryDirectory() as scratch:
+        job = VoterSlice(
+            1,
+            1 + sample,
+            5,
+            state.manifest.id,
+            state.fingerprint,
+            key,
+            regions,
+            0,
+            os.path.join(scratch, "b.jsonl"),
+        )
+        start = time.process_time()
+        make_ballots(job)
+        create = time.process_time() - start
+    n = len(lines)
+    return {
+        "ballots": n,
+        "encrypt_prove_sign_ms": create / sample * 1e3,
+        "verify_single_ms": single / n * 1e3,
+        "verify_batched_ms": batched / n * 1e3,
+    }
+
+
+def _load(path: Path) -> ModuleType | None:
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def peer(name: str, ballots: int) -> dict[str, Any] | None:
+    """Run ``benchmarks/<name>.py``'s ``run(ballots)`` (``None`` when the script is absent:
+    the benchmarks folder is found next to ``src/`` or through ``REFERENDUM_BENCHMARKS``)."""
+    folder = Path(
+        os.environ.get("REFERENDUM_BENCHMARKS", Path(__file__).resolve().parents[3] / "benchmarks")
+    )
+    module = _load(folder / f"{name}.py")
+    if module is None:
+        return None
+    figures: dict[str, Any] = module.run(ballots)
+    return figures
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pids: tuple[int, ...]) -> float:
+    """CPU seconds used so far by live processes ``pids`` (from ``/proc/PID/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def verify_timed(
+    record: Path, *, workers: int = 1, dask: str | None = None, extra_roots: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    """Wall seconds and peak memory (MB, whole process tree) of ``referendum verify``."""
+    command = [sys.executable, "-m", "referendum.cli", "verify", str(record), "--format", "json"]
+    command += ["--workers", str(workers)] + (["--dask", dask] if dask else [])
+    start = time.perf_counter()
+    cpu = _children_cpu() + _process_cpu(extra_roots)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with PeakMemory(lambda: [process.pid, *extra_roots]) as peak:
+        out, err = process.communicate()
+    seconds = time.perf_counter() - start
+    cpu = _children_cpu() + _process_cpu(extra_roots) - cpu
+    report: dict[str, Any] = json.loads(out) if out.strip() else {"ok": False}
+    return {
+        "workers": workers if dask is None else f"dask ({dask})",
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_mb": peak.peak / 2**20,
+        "ok": report.get("ok"),
+        "accepted": report.get("summary", {}).get("accepted"),
+        "error": None if out.strip() else err.decode()[-500:],
+    }
+
+
+def _dask_verify(record: Path, workers: int) -> dict[str, Any]:
+    distributed: Any = importlib.import_module("dask.distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pids = list(client.run(os.getpid).values())
+        return verify_timed(record, dask=cluster.scheduler_address, extra_roots=tuple(pids))
+
+
+def run_bench(
+    *,
+    ballots: int,
+    out: Path,
+    db: str | None = None,
+    workers: int = 2,
+    ingest_ballots: int = 1000,
+    sample: int = 300,
+    peers: bool = True,
+    peer_ballots: int = 30,
+    progress: Progress = lambda _: None,
+) -> dict[str, Any]:
+    """Run every stage; returns the figures (also written to ``out/bench.json``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Any] = {"machine": machine(), "ballots": ballots}
+    record = out / f"record-{ballots}"
+    progress(f"generating a record of {ballots} voters with {workers} processes")
+    start, cpu = time.perf_counter(), _children_cpu() + _self_cpu()
+    generated = generate_record(record, voters=ballots, workers=workers)
+    figures["generate"] = {
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": _children_cpu() + _self_cpu() - cpu,
+        "ballots": generated.ballots,
+        "events": generated.events,
+        "mb": generated.bytes / 2**20,
+    }
+    progress("per-ballot CPU times")
+    figures["per_ballot"] = per_ballot(record, sample=min(sample, ballots))
+    progress("ingest with verification on SQLite")
+    figures["ingest"] = [
+        asdict(
+            ingest(
+                str(out / "ingest.sqlite"),
+                ballots=ingest_ballots,
+                workers=workers,
+                export_to=out / "export-sqlite",
+            )
+        )
+    ]
+    if db:
+        for writers in (1, workers * 2):
+            progress(f"ingest with verification on PostgreSQL, {writers} writers")
+            schema = f"bench_{uuid.uuid4().hex[:8]}_{writers}"
+            target = f"{db}{'&' if '?' in db else '?'}schema={schema}"
+            try:
+                figures["ingest"].append(
+                    asdict(
+                        ingest(
+                            target,
+                            ballots=ingest_ballots,
+                            writers=writers,
+                            workers=workers,
+                            export_to=out / f"export-pg-{writers}",
+                        )
+                    )
+                )
+            except ReferendumError as exc:  # a figure in itself: say it, go on measuring
+                figures["ingest"].append(
+                    {"backend": "postgresql", "writers": writers, "error": str(exc)}
+                )
+            finally:
+                _drop_schema(db, schema)
+    runs = []
+    for n in (1, workers):
+        progress(f"verifying the record with {n} worker(s)")
+        runs.append(verify_timed(record, workers=n))
+    progress(f"verifying the record on a {workers}-worker Dask LocalCluster")
+    runs.append(_dask_verify(record, workers))
+    figures["verify"] = runs
+    if peers:
+        progress("4096-bit modular ElGamal baseline (benchmarks/modp_baseline.py)")
+        figures["modp_baseline"] = peer("modp_baseline", max(3, peer_ballots // 6))
+        progress("Belenios (benchmarks/belenios_side_by_side.py)")
+        figures["belenios"] = peer("belenios_side_by_side", peer_ballots)
+    (out / "bench.json").write_text(json.dumps(figures, indent=2, default=str))
+    return figures
+
+
+def _drop_schema(db: str, schema: str) -> None:
+    import psycopg
+
+    from referendum.board.open import split_schema
+
+    conninfo, _ = split_schema(db)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -1,0 +1,149 @@
+"""``referendum bench``: generate a large record and time every stage, peers side by side."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from referendum.cli.main import app
+from referendum.errors import InputError
+
+__all__ = ["bench", "print_figures"]
+
+
+class BenchInputError(InputError):
+    """A bad option of ``referendum bench``."""
+
+
+def _ratio(ours: float | None, theirs: float | None) -> str:
+    if not ours or not theirs:
+        return "n/a"
+    return f"{theirs / ours:,.0f}x faster"
+
+
+def print_figures(figures: dict[str, Any], console: Console) -> None:
+    """The figures of one run as tables."""
+    host = figures["machine"]
+    console.print(
+        f"[bold]Machine[/]: {host['cpu']}, {host['cores']} cores, {host['memory_gb']} GB, "
+        f"Python {host['python']}, load average at start "
+        f"{', '.join(f'{x:.1f}' for x in host['load_average'])}"
+    )
+    per = figures["per_ballot"]
+    modp = figures.get("modp_baseline") or {}
+    bel = figures.get("belenios") or {}
+    table = Table(title=f"Per ballot, one core (CPU ms; {per['ballots']} ballots)")
+    for column in ("step", "ours", "4096-bit MODP", "ours vs MODP", "Belenios", "ours vs Belenios"):
+        table.add_column(column, justify="right" if column != "step" else "left")
+    create, single, batched = (
+        per["encrypt_prove_sign_ms"],
+        per["verify_single_ms"],
+        per["verify_batched_ms"],
+    )
+    rows = [
+        ("encrypt + prove (+ sign)", create, modp.get("encrypt_prove_ms"), bel.get("create_ms")),
+        ("verify, one by one", single, modp.get("verify_ms"), bel.get("verify_ms")),
+        ("verify, batched", batched, modp.get("verify_ms"), bel.get("verify_ms")),
+    ]
+    for name, ours, base, peer in rows:
+        table.add_row(
+            name,
+            f"{ours:.3f}",
+            "n/a" if base is None else f"{base:.1f}",
+            _ratio(ours, base),
+            "n/a" if peer is None else f"{peer:.1f}",
+            _ratio(ours, peer),
+        )
+    console.print(table)
+
+    ingest = Table(title="Board ingest with verification, then export")
+    for column in ("backend", "writers", "ballots", "ballots/s", "export events/s"):
+        ingest.add_column(column, justify="right" if column != "backend" else "left")
+    for row in figures["ingest"]:
+        if "error" in row:
+            ingest.add_row(row["backend"], str(row["writers"]), "", f"[red]{row['error']}[/]", "")
+            continue
+        ingest.add_row(
+            row["backend"],
+            str(row["writers"]),
+            str(row["ballots"]),
+            f"{row['ballots_per_second']:,.0f}",
+            f"{row['export_events_per_second']:,.0f}",
+        )
+    console.print(ingest)
+
+    gen = figures["generate"]
+    large = Table(
+        title=(
+            f"Record of {figures['ballots']:,} voters ({gen['ballots']:,} ballots, "
+            f"{gen['mb']:,.0f} MB): generated in {gen['seconds']:.1f} s "
+            f"({gen['cpu_seconds']:.0f} CPU s)"
+        )
+    )
+    columns = ("verification", "wall s", "CPU s", "CPU ms/ballot", "peak MB", "verdict")
+    for column in columns:
+        large.add_column(column, justify="right" if column != "verification" else "left")
+    for run in figures["verify"]:
+        large.add_row(
+            f"workers: {run['workers']}",
+            f"{run['seconds']:.1f}",
+            f"{run['cpu_seconds']:.1f}",
+            f"{run['cpu_seconds'] / gen['ballots'] * 1e3:.3f}",
+            f"{run['peak_mb']:,.0f}",
+            "[green]verifies[/]" if run["ok"] else f"[red]FAILS[/] {run.get('error') or ''}",
+        )
+    console.print(large)
+
+
+@app.command()
+def bench(
+    ballots: Annotated[int, typer.Option(help="Voters in the generated record.")] = 20_000,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL URL for the ingest benchmark (e.g. "
+            "postgresql://postgres@127.0.0.1:5432/test); SQLite is always measured."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the records and bench.json (default: a temporary one)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Processes (0: every core).")] = 0,
+    ingest_ballots: Annotated[int, typer.Option(help="Ballots cast in the ingest runs.")] = 1000,
+    peers: Annotated[
+        bool,
+        typer.Option(help="Also run the 4096-bit baseline and Belenios (installed with apt)."),
+    ] = True,
+) -> None:
+    """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
+    and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
+    with concurrent writers when --db is given), export, verification with 1 and N workers
+    and on a Dask LocalCluster, peak memory; and the same per-ballot work of the 4096-bit
+    baseline and of Belenios, as ratios."""
+    from referendum.bench.run import run_bench
+
+    if ballots < 10:
+        raise BenchInputError("ballots", "at least 10")
+    if ingest_ballots < 2:
+        raise BenchInputError("ingest_ballots", "at least 2")
+    cores = workers if workers > 0 else (os.cpu_count() or 1)
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="referendum-bench-") as scratch:
+        folder = out or Path(scratch)
+        figures = run_bench(
+            ballots=ballots,
+            out=folder,
+            db=db,
+            workers=cores,
+            ingest_ballots=ingest_ballots,
+            peers=peers,
+            progress=lambda step: console.print(f"[dim]... {step}[/]"),
+        )
+    print_figures(figures, console)

@@ -1,0 +1,69 @@
+"""The benchmark's parts on tiny inputs: ingest with verification, export, per-ballot figures,
+peak memory sampling (speed targets live in ``referendum bench``, never in tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from referendum.bench.generate import generate_record
+from referendum.bench.ingest import ingest
+from referendum.bench.memory import PeakMemory, tree_rss
+from referendum.bench.run import per_ballot
+from referendum.verify.record_verifier import verify_record
+
+
+def test_ingest_on_sqlite_casts_every_ballot_and_exports_a_record_that_verifies(
+    tmp_path: Path,
+) -> None:
+    figures = ingest(str(tmp_path / "b.sqlite"), ballots=6, workers=1, export_to=tmp_path / "rec")
+    assert figures.ballots == 6 and figures.ballots_per_second > 0
+    report = verify_record(tmp_path / "rec")
+    assert report.ok, [r.to_json() for r in report.failures()]
+    assert report.summary["accepted"] == 6
+
+
+def test_ingest_on_postgresql_with_two_writers(tmp_path: Path) -> None:
+    url = os.environ.get("REFERENDUM_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need REFERENDUM_TEST_POSTGRES_URL")
+    import uuid
+
+    import psycopg
+
+    schema = f"bench_test_{uuid.uuid4().hex[:8]}"
+    target = f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    try:
+        figures = ingest(target, ballots=6, writers=2, workers=1, export_to=tmp_path / "rec")
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert figures.writers == 2 and figures.ballots == 6
+    report = verify_record(tmp_path / "rec")
+    assert report.ok and report.summary["accepted"] == 6
+
+
+def test_per_ballot_figures_are_positive(tmp_path: Path) -> None:
+    record = tmp_path / "rec"
+    generate_record(record, voters=8, regions=2, workers=1, seed=2, revote_every=0)
+    figures = per_ballot(record, sample=5)
+    assert figures["ballots"] == 5
+    for key in ("encrypt_prove_sign_ms", "verify_single_ms", "verify_batched_ms"):
+        assert figures[key] > 0
+
+
+def test_peak_memory_counts_child_processes() -> None:
+    alone = tree_rss([os.getpid()])
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; x = bytearray(64 << 20); time.sleep(1.5)"]
+    )
+    try:
+        with PeakMemory(lambda: [os.getpid()], interval=0.05) as peak:
+            child.wait()
+    finally:
+        child.kill()
+    assert peak.peak >= alone + (60 << 20)
