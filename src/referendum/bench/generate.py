@@ -281,7 +281,7 @@ def _tail(
             RegionTally(sums[r.id].ballots, sums[r.id].sums)
             if r.id in sums
             else RegionTally(
-                0, [[Ciphertext.zero() for _ in q.answers] for q in manifest.questions]
+                0, [[Ciphertext.zero() for _ in q.answers] for q in manifest.ballot_style(r.id)]
             )
         )
         for r in manifest.regions

@@ -171,9 +171,9 @@ def setup_events(events: Iterable[Event]) -> list[Event]:
 @dataclass
 class _Setup:
     state: ElectionState
-    context: BallotContext
+    contexts: dict[str, BallotContext]  # each region's ballot style
     regions: dict[str, int]
-    shape: list[int]
+    shapes: dict[str, list[int]]
     window: list[tuple[dt.datetime, dt.datetime]]
 
 
@@ -184,9 +184,9 @@ def _setup_of(state: ElectionState) -> _Setup:
     manifest = state.manifest
     return _Setup(
         state,
-        state.ballot_context(),
+        {r.id: state.ballot_context(r.id) for r in manifest.regions},
         {r.id: i for i, r in enumerate(manifest.regions)},
-        [len(q.answers) for q in manifest.questions],
+        {r.id: [len(q.answers) for q in manifest.ballot_style(r.id)] for r in manifest.regions},
         [
             (
                 parse_timestamp(p.opens, field_name="opens"),
@@ -262,7 +262,7 @@ def _prepared(
         binding = bytes.fromhex(credential)
         message = signing_message(setup.state.fingerprint, binding, region, canonical)
         equations = signature_equations(Point.from_bytes(binding), message, signature)
-        equations += ballot_equations(setup.context, ballot, binding=binding)
+        equations += ballot_equations(setup.contexts[region], ballot, binding=binding)
     except (ReferendumError, KeyError, TypeError, ValueError, IndexError):
         return None
     return equations, ballot
@@ -339,7 +339,7 @@ class _Summer:
         if not isinstance(region, str) or region not in self.setup.regions:
             self.error = self.error or f"ballot of unknown region {region!r}"
             return
-        if [len(q) for q in ciphertexts] != self.setup.shape:
+        if [len(q) for q in ciphertexts] != self.setup.shapes[region]:
             self.error = self.error or "a ballot does not have the manifest's shape"
             return
         sums = self.regions.get(region)

@@ -465,7 +465,8 @@ def _counted_sums(path: Path, state: ElectionState, p1: _Pass1) -> dict[str, Reg
     for region in state.manifest.regions:
         sums = p1.sums.get(region.id)
         if sums is None:
-            zero = [[Ciphertext.zero() for _ in q.answers] for q in state.manifest.questions]
+            style = state.manifest.ballot_style(region.id)
+            zero = [[Ciphertext.zero() for _ in q.answers] for q in style]
             sums = RegionSums(0, zero)
         if region.id in replaced:
             sums.merge(replaced[region.id], sign=-1)
