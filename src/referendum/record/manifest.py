@@ -15,9 +15,17 @@ import tomllib
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from referendum.errors import InputError, ManifestError
 from referendum.rules import Rule, rule_from_mapping
@@ -51,24 +59,27 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_check_id)]
+"""An id of the manifest: lower-case letters, digits, '-' or '_' (at most 64)."""
+
+
 class Question(_Model):
     """A question.  A referendum question has the answers ``yes``, ``no`` and optionally
     ``blank``; a multi-option question must name its ``status_quo`` answer."""
 
-    id: str
+    id: Identifier
     text: str = Field(min_length=1)
     answers: tuple[str, ...] = Field(min_length=2, max_length=32)
     min_selections: int = Field(default=1, ge=0)
     max_selections: int = Field(default=1, ge=1)
     status_quo: str | None = None
     regions: tuple[str, ...] | None = None  # the regions whose ballot has it (None: all)
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
-        return value
 
     @model_validator(mode="after")
     def _check(self) -> Question:
@@ -96,16 +107,9 @@ class Question(_Model):
 class Region(_Model):
     """A region: its own credential list and results; ``weight`` counts in a double majority."""
 
-    id: str
+    id: Identifier
     name: str = Field(min_length=1)
     weight: str = "1"
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
-        return value
 
     @field_validator("weight")
     @classmethod
@@ -167,7 +171,7 @@ class Manifest(_Model):
     """The whole manifest (the genesis event's payload)."""
 
     format: Literal["referendum-manifest/1"] = "referendum-manifest/1"
-    id: str
+    id: Identifier
     title: str = Field(min_length=1)
     information: str = ""
     questions: tuple[Question, ...] = Field(min_length=1, max_length=16)
@@ -189,13 +193,6 @@ class Manifest(_Model):
             raise ValueError(
                 f"the credential authority's public key (64 hex digits): {exc}"
             ) from None
-        return value
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
         return value
 
     @model_validator(mode="after")

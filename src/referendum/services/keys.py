@@ -9,6 +9,7 @@ own key file; the board only ever sees public values.  Steps, run by each truste
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -129,6 +130,27 @@ def _check_secrets(state: ElectionState, secrets: TrusteeSecrets) -> None:
         raise InputError("key file", "this key file belongs to another referendum")
 
 
+def _step_state(
+    board: BulletinBoard,
+    secrets: TrusteeSecrets,
+    *,
+    needs: Callable[[ElectionState], Mapping[int, object]],
+    done: Callable[[ElectionState], Mapping[int, object]],
+    step: str,
+) -> ElectionState:
+    """The state for a trustee's step: every trustee did the previous step (``needs``), and
+    this trustee has not done this one (``done``)."""
+    state = load_state(board)
+    _check_trustee(state, secrets.trustee)
+    _check_secrets(state, secrets)
+    n = len(state.manifest.trustees.names)
+    if len(needs(state)) < n:
+        raise PhaseError(f"{len(needs(state))} of {n} trustees have done the previous step")
+    if secrets.trustee in done(state):
+        raise PhaseError(f"trustee {secrets.trustee} has already {step}")
+    return state
+
+
 def trustee_setup(
     board: BulletinBoard, trustee: int, rng: RandomSource, clock: Clock
 ) -> TrusteeSecrets:
@@ -156,14 +178,10 @@ def trustee_deal(
     board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
 ) -> TrusteeSecrets:
     """Step 2: deal shares of a fresh random polynomial to every other trustee."""
-    state = load_state(board)
-    _check_trustee(state, secrets.trustee)
-    _check_secrets(state, secrets)
+    state = _step_state(
+        board, secrets, needs=lambda s: s.transport, done=lambda s: s.deals, step="dealt"
+    )
     n = len(state.manifest.trustees.names)
-    if len(state.transport) < n:
-        raise PhaseError(f"{len(state.transport)} of {n} trustees have published transport keys")
-    if secrets.trustee in state.deals:
-        raise PhaseError(f"trustee {secrets.trustee} has already dealt")
     dealing = deal(
         secrets.trustee,
         n,
@@ -185,14 +203,9 @@ def trustee_check(
     board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
 ) -> TrusteeSecrets:
     """Step 3: decrypt and check the shares received; complain publicly about bad ones."""
-    state = load_state(board)
-    _check_trustee(state, secrets.trustee)
-    _check_secrets(state, secrets)
-    n = len(state.manifest.trustees.names)
-    if len(state.deals) < n:
-        raise PhaseError(f"{len(state.deals)} of {n} trustees have dealt")
-    if secrets.trustee in state.checks:
-        raise PhaseError(f"trustee {secrets.trustee} has already checked its shares")
+    state = _step_state(
+        board, secrets, needs=lambda s: s.deals, done=lambda s: s.checks, step="checked its shares"
+    )
     context = ceremony_context(state)
     public = transport_keys(state)[secrets.trustee]
     pair = TransportKeyPair(secrets.trustee, secrets.transport_secret, public, _NO_PROOF)
