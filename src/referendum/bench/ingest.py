@@ -15,6 +15,7 @@ from referendum.crypto.random import DeterministicRandom
 from referendum.record.canonical import canonical_json
 from referendum.record.io import write_record
 from referendum.services.credentials import credential_list_payload, issue_credentials
+from referendum.services.ingest import cast_many
 from referendum.services.state import load_state
 from referendum.services.voter import prepare_ballot
 from referendum.services.voting import cast, open_voting, publish_credentials
@@ -32,6 +33,7 @@ class IngestFigures:
     backend: str
     writers: int
     ballots: int
+    batch: int  # ballots per cast_many call (1: one cast per ballot)
     ballots_per_second: float
     export_events_per_second: float
 
@@ -55,24 +57,34 @@ def _prepare(job: tuple[str, list[str], int]) -> list[bytes]:
     ]
 
 
-def _cast(job: tuple[str, list[bytes]]) -> int:
-    url, submissions = job
+def _cast(job: tuple[str, list[bytes], int]) -> int:
+    url, submissions, batch = job
     board = open_board(url)
     try:
         state = load_state(board)
-        for submission in submissions:
-            cast(board, submission, _fixed_clock, state=state)
+        if batch <= 1:
+            for submission in submissions:
+                cast(board, submission, _fixed_clock, state=state)
+        else:
+            for k in range(0, len(submissions), batch):
+                cast_many(board, submissions[k : k + batch], _fixed_clock, state=state)
     finally:
         board.close()
     return len(submissions)
 
 
 def ingest(
-    url: str, *, ballots: int, writers: int = 1, workers: int = 2, export_to: Path
+    url: str,
+    *,
+    ballots: int,
+    writers: int = 1,
+    workers: int = 2,
+    batch: int = 1,
+    export_to: Path,
 ) -> IngestFigures:
     """Set up a referendum on the (empty) board at ``url``, prepare ``ballots`` ballots in
-    ``workers`` processes, time casting them from ``writers`` processes, then time exporting
-    the record to ``export_to``."""
+    ``workers`` processes, time casting them from ``writers`` processes (one ``cast`` per
+    ballot, or ``cast_many`` of ``batch`` ballots), then time exporting the record."""
     board = open_board(url)
     try:
         done = ceremony(board, regions=2, seed=7)
@@ -96,9 +108,9 @@ def ingest(
         submissions = [s for part in pool.map(_prepare, jobs) for s in part]
     start = time.perf_counter()
     if writers == 1:
-        _cast((url, submissions))
+        _cast((url, submissions, batch))
     else:
-        slices = [(url, submissions[w::writers]) for w in range(writers)]
+        slices = [(url, submissions[w::writers], batch) for w in range(writers)]
         with ProcessPoolExecutor(max_workers=writers) as pool:
             list(pool.map(_cast, slices))
     cast_seconds = time.perf_counter() - start
@@ -114,6 +126,7 @@ def ingest(
         backend,
         writers,
         len(submissions),
+        batch,
         len(submissions) / cast_seconds,
         info.event_count / export_seconds,
     )

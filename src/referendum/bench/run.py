@@ -242,14 +242,35 @@ def run_bench(
     figures["ingest"] = [
         asdict(
             ingest(
-                str(out / "ingest.sqlite"),
+                str(out / f"ingest-{writers}-{batch}.sqlite"),
                 ballots=ingest_ballots,
+                writers=writers,
+                batch=batch,
                 workers=workers,
-                export_to=out / "export-sqlite",
+                export_to=out / f"export-sqlite-{writers}-{batch}",
             )
         )
+        for writers, batch in ((1, 1), (workers, 200))
     ]
     if db:
+        progress(f"ingest with verification on PostgreSQL, {workers} writers, batches of 200")
+        schema = f"bench_{uuid.uuid4().hex[:8]}_batch"
+        target = f"{db}{'&' if '?' in db else '?'}schema={schema}"
+        try:
+            figures["ingest"].append(
+                asdict(
+                    ingest(
+                        target,
+                        ballots=ingest_ballots,
+                        writers=workers,
+                        batch=200,
+                        workers=workers,
+                        export_to=out / "export-pg-batch",
+                    )
+                )
+            )
+        finally:
+            _drop_schema(db, schema)
         for writers in (1, workers * 2):
             progress(f"ingest with verification on PostgreSQL, {writers} writers")
             schema = f"bench_{uuid.uuid4().hex[:8]}_{writers}"

@@ -63,15 +63,17 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
     console.print(table)
 
     ingest = Table(title="Board ingest with verification, then export")
-    for column in ("backend", "writers", "ballots", "ballots/s", "export events/s"):
+    for column in ("backend", "writers", "batch", "ballots", "ballots/s", "export events/s"):
         ingest.add_column(column, justify="right" if column != "backend" else "left")
     for row in figures["ingest"]:
         if "error" in row:
-            ingest.add_row(row["backend"], str(row["writers"]), "", f"[red]{row['error']}[/]", "")
+            error = f"[red]{row['error']}[/]"
+            ingest.add_row(row["backend"], str(row["writers"]), "", "", error, "")
             continue
         ingest.add_row(
             row["backend"],
             str(row["writers"]),
+            str(row.get("batch", 1)),
             str(row["ballots"]),
             f"{row['ballots_per_second']:,.0f}",
             f"{row['export_events_per_second']:,.0f}",

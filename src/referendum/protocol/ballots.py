@@ -8,10 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from referendum.clock import format_timestamp
-from referendum.crypto.ballot import EncryptedBallot, tracking_code, verify_ballot
+from referendum.crypto.ballot import (
+    EncryptedBallot,
+    SignedBallot,
+    tracking_code,
+    verify_ballot,
+)
 from referendum.crypto.credentials import Signature, verify_signature
 from referendum.crypto.group import Point
 from referendum.crypto.hashing import sha256_fields
@@ -29,10 +35,15 @@ from referendum.record.canonical import canonical_json
 __all__ = [
     "MAX_SUBMISSION_BYTES",
     "REJECTION_CODES",
+    "ParsedBallot",
     "ballot_signing_message",
     "check_ballot",
+    "check_moment",
+    "parse_ballot",
     "parse_submission",
+    "signing_message",
     "validate_submission",
+    "verify_parsed",
 ]
 
 MAX_SUBMISSION_BYTES = 64 * 1024
@@ -59,12 +70,24 @@ def ballot_signing_message(
     fingerprint: bytes, credential_hex: str, region_id: str, ballot_json: Mapping[str, Any]
 ) -> bytes:
     """What a voter's credential signs: the election, credential, region and ballot (spec)."""
+    return signing_message(
+        fingerprint,
+        bytes.fromhex(credential_hex),
+        region_id,
+        canonical_json(dict(ballot_json)),
+    )
+
+
+def signing_message(
+    fingerprint: bytes, credential: bytes, region_id: str, canonical_ballot: bytes
+) -> bytes:
+    """:func:`ballot_signing_message` from the ballot's canonical JSON bytes."""
     return sha256_fields(
         "referendum/v1/ballot-signature",
         fingerprint,
-        bytes.fromhex(credential_hex),
+        credential,
         region_id.encode("utf-8"),
-        canonical_json(dict(ballot_json)),
+        canonical_ballot,
     )
 
 
@@ -105,10 +128,8 @@ def parse_submission(raw: bytes | Mapping[str, Any]) -> tuple[dict[str, Any], by
     return data, body
 
 
-def validate_submission(
-    state: ElectionState, data: dict[str, Any], now: dt.datetime
-) -> tuple[str, str]:
-    """Check a submission against the state; returns (credential, tracking code)."""
+def check_moment(state: ElectionState, data: Mapping[str, Any], now: dt.datetime) -> None:
+    """The submission is for this referendum, and voting is open at ``now``."""
     if data["election"] != state.fingerprint.hex():
         raise _reject("wrong_election", "election", "the ballot is for another referendum")
     if state.phase is not Phase.OPEN:
@@ -118,21 +139,45 @@ def validate_submission(
         raise _reject(
             "outside_window", "timestamp", f"{format_timestamp(now)} is outside the voting periods"
         )
+
+
+def validate_submission(
+    state: ElectionState, data: dict[str, Any], now: dt.datetime
+) -> tuple[str, str]:
+    """Check a submission against the state; returns (credential, tracking code)."""
+    check_moment(state, data, now)
     return check_ballot(
         state, data["credential"], data["region"], data["ballot"], data["signature"]
     )
 
 
-def check_ballot(
+@dataclass(frozen=True)
+class ParsedBallot:
+    """A ballot that passed every check but its signature and proofs."""
+
+    credential: str
+    region: str
+    ballot: EncryptedBallot
+    signature: Signature
+    message: bytes
+    tracking_code: str
+
+    def signed(self, label: str = "ballot") -> SignedBallot:
+        """The ballot with its signature, to verify in a batch."""
+        return SignedBallot(
+            self.ballot, Point.from_hex(self.credential), self.message, self.signature, label
+        )
+
+
+def parse_ballot(
     state: ElectionState,
     credential: str,
     region_id: str,
     ballot_obj: Any,
     signature_obj: Any,
-) -> tuple[str, str]:
-    """The checks every counted ballot passes, at casting and again in the verifier: listed
-    credential of that region, canonical ballot, valid signature and proofs.  Returns the
-    credential and the ballot's tracking code; raises :class:`BallotRejected`."""
+) -> ParsedBallot:
+    """Every check but the cryptographic ones: a listed credential of that region, a
+    well-formed ballot in canonical form.  Raises :class:`BallotRejected`."""
     region = state.region_of(credential)
     if region is None:
         raise _reject("unknown_credential", "credential", "not on any region's credential list")
@@ -145,18 +190,38 @@ def check_ballot(
         canonical = canonical_json(ballot_json)
     except (EncodingError, InputError, RecordError, ValueError, TypeError, KeyError) as exc:
         raise _reject("malformed", "ballot", str(exc)) from None
+    if ballot_json != ballot_obj:  # to_json holds strings, lists and objects only
+        raise _reject("malformed", "ballot", "not in canonical form")
+    message = signing_message(state.fingerprint, bytes.fromhex(credential), region, canonical)
+    return ParsedBallot(credential, region, ballot, signature, message, tracking_code(canonical))
+
+
+def verify_parsed(state: ElectionState, parsed: ParsedBallot) -> None:
+    """The signature, then the proofs, each refusal with its own reason code."""
     try:
-        if canonical != canonical_json(ballot_obj):
-            raise _reject("malformed", "ballot", "not in canonical form")
-    except (TypeError, ValueError) as exc:
-        raise _reject("malformed", "ballot", str(exc)) from None
-    message = ballot_signing_message(state.fingerprint, credential, region, ballot_json)
-    try:
-        verify_signature(Point.from_hex(credential), message, signature)
+        verify_signature(Point.from_hex(parsed.credential), parsed.message, parsed.signature)
     except (CryptoError, ValueError) as exc:
         raise _reject("bad_signature", "signature", str(exc)) from None
     try:
-        verify_ballot(state.ballot_context(region), ballot, binding=bytes.fromhex(credential))
+        verify_ballot(
+            state.ballot_context(parsed.region),
+            parsed.ballot,
+            binding=bytes.fromhex(parsed.credential),
+        )
     except ProofError as exc:
         raise _reject("bad_proof", "ballot", str(exc)) from None
-    return credential, tracking_code(canonical)
+
+
+def check_ballot(
+    state: ElectionState,
+    credential: str,
+    region_id: str,
+    ballot_obj: Any,
+    signature_obj: Any,
+) -> tuple[str, str]:
+    """The checks every counted ballot passes, at casting and again in the verifier: listed
+    credential of that region, canonical ballot, valid signature and proofs.  Returns the
+    credential and the ballot's tracking code; raises :class:`BallotRejected`."""
+    parsed = parse_ballot(state, credential, region_id, ballot_obj, signature_obj)
+    verify_parsed(state, parsed)
+    return parsed.credential, parsed.tracking_code

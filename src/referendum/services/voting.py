@@ -30,6 +30,7 @@ __all__ = [
     "create",
     "open_voting",
     "publish_credentials",
+    "rejection_payload",
 ]
 
 _APPEND_RETRIES = 64
@@ -143,19 +144,21 @@ def cast(
         credential, code = validate_submission(current, data, clock())
         return _append_ballot(board, current, data, credential, code, clock)
     except BallotRejected as exc:
-        append(
-            board,
-            m.BALLOT_REJECTED,
-            {
-                "reason": exc.code,
-                "field": exc.field,
-                "detail": exc.reason[:500],
-                "credential": credential if _is_hex32(credential) else None,
-                "submission_sha256": digest,
-            },
-            clock,
-        )
+        append(board, m.BALLOT_REJECTED, rejection_payload(exc, credential, digest), clock)
         raise
+
+
+def rejection_payload(
+    refusal: BallotRejected, credential: str | None, digest: str
+) -> dict[str, Any]:
+    """The ``ballot.rejected`` payload of a refusal (no secret is ever in it)."""
+    return {
+        "reason": refusal.code,
+        "field": refusal.field,
+        "detail": refusal.reason[:500],
+        "credential": credential if _is_hex32(credential) else None,
+        "submission_sha256": digest,
+    }
 
 
 def _is_hex32(value: str | None) -> bool:

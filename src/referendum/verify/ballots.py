@@ -30,9 +30,8 @@ from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.credentials import Signature, signature_equations
 from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point
-from referendum.crypto.hashing import sha256_fields
 from referendum.errors import BallotRejected, InputError, RecordError, ReferendumError
-from referendum.protocol.ballots import REJECTION_CODES, check_ballot
+from referendum.protocol.ballots import REJECTION_CODES, check_ballot, signing_message
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
 from referendum.record.event import Event
@@ -60,7 +59,6 @@ __all__ = [
 BATCH = 128
 """Ballots whose verification equations are checked with one random linear combination."""
 
-SIGNING_DOMAIN = "referendum/v1/ballot-signature"
 """The domain of :func:`~referendum.protocol.ballots.ballot_signing_message` (spec)."""
 
 STAGE_EVENTS = frozenset({m.VOTING_OPEN, m.VOTING_CLOSE, m.TALLY, m.RESULTS})
@@ -280,12 +278,6 @@ def _ballot_bytes(line: bytes) -> bytes:
     ends just before the payload's next member, ``credential``."""
     start = line.find(_BALLOT_KEY) + len(_BALLOT_KEY)
     return line[start : line.index(_AFTER_BALLOT, start)]
-
-
-def signing_message(fingerprint: bytes, credential: bytes, region: str, ballot: bytes) -> bytes:
-    """:func:`~referendum.protocol.ballots.ballot_signing_message` from the ballot's canonical
-    bytes (which the verifier already has: re-encoding them is most of that function's time)."""
-    return sha256_fields(SIGNING_DOMAIN, fingerprint, credential, region.encode("utf-8"), ballot)
 
 
 def _key(value: object) -> object:

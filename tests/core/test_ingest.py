@@ -1,0 +1,56 @@
+"""Batched casting (`cast_many`): the same verdicts as `cast`, one transaction per batch."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from referendum.board.protocol import BulletinBoard
+from referendum.crypto.credentials import derive_credential, sign
+from referendum.errors import BallotRejected
+from referendum.protocol.ballots import ballot_signing_message
+from referendum.record import messages as m
+from referendum.record.io import write_record
+from referendum.services.ingest import cast_many
+from referendum.services.voter import prepare_ballot
+from referendum.services.voting import Receipt
+from referendum.verify.record_verifier import verify_record
+
+from .helpers import ready_referendum
+
+
+def test_cast_many_verdicts_match_cast(board: BulletinBoard, tmp_path: Path) -> None:
+    setup = ready_referendum(board, per_region=4)
+    east, west = setup.credentials["east"], setup.credentials["west"]
+
+    def ballot(cred: Any, answer: str) -> dict[str, Any]:
+        return prepare_ballot(setup.state, cred.private, {"q1": [answer]}, setup.rng).submission
+
+    good = [ballot(c, "yes") for c in east[:3]] + [ballot(c, "no") for c in west[:3]]
+    revote = ballot(east[0], "no")
+    wrong_region = dict(ballot(east[3], "yes"), region="west")
+    resigned = ballot(west[3], "yes")
+    tampered = copy.deepcopy(resigned["ballot"])
+    sel = tampered["questions"][0]["selections"]
+    sel[0]["beta"], sel[1]["beta"] = sel[1]["beta"], sel[0]["beta"]
+    secret, public = derive_credential(setup.state.manifest.id, west[3].private)
+    message = ballot_signing_message(setup.state.fingerprint, public.hex(), "west", tampered)
+    resigned = dict(
+        resigned, ballot=tampered, signature=sign(secret, public, message, setup.rng).to_json()
+    )
+    bad_signature = dict(good[1], signature=good[2]["signature"])
+    batch: list[Any] = [*good, revote, good[0], wrong_region, resigned, bad_signature, b"{oops"]
+    outcomes = cast_many(board, batch, setup.clock, state=setup.state)
+    assert len(outcomes) == len(batch)
+    assert all(isinstance(o, Receipt) for o in outcomes[:7])
+    assert outcomes[6].replaces == outcomes[0].tracking_code  # type: ignore[union-attr]
+    codes = [o.code for o in outcomes[7:]]  # type: ignore[union-attr]
+    assert codes == ["replayed", "wrong_region", "bad_proof", "bad_signature", "malformed"]
+    assert all(isinstance(o, BallotRejected) for o in outcomes[7:])
+    logged = [e.payload["reason"] for e in board.events(types=(m.BALLOT_REJECTED,))]
+    assert logged == codes
+    write_record(board.events(), tmp_path / "record")
+    report = verify_record(tmp_path / "record")
+    assert report.ok, [r.to_json() for r in report.failures()]
+    assert report.summary["counted"] == 6 and report.summary["accepted"] == 7
