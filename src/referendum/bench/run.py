@@ -253,27 +253,9 @@ def run_bench(
         for writers, batch in ((1, 1), (workers, 200))
     ]
     if db:
-        progress(f"ingest with verification on PostgreSQL, {workers} writers, batches of 200")
-        schema = f"bench_{uuid.uuid4().hex[:8]}_batch"
-        target = f"{db}{'&' if '?' in db else '?'}schema={schema}"
-        try:
-            figures["ingest"].append(
-                asdict(
-                    ingest(
-                        target,
-                        ballots=ingest_ballots,
-                        writers=workers,
-                        batch=200,
-                        workers=workers,
-                        export_to=out / "export-pg-batch",
-                    )
-                )
-            )
-        finally:
-            _drop_schema(db, schema)
-        for writers in (1, workers * 2):
-            progress(f"ingest with verification on PostgreSQL, {writers} writers")
-            schema = f"bench_{uuid.uuid4().hex[:8]}_{writers}"
+        for writers, batch in ((workers, 200), (1, 1), (workers * 2, 1)):
+            progress(f"ingest with verification on PostgreSQL, {writers} writers, batch {batch}")
+            schema = f"bench_{uuid.uuid4().hex[:8]}_{writers}_{batch}"
             target = f"{db}{'&' if '?' in db else '?'}schema={schema}"
             try:
                 figures["ingest"].append(
@@ -282,14 +264,15 @@ def run_bench(
                             target,
                             ballots=ingest_ballots,
                             writers=writers,
+                            batch=batch,
                             workers=workers,
-                            export_to=out / f"export-pg-{writers}",
+                            export_to=out / f"export-pg-{writers}-{batch}",
                         )
                     )
                 )
             except ReferendumError as exc:  # a figure in itself: say it, go on measuring
                 figures["ingest"].append(
-                    {"backend": "postgresql", "writers": writers, "error": str(exc)}
+                    {"backend": "postgresql", "writers": writers, "batch": batch, "error": str(exc)}
                 )
             finally:
                 _drop_schema(db, schema)
