@@ -82,15 +82,28 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
     manifest_path.write_text(json.dumps(manifest))
     run("create", str(manifest_path), "--db", db)
     keys = [tmp_path / f"t{i}.key" for i in (1, 2)]
-    for i, key in enumerate(keys, 1):
-        run("trustee", "setup", "--trustee", str(i), "--key-file", str(key), "--db", db)
-    for key in keys:
-        run("trustee", "deal", "--key-file", str(key), "--db", db)
-    for key in keys:
-        assert (
-            "2 shares good"
-            not in run("trustee", "check", "--key-file", str(key), "--db", db).stdout
-        )
+    # Trustee 1 works on the board; trustee 2 offline, from an exported record, uploading
+    # each signed step (its key file never goes near the board).
+    export = tmp_path / "export"
+
+    def offline(step: str, *args: str, later: bool = False) -> None:
+        run("publish", "--out", str(export), "--overwrite", "--db", db, later=later)
+        out = tmp_path / f"{step}.json"
+        run("trustee", step, *args, "--key-file", str(keys[1]), "--record", str(export),
+            "--out", str(out), later=later)  # fmt: skip
+        run("trustee", "submit", str(out), "--db", db, later=later)
+
+    run("trustee", "setup", "--trustee", "1", "--key-file", str(keys[0]), "--db", db)
+    offline("setup", "--trustee", "2")
+    run("trustee", "deal", "--key-file", str(keys[0]), "--db", db)
+    offline("deal")
+    forged = json.loads((tmp_path / "deal.json").read_text())
+    forged["payload"]["trustee"] = 1
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    refused = run("trustee", "submit", str(tmp_path / "forged.json"), "--db", db, ok=False)
+    assert refused.returncode != 0 and "trustee" in refused.stderr
+    assert "1 shares good" in run("trustee", "check", "--key-file", str(keys[0]), "--db", db).stdout
+    offline("check")
     run("election-key", "--db", db)
     privates = {}
     for region in ("a", "b"):
@@ -134,7 +147,10 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
     run("close", "--db", db, later=True)
     run("tally", "--db", db, later=True)
     for key in keys:
-        run("trustee", "decrypt", "--key-file", str(key), "--db", db, later=True)
+        if key == keys[0]:
+            run("trustee", "decrypt", "--key-file", str(key), "--db", db, later=True)
+        else:
+            offline("decrypt", later=True)
     results = run("results", "--db", db, later=True).stdout
     assert "APPROVED" in results
     record = tmp_path / "record"

@@ -275,3 +275,42 @@ def test_exports_are_rebuilt_at_most_once_per_interval(served: Served) -> None:
     assert later["head"] != first["head"] and later["ok"] is True
     assert later["head"] == served.setup.board.head().hash  # type: ignore[union-attr]
     assert served.client.get("/api/record.tar.gz").content != tar
+
+
+def test_trustee_steps_made_offline_are_checked_then_appended(served: Served) -> None:
+    """A trustee keeps the key file at home: the CLI makes the signed step from the record
+    (`referendum trustee decrypt --record DIR --out FILE`), the trustee uploads only that."""
+    from referendum.crypto.random import DeterministicRandom
+    from referendum.services.keys import decryption_payload
+    from referendum.services.state import load_state
+
+    s = served.setup
+    assert post(served, ballot(served, "east", 0, "yes").submission).status_code == 201
+    after_window(s)
+    org = bearer(ORGANISER)
+    served.client.post("/api/organiser/step/close", headers=org)
+    served.client.post("/api/organiser/step/tally", headers=org)
+    state = load_state(s.board)
+    rng = DeterministicRandom(b"offline")
+    step = {"type": m.DECRYPTION_SHARE, "payload": decryption_payload(state, s.secrets[0], rng)}
+    # another trustee cannot upload it, nor can the owner upload a doctored copy
+    r = served.client.post(
+        "/api/trustee/2/submit", content=json.dumps(step), headers=bearer(TRUSTEES[2])
+    )
+    assert r.status_code == 400, r.text
+    doctored = json.loads(json.dumps(step))
+    first = doctored["payload"]["regions"]["east"]["q1"][0]
+    first["share"] = doctored["payload"]["regions"]["east"]["q1"][1]["share"]
+    r = served.client.post(
+        "/api/trustee/1/submit", content=json.dumps(doctored), headers=bearer(TRUSTEES[1])
+    )
+    assert r.status_code >= 400 and not load_state(s.board).shares
+    r = served.client.post(
+        "/api/trustee/1/submit", content=json.dumps(step), headers=bearer(TRUSTEES[1])
+    )
+    assert r.status_code == 200, r.text
+    assert list(load_state(s.board).shares) == [1]
+    r = served.client.post(
+        "/api/trustee/1/submit", content=json.dumps(step), headers=bearer(TRUSTEES[1])
+    )
+    assert r.status_code == 409, r.text  # a step is taken once

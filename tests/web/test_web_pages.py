@@ -234,3 +234,31 @@ def test_trustee_key_ceremony_pages(tmp_path: Path) -> None:
     assert r.status_code == 409 and 'id="flash-error"' in r.text
     assert board.count(m.TRUSTEE_DEAL) == 0
     board.close()
+
+
+def test_trustee_page_takes_a_step_made_offline(served: Served) -> None:
+    """The page's upload form takes the CLI's --out file (the key file stays at home)."""
+    from referendum.crypto.random import DeterministicRandom
+    from referendum.services.keys import decryption_payload
+    from referendum.services.state import load_state
+
+    from .conftest import bearer
+
+    after_window(served.setup)
+    for step in ("close", "tally"):
+        served.client.post(f"/api/organiser/step/{step}", headers=bearer(ORGANISER))
+    assert sign_in(served, TRUSTEES[2]) == 303
+    assert "/trustee/submit" in served.client.get("/trustee").text
+    token = served.client.cookies[CSRF_COOKIE]
+    state = load_state(served.setup.board)
+    payload = decryption_payload(state, served.setup.secrets[1], DeterministicRandom(b"page"))
+    step = json.dumps({"type": m.DECRYPTION_SHARE, "payload": payload})
+    r = served.client.post("/trustee/submit", data={"csrf_token": token})
+    assert r.status_code == 400  # no file chosen
+    r = served.client.post(
+        "/trustee/submit",
+        data={"csrf_token": token},
+        files={"step_file": ("step.json", step, "application/json")},
+    )
+    assert r.status_code == 200 and 'id="flash-ok"' in r.text, r.text
+    assert served.setup.board.count(m.DECRYPTION_SHARE) == 1

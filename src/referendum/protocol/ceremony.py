@@ -17,6 +17,7 @@ terms; trustee ``j``'s verification key is the sum of their commitments evaluate
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from referendum.crypto.group import Point
@@ -30,9 +31,10 @@ from referendum.crypto.threshold import (
     verification_key,
     verify_transport_key,
 )
-from referendum.errors import ProofError, RecordError
+from referendum.errors import InputError, PhaseError, ProofError, RecordError
 from referendum.protocol.signing import TRUSTEE_DOMAIN, check_signed
-from referendum.protocol.state import ElectionState
+from referendum.protocol.state import ElectionState, Phase
+from referendum.protocol.tally import verified_shares
 from referendum.record import messages as m
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "check_ceremony",
     "deal_shares",
     "derive_election_key",
+    "shares_of",
     "transport_keys",
 ]
 
@@ -69,7 +72,11 @@ def transport_keys(state: ElectionState) -> dict[int, Point]:
 
 def deal_shares(state: ElectionState, dealer: int) -> dict[int, EncryptedShare]:
     """The encrypted shares a dealer published, by recipient."""
-    payload = state.deals[dealer]
+    return shares_of(state.deals[dealer], dealer)
+
+
+def shares_of(payload: Mapping[str, Any], dealer: int) -> dict[int, EncryptedShare]:
+    """The encrypted shares of a ``trustee.deal`` payload, by recipient."""
     shares = {}
     for raw in payload["shares"]:
         share = EncryptedShare.from_json(raw, field=f"trustee[{dealer}].shares")
@@ -158,3 +165,66 @@ def check_ceremony(state: ElectionState) -> str:
         f"{len(state.transport)} trustees, qualified {expected['qualified']}{named}; "
         f"election key {expected['public_key'][:16]}... recomputed"
     )
+
+
+_MEMBERS = {
+    m.TRUSTEE_TRANSPORT: {"trustee", "name", "transport_key", "proof"},
+    m.TRUSTEE_DEAL: {"trustee", "commitments", "shares", "signature"},
+    m.TRUSTEE_CHECK: {"trustee", "complaints", "signature"},
+    m.DECRYPTION_SHARE: {"trustee", "regions"},
+}
+
+
+def check_trustee_event(state: ElectionState, event_type: str, payload: Mapping[str, Any]) -> None:
+    """Check a trustee's event before it is appended (a step made offline and uploaded): its
+    place in the ceremony, its members, and its proofs and signature.  Raises
+    :class:`InputError`, :class:`PhaseError` or :class:`ProofError`."""
+    if event_type not in _MEMBERS:
+        raise InputError("type", f"not a trustee's event: {event_type!r}")
+    if set(payload) != _MEMBERS[event_type]:
+        raise InputError("payload", f"expected exactly the members {sorted(_MEMBERS[event_type])}")
+    trustee = payload["trustee"]
+    n = len(state.manifest.trustees.names)
+    if not isinstance(trustee, int) or isinstance(trustee, bool) or not 1 <= trustee <= n:
+        raise InputError("trustee", f"trustees are numbered 1 to {n}")
+    if event_type == m.DECRYPTION_SHARE:
+        state.require(Phase.TALLIED)
+        if trustee in state.shares:
+            raise PhaseError(f"trustee {trustee} has already published decryption shares")
+        verified_shares(state, trustee, payload)
+        return
+    state.require(Phase.SETUP)
+    context = ceremony_context(state)
+    if event_type == m.TRUSTEE_TRANSPORT:
+        if trustee in state.transport:
+            raise PhaseError(f"trustee {trustee} already published a transport key")
+        if payload["name"] != state.manifest.trustees.names[trustee - 1]:
+            raise InputError("name", "not this trustee's name in the manifest")
+        proof = SchnorrProof.from_json(payload["proof"], field="proof")
+        verify_transport_key(trustee, Point.from_hex(str(payload["transport_key"])), proof, context)
+        return
+    done, needs = (
+        (state.deals, state.transport)
+        if event_type == m.TRUSTEE_DEAL
+        else (state.checks, state.deals)
+    )
+    if len(needs) < n:
+        raise PhaseError(f"{len(needs)} of {n} trustees have done the previous step")
+    if trustee in done:
+        raise PhaseError(f"trustee {trustee} has already done this step")
+    keys = transport_keys(state)
+    check_signed(
+        TRUSTEE_DOMAIN, context, event_type, payload, keys[trustee], who=f"trustee[{trustee}]"
+    )
+    if event_type == m.TRUSTEE_DEAL:
+        c = Commitments.from_json(payload["commitments"], field="commitments")
+        if c.dealer != trustee:
+            raise ProofError("commitments: of another dealer")
+        c.verify(context, threshold=state.manifest.trustees.threshold)
+        if set(shares_of(payload, trustee)) != set(range(1, n + 1)) - {trustee}:
+            raise InputError("shares", "one share for every other trustee is needed")
+        return
+    for raw in payload["complaints"]:
+        complaint = Complaint.from_json(raw, field="complaints")
+        if complaint.recipient != trustee:
+            raise InputError("complaints", "a complaint of another trustee")

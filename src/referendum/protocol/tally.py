@@ -34,6 +34,7 @@ __all__ = [
     "share_payload",
     "tally_ciphertexts",
     "tally_payload",
+    "verified_shares",
 ]
 
 
@@ -137,6 +138,30 @@ def share_payload(
     }
 
 
+def verified_shares(
+    state: ElectionState, trustee: int, payload: Mapping[str, Any]
+) -> dict[str, list[list[DecryptionShare]]]:
+    """A trustee's ``tally.share`` payload, every share checked against its proof (raises)."""
+    if state.tally is None or state.election_key is None:
+        raise PhaseError("nothing to decrypt yet")
+    keys = state.election_key["verification_keys"]
+    if str(trustee) not in keys:
+        raise ProofError(f"trustee {trustee} is not a qualified trustee")
+    vkey = Point.from_hex(keys[str(trustee)])
+    cts = tally_ciphertexts(state.tally, state.manifest)
+    per_region: dict[str, list[list[DecryptionShare]]] = {}
+    for region in state.manifest.regions:
+        per_region[region.id] = []
+        for qi, q in enumerate(state.manifest.ballot_style(region.id)):
+            shares = [DecryptionShare.from_json(s) for s in payload["regions"][region.id][q.id]]
+            for ct, share in zip(cts[region.id][qi], shares, strict=True):
+                if share.index != trustee:
+                    raise ProofError(f"a share of trustee {trustee} names {share.index}")
+                verify_decryption_share(share, ct.alpha, vkey, context=state.fingerprint)
+            per_region[region.id].append(shares)
+    return per_region
+
+
 def compute_results(
     state: ElectionState, *, trustees: Sequence[int] | None = None
 ) -> dict[str, Any]:
@@ -150,26 +175,12 @@ def compute_results(
         raise PhaseError("nothing to decrypt yet")
     manifest = state.manifest
     cts = tally_ciphertexts(state.tally, manifest)
-    vkeys = {int(k): Point.from_hex(v) for k, v in state.election_key["verification_keys"].items()}
     valid: list[int] = []
     rejected: dict[str, str] = {}
     parsed: dict[int, dict[str, list[list[DecryptionShare]]]] = {}
     for trustee, payload in sorted(state.shares.items()):
         try:
-            per_region: dict[str, list[list[DecryptionShare]]] = {}
-            for region in manifest.regions:
-                per_region[region.id] = []
-                for qi, q in enumerate(manifest.ballot_style(region.id)):
-                    shares = [
-                        DecryptionShare.from_json(s) for s in payload["regions"][region.id][q.id]
-                    ]
-                    for ct, share in zip(cts[region.id][qi], shares, strict=True):
-                        if share.index != trustee:
-                            raise ProofError(f"a share of trustee {trustee} names {share.index}")
-                        verify_decryption_share(
-                            share, ct.alpha, vkeys[trustee], context=state.fingerprint
-                        )
-                    per_region[region.id].append(shares)
+            per_region = verified_shares(state, trustee, payload)
         except (ReferendumError, KeyError, ValueError, TypeError) as exc:
             rejected[str(trustee)] = str(exc) or type(exc).__name__
             continue

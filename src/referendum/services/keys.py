@@ -9,7 +9,7 @@ own key file; the board only ever sees public values.  Steps, run by each truste
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,19 +28,26 @@ from referendum.crypto.threshold import (
 from referendum.errors import InputError, PhaseError
 from referendum.protocol.ceremony import (
     ceremony_context,
+    check_trustee_event,
     deal_shares,
     derive_election_key,
     transport_keys,
 )
 from referendum.protocol.signing import TRUSTEE_DOMAIN, signed
 from referendum.protocol.state import ElectionState, Phase
+from referendum.protocol.tally import share_payload
 from referendum.record import messages as m
 from referendum.services.state import load_state
 from referendum.services.voting import append
 
 __all__ = [
     "TrusteeSecrets",
+    "check_payload",
+    "deal_payload",
+    "decryption_payload",
     "publish_election_key",
+    "setup_payload",
+    "submit_trustee_event",
     "trustee_check",
     "trustee_deal",
     "trustee_setup",
@@ -130,61 +137,49 @@ def _check_secrets(state: ElectionState, secrets: TrusteeSecrets) -> None:
         raise InputError("key file", "this key file belongs to another referendum")
 
 
-def _step_state(
-    board: BulletinBoard,
+def _ready_for(
+    state: ElectionState,
     secrets: TrusteeSecrets,
     *,
-    needs: Callable[[ElectionState], Mapping[int, object]],
-    done: Callable[[ElectionState], Mapping[int, object]],
+    needs: Mapping[int, object],
+    done: Mapping[int, object],
     step: str,
-) -> ElectionState:
-    """The state for a trustee's step: every trustee did the previous step (``needs``), and
-    this trustee has not done this one (``done``)."""
-    state = load_state(board)
+) -> None:
+    """Every trustee did the previous step (``needs``); this trustee has not done this one."""
     _check_trustee(state, secrets.trustee)
     _check_secrets(state, secrets)
     n = len(state.manifest.trustees.names)
-    if len(needs(state)) < n:
-        raise PhaseError(f"{len(needs(state))} of {n} trustees have done the previous step")
-    if secrets.trustee in done(state):
+    if len(needs) < n:
+        raise PhaseError(f"{len(needs)} of {n} trustees have done the previous step")
+    if secrets.trustee in done:
         raise PhaseError(f"trustee {secrets.trustee} has already {step}")
-    return state
 
 
-def trustee_setup(
-    board: BulletinBoard, trustee: int, rng: RandomSource, clock: Clock
-) -> TrusteeSecrets:
-    """Step 1: create and publish the trustee's transport key (with a proof of possession)."""
-    state = load_state(board)
+def setup_payload(
+    state: ElectionState, trustee: int, rng: RandomSource
+) -> tuple[dict[str, Any], TrusteeSecrets]:
+    """Step 1, offline: a transport key pair; the payload of ``trustee.transport``."""
     _check_trustee(state, trustee)
     if trustee in state.transport:
         raise PhaseError(f"trustee {trustee} already published a transport key")
     pair = generate_transport_key(trustee, ceremony_context(state), rng)
-    append(
-        board,
-        m.TRUSTEE_TRANSPORT,
-        {
-            "trustee": trustee,
-            "name": state.manifest.trustees.names[trustee - 1],
-            "transport_key": pair.public.hex(),
-            "proof": pair.proof.to_json(),
-        },
-        clock,
-    )
-    return TrusteeSecrets(trustee, state.fingerprint.hex(), pair.secret)
+    payload = {
+        "trustee": trustee,
+        "name": state.manifest.trustees.names[trustee - 1],
+        "transport_key": pair.public.hex(),
+        "proof": pair.proof.to_json(),
+    }
+    return payload, TrusteeSecrets(trustee, state.fingerprint.hex(), pair.secret)
 
 
-def trustee_deal(
-    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
-) -> TrusteeSecrets:
-    """Step 2: deal shares of a fresh random polynomial to every other trustee."""
-    state = _step_state(
-        board, secrets, needs=lambda s: s.transport, done=lambda s: s.deals, step="dealt"
-    )
-    n = len(state.manifest.trustees.names)
+def deal_payload(
+    state: ElectionState, secrets: TrusteeSecrets, rng: RandomSource
+) -> tuple[dict[str, Any], TrusteeSecrets]:
+    """Step 2, offline: the signed payload of ``trustee.deal``."""
+    _ready_for(state, secrets, needs=state.transport, done=state.deals, step="dealt")
     dealing = deal(
         secrets.trustee,
-        n,
+        len(state.manifest.trustees.names),
         state.manifest.trustees.threshold,
         rng,
         transport_keys=transport_keys(state),
@@ -195,17 +190,16 @@ def trustee_deal(
         "commitments": dealing.commitments.to_json(),
         "shares": [dealing.shares[j].to_json() for j in sorted(dealing.shares)],
     }
-    append(board, m.TRUSTEE_DEAL, _sign(state, m.TRUSTEE_DEAL, payload, secrets, rng), clock)
-    return replace(secrets, polynomial=dealing.polynomial)
+    signed_payload = _sign(state, m.TRUSTEE_DEAL, payload, secrets, rng)
+    return signed_payload, replace(secrets, polynomial=dealing.polynomial)
 
 
-def trustee_check(
-    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
-) -> TrusteeSecrets:
-    """Step 3: decrypt and check the shares received; complain publicly about bad ones."""
-    state = _step_state(
-        board, secrets, needs=lambda s: s.deals, done=lambda s: s.checks, step="checked its shares"
-    )
+def check_payload(
+    state: ElectionState, secrets: TrusteeSecrets, rng: RandomSource
+) -> tuple[dict[str, Any], TrusteeSecrets]:
+    """Step 3, offline: check the shares received; the signed payload of ``trustee.check``
+    with a public complaint against every dealer whose share was bad."""
+    _ready_for(state, secrets, needs=state.deals, done=state.checks, step="checked its shares")
     context = ceremony_context(state)
     public = transport_keys(state)[secrets.trustee]
     pair = TransportKeyPair(secrets.trustee, secrets.transport_secret, public, _NO_PROOF)
@@ -223,8 +217,59 @@ def trustee_check(
         except BadShare as bad:
             complaints.append(bad.complaint.to_json())
     payload = {"trustee": secrets.trustee, "complaints": complaints}
-    append(board, m.TRUSTEE_CHECK, _sign(state, m.TRUSTEE_CHECK, payload, secrets, rng), clock)
-    return replace(secrets, received=received)
+    signed_payload = _sign(state, m.TRUSTEE_CHECK, payload, secrets, rng)
+    return signed_payload, replace(secrets, received=received)
+
+
+def decryption_payload(
+    state: ElectionState, secrets: TrusteeSecrets, rng: RandomSource
+) -> dict[str, Any]:
+    """After the tally, offline: the payload of ``tally.share`` (shares with proofs)."""
+    _check_secrets(state, secrets)
+    state.require(Phase.TALLIED)
+    if state.election_key is None:
+        raise PhaseError("no election key")
+    if secrets.trustee in state.shares:
+        raise PhaseError(f"trustee {secrets.trustee} has already published decryption shares")
+    share = secrets.secret_share(list(state.election_key["qualified"]))
+    return share_payload(state, secrets.trustee, share, rng)
+
+
+def submit_trustee_event(
+    board: BulletinBoard, event_type: str, payload: Mapping[str, Any], clock: Clock
+) -> None:
+    """Append a trustee's event made offline (by ``referendum trustee ... --out``), after
+    checking it as a verifier would: a forged, misplaced or repeated step is refused."""
+    state = load_state(board)
+    check_trustee_event(state, event_type, payload)
+    append(board, event_type, payload, clock)
+
+
+def trustee_setup(
+    board: BulletinBoard, trustee: int, rng: RandomSource, clock: Clock
+) -> TrusteeSecrets:
+    """Step 1 on a board: create and publish the trustee's transport key."""
+    payload, secrets = setup_payload(load_state(board), trustee, rng)
+    submit_trustee_event(board, m.TRUSTEE_TRANSPORT, payload, clock)
+    return secrets
+
+
+def trustee_deal(
+    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
+) -> TrusteeSecrets:
+    """Step 2 on a board: deal shares of a fresh random polynomial to every other trustee."""
+    payload, secrets = deal_payload(load_state(board), secrets, rng)
+    submit_trustee_event(board, m.TRUSTEE_DEAL, payload, clock)
+    return secrets
+
+
+def trustee_check(
+    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
+) -> TrusteeSecrets:
+    """Step 3 on a board: check the shares received; complain publicly about bad ones."""
+    payload, secrets = check_payload(load_state(board), secrets, rng)
+    submit_trustee_event(board, m.TRUSTEE_CHECK, payload, clock)
+    return secrets
 
 
 def publish_election_key(board: BulletinBoard, clock: Clock) -> dict[str, Any]:

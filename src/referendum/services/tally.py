@@ -18,6 +18,7 @@ from referendum.protocol.tally import (
     tally_payload,
 )
 from referendum.record import messages as m
+from referendum.services.keys import submit_trustee_event
 from referendum.services.state import load_state
 from referendum.services.voting import append
 
@@ -44,7 +45,8 @@ def publish_share(
         raise InputError("trustee", f"trustee {trustee} is not a qualified trustee")
     if trustee in state.shares:
         raise PhaseError(f"trustee {trustee} has already published decryption shares")
-    append(board, m.DECRYPTION_SHARE, share_payload(state, trustee, secret_share, rng), clock)
+    payload = share_payload(state, trustee, secret_share, rng)
+    submit_trustee_event(board, m.DECRYPTION_SHARE, payload, clock)
 
 
 def publish_results(board: BulletinBoard, clock: Clock) -> dict[str, Any]:

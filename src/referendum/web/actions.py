@@ -25,6 +25,7 @@ from referendum.record.manifest import manifest_from_mapping
 from referendum.services.keys import (
     TrusteeSecrets,
     publish_election_key,
+    submit_trustee_event,
     trustee_check,
     trustee_deal,
     trustee_setup,
@@ -49,6 +50,7 @@ __all__ = [
     "region_of_credential",
     "rejected_page",
     "require_record",
+    "submit_trustee_step",
     "summary",
     "trustee_step",
     "upload_credentials",
@@ -348,6 +350,20 @@ def trustee_step(
             raise InputError("step", f"unknown step {step!r}")
     ctx.invalidate()
     return secrets.to_json()
+
+
+def submit_trustee_step(ctx: WebContext, trustee: int, data: Any) -> dict[str, Any]:
+    """A step the trustee made offline (``referendum trustee STEP --record DIR --out FILE``):
+    checked as a verifier would, then appended.  The key file never reaches the server."""
+    _need_referendum(ctx)
+    if not isinstance(data, dict) or set(data) != {"type", "payload"}:
+        raise InputError("step_file", "expected {type, payload} as written by the CLI's --out")
+    payload = data["payload"]
+    if not isinstance(payload, dict) or payload.get("trustee") != trustee:
+        raise InputError("step_file.payload.trustee", f"this step is not trustee {trustee}'s")
+    submit_trustee_event(ctx.board, str(data["type"]), payload, ctx.clock)
+    ctx.invalidate()
+    return {"ok": True, "type": data["type"], "phase": ctx.state().phase.value}
 
 
 def require_record(ctx: WebContext) -> None:

@@ -237,6 +237,16 @@ def post_organiser_step(ctx: Ctx, account: Authed, step: actions.OrganiserStep) 
 
 
 @router.post(
+    "/trustee/{trustee}/submit",
+    summary="A trustee's step made offline with the CLI (--record DIR --out FILE): the body",
+)
+async def post_trustee_submit(request: Request, ctx: Ctx, account: Authed, trustee: int) -> Any:
+    _require(account, "trustee", trustee)
+    data = actions.parse_document(await request.body(), field="step_file")
+    return await run_in_threadpool(actions.submit_trustee_step, ctx, trustee, data)
+
+
+@router.post(
     "/trustee/{trustee}/{step}",
     summary="A trustee's step; setup returns the key file, the others take it as the body",
 )

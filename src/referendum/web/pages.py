@@ -287,6 +287,37 @@ def trustee(request: Request, ctx: Ctx) -> HTMLResponse:
     )
 
 
+@router.post("/trustee/submit", response_class=HTMLResponse)
+async def trustee_submit(
+    request: Request,
+    ctx: Ctx,
+    csrf_token: Annotated[str | None, Form()] = None,
+    step_file: Annotated[UploadFile | None, Form()] = None,
+) -> Response:
+    account = _need(request, "trustee")
+    _check_csrf(request, csrf_token)
+    assert account.trustee is not None
+    error, message, status = None, None, 200
+    try:
+        if step_file is None or not step_file.filename:
+            raise InputError("step_file", "choose the file the CLI wrote")
+        data = actions.parse_document(await step_file.read(), field="step_file")
+        await run_in_threadpool(actions.submit_trustee_step, ctx, account.trustee, data)
+        message = "trustee.submitted"
+    except ReferendumError as exc:
+        status, error = error_status(exc)
+        log_refusal(request.method, request.url.path, status, exc)
+    return render(
+        request,
+        "trustee.html",
+        status=status,
+        s=_summary(ctx),
+        me=account.trustee,
+        error=error,
+        message=message,
+    )
+
+
 @router.post("/trustee/{step}", response_class=HTMLResponse)
 async def trustee_step(
     request: Request,
