@@ -262,3 +262,13 @@ def test_trustee_page_takes_a_step_made_offline(served: Served) -> None:
     )
     assert r.status_code == 200 and 'id="flash-ok"' in r.text, r.text
     assert served.setup.board.count(m.DECRYPTION_SHARE) == 1
+
+
+def test_errors_are_headlined_in_the_page_language(served: Served) -> None:
+    assert sign_in(served, TRUSTEES[2]) == 303
+    token = served.client.cookies[CSRF_COOKIE]
+    r = served.client.post(
+        "/trustee/submit", data={"csrf_token": token}, headers={"Accept-Language": "uk"}
+    )
+    assert r.status_code == 400
+    assert "Ці дані не можна використати" in r.text and '<span lang="en">' in r.text
