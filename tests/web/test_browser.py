@@ -1,5 +1,5 @@
 """Browser tests (Playwright driving Debian's Chromium): a voter votes, challenges, revotes
-and finds the tracking code on the board; an organiser closes and tallies, trustees decrypt
+and finds the tracking code on the board; an organiser opens voting, closes and tallies, trustees decrypt
 from their pages; the record downloaded from the page verifies; the booth's code passes the
 known-answer vectors inside Chromium.  Screenshots of the booth and the board in English and
 Ukrainian go to the test's tmp dir (and to ``$REFERENDUM_SCREENSHOTS`` when set)."""
@@ -256,3 +256,20 @@ def test_booth_code_passes_the_vectors_inside_chromium(tmp_path: Path) -> None:
         out = page.evaluate("(v) => BoothVectors.runVectors(v)", vectors)
     assert out["failures"] == []
     assert out["passed"] >= 24
+
+
+def test_organiser_opens_voting(tmp_path: Path) -> None:
+    need_chromium()
+    from core.helpers import ready_referendum
+
+    board = open_board(tmp_path / "board.sqlite")
+    served = serve(ready_referendum(board, open_now=False))
+    try:
+        with running(served.ctx) as url, chromium() as browser:
+            organiser = sign_in(browser, url, ORGANISER)
+            assert organiser.get_attribute("[data-phase]", "data-phase") == "ready"
+            organiser.click("#step-open")
+            assert organiser.get_attribute("[data-phase]", "data-phase") == "open"
+            shoot(organiser, tmp_path, "organiser-opened-en")
+    finally:
+        board.close()
