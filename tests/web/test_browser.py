@@ -1,8 +1,9 @@
 """Browser tests (Playwright driving Debian's Chromium): a voter votes, challenges, revotes
-and finds the tracking code on the board; an organiser opens voting, closes and tallies, trustees decrypt
-from their pages; the record downloaded from the page verifies; the booth's code passes the
-known-answer vectors inside Chromium.  Screenshots of the booth and the board in English and
-Ukrainian go to the test's tmp dir (and to ``$REFERENDUM_SCREENSHOTS`` when set)."""
+and finds the tracking code on the board; an organiser opens voting, closes and tallies,
+trustees decrypt from their pages; the record downloaded from the page verifies; the booth's
+code passes the known-answer vectors inside Chromium.  Screenshots of the booth and the board
+in English and Ukrainian go to the test's tmp dir (and to ``$REFERENDUM_SCREENSHOTS`` when
+set)."""
 
 from __future__ import annotations
 
