@@ -87,6 +87,13 @@ def error_page(request: Request, status: int, body: dict[str, Any]) -> HTMLRespo
     return render(request, "error.html", status=status, status_code=status, error=body)
 
 
+def _refused(request: Request, exc: ReferendumError) -> tuple[int, dict[str, Any]]:
+    """The status and body of a refusal, logged without its content."""
+    status, body = error_status(exc)
+    log_refusal(request.method, request.url.path, status, exc)
+    return status, body
+
+
 def _check_csrf(request: Request, token: str | None) -> None:
     if not csrf_ok(request.cookies.get(CSRF_COOKIE), token):
         raise HTTPException(
@@ -131,26 +138,22 @@ def home(request: Request, ctx: Ctx) -> HTMLResponse:
     return render(request, "board.html", s=_summary(ctx))
 
 
-@router.get("/booth", response_class=HTMLResponse)
-def booth(request: Request, ctx: Ctx) -> HTMLResponse:
+def _with_booth_script(request: Request, ctx: Ctx, template: str) -> HTMLResponse:
+    """A page running the booth's script, with its messages in the page's language."""
     t = Translator(_lang(request))
     return render(
-        request,
-        "booth.html",
-        s=_summary(ctx),
-        booth_messages=_script_json(t.messages("booth.")),
+        request, template, s=_summary(ctx), booth_messages=_script_json(t.messages("booth."))
     )
+
+
+@router.get("/booth", response_class=HTMLResponse)
+def booth(request: Request, ctx: Ctx) -> HTMLResponse:
+    return _with_booth_script(request, ctx, "booth.html")
 
 
 @router.get("/challenge", response_class=HTMLResponse)
 def challenge(request: Request, ctx: Ctx) -> HTMLResponse:
-    t = Translator(_lang(request))
-    return render(
-        request,
-        "challenge.html",
-        s=_summary(ctx),
-        booth_messages=_script_json(t.messages("booth.")),
-    )
+    return _with_booth_script(request, ctx, "challenge.html")
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -232,8 +235,7 @@ async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any
     try:
         await run_in_threadpool(work, ctx, *args)
     except ReferendumError as exc:
-        status, body = error_status(exc)
-        log_refusal(request.method, request.url.path, status, exc)
+        status, body = _refused(request, exc)
         return render(
             request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body
         )
@@ -279,12 +281,29 @@ async def organiser_step(
     return await _organiser_do(request, ctx, actions.organiser_step, step)
 
 
+def _trustee_page(
+    request: Request,
+    ctx: Ctx,
+    account: Account,
+    *,
+    status: int = 200,
+    error: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "trustee.html",
+        status=status,
+        s=_summary(ctx),
+        me=account.trustee,
+        error=error,
+        message=message,
+    )
+
+
 @router.get("/trustee", response_class=HTMLResponse)
 def trustee(request: Request, ctx: Ctx) -> HTMLResponse:
-    account = _need(request, "trustee")
-    return render(
-        request, "trustee.html", s=_summary(ctx), me=account.trustee, error=None, message=None
-    )
+    return _trustee_page(request, ctx, _need(request, "trustee"))
 
 
 @router.post("/trustee/submit", response_class=HTMLResponse)
@@ -297,25 +316,15 @@ async def trustee_submit(
     account = _need(request, "trustee")
     _check_csrf(request, csrf_token)
     assert account.trustee is not None
-    error, message, status = None, None, 200
     try:
         if step_file is None or not step_file.filename:
             raise InputError("step_file", "choose the file the CLI wrote")
         data = actions.parse_document(await step_file.read(), field="step_file")
         await run_in_threadpool(actions.submit_trustee_step, ctx, account.trustee, data)
-        message = "trustee.submitted"
     except ReferendumError as exc:
-        status, error = error_status(exc)
-        log_refusal(request.method, request.url.path, status, exc)
-    return render(
-        request,
-        "trustee.html",
-        status=status,
-        s=_summary(ctx),
-        me=account.trustee,
-        error=error,
-        message=message,
-    )
+        status, body = _refused(request, exc)
+        return _trustee_page(request, ctx, account, status=status, error=body)
+    return _trustee_page(request, ctx, account, message="trustee.submitted")
 
 
 @router.post("/trustee/{step}", response_class=HTMLResponse)
@@ -335,26 +344,10 @@ async def trustee_step(
     try:
         out = await run_in_threadpool(actions.trustee_step, ctx, account.trustee, step, data)
     except ReferendumError as exc:
-        status, body = error_status(exc)
-        log_refusal(request.method, request.url.path, status, exc)
-        return render(
-            request,
-            "trustee.html",
-            status=status,
-            s=_summary(ctx),
-            me=account.trustee,
-            error=body,
-            message=None,
-        )
+        status, body = _refused(request, exc)
+        return _trustee_page(request, ctx, account, status=status, error=body)
     if out is None:
-        return render(
-            request,
-            "trustee.html",
-            s=_summary(ctx),
-            me=account.trustee,
-            error=None,
-            message="trustee.done",
-        )
+        return _trustee_page(request, ctx, account, message="trustee.done")
     name = f"trustee-{account.trustee}-key.json"
     return Response(
         json.dumps(out, indent=2) + "\n",
