@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import ctypes.util
 import json
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from referendum.crypto.credentials import (
 )
 from referendum.crypto.elgamal import public_key_table
 from referendum.crypto.group import Point, Scalar, base_mul, double_mul_vartime
+from referendum.crypto.libsodium import load_libsodium
 from referendum.crypto.random import SystemRandom
 
 REPEATS = 7
@@ -47,18 +47,6 @@ def best(fn: Callable[[], object], number: int) -> float:
             fn()
         times.append((time.perf_counter() - start) / number)
     return min(times)
-
-
-def sodium() -> ctypes.CDLL | None:
-    for name in ("libsodium.so.23", ctypes.util.find_library("sodium")):
-        if name:
-            try:
-                lib = ctypes.CDLL(name)
-            except OSError:
-                continue
-            if lib.sodium_init() >= 0:
-                return lib
-    return None
 
 
 def group_figures(number: int = 300) -> dict[str, dict[str, float]]:
@@ -77,7 +65,7 @@ def group_figures(number: int = 300) -> dict[str, dict[str, float]]:
         "decode": best(lambda: Point.from_bytes(p.to_bytes()), number * 5),
     }
     figures = {"libdecaf (cffi API mode)": {k: v * 1e6 for k, v in decaf.items()}}
-    lib = sodium()
+    lib = load_libsodium()
     if lib is not None:
         pa, pb = p.to_bytes(), q.to_bytes()
         sa, sb = a.to_bytes(), b.to_bytes()

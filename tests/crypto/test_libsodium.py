@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from referendum.crypto.group import GROUP_ORDER, Point, Scalar, base_mul, double_mul_vartime
+from referendum.crypto.libsodium import load_libsodium
 from referendum.errors import EncodingError
 
-
-def _load() -> ctypes.CDLL | None:
-    for name in ("libsodium.so.23", ctypes.util.find_library("sodium")):
-        if name:
-            try:
-                lib = ctypes.CDLL(name)
-            except OSError:
-                continue
-            if lib.sodium_init() >= 0:
-                return lib
-    return None
-
-
-SODIUM = _load()
+SODIUM = load_libsodium()
 pytestmark = pytest.mark.skipif(SODIUM is None, reason="libsodium (libsodium23) is not installed")
 scalars = st.integers(min_value=1, max_value=GROUP_ORDER - 1)
 
