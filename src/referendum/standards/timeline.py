@@ -74,7 +74,9 @@ def timeline(case: Case) -> Timeline | None:
     start = called.as_date()
     campaign = case.fact("timing.campaign_days")
     if campaign is not None:
-        start = max(start, voting[0].date - dt.timedelta(days=campaign.as_int()))
+        # a campaign longer than the calendar allows starts at the call
+        span = max(0, min(campaign.as_int(), (voting[0].date - dt.date.min).days))
+        start = max(start, voting[0].date - dt.timedelta(days=span))
     return Timeline(called.as_date(), start, voting)
 
 
