@@ -347,6 +347,20 @@ def proof_vectors() -> dict[str, Any]:
     }
 
 
+def election(
+    kind: str, fingerprint: bytes, key: Point, shapes: list[QuestionShape]
+) -> dict[str, Any]:
+    """The members of a ballot case that describe its election and ballot style."""
+    return {
+        "kind": kind,
+        "fingerprint": fingerprint.hex(),
+        "public_key": key.hex(),
+        "questions": [
+            {"options": s.options, "min": s.min_selections, "max": s.max_selections} for s in shapes
+        ],
+    }
+
+
 def ballot_vectors() -> dict[str, Any]:
     rng = DeterministicRandom(b"vectors/ballot")
     key = base_mul(scalar(rng))
@@ -361,16 +375,7 @@ def ballot_vectors() -> dict[str, Any]:
         nonces = random_ballot_nonces(ctx, rng)
         binding = base_mul(scalar(rng)).to_bytes()
         ballot = encrypt_ballot_with_nonces(ctx, selections, nonces, binding=binding).to_json()
-        base = {
-            "kind": "ballot",
-            "fingerprint": fingerprint.hex(),
-            "public_key": key.hex(),
-            "questions": [
-                {"options": s.options, "min": s.min_selections, "max": s.max_selections}
-                for s in shapes
-            ],
-            "binding": binding.hex(),
-        }
+        base = {**election("ballot", fingerprint, key, shapes), "binding": binding.hex()}
         cases.append(
             {
                 **base,
@@ -417,6 +422,114 @@ def ballot_vectors() -> dict[str, Any]:
         **header(
             "ballot",
             "ballot encryption with given nonces, tracking codes, and ballots to reject",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def signed_ballot_vectors() -> dict[str, Any]:
+    """Ballots as a board holds them: bound to a voter's public credential and signed with it
+    (the message is what the protocol signs: see docs/spec/crypto.md)."""
+    rng = DeterministicRandom(b"vectors/signed-ballot")
+    key = base_mul(scalar(rng))
+    fingerprint = hashlib.sha256(b"vectors/election").digest()
+    cases: list[dict[str, Any]] = []
+    for shapes, selections in (
+        ([QuestionShape(3, 1, 1)], [[0, 1, 0]]),
+        ([QuestionShape(2, 0, 1), QuestionShape(4, 1, 3)], [[0, 0], [1, 0, 1, 1]]),
+    ):
+        ctx = BallotContext(fingerprint, key, tuple(shapes))
+        secret, public = derive_credential("vectors", generate_private_credential(rng))
+        other_secret, other = derive_credential("vectors", generate_private_credential(rng))
+
+        def signed(
+            ballot: dict[str, Any], signer: tuple[Scalar, Point], region: str = "r1"
+        ) -> tuple[str, str]:
+            message = sha256_fields(
+                "referendum/v1/ballot-signature",
+                fingerprint,
+                signer[1].to_bytes(),
+                region.encode(),
+                canonical(ballot),
+            )
+            signature = sign_with_nonce(signer[0], signer[1], message, scalar(rng))
+            return message.hex(), json.dumps(signature.to_json())
+
+        ballot = encrypt_ballot_with_nonces(
+            ctx, selections, random_ballot_nonces(ctx, rng), binding=public.to_bytes()
+        ).to_json()
+        message, signature = signed(ballot, (secret, public))
+        base = {
+            **election("signed-ballot", fingerprint, key, shapes),
+            "credential": public.hex(),
+        }
+        good = {**base, "ballot": ballot, "message": message, "signature": json.loads(signature)}
+        cases.append({**good, "valid": True})
+        cases.append(
+            {**good, "valid": False, "message": flip_hex(message), "reason": "another message"}
+        )
+        foreign = encrypt_ballot_with_nonces(
+            ctx, selections, random_ballot_nonces(ctx, rng), binding=other.to_bytes()
+        ).to_json()
+        m2, s2 = signed(foreign, (secret, public))
+        cases.append(
+            {
+                **base,
+                "valid": False,
+                "ballot": foreign,
+                "message": m2,
+                "signature": json.loads(s2),
+                "reason": "ballot bound to another credential",
+            }
+        )
+        m3, s3 = signed(ballot, (other_secret, other))
+        cases.append(
+            {
+                **good,
+                "valid": False,
+                "message": m3,
+                "signature": json.loads(s3),
+                "reason": "signed by another credential",
+            }
+        )
+        for reason, edit in (
+            ("a selection proof's response altered", ("responses", 0, 0)),
+            ("a count proof's challenge altered", ("challenges", None, -1)),
+        ):
+            bad = json.loads(json.dumps(ballot))
+            field, option, index = edit
+            question = bad["questions"][-1]
+            proof = (
+                question["count_proof"]
+                if option is None
+                else question["selections"][option]["proof"]
+            )
+            proof[field][index] = flip_hex(proof[field][index], 2)
+            cases.append({**good, "valid": False, "ballot": bad, "reason": reason})
+        response = Scalar.from_hex(good["signature"]["response"]).to_int() + GROUP_ORDER
+        cases.append(
+            {
+                **good,
+                "valid": False,
+                "signature": {
+                    **good["signature"],
+                    "response": response.to_bytes(32, "little").hex(),
+                },
+                "reason": "signature response not below the group order",
+            }
+        )
+        bad = json.loads(json.dumps(ballot))
+        a = bytearray.fromhex(bad["questions"][0]["selections"][0]["proof"]["commitments"][1]["a"])
+        a[31] |= 0x80
+        bad["questions"][0]["selections"][0]["proof"]["commitments"][1]["a"] = a.hex()
+        cases.append(
+            {**good, "valid": False, "ballot": bad, "reason": "a commitment's top bit set"}
+        )
+    return {
+        **header(
+            "signed_ballot",
+            "signed ballots as a board holds them, valid and to reject",
             "computed by referendum",
         ),
         "cases": cases,
@@ -538,6 +651,7 @@ def main() -> None:
         ("proofs", proof_vectors),
         ("ballot", ballot_vectors),
         ("credentials", credential_vectors),
+        ("signed_ballot", signed_ballot_vectors),
         ("threshold", threshold_vectors),
     ):
         text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"

@@ -98,3 +98,25 @@ def test_threshold_vectors() -> None:
         else:
             with pytest.raises(spec.Invalid):
                 spec.check_decryption_share(*args)
+
+
+@pytest.mark.parametrize("case", cases("signed_ballot"), ids=lambda c: c.get("reason", "valid"))
+def test_signed_ballot_vectors(case: dict[str, Any]) -> None:
+    credential = bytes.fromhex(case["credential"])
+    shapes = [(q["options"], q["min"], q["max"]) for q in case["questions"]]
+
+    def check() -> None:
+        spec.check_signature(credential, bytes.fromhex(case["message"]), case["signature"])
+        spec.check_ballot(
+            bytes.fromhex(case["fingerprint"]),
+            bytes.fromhex(case["public_key"]),
+            shapes,
+            credential,
+            case["ballot"],
+        )
+
+    if case["valid"]:
+        check()
+    else:
+        with pytest.raises(spec.Invalid):
+            check()

@@ -62,7 +62,16 @@ from referendum.crypto.threshold import (
 from referendum.errors import CryptoError, EncodingError, InputError, ProofError
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
-NAMES = ["group", "hashing", "elgamal", "proofs", "ballot", "credentials", "threshold"]
+NAMES = [
+    "group",
+    "hashing",
+    "elgamal",
+    "proofs",
+    "ballot",
+    "credentials",
+    "signed_ballot",
+    "threshold",
+]
 
 
 def load(name: str) -> dict[str, Any]:
@@ -235,6 +244,28 @@ def check_ballot(case: dict[str, Any]) -> None:
     assert tracking_code(canonical(case["ballot"])) == case["tracking_code"]
 
 
+def signed_ballot_context(case: dict[str, Any]) -> BallotContext:
+    return BallotContext(
+        h(case["fingerprint"]),
+        Point.from_hex(case["public_key"]),
+        tuple(QuestionShape(q["options"], q["min"], q["max"]) for q in case["questions"]),
+    )
+
+
+def check_signed_ballot(case: dict[str, Any]) -> None:
+    ctx = signed_ballot_context(case)
+
+    def verify() -> None:
+        credential = Point.from_hex(case["credential"])
+        verify_signature(credential, h(case["message"]), Signature.from_json(case["signature"]))
+        verify_ballot(ctx, EncryptedBallot.from_json(case["ballot"]), binding=credential.to_bytes())
+
+    if case["valid"]:
+        verify()
+    else:
+        rejects(verify)
+
+
 def check_credentials(case: dict[str, Any]) -> None:
     if case["kind"] == "private-credential":
         with pytest.raises(InputError):
@@ -287,6 +318,7 @@ CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "proofs": check_proofs,
     "ballot": check_ballot,
     "credentials": check_credentials,
+    "signed_ballot": check_signed_ballot,
     "threshold": check_threshold,
 }
 

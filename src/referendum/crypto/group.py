@@ -1,6 +1,7 @@
 """The group: ristretto255 (RFC 9496), through libdecaf's ``decaf_255``.
 
-This is the one small group interface of the package; nothing else touches the binding.
+This is the one small group interface of the package; besides it, only the batch ballot checker
+(:mod:`referendum.crypto.ballot_batch`, public data only) touches the binding.
 ``Scalar`` is an integer modulo the group order L; ``Point`` a ristretto255 element.  Every
 operation on secrets (``Point * Scalar``, ``base_mul``, ``FixedBase.mul``, scalar arithmetic)
 runs in constant time; ``double_mul_vartime`` is variable time and only for public data
@@ -33,6 +34,7 @@ __all__ = [
     "base_mul",
     "double_mul_vartime",
     "multi_mul_vartime",
+    "points_from_buffer",
     "select_point",
     "select_scalar",
     "small_multiple",
@@ -353,6 +355,19 @@ def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Poi
     if not ok:
         raise MemoryError("multi_mul_vartime: out of memory")
     return obj
+
+
+def points_from_buffer(buffer: object, count: int) -> list[Point]:
+    """Copies of the first ``count`` points of a C array of ``decaf_255_point_s`` (the sums
+    that :mod:`referendum.crypto.ballot_batch` keeps in C memory)."""
+    size = ffi.sizeof("decaf_255_point_s")
+    source = ffi.cast("decaf_255_point_s *", buffer)
+    out = []
+    for i in range(count):
+        obj, p = Point._new()
+        ffi.memmove(p, source + i, size)
+        out.append(obj)
+    return out
 
 
 def weighted_multi_mul_vartime(

@@ -25,9 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from referendum.crypto.ballot import BallotContext, EncryptedBallot, ballot_equations, tracking_code
-from referendum.crypto.batch import Equation, verify_equations
-from referendum.crypto.credentials import Signature, signature_equations
+from referendum.crypto.ballot import BallotContext, tracking_code
+from referendum.crypto.ballot_batch import BallotBatch, CiphertextSums
 from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point
 from referendum.errors import BallotRejected, InputError, RecordError, ReferendumError
@@ -56,7 +55,7 @@ __all__ = [
     "sum_ballot_lines",
 ]
 
-BATCH = 128
+BATCH = 256
 """Ballots whose verification equations are checked with one random linear combination."""
 
 """The domain of :func:`~referendum.protocol.ballots.ballot_signing_message` (spec)."""
@@ -238,32 +237,31 @@ def check_chunk(
     return failures
 
 
-def _prepared(
-    setup: _Setup, payload: Mapping[str, Any], line: bytes
-) -> tuple[list[Equation], EncryptedBallot] | None:
-    """A ballot's equations when every check but the equations passes; ``None`` otherwise
-    (the ballot is then checked alone, which names the problem)."""
+def _queue(
+    setup: _Setup, pending: dict[str, BallotBatch], payload: Mapping[str, Any], line: bytes
+) -> str | None:
+    """Queue a ballot in its region's batch when every check but the cryptography's passes
+    and its form is exactly its ballot style's; return the region (``None``: the ballot is
+    to be checked alone, which names the problem)."""
     try:
         credential = payload["credential"]
         region = payload["region"]
-        ballot_obj = payload["ballot"]
-        if setup.state.region_of(credential) != region or region is None:
-            return None
-        ballot = EncryptedBallot.from_json(ballot_obj)
-        signature = Signature.from_json(payload["signature"])
-        ballot_json = ballot.to_json()
-        if ballot_json != ballot_obj:
+        if region is None or setup.state.region_of(credential) != region:
             return None
         canonical = _ballot_bytes(line)
         if tracking_code(canonical) != payload["tracking_code"]:
             return None
-        binding = bytes.fromhex(credential)
-        message = signing_message(setup.state.fingerprint, binding, region, canonical)
-        equations = signature_equations(Point.from_bytes(binding), message, signature)
-        equations += ballot_equations(setup.contexts[region], ballot, binding=binding)
+        message = signing_message(
+            setup.state.fingerprint, bytes.fromhex(credential), region, canonical
+        )
+        batch = pending.get(region)
+        if batch is None:
+            batch = pending[region] = BallotBatch(setup.contexts[region])
+        if batch.add(credential, payload["ballot"], payload["signature"], message):
+            return str(region)
     except (ReferendumError, KeyError, TypeError, ValueError, IndexError):
         return None
-    return equations, ballot
+    return None
 
 
 _BALLOT_KEY = b'"payload":{"ballot":'
@@ -325,7 +323,27 @@ class _Summer:
     def __init__(self, setup: _Setup) -> None:
         self.setup = setup
         self.regions: dict[str, RegionSums] = {}
+        self.fast: dict[str, CiphertextSums] = {}
         self.error: str | None = None
+
+    def fast_sums(self, region: str) -> CiphertextSums:
+        """The C-side sums of ``region``'s ballots that passed a batch check."""
+        sums = self.fast.get(region)
+        if sums is None:
+            sums = self.fast[region] = CiphertextSums(self.setup.contexts[region])
+        return sums
+
+    def totals(self) -> dict[str, RegionSums]:
+        """Every region's sums, the batch-checked and the one-by-one ballots together."""
+        for region, sums in self.fast.items():
+            if sums.ballots:
+                part = RegionSums(sums.ballots, sums.ciphertexts())
+                if region in self.regions:
+                    self.regions[region].merge(part)
+                else:
+                    self.regions[region] = part
+        self.fast = {}
+        return self.regions
 
     def add(self, region: object, ciphertexts: list[list[Ciphertext]]) -> None:
         if not isinstance(region, str) or region not in self.setup.regions:
@@ -355,29 +373,33 @@ class _Summer:
         self.add(payload.get("region"), ciphertexts)
 
 
-def _check_batch(
+def _check_alone(
     setup: _Setup,
-    batch: list[tuple[int, Mapping[str, Any], list[Equation] | None, EncryptedBallot | None]],
+    items: Iterable[tuple[int, Mapping[str, Any]]],
     result: RangeResult,
     summer: _Summer,
 ) -> None:
-    equations = [e for _, _, eqs, _ in batch if eqs is not None for e in eqs]
-    failed_batch = False
-    try:
-        verify_equations(equations)
-    except ReferendumError:
-        failed_batch = True
-    for height, payload, eqs, ballot in batch:
-        if eqs is None or ballot is None or failed_batch:
-            failures = check_chunk(setup.state, [(height, payload)])
-            if len(result.failures) < _MAX_FAILURES:
-                result.failures += failures
-            summer.add_json(payload)
-        else:
-            summer.add(
-                payload["region"],
-                [[s.ciphertext for s in q.selections] for q in ballot.questions],
-            )
+    """Check ballots one by one with the reference code (naming each failure) and sum them."""
+    for height, payload in items:
+        failures = check_chunk(setup.state, [(height, payload)])
+        if failures:
+            result.failures = sorted(result.failures + failures, key=lambda f: f.height)[
+                :_MAX_FAILURES
+            ]
+        summer.add_json(payload)
+
+
+def _flush(
+    setup: _Setup,
+    region: str,
+    batch: BallotBatch,
+    queued: list[tuple[int, Mapping[str, Any]]],
+    result: RangeResult,
+    summer: _Summer,
+) -> None:
+    if not batch.check(summer.fast_sums(region)):
+        _check_alone(setup, queued, result, summer)
+    queued.clear()
 
 
 def check_range(task: RangeTask) -> RangeResult:
@@ -385,8 +407,8 @@ def check_range(task: RangeTask) -> RangeResult:
     setup = _setup_for(task)
     result = RangeResult()
     summer = _Summer(setup)
-    batch: list[tuple[int, Mapping[str, Any], list[Equation] | None, EncryptedBallot | None]]
-    batch = []
+    pending: dict[str, BallotBatch] = {}
+    queued: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
     previous: Link | None = None
     index = 0
     try:
@@ -400,15 +422,16 @@ def check_range(task: RangeTask) -> RangeResult:
                 previous = Link(event.height, event.hash, event.timestamp)
                 result.lines = index + 1
                 if event.type == m.BALLOT_ACCEPTED:
+                    payload = event.payload
                     result.items.append(_ballot_entry(setup, event, offset, result))
-                    prepared = _prepared(setup, event.payload, line)
-                    if prepared is None:
-                        batch.append((event.height, event.payload, None, None))
-                    else:
-                        batch.append((event.height, event.payload, *prepared))
-                    if len(batch) >= BATCH:
-                        _check_batch(setup, batch, result, summer)
-                        batch = []
+                    region = _queue(setup, pending, payload, line)
+                    if region is None:
+                        _check_alone(setup, [(event.height, payload)], result, summer)
+                        continue
+                    waiting = queued.setdefault(region, [])
+                    waiting.append((event.height, payload))
+                    if len(waiting) >= BATCH:
+                        _flush(setup, region, pending[region], waiting, result, summer)
                 elif event.type == m.BALLOT_REJECTED:
                     payload = event.payload
                     result.items.append(
@@ -424,9 +447,10 @@ def check_range(task: RangeTask) -> RangeResult:
     except OSError as exc:
         result.error = LineError(index, f"cannot be read: {exc.strerror}")
         return result
-    _check_batch(setup, batch, result, summer)
+    for region, waiting in queued.items():
+        _flush(setup, region, pending[region], waiting, result, summer)
     result.last = previous
-    result.sums = {r: s.to_json() for r, s in summer.regions.items()}
+    result.sums = {r: s.to_json() for r, s in summer.totals().items()}
     result.sum_error = summer.error
     return result
 

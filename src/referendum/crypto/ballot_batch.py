@@ -1,0 +1,215 @@
+"""Checking many ballots of one ballot style at once, in C (public data only).
+
+The verifier and the board's batch ingest spend most of their time on ballots that are valid.
+:class:`BallotBatch` takes ballots in their JSON form, checks in Python only that each has
+exactly the shape of its ballot style (the keys, the list lengths, every value 64 lowercase hex
+digits), and hands their 32-byte encodings to one C function (``csrc/ballots.c``) that decodes
+every point and scalar canonically, recomputes every Fiat-Shamir challenge of
+docs/spec/crypto.md, checks that each proof's challenges add up, and checks every signature and
+proof equation of the batch together as one random linear combination with one multi-scalar
+multiplication.  It answers only "all valid" or "not all valid": in the second case the caller
+checks the ballots one by one with the reference code (:func:`~referendum.crypto.ballot.
+verify_ballot` and friends), which names the ballot and the reason.  The test suite checks that
+both agree on every vector and on every kind of corruption.
+
+The batch weights are 128-bit values from SHAKE-256 seeded with a hash of everything the
+equations depend on (the context, every encoding and every signed message), so that whoever
+made the ballots cannot predict them, and verification stays deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Final
+
+from referendum.crypto._decaf import ffi, lib
+from referendum.crypto.ballot import COUNT_DOMAIN, SELECTION_DOMAIN, BallotContext
+from referendum.crypto.credentials import SIGNATURE_DOMAIN
+from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import points_from_buffer
+from referendum.crypto.hashing import encode_fields
+
+__all__ = ["BALLOT_BATCH_DOMAIN", "BallotBatch", "CiphertextSums"]
+
+BALLOT_BATCH_DOMAIN: Final = b"referendum/v1/ballot-batch-weights"
+
+_SELECTION_KEYS: Final = frozenset({"alpha", "beta", "proof"})
+_PROOF_KEYS: Final = frozenset({"commitments", "challenges", "responses"})
+_COMMITMENT_KEYS: Final = frozenset({"a", "b"})
+_QUESTION_KEYS: Final = frozenset({"selections", "count_proof"})
+_SIGNATURE_KEYS: Final = frozenset({"commitment", "response"})
+_SIGNATURE_PREFIX: Final = encode_fields(SIGNATURE_DOMAIN.encode("ascii"))
+_SELECTION: Final = SELECTION_DOMAIN.encode("ascii")
+_COUNT: Final = COUNT_DOMAIN.encode("ascii")
+
+
+class CiphertextSums:
+    """Running sums of ballots' ciphertexts, one per option of a ballot style, kept in C
+    memory; :meth:`BallotBatch.check` adds the ballots of a batch that holds."""
+
+    def __init__(self, ctx: BallotContext) -> None:
+        self._options = [q.options for q in ctx.questions]
+        count = 2 * sum(self._options)
+        self._buffer = ffi.new("decaf_255_point_s[]", count)
+        size = ffi.sizeof("decaf_255_point_s")
+        for i in range(count):
+            ffi.memmove(self._buffer + i, lib.decaf_255_point_identity, size)
+        self.ballots = 0
+
+    def ciphertexts(self) -> list[list[Ciphertext]]:
+        """The sums, per question and option."""
+        points = points_from_buffer(self._buffer, 2 * sum(self._options))
+        out = []
+        at = 0
+        for options in self._options:
+            out.append(
+                [Ciphertext(points[at + 2 * o], points[at + 2 * o + 1]) for o in range(options)]
+            )
+            at += 2 * options
+        return out
+
+
+class BallotBatch:
+    """Ballots of one ballot style (``ctx``) waiting to be checked together."""
+
+    def __init__(self, ctx: BallotContext) -> None:
+        self.ctx = ctx
+        shape = [(q.options, q.min_selections, q.max_selections) for q in ctx.questions]
+        self._shape = ffi.new("uint32_t[]", [v for triple in shape for v in triple])
+        self._shape_bytes = b"".join(v.to_bytes(4, "big") for triple in shape for v in triple)
+        self._items = 3 + sum(10 * o + 4 * (hi - lo + 1) for o, lo, hi in shape)
+        self._equations = 1 + sum(4 * o + 2 * (hi - lo + 1) for o, lo, hi in shape)
+        self._branches = [hi - lo + 1 for _, lo, hi in shape]
+        self._options = [o for o, _, _ in shape]
+        self._key = ctx.public_key.to_bytes()
+        self._blobs: list[bytes] = []
+        self._digests: list[bytes] = []
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def add(self, credential: object, ballot: object, signature: object, message: bytes) -> bool:
+        """Queue a ballot (``credential``: the public credential's hex; ``message``: what its
+        signature signs).  ``False``, and nothing queued, when its JSON does not have exactly
+        the form of this ballot style: the caller then checks it alone."""
+        try:
+            hexes = [credential, *_signature_hexes(signature)]
+            hexes += self._ballot_hexes(ballot)
+            joined = "".join(hexes)  # TypeError unless every value is a string
+            if len(joined) != 64 * self._items or any(len(h) != 64 for h in hexes):
+                return False
+            raw = bytes.fromhex(joined)
+        except (AttributeError, TypeError, KeyError, ValueError, IndexError):
+            return False
+        if raw.hex() != joined:  # upper case, or spaces that fromhex skips
+            return False
+        digest = hashlib.sha512(
+            _SIGNATURE_PREFIX + encode_fields(raw[:32], raw[32:64], message)
+        ).digest()
+        self._blobs.append(raw)
+        self._digests.append(digest)
+        return True
+
+    def _ballot_hexes(self, ballot: Any) -> list[Any]:
+        if ballot.keys() != {"questions"}:
+            return _bad()
+        questions = ballot["questions"]
+        if type(questions) is not list or len(questions) != len(self._options):
+            return _bad()
+        out: list[Any] = []
+        for question, options, branches in zip(
+            questions, self._options, self._branches, strict=True
+        ):
+            if question.keys() != _QUESTION_KEYS:
+                return _bad()
+            selections = question["selections"]
+            if type(selections) is not list or len(selections) != options:
+                return _bad()
+            for selection in selections:
+                if selection.keys() != _SELECTION_KEYS:
+                    return _bad()
+                out.append(selection["alpha"])
+                out.append(selection["beta"])
+                out += _proof_hexes(selection["proof"], 2)
+            out += _proof_hexes(question["count_proof"], branches)
+        return out
+
+    def check(self, sums: CiphertextSums | None = None) -> bool:
+        """Whether every queued ballot is valid (then their ciphertexts are added to ``sums``);
+        the queue is emptied either way."""
+        n = len(self._blobs)
+        if n == 0:
+            return True
+        items = b"".join(self._blobs)
+        digests = b"".join(self._digests)
+        self._blobs, self._digests = [], []
+        count = n * self._equations
+        seed = hashlib.sha512(
+            encode_fields(
+                BALLOT_BATCH_DOMAIN,
+                self.ctx.fingerprint,
+                self._key,
+                self._shape_bytes,
+                n.to_bytes(8, "big"),
+                items,
+                digests,
+            )
+        ).digest()
+        weights = hashlib.shake_256(seed).digest(16 * count)
+        result: int = lib.referendum_check_ballots(
+            items,
+            n,
+            digests,
+            weights,
+            count,
+            self.ctx.fingerprint,
+            len(self.ctx.fingerprint),
+            self._key,
+            _SELECTION,
+            len(_SELECTION),
+            _COUNT,
+            len(_COUNT),
+            self._shape,
+            len(self._options),
+            ffi.NULL if sums is None else sums._buffer,
+        )
+        if result < 0:
+            raise MemoryError("checking a batch of ballots: out of memory")
+        if result == 1 and sums is not None:
+            sums.ballots += n
+        return result == 1
+
+
+def _bad() -> list[Any]:
+    raise ValueError("not the ballot style's form")
+
+
+def _signature_hexes(signature: Any) -> tuple[Any, Any]:
+    if signature.keys() != _SIGNATURE_KEYS:
+        _bad()
+    return signature["commitment"], signature["response"]
+
+
+def _proof_hexes(proof: Mapping[str, Any], branches: int) -> list[Any]:
+    if proof.keys() != _PROOF_KEYS:
+        return _bad()
+    commitments, challenges, responses = (
+        proof["commitments"],
+        proof["challenges"],
+        proof["responses"],
+    )
+    if (
+        type(commitments) is not list
+        or type(challenges) is not list
+        or type(responses) is not list
+        or not len(commitments) == len(challenges) == len(responses) == branches
+    ):
+        return _bad()
+    out: list[Any] = []
+    for commitment in commitments:
+        if commitment.keys() != _COMMITMENT_KEYS:
+            return _bad()
+        out.append(commitment["a"])
+        out.append(commitment["b"])
+    return out + challenges + responses
