@@ -83,6 +83,16 @@ def test_many_events_stream_filter_and_lookup(board: BulletinBoard) -> None:
     assert [e.height for e in ballots] == [h for h in range(1000, 2500) if h % 3]
     assert board.count("ballot") == sum(1 for h in range(2500) if h % 3)
     assert [e.height for e in board.lookup("voter-1")] == list(range(1, 2500, 4))
+    keys = [f"voter-{v}" for v in range(6)] + ["nobody", "voter-1"]
+    found = board.lookup_many(keys)  # more keys than one SQL query takes are tested below
+    assert sorted(found) == [f"voter-{v}" for v in range(4)]
+    assert all(found[k] == board.lookup(k) for k in found)
+    many = board.lookup_many(
+        [f"voter-{v % 4}" for v in range(1200)] + [f"x{i}" for i in range(900)]
+    )
+    assert sorted(many) == [f"voter-{v}" for v in range(4)] and many["voter-2"] == board.lookup(
+        "voter-2"
+    )
     assert board.get(1234).payload == {"i": 1234, "text": "événement 1234"}
 
 

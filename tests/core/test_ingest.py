@@ -8,6 +8,7 @@ from typing import Any
 
 from referendum.board.protocol import BulletinBoard
 from referendum.crypto.credentials import derive_credential, sign
+from referendum.crypto.group import GROUP_ORDER
 from referendum.errors import BallotRejected
 from referendum.protocol.ballots import ballot_signing_message
 from referendum.record import messages as m
@@ -54,3 +55,29 @@ def test_cast_many_verdicts_match_cast(board: BulletinBoard, tmp_path: Path) -> 
     report = verify_record(tmp_path / "record")
     assert report.ok, [r.to_json() for r in report.failures()]
     assert report.summary["counted"] == 6 and report.summary["accepted"] == 7
+
+
+def test_cast_many_refuses_forms_the_batch_checker_leaves_to_the_reference(
+    board: BulletinBoard,
+) -> None:
+    """Upper-case hex is refused before the C batch; a response not below the group order
+    passes the form check but fails the batch: both get `cast`'s reason, the good ballots of
+    the same batch are accepted."""
+    setup = ready_referendum(board, per_region=3)
+    east = setup.credentials["east"]
+
+    def ballot(cred: Any) -> dict[str, Any]:
+        return prepare_ballot(setup.state, cred.private, {"q1": ["yes"]}, setup.rng).submission
+
+    upper = ballot(east[0])
+    upper["ballot"]["questions"][0]["selections"][0]["alpha"] = upper["ballot"]["questions"][0][
+        "selections"
+    ][0]["alpha"].upper()
+    wide = ballot(east[1])
+    proof = wide["ballot"]["questions"][0]["selections"][1]["proof"]
+    value = int.from_bytes(bytes.fromhex(proof["responses"][0]), "little") + GROUP_ORDER
+    proof["responses"][0] = value.to_bytes(32, "little").hex()
+    good = ballot(east[2])
+    outcomes = cast_many(board, [upper, wide, good], setup.clock, state=setup.state)
+    assert [getattr(o, "code", None) for o in outcomes] == ["malformed", "malformed", None]
+    assert isinstance(outcomes[2], Receipt)

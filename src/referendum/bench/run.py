@@ -250,10 +250,10 @@ def run_bench(
                 export_to=out / f"export-sqlite-{writers}-{batch}",
             )
         )
-        for writers, batch in ((1, 1), (workers, 200))
+        for writers, batch in ((1, 1), (1, 200), (workers, 200))
     ]
     if db:
-        for writers, batch in ((workers, 200), (1, 1), (workers * 2, 1)):
+        for writers, batch in ((1, 200), (workers, 200), (workers * 2, 200), (1, 1)):
             progress(f"ingest with verification on PostgreSQL, {writers} writers, batch {batch}")
             schema = f"bench_{uuid.uuid4().hex[:8]}_{writers}_{batch}"
             target = f"{db}{'&' if '?' in db else '?'}schema={schema}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from referendum.board._rows import EVENT_COLUMNS, event_from_row
@@ -15,6 +15,8 @@ from referendum.record.event import Event
 __all__ = ["HEAD_QUERY", "SqlReads"]
 
 HEAD_QUERY = "SELECT height, hash, timestamp FROM events ORDER BY height DESC LIMIT 1"
+_KEYS_PER_QUERY = 500
+_PREFIXED = ", ".join(f"e.{c.strip()}" for c in EVENT_COLUMNS.split(","))
 
 
 class SqlReads(ABC):
@@ -49,6 +51,21 @@ class SqlReads(ABC):
             (key,),
         )
         return [event_from_row(row) for row in rows]
+
+    def lookup_many(self, keys: Collection[str]) -> dict[str, list[Event]]:
+        """:meth:`lookup` of several keys, a few hundred per query."""
+        wanted = sorted(set(keys))
+        found: dict[str, list[Event]] = {}
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            part = wanted[start : start + _KEYS_PER_QUERY]
+            rows = self._rows(
+                f"SELECT k.key, {_PREFIXED} FROM event_keys k JOIN events e ON e.height = k.height "
+                f"WHERE k.key IN ({', '.join('?' * len(part))}) ORDER BY e.height",
+                part,
+            )
+            for row in rows:
+                found.setdefault(row[0], []).append(event_from_row(row[1:]))
+        return found
 
     def count(self, type: str) -> int:
         """How many events of ``type``."""

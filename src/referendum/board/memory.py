@@ -70,6 +70,11 @@ class MemoryBoard(AppendOne):
         self._check_open()
         return [self._events[h] for h in self._keys.get(key, ())]
 
+    def lookup_many(self, keys: Collection[str]) -> dict[str, list[Event]]:
+        """:meth:`lookup` of several keys: the keys that have events, with them."""
+        self._check_open()
+        return {k: [self._events[h] for h in self._keys[k]] for k in set(keys) if self._keys.get(k)}
+
     def count(self, type: str) -> int:
         """How many events of ``type``."""
         self._check_open()

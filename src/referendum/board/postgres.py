@@ -1,14 +1,16 @@
 """The PostgreSQL bulletin board (psycopg 3).
 
 Same semantics as the SQLite board, for several servers sharing one board.  Concurrency rests
-on the database, not on locks: an append reads the head and inserts the next event in one
-transaction, and the unique constraints on ``height`` (the primary key) and on ``parent`` let
-only one of two appenders at the same head commit; the other gets
-:class:`~referendum.errors.HeadMovedError`.  Triggers forbid UPDATE, DELETE and TRUNCATE and check
-each event's link to the one below.  The schema comes from the numbered migrations in
-``board/migrations/postgres/``, recorded in ``schema_migrations``; all tables live in one
-PostgreSQL schema (``public`` unless told), so that several boards can share a database.
-:meth:`PostgresBoard.events` streams through a server-side cursor on its own connection.
+on the database: an append takes a transaction-scoped advisory lock of the board, reads the
+head and inserts the next events in one transaction, so appenders queue rather than collide;
+one that finds the head moved gets :class:`~referendum.errors.HeadMovedError` before writing
+anything.  The unique constraints on ``height`` (the primary key) and on ``parent`` still let
+only one of two appenders at the same head commit, whatever a client does.  Triggers forbid
+UPDATE, DELETE and TRUNCATE and check each event's link to the one below.  The schema comes
+from the numbered migrations in ``board/migrations/postgres/``, recorded in
+``schema_migrations``; all tables live in one PostgreSQL schema (``public`` unless told), so
+that several boards can share a database.  :meth:`PostgresBoard.events` streams through a
+server-side cursor on its own connection.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class PostgresBoard(AppendOne, SqlReads):
         self._connect_timeout = connect_timeout
         self._lock = threading.RLock()
         self._spare: list[psycopg.Connection[Any]] = []  # idle connections for events()
+        self._append_lock = zlib.crc32(f"referendum-append:{schema}".encode())
         self._conn: psycopg.Connection[Any] | None = self._connect()
         self._migrate(self._conn)
 
@@ -61,6 +64,9 @@ class PostgresBoard(AppendOne, SqlReads):
             conn = self._db()
             try:
                 with conn.transaction(), conn.cursor() as cur:
+                    # appenders queue here instead of racing to the unique constraints: the
+                    # one that waited sees the new head and gets HeadMovedError at once
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_lock,))
                     cur.execute(HEAD_QUERY)
                     row = cur.fetchone()
                     head = None if row is None else (int(row[0]), row[1], row[2])

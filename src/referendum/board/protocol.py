@@ -78,6 +78,11 @@ class BulletinBoard(Protocol):
         """The events appended with index key ``key``, ascending by height."""
         ...
 
+    def lookup_many(self, keys: Collection[str]) -> dict[str, list[Event]]:
+        """:meth:`lookup` of several keys in one query: each key that has events, with them
+        ascending by height (keys without events are absent)."""
+        ...
+
     def count(self, type: str) -> int:
         """How many events of ``type`` the board holds."""
         ...

@@ -2,8 +2,9 @@
 
 :func:`cast_many` applies exactly the checks of :func:`referendum.services.voting.cast`, in
 the same order and with the same reason codes, but verifies the signatures and proofs of a
-whole batch with one multi-scalar multiplication (falling back to one-by-one checks, which
-name each bad ballot, when the batch fails) and appends the batch's accepted ballots and
+whole batch at once in C (:mod:`referendum.crypto.ballot_batch`: one multi-scalar
+multiplication per region; falling back to the one-by-one reference checks, which name each
+bad ballot, when the batch fails) and appends the batch's accepted ballots and
 rejections with one ``append_many`` (one transaction, one disk sync).  It is how a board
 server that queues submissions ingests fast.
 """
@@ -12,21 +13,24 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from referendum.board.protocol import BulletinBoard, Draft
 from referendum.clock import Clock, format_timestamp
-from referendum.crypto.ballot import verify_signed_ballots
-from referendum.errors import BallotRejected, HeadMovedError, ProofError
+from referendum.crypto.ballot import tracking_code
+from referendum.crypto.ballot_batch import BallotBatch
+from referendum.errors import BallotRejected, HeadMovedError, InputError
 from referendum.protocol.ballots import (
-    ParsedBallot,
     check_moment,
     parse_ballot,
     parse_submission,
+    signing_message,
     verify_parsed,
 )
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
 from referendum.services.state import load_state
 from referendum.services.voting import Receipt, rejection_payload
 
@@ -37,24 +41,44 @@ _APPEND_RETRIES = 64
 Outcome = Receipt | BallotRejected
 
 
-def _verified(state: ElectionState, parsed: list[ParsedBallot]) -> list[BallotRejected | None]:
-    """Verify a batch; on failure, one by one so that each bad ballot gets its reason."""
-    by_region: dict[str, list[int]] = {}
-    for i, item in enumerate(parsed):
-        by_region.setdefault(item.region, []).append(i)
-    verdicts: list[BallotRejected | None] = [None] * len(parsed)
-    for region, indices in by_region.items():
-        try:
-            verify_signed_ballots(
-                state.ballot_context(region), [parsed[i].signed(f"ballot[{i}]") for i in indices]
-            )
-        except ProofError:
-            for i in indices:
-                try:
-                    verify_parsed(state, parsed[i])
-                except BallotRejected as exc:
-                    verdicts[i] = exc
-    return verdicts
+@dataclass(frozen=True, slots=True)
+class _Valid:
+    """What the board appends of a ballot that passed every check."""
+
+    credential: str
+    region: str
+    tracking_code: str
+
+
+def _queue(
+    state: ElectionState, batches: dict[str, BallotBatch], data: Mapping[str, Any]
+) -> str | None:
+    """Queue a submission in its region's C batch when its credential is listed for its region
+    and its ballot has exactly the ballot style's form; return its tracking code (``None``:
+    not queued, the reference checks then give the reason)."""
+    credential, region = data["credential"], data["region"]
+    if not isinstance(credential, str) or state.region_of(credential) != region:
+        return None
+    try:
+        canonical = canonical_json(data["ballot"])
+        message = signing_message(state.fingerprint, bytes.fromhex(credential), region, canonical)
+    except (InputError, ValueError, TypeError):
+        return None
+    batch = batches.get(region)
+    if batch is None:
+        batch = batches[region] = BallotBatch(state.ballot_context(region))
+    if not batch.add(credential, data["ballot"], data["signature"], message):
+        return None
+    return tracking_code(canonical)
+
+
+def _check_alone(state: ElectionState, data: Mapping[str, Any]) -> _Valid:
+    """The reference checks of one ballot (raising :class:`BallotRejected` with its reason)."""
+    parsed = parse_ballot(
+        state, data["credential"], data["region"], data["ballot"], data["signature"]
+    )
+    verify_parsed(state, parsed)
+    return _Valid(parsed.credential, parsed.region, parsed.tracking_code)
 
 
 def cast_many(
@@ -72,8 +96,10 @@ def cast_many(
     outcomes: list[Outcome | None] = [None] * len(submissions)
     digests: list[str] = []
     credentials: list[str | None] = [None] * len(submissions)
-    parsed: dict[int, ParsedBallot] = {}
+    valid: dict[int, _Valid] = {}
     datas: dict[int, dict[str, Any]] = {}
+    batches: dict[str, BallotBatch] = {}
+    queued: dict[str, list[tuple[int, str]]] = {}
     now = clock()
     for i, submission in enumerate(submissions):
         raw = submission if isinstance(submission, bytes) else repr(sorted(submission.items()))
@@ -83,25 +109,32 @@ def cast_many(
             digests[i] = hashlib.sha256(body).hexdigest()
             credentials[i] = data["credential"]
             check_moment(current, data, now)
-            parsed[i] = parse_ballot(
-                current, data["credential"], data["region"], data["ballot"], data["signature"]
-            )
             datas[i] = data
+            code = _queue(current, batches, data)
+            if code is None:
+                valid[i] = _check_alone(current, data)
+            else:
+                queued.setdefault(data["region"], []).append((i, code))
         except BallotRejected as exc:
             outcomes[i] = exc
-    order = sorted(parsed)
-    for i, verdict in zip(order, _verified(current, [parsed[i] for i in order]), strict=True):
-        if verdict is not None:
-            outcomes[i] = verdict
-            del parsed[i]
-    return _append(board, current, datas, parsed, outcomes, digests, credentials, clock)
+    for region, items in queued.items():
+        if batches[region].check():
+            for i, code in items:
+                valid[i] = _Valid(datas[i]["credential"], region, code)
+            continue
+        for i, _ in items:  # not all valid: each alone, for its reason
+            try:
+                valid[i] = _check_alone(current, datas[i])
+            except BallotRejected as exc:
+                outcomes[i] = exc
+    return _append(board, current, datas, valid, outcomes, digests, credentials, clock)
 
 
 def _append(
     board: BulletinBoard,
     state: ElectionState,
     datas: dict[int, dict[str, Any]],
-    parsed: dict[int, ParsedBallot],
+    parsed: dict[int, _Valid],
     outcomes: list[Outcome | None],
     digests: list[str],
     credentials: list[str | None],
@@ -114,6 +147,10 @@ def _append(
         drafts: list[Draft] = []
         receipts: dict[int, tuple[str, str | None]] = {}
         closed = bool(board.count(m.VOTING_CLOSE))
+        known = board.lookup_many(
+            [tracking_key(v.tracking_code) for v in parsed.values()]
+            + [credential_key(v.credential) for v in parsed.values()]
+        )
         last_code: dict[str, str] = {}
         seen: set[str] = set()
         for i in range(len(outcomes)):
@@ -128,7 +165,7 @@ def _append(
                         "timestamp",
                         f"{format_timestamp(now)} is outside the voting periods",
                     )
-                elif item.tracking_code in seen or board.lookup(tracking_key(item.tracking_code)):
+                elif item.tracking_code in seen or tracking_key(item.tracking_code) in known:
                     refusal = BallotRejected(
                         "replayed", "ballot", "this exact ballot is already on the board"
                     )
@@ -136,7 +173,7 @@ def _append(
                     if item.credential in last_code:
                         replaces: str | None = last_code[item.credential]
                     else:
-                        previous = board.lookup(credential_key(item.credential))
+                        previous = known.get(credential_key(item.credential))
                         replaces = previous[-1].payload["tracking_code"] if previous else None
                     data = datas[i]
                     drafts.append(
