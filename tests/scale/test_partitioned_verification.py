@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from referendum.record import messages as m
 from referendum.record.canonical import canonical_json, parse_canonical_json
 from referendum.record.event import make_event
 from referendum.record.io import read_record, write_record
+from referendum.verify import partition
 from referendum.verify.ballots import (
     RangeTask,
     check_chunk,
@@ -182,3 +185,25 @@ def test_a_range_checks_its_ballots_and_sums_them(record: Path) -> None:
     assert result.error is None and not result.failures
     assert sum(n for n, _ in result.sums.values()) == 47
     assert result.lines == len(events) - opened - 1
+
+
+def _die_once(task: RangeTask) -> Any:
+    """check_range, except that the first process to call it (across the pool) kills itself
+    with SIGKILL: a worker lost mid-run."""
+    try:
+        os.close(os.open(os.environ["REFERENDUM_TEST_DIE_ONCE"], os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return check_range(task)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def test_a_killed_worker_process_ranges_are_run_again(
+    record: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    single = _report(record)
+    marker = tmp_path / "died"
+    monkeypatch.setenv("REFERENDUM_TEST_DIE_ONCE", str(marker))
+    monkeypatch.setattr(partition, "check_range", _die_once)
+    assert _report(record, workers=2, chunk_bytes=SMALL_CHUNK) == single
+    assert marker.exists()  # a worker did die
