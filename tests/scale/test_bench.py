@@ -52,7 +52,13 @@ def test_per_ballot_figures_are_positive(tmp_path: Path) -> None:
     generate_record(record, voters=8, regions=2, workers=1, seed=2, revote_every=0)
     figures = per_ballot(record, sample=5)
     assert figures["ballots"] == 5
-    for key in ("encrypt_prove_sign_ms", "verify_single_ms", "verify_batched_ms"):
+    for key in (
+        "encrypt_prove_sign_ms",
+        "verify_single_ms",
+        "verify_batched_ms",
+        "c_check_one_ms",
+        "c_check_batched_ms",
+    ):
         assert figures[key] > 0
 
 

@@ -51,6 +51,11 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
         ("verify, one by one", single, modp.get("verify_ms"), bel.get("verify_ms")),
         ("verify, batched", batched, modp.get("verify_ms"), bel.get("verify_ms")),
     ]
+    if "c_check_one_ms" in per:
+        rows += [
+            ("  signatures+proofs, one per check", per["c_check_one_ms"], None, None),
+            ("  signatures+proofs, one check", per["c_check_batched_ms"], None, None),
+        ]
     for name, ours, base, peer in rows:
         table.add_row(
             name,

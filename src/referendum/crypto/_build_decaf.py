@@ -89,7 +89,7 @@ ffibuilder.cdef(
         size_t fingerprint_len, const unsigned char public_key[32],
         const unsigned char *selection_domain, size_t selection_domain_len,
         const unsigned char *count_domain, size_t count_domain_len, const uint32_t *shape,
-        size_t questions, decaf_255_point_s *sums);
+        size_t questions, const decaf_255_precomputed_s *key_table, decaf_255_point_s *sums);
     """
 )
 ffibuilder.set_source(

@@ -27,7 +27,7 @@ from referendum.crypto._decaf import ffi, lib
 from referendum.crypto.ballot import COUNT_DOMAIN, SELECTION_DOMAIN, BallotContext
 from referendum.crypto.credentials import SIGNATURE_DOMAIN
 from referendum.crypto.elgamal import Ciphertext
-from referendum.crypto.group import points_from_buffer
+from referendum.crypto.group import FixedBase, points_from_buffer
 from referendum.crypto.hashing import encode_fields
 
 __all__ = ["BALLOT_BATCH_DOMAIN", "BallotBatch", "CiphertextSums"]
@@ -83,6 +83,7 @@ class BallotBatch:
         self._branches = [hi - lo + 1 for _, lo, hi in shape]
         self._options = [o for o, _, _ in shape]
         self._key = ctx.public_key.to_bytes()
+        self._key_table = FixedBase(ctx.public_key)
         self._blobs: list[bytes] = []
         self._digests: list[bytes] = []
 
@@ -172,6 +173,7 @@ class BallotBatch:
             len(_COUNT),
             self._shape,
             len(self._options),
+            self._key_table.table,
             ffi.NULL if sums is None else sums._buffer,
         )
         if result < 0:

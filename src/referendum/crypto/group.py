@@ -421,6 +421,11 @@ class FixedBase:
         lib.decaf_255_precompute(self._table, point._p)
         self.point = point
 
+    @property
+    def table(self) -> object:
+        """The ``decaf_255_precomputed_s *`` of the table (for the C batch checker)."""
+        return self._table
+
     def mul(self, scalar: Scalar) -> Point:
         """``scalar·point`` (constant time)."""
         obj, p = Point._new()

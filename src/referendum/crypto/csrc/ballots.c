@@ -6,7 +6,9 @@
    equation.  This function decodes every point and scalar (canonical encodings only),
    recomputes every proof's Fiat-Shamir challenge exactly as docs/spec/crypto.md defines it,
    checks that each proof's challenges add up to it, and checks all the signature and proof
-   equations together as one weighted sum with one multi-scalar multiplication.
+   equations together as one weighted sum: the terms on the generator and on the election key
+   folded into one precomputed-table multiplication each (key_table: the key's table, which
+   must be the table of public_key), the rest in one multi-scalar multiplication.
 
    Layout of one ballot's items (P: point, S: scalar):
      credential P, signature commitment P, signature response S,
@@ -86,7 +88,8 @@ int referendum_check_ballots(
     size_t fingerprint_len,
     const unsigned char public_key[32], const unsigned char *selection_domain,
     size_t selection_domain_len, const unsigned char *count_domain, size_t count_domain_len,
-    const uint32_t *shape, size_t questions, decaf_255_point_s *sums) {
+    const uint32_t *shape, size_t questions, const decaf_255_precomputed_s *key_table,
+    decaf_255_point_s *sums) {
     size_t per_items = 3, per_points = 2, per_equations = 1, max_branches = 2;
     size_t q, o, i, j, k, t, branches, weight = 0, points_total;
     int ok = 1, result = -1;
@@ -94,7 +97,7 @@ int referendum_check_ballots(
     decaf_255_scalar_s *coefs = NULL;
     const decaf_255_point_s **point_ptrs = NULL;
     const decaf_255_scalar_s **coef_ptrs = NULL;
-    decaf_255_point_s combined, alpha_total, beta_total;
+    decaf_255_point_s combined, fixed, alpha_total, beta_total;
     decaf_255_scalar_t w, s, c, z, challenge, sum, small;
     unsigned char context[8 + 32 + 8 + 8 + 8 + 8], alpha_enc[32], beta_enc[32], wide[16];
     const unsigned char **commitments = NULL;
@@ -235,7 +238,15 @@ int referendum_check_ballots(
 #undef DECODE_POINT
 #undef DECODE_SCALAR
     if (!ok) { result = 0; goto done; }
-    if (!referendum_msm_vartime(&combined, point_ptrs, coef_ptrs, points_total)) goto done;
+    /* the terms on the two fixed bases, folded into one scalar each, use precomputed tables
+       (libdecaf's for the generator, the caller's for the election key); the rest is one
+       multi-scalar multiplication */
+    if (!referendum_msm_vartime(&combined, point_ptrs + 2, coef_ptrs + 2, points_total - 2))
+        goto done;
+    decaf_255_precomputed_scalarmul(&fixed, decaf_255_precomputed_base, &coefs[0]);
+    decaf_255_point_add(&combined, &combined, &fixed);
+    decaf_255_precomputed_scalarmul(&fixed, key_table, &coefs[1]);
+    decaf_255_point_add(&combined, &combined, &fixed);
     if (!decaf_255_point_eq(&combined, decaf_255_point_identity)) {
         result = 0;
         goto done;
