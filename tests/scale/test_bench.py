@@ -73,3 +73,4 @@ def test_peak_memory_counts_child_processes() -> None:
     finally:
         child.kill()
     assert peak.peak >= alone + (60 << 20)
+    assert peak.peak_pss >= 60 << 20  # the child's pages are its own: counted whole

@@ -1,4 +1,9 @@
-"""Peak resident memory of a tree of processes, sampled from ``/proc`` (Linux)."""
+"""Peak memory of a tree of processes, sampled from ``/proc`` (Linux).
+
+Two sums: RSS counts every page each process maps, so pages that forked workers still share
+with their parent (copy-on-write) are counted once per process; PSS (proportional set size,
+``/proc/PID/smaps_rollup``) divides each shared page among the processes sharing it, so the
+sum is the memory the tree really occupies.  Both are reported."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PeakMemory", "tree_rss"]
+__all__ = ["PeakMemory", "tree_memory", "tree_rss"]
 
 _PROC = Path("/proc")
 
@@ -32,35 +37,58 @@ def _rss(pid: int) -> int:
     return 0
 
 
-def tree_rss(roots: list[int]) -> int:
-    """Bytes resident in the processes ``roots`` and all their descendants (each counted once)."""
-    seen: set[int] = set()
+def _pss(pid: int) -> int:
+    try:
+        for line in (_PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return 0
+    return 0
+
+
+def _tree(roots: list[int]) -> list[int]:
+    seen: list[int] = []
     stack = list(roots)
-    total = 0
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
-        seen.add(pid)
-        total += _rss(pid)
+        seen.append(pid)
         stack += _children(pid)
-    return total
+    return seen
+
+
+def tree_rss(roots: list[int]) -> int:
+    """Bytes resident in the processes ``roots`` and all their descendants (each process
+    counted once; pages shared between processes counted in each)."""
+    return sum(_rss(pid) for pid in _tree(roots))
+
+
+def tree_memory(roots: list[int]) -> tuple[int, int]:
+    """``(RSS sum, PSS sum)`` in bytes of ``roots`` and all their descendants."""
+    pids = _tree(roots)
+    return sum(_rss(pid) for pid in pids), sum(_pss(pid) for pid in pids)
 
 
 class PeakMemory:
-    """Samples :func:`tree_rss` of ``roots()`` every ``interval`` seconds while in a ``with``
-    block; ``peak`` is the largest sum seen, in bytes."""
+    """Samples :func:`tree_memory` of ``roots()`` every ``interval`` seconds while in a
+    ``with`` block; ``peak`` and ``peak_pss`` are the largest RSS and PSS sums seen, in
+    bytes."""
 
     def __init__(self, roots: Callable[[], list[int]], *, interval: float = 0.1) -> None:
         self.roots = roots
         self.interval = interval
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self.roots()))
+            rss, pss = tree_memory(self.roots())
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:

@@ -233,6 +233,7 @@ def verify_timed(
         "seconds": seconds,
         "cpu_seconds": cpu,
         "peak_mb": peak.peak / 2**20,
+        "peak_pss_mb": peak.peak_pss / 2**20,
         "ok": report.get("ok"),
         "accepted": report.get("summary", {}).get("accepted"),
         "error": None if out.strip() else err.decode()[-500:],
@@ -258,25 +259,31 @@ def run_bench(
     db: str | None = None,
     workers: int = 2,
     ingest_ballots: int = 1000,
-    sample: int = 300,
+    sample: int = 2000,
     peers: bool = True,
     peer_ballots: int = 30,
+    record: Path | None = None,
     progress: Progress = lambda _: None,
 ) -> dict[str, Any]:
-    """Run every stage; returns the figures (also written to ``out/bench.json``)."""
+    """Run every stage; returns the figures (also written to ``out/bench.json``).  With
+    ``record``, that earlier run's record is reused instead of generating one."""
     out.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Any] = {"machine": machine(), "ballots": ballots}
-    record = out / f"record-{ballots}"
-    progress(f"generating a record of {ballots} voters with {workers} processes")
-    start, cpu = time.perf_counter(), _children_cpu() + _self_cpu()
-    generated = generate_record(record, voters=ballots, workers=workers)
-    figures["generate"] = {
-        "seconds": time.perf_counter() - start,
-        "cpu_seconds": _children_cpu() + _self_cpu() - cpu,
-        "ballots": generated.ballots,
-        "events": generated.events,
-        "mb": generated.bytes / 2**20,
-    }
+    if record is not None:
+        figures.update(_reused(record))
+    else:
+        record = out / f"record-{ballots}"
+        progress(f"generating a record of {ballots} voters with {workers} processes")
+        start, cpu = time.perf_counter(), _children_cpu() + _self_cpu()
+        generated = generate_record(record, voters=ballots, workers=workers)
+        figures["generate"] = {
+            "seconds": time.perf_counter() - start,
+            "cpu_seconds": _children_cpu() + _self_cpu() - cpu,
+            "ballots": generated.ballots,
+            "events": generated.events,
+            "mb": generated.bytes / 2**20,
+        }
+    ballots = figures["ballots"]
     progress("per-ballot CPU times")
     figures["per_ballot"] = per_ballot(record, sample=min(sample, ballots))
     progress("ingest with verification on SQLite")
@@ -331,6 +338,34 @@ def run_bench(
         figures["belenios"] = peer("belenios_side_by_side", peer_ballots)
     (out / "bench.json").write_text(json.dumps(figures, indent=2, default=str))
     return figures
+
+
+def _reused(record: Path) -> dict[str, Any]:
+    """The voters and generation figures of a record an earlier run made (from the
+    ``bench.json`` beside it when there; counted from the record otherwise)."""
+    earlier = record.parent / "bench.json"
+    if earlier.is_file():
+        data = json.loads(earlier.read_text())
+        if data.get("generate") and "reused_from" not in data["generate"]:
+            return {
+                "ballots": data["ballots"],
+                "generate": {**data["generate"], "reused_from": str(record)},
+            }
+    accepted = 0
+    with (record / "events.jsonl").open("rb") as handle:
+        for line in handle:
+            accepted += b'"type":"ballot.accepted"' in line
+    return {
+        "ballots": accepted,
+        "generate": {
+            "seconds": float("nan"),
+            "cpu_seconds": float("nan"),
+            "ballots": accepted,
+            "events": None,
+            "mb": (record / "events.jsonl").stat().st_size / 2**20,
+            "reused_from": str(record),
+        },
+    }
 
 
 def _drop_schema(db: str, schema: str) -> None:

@@ -91,9 +91,18 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
             f"Record of {figures['ballots']:,} voters ({gen['ballots']:,} ballots, "
             f"{gen['mb']:,.0f} MB): generated in {gen['seconds']:.1f} s "
             f"({gen['cpu_seconds']:.0f} CPU s)"
+            + (" by an earlier run" if gen.get("reused_from") else "")
         )
     )
-    columns = ("verification", "wall s", "CPU s", "CPU ms/ballot", "peak MB", "verdict")
+    columns = (
+        "verification",
+        "wall s",
+        "CPU s",
+        "CPU ms/ballot",
+        "peak MB (RSS sum)",
+        "peak MB (PSS sum)",
+        "verdict",
+    )
     for column in columns:
         large.add_column(column, justify="right" if column != "verification" else "left")
     for run in figures["verify"]:
@@ -103,6 +112,7 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
             f"{run['cpu_seconds']:.1f}",
             f"{run['cpu_seconds'] / gen['ballots'] * 1e3:.3f}",
             f"{run['peak_mb']:,.0f}",
+            f"{run.get('peak_pss_mb', 0):,.0f}",
             "[green]verifies[/]" if run["ok"] else f"[red]FAILS[/] {run.get('error') or ''}",
         )
     console.print(large)
@@ -128,6 +138,13 @@ def bench(
         bool,
         typer.Option(help="Also run the 4096-bit baseline and Belenios (installed with apt)."),
     ] = True,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            help="Reuse a record an earlier run generated instead of generating one (its "
+            "generation figures are read from the bench.json beside it); --ballots is ignored."
+        ),
+    ] = None,
 ) -> None:
     """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
     and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
@@ -138,6 +155,8 @@ def bench(
 
     if ballots < 10:
         raise BenchInputError("ballots", "at least 10")
+    if record is not None and not (record / "events.jsonl").is_file():
+        raise BenchInputError("record", f"{record} holds no events.jsonl")
     if ingest_ballots < 2:
         raise BenchInputError("ingest_ballots", "at least 2")
     cores = workers if workers > 0 else (os.cpu_count() or 1)
@@ -151,6 +170,7 @@ def bench(
             workers=cores,
             ingest_ballots=ingest_ballots,
             peers=peers,
+            record=record,
             progress=lambda step: console.print(f"[dim]... {step}[/]"),
         )
     print_figures(figures, console)

@@ -50,6 +50,7 @@ __all__ = [
     "check_range",
     "malformed_rejection",
     "prime_state",
+    "release_state",
     "setup_events",
     "signing_message",
     "sum_ballot_lines",
@@ -198,6 +199,11 @@ def prime_state(task: RangeTask, state: ElectionState) -> None:
     """Give this process the setup state of ``task``'s record (the merger already has it)."""
     _CACHE.clear()
     _CACHE[(task.path, task.setup_end, task.stamp)] = _setup_of(state)
+
+
+def release_state() -> None:
+    """Forget this process's cached setup state."""
+    _CACHE.clear()
 
 
 def _setup_for(task: RangeTask) -> _Setup:

@@ -46,6 +46,7 @@ from referendum.verify.ballots import (
     RejectionEntry,
     malformed_rejection,
     prime_state,
+    release_state,
     setup_events,
     sum_ballot_lines,
 )
@@ -120,8 +121,10 @@ class _Pass1:
         self.revote_error: tuple[str, str] | None = None
         self.ballot_failure: tuple[str, str] | None = None
         self.rejection_error: tuple[str, str] | None = None
-        # credential -> (height, tracking code, offset of the line) of its last ballot
-        self.last: dict[object, tuple[int, object, int]] = {}
+        # credential -> tracking code and line offset of its last ballot (_pack: 40 bytes when
+        # the code is 32 raw bytes, as for every well-formed ballot; a million voters' worth
+        # is the merger's largest table)
+        self.last: dict[object, object] = {}
         self.codes: set[object] = set()
         self.superseded: list[int] = []
         self.accepted = 0
@@ -174,6 +177,8 @@ def verify_record(
                         _merge(p1, result, path, current)
                 finally:
                     runner.close()
+                    release_state()  # the full state is rebuilt below: never hold both
+            del setup_state
         if digest is None:
             digest = hasher.submit(_sha256_of, path)
         _check_totals(p1, path, info, digest.result())
@@ -394,8 +399,9 @@ def _check_ballot_sequence(p1: _Pass1, entry: BallotEntry) -> None:
     if entry.code in p1.codes and p1.revote_error is None:
         p1.revote_error = (f"event {entry.height}", "a ballot appears twice (replay)")
     p1.codes.add(entry.code)
-    previous = p1.last.get(entry.credential)
-    expected = None if previous is None else previous[1]
+    packed = p1.last.get(entry.credential)
+    previous = None if packed is None else _unpack(packed)
+    expected = None if previous is None else previous[0]
     if entry.replaces != expected and p1.revote_error is None:
         p1.revote_error = (
             f"event {entry.height}",
@@ -404,8 +410,21 @@ def _check_ballot_sequence(p1: _Pass1, entry: BallotEntry) -> None:
         )
     if previous is not None:
         p1.revotes += 1
-        p1.superseded.append(previous[2])
-    p1.last[entry.credential] = (entry.height, entry.code, entry.offset)
+        p1.superseded.append(previous[1])
+    p1.last[entry.credential] = _pack(entry.code, entry.offset)
+
+
+def _pack(code: object, offset: int) -> object:
+    if isinstance(code, bytes) and len(code) == 32:
+        return code + offset.to_bytes(8, "big")
+    return (code, offset)
+
+
+def _unpack(packed: object) -> tuple[object, int]:
+    if isinstance(packed, bytes):
+        return packed[:32], int.from_bytes(packed[32:], "big")
+    assert isinstance(packed, tuple)
+    return packed[0], int(packed[1])
 
 
 def _verify_ceremony(report: Report, state: ElectionState) -> None:
