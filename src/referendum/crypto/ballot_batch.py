@@ -98,7 +98,7 @@ class BallotBatch:
             hexes = [credential, *_signature_hexes(signature)]
             hexes += self._ballot_hexes(ballot)
             joined = "".join(hexes)  # TypeError unless every value is a string
-            if len(joined) != 64 * self._items or any(len(h) != 64 for h in hexes):
+            if len(joined) != 64 * self._items or set(map(len, hexes)) != {64}:
                 return False
             raw = bytes.fromhex(joined)
         except (AttributeError, TypeError, KeyError, ValueError, IndexError):

@@ -152,6 +152,7 @@ class RangeResult:
     window_error: tuple[str, str] | None = None
     sums: dict[str, tuple[int, list[list[bytes]]]] = field(default_factory=dict)
     sum_error: str | None = None
+    checked_moment: str | None = None  # the last timestamp found inside the voting periods
 
 
 def setup_events(events: Iterable[Event]) -> list[Event]:
@@ -463,7 +464,8 @@ def check_range(task: RangeTask) -> RangeResult:
 
 def _ballot_entry(setup: _Setup, event: Event, offset: int, result: RangeResult) -> BallotEntry:
     payload = event.payload
-    if result.window_error is None:
+    if result.window_error is None and event.timestamp != result.checked_moment:
+        result.checked_moment = event.timestamp  # ballots appended together share it
         try:
             moment = parse_timestamp(event.timestamp, field_name="timestamp")
             if not any(opens <= moment < closes for opens, closes in setup.window):
