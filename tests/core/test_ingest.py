@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from referendum.board.protocol import BulletinBoard
 from referendum.crypto.credentials import derive_credential, sign
@@ -12,8 +16,9 @@ from referendum.crypto.group import GROUP_ORDER
 from referendum.errors import BallotRejected
 from referendum.protocol.ballots import ballot_signing_message
 from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
 from referendum.record.io import write_record
-from referendum.services.ingest import cast_many
+from referendum.services.ingest import CastQueue, cast_many
 from referendum.services.voter import prepare_ballot
 from referendum.services.voting import Receipt
 from referendum.verify.record_verifier import verify_record
@@ -81,3 +86,68 @@ def test_cast_many_refuses_forms_the_batch_checker_leaves_to_the_reference(
     outcomes = cast_many(board, [upper, wide, good], setup.clock, state=setup.state)
     assert [getattr(o, "code", None) for o in outcomes] == ["malformed", "malformed", None]
     assert isinstance(outcomes[2], Receipt)
+
+
+def test_cast_queue_casts_what_queued_behind_a_batch_together(board: BulletinBoard) -> None:
+    """The first caller leads; four callers that arrive while its batch is being cast are cast
+    in one batch next; each gets its own receipt or refusal; the board holds them all."""
+    setup = ready_referendum(board, per_region=3)
+    creds = setup.credentials["east"] + setup.credentials["west"]
+    submissions = [
+        prepare_ballot(setup.state, c.private, {"q1": ["yes"]}, setup.rng).submission
+        for c in creds[:5]
+    ]
+    submissions[3] = dict(submissions[3], region="east")  # a west credential: refused
+    gate = threading.Event()
+
+    def clock() -> Any:
+        gate.wait(10)  # the first batch waits here until the others have queued
+        return setup.clock()
+
+    queue = CastQueue(board, clock, state=lambda: setup.state)
+    results: dict[int, Any] = {}
+
+    def cast(i: int) -> None:
+        try:
+            results[i] = queue.cast(canonical_json(submissions[i]))
+        except BallotRejected as exc:
+            results[i] = exc
+
+    first = threading.Thread(target=cast, args=(0,))
+    first.start()
+    while queue.batches < 1:
+        time.sleep(0.01)
+    others = [threading.Thread(target=cast, args=(i,)) for i in range(1, 5)]
+    for thread in others:
+        thread.start()
+    while queue.pending() < 4:
+        time.sleep(0.01)
+    gate.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert queue.batches == 2 and queue.largest == 4
+    assert [isinstance(results[i], Receipt) for i in range(5)] == [True, True, True, False, True]
+    assert results[3].code == "wrong_region"
+    accepted = [e.payload["tracking_code"] for e in board.events(types=(m.BALLOT_ACCEPTED,))]
+    assert sorted(accepted) == sorted(results[i].tracking_code for i in (0, 1, 2, 4))
+    assert [e.payload["reason"] for e in board.events(types=(m.BALLOT_REJECTED,))] == [
+        "wrong_region"
+    ]
+
+
+def test_cast_queue_hands_a_batch_error_to_every_caller_of_the_batch(
+    board: BulletinBoard,
+) -> None:
+    setup = ready_referendum(board, per_region=1)
+    submission = prepare_ballot(
+        setup.state, setup.credentials["east"][0].private, {"q1": ["no"]}, setup.rng
+    ).submission
+
+    def broken_clock() -> Any:
+        raise OSError("the clock is gone")
+
+    queue = CastQueue(board, broken_clock, state=lambda: setup.state)
+    with pytest.raises(OSError, match="the clock is gone"):
+        queue.cast(canonical_json(submission))
+    queue.clock = setup.clock  # the queue is not stuck: the next caller leads again
+    assert isinstance(queue.cast(canonical_json(submission)), Receipt)

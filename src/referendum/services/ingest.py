@@ -5,15 +5,17 @@ the same order and with the same reason codes, but verifies the signatures and p
 whole batch at once in C (:mod:`referendum.crypto.ballot_batch`: one multi-scalar
 multiplication per region; falling back to the one-by-one reference checks, which name each
 bad ballot, when the batch fails) and appends the batch's accepted ballots and
-rejections with one ``append_many`` (one transaction, one disk sync).  It is how a board
-server that queues submissions ingests fast.
+rejections with one ``append_many`` (one transaction, one disk sync).  :class:`CastQueue`
+is how a board server that receives submissions on many threads ingests fast: it casts
+whatever queued during the previous batch together.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from referendum.board.protocol import BulletinBoard, Draft
@@ -34,7 +36,7 @@ from referendum.record.canonical import canonical_json
 from referendum.services.state import load_state
 from referendum.services.voting import Receipt, rejection_payload
 
-__all__ = ["cast_many"]
+__all__ = ["CastQueue", "cast_many"]
 
 _APPEND_RETRIES = 64
 
@@ -215,3 +217,101 @@ def _append(
             final[i] = Receipt(tracking_code=code, replaces=replaces, event_hash=next(hashes))
         return [o for o in final if o is not None]
     raise HeadMovedError("the board is too busy: could not append the batch after many retries")
+
+
+@dataclass(eq=False)
+class _Waiting:
+    submission: bytes | Mapping[str, Any]
+    wake: threading.Event = field(default_factory=threading.Event)
+    leads: bool = False
+    finished: bool = False
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+
+
+class CastQueue:
+    """Group commit for a server that casts from many threads: submissions that arrive while
+    a batch is being cast wait and are then cast together with :func:`cast_many` (one batch
+    check, one transaction), up to ``max_batch`` at a time.  There is no background thread:
+    the first caller leads, casting batches until its own submission is done, then hands the
+    lead to the oldest waiting caller.  Alone, a submission is cast at once, as :func:`cast`
+    would; under load, each transaction carries every submission that queued behind it.
+
+    ``state`` returns the referendum's current state (or ``None`` to rebuild it each batch).
+    Each caller gets its own :class:`Receipt`, or its own :class:`BallotRejected` (logged on
+    the board, as by ``cast``); an error of the whole batch (the board unreachable) is raised
+    to every caller of that batch.
+    """
+
+    def __init__(
+        self,
+        board: BulletinBoard,
+        clock: Clock,
+        *,
+        state: Callable[[], ElectionState | None] = lambda: None,
+        max_batch: int = 200,
+    ) -> None:
+        self.board = board
+        self.clock = clock
+        self.state = state
+        self.max_batch = max_batch
+        self.batches = 0
+        self.largest = 0
+        self._lock = threading.Lock()
+        self._pending: list[_Waiting] = []
+        self._leading = False
+
+    def pending(self) -> int:
+        """How many submissions wait for a batch."""
+        with self._lock:
+            return len(self._pending)
+
+    def cast(self, submission: bytes | Mapping[str, Any]) -> Receipt:
+        """Cast one submission (from any thread); raises :class:`BallotRejected` as ``cast``."""
+        mine = _Waiting(submission)
+        with self._lock:
+            self._pending.append(mine)
+            if not self._leading:
+                self._leading = mine.leads = True
+        if not mine.leads:
+            mine.wake.wait()
+        if mine.leads and not mine.finished:
+            self._lead(mine)
+        if mine.error is not None:
+            raise mine.error
+        if isinstance(mine.outcome, BallotRejected):
+            raise mine.outcome
+        assert isinstance(mine.outcome, Receipt)
+        return mine.outcome
+
+    def _lead(self, mine: _Waiting) -> None:
+        try:
+            while not mine.finished:
+                with self._lock:
+                    batch = self._pending[: self.max_batch]
+                    del self._pending[: len(batch)]
+                self.batches += 1
+                self.largest = max(self.largest, len(batch))
+                try:
+                    outcomes: list[Outcome] = cast_many(
+                        self.board, [w.submission for w in batch], self.clock, state=self.state()
+                    )
+                    for waiting, outcome in zip(batch, outcomes, strict=True):
+                        waiting.outcome = outcome
+                except BaseException as exc:  # every caller of the batch learns why it failed
+                    for waiting in batch:
+                        waiting.error = exc
+                    if not isinstance(exc, Exception):
+                        raise
+                finally:
+                    for waiting in batch:
+                        waiting.finished = True
+                        waiting.wake.set()
+        finally:
+            with self._lock:
+                if self._pending:
+                    successor = self._pending[0]
+                    successor.leads = True
+                    successor.wake.set()
+                else:
+                    self._leading = False

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import BallotRejected
-from referendum.services.voting import Receipt, cast
+from referendum.services.voting import Receipt
 from referendum.web import actions
 from referendum.web.auth import Account, Role
 from referendum.web.context import WebContext
@@ -144,8 +144,7 @@ async def post_ballot(request: Request, ctx: Ctx) -> Any:
 
 
 def _cast(ctx: WebContext, body: bytes) -> Receipt:
-    with ctx.cast_lock:
-        return cast(ctx.board, body, ctx.clock, state=ctx.state())
+    return ctx.casts.cast(body)
 
 
 @router.get("/ballots", summary="Accepted ballots (tracking codes), oldest first")

@@ -13,6 +13,7 @@ from referendum.clock import Clock, system_clock
 from referendum.crypto.random import RandomSource, SystemRandom
 from referendum.protocol.state import ElectionState, Phase
 from referendum.record import messages as m
+from referendum.services.ingest import CastQueue
 from referendum.services.state import load_state
 from referendum.web.auth import Accounts
 from referendum.web.security import RateLimiter
@@ -47,15 +48,16 @@ class WebContext:
     _state: ElectionState | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False)
-    cast_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    """Casts from this process go one at a time: concurrent appenders at one board head
-    would only make each other retry."""
     limiter: RateLimiter = field(init=False)
+    casts: CastQueue = field(init=False)
+    """Group commit: ballots that arrive while a batch is being cast are cast together
+    (one batch check, one transaction) rather than one at a time."""
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(
             rate=self.limits.cast_per_second, burst=self.limits.cast_burst, clock=self.monotonic
         )
+        self.casts = CastQueue(self.board, self.clock, state=self.state)
 
     def state(self) -> ElectionState:
         """The referendum's state (replayed from the board; cached while voting is open,
