@@ -82,26 +82,32 @@ class ProcessRunner:
 
     def run(self, tasks: Iterable[RangeTask]) -> Iterator[RangeResult]:
         in_flight: deque[tuple[RangeTask, Future[RangeResult]]] = deque()
+        again: deque[RangeTask] = deque()  # ranges of a broken pool, to submit first, in order
         limit = self.workers * 3
         retries = RETRIES
         pending = iter(tasks)
         while True:
-            _fill(in_flight, pending, limit, lambda t: (t, self._pool.submit(check_range, t)))
-            if not in_flight:
-                return
-            future = in_flight[0][1]
             try:
-                result = future.result()
+                while len(in_flight) < limit:
+                    task = again.popleft() if again else next(pending, None)
+                    if task is None:
+                        break
+                    try:
+                        in_flight.append((task, self._pool.submit(check_range, task)))
+                    except BrokenProcessPool:  # a worker died before this submit
+                        again.appendleft(task)
+                        raise
+                if not in_flight:
+                    return
+                result = in_flight[0][1].result()
             except BrokenProcessPool:
                 if retries == 0:
                     raise
                 retries -= 1
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = self._start()
-                again = [t for t, _ in in_flight]
+                again.extendleft(reversed([t for t, _ in in_flight]))
                 in_flight.clear()
-                for t in again:
-                    in_flight.append((t, self._pool.submit(check_range, t)))
                 continue
             in_flight.popleft()
             yield result
