@@ -8,11 +8,12 @@ process, and for each line of its range checks the line and the chain
 region, and returns a small :class:`RangeResult` for the merger (ballots' credentials and
 tracking codes for the revote checks, the non-ballot events, the failures, the sums).
 
-Ballots are checked in batches of :data:`BATCH`: every ballot's parsing, canonical form,
-tracking code and Fiat-Shamir hashes are checked one by one, and the verification equations of
-the whole batch (signatures and proofs) are checked together with one random linear combination
-(:func:`referendum.crypto.batch.verify_equations`).  When a batch fails, or a ballot fails before
-that, its ballots are checked one by one with
+Ballots are checked in batches of up to :data:`BATCH` per region: each ballot's line, chain
+link, credential, region, tracking code and signed message are checked here, one by one, and
+its JSON goes into its region's :class:`~referendum.crypto.ballot_batch.BallotBatch`, which
+checks the form, every encoding, every Fiat-Shamir challenge and every signature and proof
+equation of the whole batch in one C call, and sums the batch's ciphertexts.  When a batch
+fails, or a ballot's form is off, its ballots are checked one by one with
 :func:`referendum.protocol.ballots.check_ballot`, so the failing ballot is named with exactly
 the reason the single check gives.
 """
