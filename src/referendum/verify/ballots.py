@@ -58,9 +58,8 @@ __all__ = [
 ]
 
 BATCH = 256
-"""Ballots whose verification equations are checked with one random linear combination."""
-
-"""The domain of :func:`~referendum.protocol.ballots.ballot_signing_message` (spec)."""
+"""Ballots of one region whose signatures and proofs are checked in one C call (one random
+linear combination of all their equations)."""
 
 STAGE_EVENTS = frozenset({m.VOTING_OPEN, m.VOTING_CLOSE, m.TALLY, m.RESULTS})
 """The events that end a stage of the referendum (the setup ends at the first of them)."""
