@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from range_server import serve
 
 from referendum.bench.generate import generate_record
 from referendum.record import messages as m
@@ -93,3 +94,11 @@ def test_a_lost_worker_ranges_are_run_again(record: Path) -> None:
         thread.join(timeout=120)
     assert killed_while_running
     assert outcome["report"].to_json() == expected
+
+
+def test_dask_workers_read_a_record_at_a_url(record: Path, client: Any) -> None:
+    """The workers fetch their ranges from the URL themselves (HTTP byte ranges)."""
+    single = verify_record(record).to_json()
+    with serve(record.parent) as base:
+        url = f"{base}/{record.name}"
+        assert verify_record(url, dask=client, chunk_bytes=SMALL_CHUNK).to_json() == single

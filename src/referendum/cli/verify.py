@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -42,7 +41,11 @@ def print_report(report: Report, console: Console) -> None:
 @app.command()
 def verify(
     record: Annotated[
-        Path, typer.Argument(help="Directory of the election record (record.json, events.jsonl).")
+        str,
+        typer.Argument(
+            help="Directory of the election record (record.json, events.jsonl), or the "
+            "http(s) URL of one on a server that honours byte ranges."
+        ),
     ],
     workers: Annotated[
         int, typer.Option(help="Processes checking ballots in parallel (0: every core).")
@@ -52,7 +55,7 @@ def verify(
         str | None,
         typer.Option(
             help="Address of a Dask scheduler (tcp://host:8786) whose workers check the "
-            "ballots; they must read the record at the same path."
+            "ballots; they must read the record at the same path, or at its URL."
         ),
     ] = None,
 ) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "RECORD_FILE",
     "RecordInfo",
     "RecordReader",
+    "parse_record_info",
     "read_record",
     "write_record",
 ]
@@ -197,32 +198,7 @@ class RecordReader:
             ) from None
         except OSError as exc:
             raise RecordError(f"{path}: cannot be read: {exc.strerror}") from None
-        try:
-            obj = parse_json_strict(data)
-        except InputError as exc:
-            raise RecordError(f"{path}: {exc.reason}") from None
-        if not isinstance(obj, dict):
-            raise RecordError(f"{path}: must be a JSON object")
-        if obj.get("format") != FORMAT_NAME:
-            raise RecordError(f"{path}: format must be {FORMAT_NAME!r}, got {obj.get('format')!r}")
-        if obj.get("version") != FORMAT_VERSION:
-            raise RecordError(
-                f"{path}: version {obj.get('version')!r} is not supported "
-                f"(this reader knows version {FORMAT_VERSION})"
-            )
-        if set(obj) != _RECORD_KEYS:
-            missing = sorted(_RECORD_KEYS - set(obj))
-            extra = sorted(set(obj) - _RECORD_KEYS)
-            raise RecordError(f"{path}: missing keys {missing}, unknown keys {extra}")
-        count, head_hash, sha = obj["event_count"], obj["head_hash"], obj["events_sha256"]
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise RecordError(f"{path}: event_count must be a non-negative integer")
-        if (head_hash is None) != (count == 0) or not (head_hash is None or _is_hash(head_hash)):
-            raise RecordError(f"{path}: head_hash must be 64 hex digits (null only when empty)")
-        if not _is_hash(sha):
-            raise RecordError(f"{path}: events_sha256 must be 64 lowercase hex digits")
-        head = None if head_hash is None else Head(count - 1, head_hash)
-        return RecordInfo(count, head, sha)
+        return parse_record_info(data, str(path))
 
 
 def _parse_event_line(line: bytes, where: str) -> tuple[Event, str]:
@@ -264,3 +240,34 @@ def _fsync_directory(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def parse_record_info(data: bytes, where: str) -> RecordInfo:
+    """Parse and check the bytes of ``record.json`` (``where`` names it in errors)."""
+    path = where
+    try:
+        obj = parse_json_strict(data)
+    except InputError as exc:
+        raise RecordError(f"{path}: {exc.reason}") from None
+    if not isinstance(obj, dict):
+        raise RecordError(f"{path}: must be a JSON object")
+    if obj.get("format") != FORMAT_NAME:
+        raise RecordError(f"{path}: format must be {FORMAT_NAME!r}, got {obj.get('format')!r}")
+    if obj.get("version") != FORMAT_VERSION:
+        raise RecordError(
+            f"{path}: version {obj.get('version')!r} is not supported "
+            f"(this reader knows version {FORMAT_VERSION})"
+        )
+    if set(obj) != _RECORD_KEYS:
+        missing = sorted(_RECORD_KEYS - set(obj))
+        extra = sorted(set(obj) - _RECORD_KEYS)
+        raise RecordError(f"{path}: missing keys {missing}, unknown keys {extra}")
+    count, head_hash, sha = obj["event_count"], obj["head_hash"], obj["events_sha256"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise RecordError(f"{path}: event_count must be a non-negative integer")
+    if (head_hash is None) != (count == 0) or not (head_hash is None or _is_hash(head_hash)):
+        raise RecordError(f"{path}: head_hash must be 64 hex digits (null only when empty)")
+    if not _is_hash(sha):
+        raise RecordError(f"{path}: events_sha256 must be 64 lowercase hex digits")
+    head = None if head_hash is None else Head(count - 1, head_hash)
+    return RecordInfo(count, head, sha)

@@ -37,6 +37,7 @@ from referendum.record import messages as m
 from referendum.record.event import Event
 from referendum.record.manifest import parse_timestamp
 from referendum.verify.lines import LineError, Link, check_link, parse_event_line, read_lines
+from referendum.verify.source import open_binary
 
 __all__ = [
     "BATCH",
@@ -213,7 +214,7 @@ def _setup_for(task: RangeTask) -> _Setup:
     if cached is not None:
         return cached
     events = []
-    with open(task.path, "rb") as handle:
+    with open_binary(task.path, block=1 << 22) as handle:
         for index, (_, line) in enumerate(read_lines(handle, 0, task.setup_end)):
             events.append(parse_event_line(line, index))
     _CACHE.clear()
@@ -419,7 +420,7 @@ def check_range(task: RangeTask) -> RangeResult:
     previous: Link | None = None
     index = 0
     try:
-        with open(task.path, "rb") as handle:
+        with open_binary(task.path, block=min(task.end - task.start, 1 << 22)) as handle:
             for index, (offset, line) in enumerate(read_lines(handle, task.start, task.end)):
                 event = parse_event_line(line, index)
                 if previous is None:
@@ -452,7 +453,7 @@ def check_range(task: RangeTask) -> RangeResult:
         result.error = exc
         return result
     except OSError as exc:
-        result.error = LineError(index, f"cannot be read: {exc.strerror}")
+        result.error = LineError(index, f"cannot be read: {exc.strerror or exc}")
         return result
     for region, waiting in queued.items():
         _flush(setup, region, pending[region], waiting, result, summer)
@@ -490,7 +491,7 @@ def sum_ballot_lines(
     """The per-region sums of the ballots on the lines starting at ``offsets`` (the ballots a
     later ballot replaced, which the merger subtracts)."""
     summer = _Summer(_setup_of(setup_state))
-    with open(path, "rb") as handle:
+    with open_binary(path, block=1 << 14) as handle:  # over HTTP: small reads, one per line
         for offset in sorted(offsets):
             (_, line), *_ = read_lines(handle, offset, offset + 1)
             summer.add_json(parse_event_line(line, 0).payload)

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from referendum.errors import InputError
 from referendum.record.canonical import parse_canonical_json
 from referendum.record.event import GENESIS_PARENT, Event, event_hash_encoded
+from referendum.verify.source import open_binary, size_of
 
 __all__ = [
     "MAX_LINE",
@@ -137,9 +138,9 @@ def check_join(previous: Link | None, first: Link, index: int) -> None:
 def aligned_ranges(path: str | os.PathLike[str], start: int, size: int) -> list[tuple[int, int]]:
     """Split ``[start, end of file)`` into ranges of about ``size`` bytes, each beginning at a
     line start (found by reading to the next line feed after each cut)."""
-    total = os.path.getsize(path)
+    total = size_of(path)
     cuts = [start]
-    with open(path, "rb") as handle:
+    with open_binary(path, block=1 << 14) as handle:  # over HTTP: a small read per cut
         position = start + size
         while position < total:
             handle.seek(position - 1)

@@ -16,7 +16,6 @@ import hashlib
 import os
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Protocol
 
 from referendum.crypto.elgamal import Ciphertext
@@ -36,7 +35,13 @@ from referendum.protocol.tally import (
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
-from referendum.record.io import RECORD_FILE, RecordInfo, read_record
+from referendum.record.io import (
+    EVENTS_FILE,
+    RECORD_FILE,
+    RecordInfo,
+    parse_record_info,
+    read_record,
+)
 from referendum.record.manifest import parse_timestamp
 from referendum.verify.ballots import (
     BallotEntry,
@@ -54,6 +59,7 @@ from referendum.verify.lines import LineError, Link, aligned_ranges, check_join,
 from referendum.verify.lines import read_lines as _read_lines
 from referendum.verify.partition import open_runner
 from referendum.verify.report import Check, Report
+from referendum.verify.source import is_url, join, open_binary, read_bytes, stamp_of
 
 __all__ = ["CHUNK_BYTES", "verify_record"]
 
@@ -137,13 +143,14 @@ class _Pass1:
 
 
 def verify_record(
-    directory: Path,
+    directory: str | os.PathLike[str],
     *,
     workers: int = 1,
     dask: Any = None,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> Report:
-    """Verify the record in ``directory``; the report lists every check's result.
+    """Verify the record in ``directory`` (a path, or the URL of a record directory on a web
+    server that honours byte ranges); the report lists every check's result.
 
     Ballots are checked in ``workers`` processes, or on the Dask cluster ``dask`` (a scheduler
     address or a ``dask.distributed.Client``; its workers must read the record at the same
@@ -151,13 +158,12 @@ def verify_record(
     """
     report = Report()
     try:
-        reader = read_record(directory)
+        info = _record_info(directory)
     except RecordError as exc:
         report.failed(Check.RECORD_FORMAT, "record.json", str(exc))
         return report
-    info = reader.info
     report.passed(Check.RECORD_FORMAT, f"referendum-record version {info.version}")
-    path = reader.events_path
+    path = join(directory, EVENTS_FILE)
 
     p1 = _Pass1()
     current: list[_Item] = []
@@ -184,6 +190,9 @@ def verify_record(
         _check_totals(p1, path, info, digest.result())
     except RecordError as exc:
         report.failed(Check.CHAIN, "events.jsonl", str(exc))
+        return report
+    except OSError as exc:  # a read failing midway (a file or a server gone)
+        report.failed(Check.CHAIN, "events.jsonl", f"cannot be read: {exc.strerror or exc}")
         return report
     except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         item = current[-1]
@@ -251,13 +260,26 @@ def verify_record(
     return report
 
 
-def _read_setup(path: Path, p1: _Pass1, current: list[_Item]) -> int | None:
+def _record_info(directory: str | os.PathLike[str]) -> RecordInfo:
+    """``record.json`` of a record directory or URL, read and checked."""
+    if not is_url(directory):
+        return read_record(directory).info
+    where = join(directory, RECORD_FILE)
+    try:
+        return parse_record_info(read_bytes(where), where)
+    except FileNotFoundError:
+        raise RecordError(f"{where}: missing (is {directory} an election record?)") from None
+    except OSError as exc:
+        raise RecordError(f"{where}: cannot be read: {exc}") from None
+
+
+def _read_setup(path: str, p1: _Pass1, current: list[_Item]) -> int | None:
     """Read and merge the events up to ``voting.open``; the offset just after it (``None``
     when voting never opened: then this read the whole record)."""
     try:
-        handle = path.open("rb")
+        handle = open_binary(path)
     except OSError as exc:
-        raise RecordError(f"{path}: cannot be read: {exc.strerror}") from None
+        raise RecordError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     with handle:
         try:
             for index, (offset, line) in enumerate(_read_lines(handle, 0, 1 << 62)):
@@ -282,26 +304,25 @@ def _read_setup(path: Path, p1: _Pass1, current: list[_Item]) -> int | None:
     return None
 
 
-def _tasks(path: Path, setup_end: int, chunk_bytes: int) -> list[RangeTask]:
-    stat = os.stat(path)
-    if setup_end >= stat.st_size:
+def _tasks(path: str, setup_end: int, chunk_bytes: int) -> list[RangeTask]:
+    stamp = stamp_of(path)
+    if setup_end >= stamp[0]:
         return []
-    stamp = (stat.st_size, stat.st_mtime_ns)
     return [
-        RangeTask(str(path), start, end, setup_end, stamp)
+        RangeTask(path, start, end, setup_end, stamp)
         for start, end in aligned_ranges(path, setup_end, chunk_bytes)
     ]
 
 
-def _sha256_of(path: Path) -> str:
+def _sha256_of(path: str) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_binary(path, block=1 << 22) as handle:
         while block := handle.read(1 << 22):
             digest.update(block)
     return digest.hexdigest()
 
 
-def _merge(p1: _Pass1, result: RangeResult, path: Path, current: list[_Item]) -> None:
+def _merge(p1: _Pass1, result: RangeResult, path: str, current: list[_Item]) -> None:
     """Merge one range's result, in the order of the ranges."""
     try:
         if result.first is not None:
@@ -330,7 +351,7 @@ def _merge(p1: _Pass1, result: RangeResult, path: Path, current: list[_Item]) ->
     p1.link = result.last or p1.link
 
 
-def _check_totals(p1: _Pass1, path: Path, info: RecordInfo, sha256: str) -> None:
+def _check_totals(p1: _Pass1, path: str, info: RecordInfo, sha256: str) -> None:
     """The line count, the head and the SHA-256 of ``events.jsonl`` against ``record.json``."""
     expected_count, head, events_sha256 = info.event_count, info.head, info.events_sha256
     if p1.lines != expected_count:
@@ -472,7 +493,7 @@ def _verify_window(report: Report, state: ElectionState, p1: _Pass1) -> None:
     report.passed(Check.WINDOW, f"every ballot accepted within the voting periods ({periods})")
 
 
-def _counted_sums(path: Path, state: ElectionState, p1: _Pass1) -> dict[str, RegionTally]:
+def _counted_sums(path: str, state: ElectionState, p1: _Pass1) -> dict[str, RegionTally]:
     """The per-region sums of the ballots that count: every ballot's, minus those replaced
     by a later ballot of the same credential (re-read by their offsets)."""
     if p1.sum_error:
@@ -493,7 +514,7 @@ def _counted_sums(path: Path, state: ElectionState, p1: _Pass1) -> dict[str, Reg
     return tallies
 
 
-def _verify_count(report: Report, path: Path, state: ElectionState, p1: _Pass1) -> None:
+def _verify_count(report: Report, path: str, state: ElectionState, p1: _Pass1) -> None:
     if state.tally is None:
         for check in (Check.TALLY, Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
             report.skipped(check, "no tally published")
