@@ -27,21 +27,23 @@ class _Handler(SimpleHTTPRequestHandler):
         if not path.is_file() or match is None or not self.ranges:
             super().do_GET()
             return
-        data = path.read_bytes()
+        size = path.stat().st_size
         start = int(match.group(1))
-        end = min(int(match.group(2)) if match.group(2) else len(data) - 1, len(data) - 1)
-        if start >= len(data):
+        end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
+        if start >= size:
             self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{len(data)}")
+            self.send_header("Content-Range", f"bytes */{size}")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
         self.send_response(206)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.send_header("Content-Length", str(end - start + 1))
         self.end_headers()
-        self.wfile.write(data[start : end + 1])
+        with path.open("rb") as handle:
+            handle.seek(start)
+            self.wfile.write(handle.read(end - start + 1))
 
 
 @contextmanager
