@@ -19,8 +19,9 @@ made the ballots cannot predict them, and verification stays deterministic.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from referendum.crypto._decaf import ffi, lib
@@ -29,6 +30,7 @@ from referendum.crypto.credentials import SIGNATURE_DOMAIN
 from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import FixedBase, points_from_buffer
 from referendum.crypto.hashing import encode_fields
+from referendum.errors import UsageError
 
 __all__ = ["BALLOT_BATCH_DOMAIN", "BallotBatch", "CiphertextSums"]
 
@@ -82,6 +84,7 @@ class BallotBatch:
         self._equations = 1 + sum(4 * o + 2 * (hi - lo + 1) for o, lo, hi in shape)
         self._branches = [hi - lo + 1 for _, lo, hi in shape]
         self._options = [o for o, _, _ in shape]
+        self._line_order = _line_order(shape)
         self._key = ctx.public_key.to_bytes()
         self._key_table = FixedBase(ctx.public_key)
         self._blobs: list[bytes] = []
@@ -105,12 +108,31 @@ class BallotBatch:
             return False
         if raw.hex() != joined:  # upper case, or spaces that fromhex skips
             return False
+        self._queue(raw, message)
+        return True
+
+    def add_values(
+        self,
+        credential: str,
+        signature: tuple[bytes, bytes],
+        values: Sequence[bytes],
+        message: bytes,
+    ) -> None:
+        """Queue a ballot given as its hex values (ASCII bytes, 64 lowercase hex digits each,
+        as a canonical line holds them: see :mod:`referendum.verify.fastline`): the signature's
+        commitment and response, and the ballot's values in the order of its canonical JSON."""
+        if len(values) != len(self._line_order):
+            raise UsageError(f"expected {len(self._line_order)} ballot values, got {len(values)}")
+        ordered = b"".join([values[i] for i in self._line_order])
+        raw = binascii.unhexlify(credential.encode() + signature[0] + signature[1] + ordered)
+        self._queue(raw, message)
+
+    def _queue(self, raw: bytes, message: bytes) -> None:
         digest = hashlib.sha512(
             _SIGNATURE_PREFIX + encode_fields(raw[:32], raw[32:64], message)
         ).digest()
         self._blobs.append(raw)
         self._digests.append(digest)
-        return True
 
     def _ballot_hexes(self, ballot: Any) -> list[Any]:
         if ballot.keys() != {"questions"}:
@@ -181,6 +203,32 @@ class BallotBatch:
         if result == 1 and sums is not None:
             sums.ballots += n
         return result == 1
+
+
+def _line_order(shape: Sequence[tuple[int, int, int]]) -> list[int]:
+    """For each value of the C layout, its index among the values of the canonical JSON."""
+    line: list[tuple[int, str, int, int]] = []  # (question, kind, option or branch, index)
+    layout: list[tuple[int, str, int, int]] = []
+    for q, (options, lo, hi) in enumerate(shape):
+        branches = hi - lo + 1
+        line += [(q, "c", -1, j) for j in range(branches)]
+        for j in range(branches):
+            line += [(q, "a", -1, j), (q, "b", -1, j)]
+        line += [(q, "z", -1, j) for j in range(branches)]
+        for o in range(options):
+            line += [(q, "alpha", o, 0), (q, "beta", o, 0)]
+            line += [(q, "c", o, 0), (q, "c", o, 1)]
+            line += [(q, "a", o, 0), (q, "b", o, 0), (q, "a", o, 1), (q, "b", o, 1)]
+            line += [(q, "z", o, 0), (q, "z", o, 1)]
+            layout += [(q, "alpha", o, 0), (q, "beta", o, 0)]
+            layout += [(q, "a", o, 0), (q, "b", o, 0), (q, "a", o, 1), (q, "b", o, 1)]
+            layout += [(q, "c", o, 0), (q, "c", o, 1), (q, "z", o, 0), (q, "z", o, 1)]
+        for j in range(branches):
+            layout += [(q, "a", -1, j), (q, "b", -1, j)]
+        layout += [(q, "c", -1, j) for j in range(branches)]
+        layout += [(q, "z", -1, j) for j in range(branches)]
+    where = {name: i for i, name in enumerate(line)}
+    return [where[name] for name in layout]
 
 
 def _bad() -> list[Any]:

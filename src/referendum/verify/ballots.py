@@ -34,9 +34,17 @@ from referendum.errors import BallotRejected, InputError, RecordError, Referendu
 from referendum.protocol.ballots import REJECTION_CODES, check_ballot, signing_message
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
-from referendum.record.event import Event
+from referendum.record.event import Event, event_hash_encoded
 from referendum.record.manifest import parse_timestamp
-from referendum.verify.lines import LineError, Link, check_link, parse_event_line, read_lines
+from referendum.verify.fastline import BallotLine, BallotLines
+from referendum.verify.lines import (
+    LineError,
+    Link,
+    check_join,
+    check_link,
+    parse_event_line,
+    read_lines,
+)
 from referendum.verify.source import open_binary
 
 __all__ = [
@@ -66,6 +74,12 @@ STAGE_EVENTS = frozenset({m.VOTING_OPEN, m.VOTING_CLOSE, m.TALLY, m.RESULTS})
 """The events that end a stage of the referendum (the setup ends at the first of them)."""
 
 _MAX_FAILURES = 64  # per range: the merger names only the first
+
+FAST_LINES = True
+"""Read canonical ballot lines with :class:`~referendum.verify.fastline.BallotLines` (the
+tests turn it off to compare with the general path)."""
+
+_Given = Mapping[str, Any] | bytes  # a ballot's payload, or its line to parse when needed
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,7 @@ class _Setup:
     regions: dict[str, int]
     shapes: dict[str, list[int]]
     window: list[tuple[dt.datetime, dt.datetime]]
+    lines: BallotLines  # the canonical shapes of a ballot line, per ballot style
 
 
 _CACHE: dict[tuple[str, int, tuple[int, int]], _Setup] = {}
@@ -194,6 +209,7 @@ def _setup_of(state: ElectionState) -> _Setup:
             )
             for p in manifest.window
         ],
+        BallotLines((r.id, state.ballot_context(r.id)) for r in manifest.regions),
     )
 
 
@@ -383,12 +399,14 @@ class _Summer:
 
 def _check_alone(
     setup: _Setup,
-    items: Iterable[tuple[int, Mapping[str, Any]]],
+    items: Iterable[tuple[int, _Given]],
     result: RangeResult,
     summer: _Summer,
 ) -> None:
-    """Check ballots one by one with the reference code (naming each failure) and sum them."""
-    for height, payload in items:
+    """Check ballots one by one with the reference code (naming each failure) and sum them
+    (each given by its payload, or by its line: parsed here)."""
+    for height, given in items:
+        payload = parse_event_line(given, 0).payload if isinstance(given, bytes) else given
         failures = check_chunk(setup.state, [(height, payload)])
         if failures:
             result.failures = sorted(result.failures + failures, key=lambda f: f.height)[
@@ -401,7 +419,7 @@ def _flush(
     setup: _Setup,
     region: str,
     batch: BallotBatch,
-    queued: list[tuple[int, Mapping[str, Any]]],
+    queued: list[tuple[int, _Given]],
     result: RangeResult,
     summer: _Summer,
 ) -> None:
@@ -416,12 +434,42 @@ def check_range(task: RangeTask) -> RangeResult:
     result = RangeResult()
     summer = _Summer(setup)
     pending: dict[str, BallotBatch] = {}
-    queued: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    queued: dict[str, list[tuple[int, _Given]]] = {}
     previous: Link | None = None
     index = 0
+    timestamp: str | None = None  # the last valid timestamp a fast line had
     try:
         with open_binary(task.path, block=min(task.end - task.start, 1 << 22)) as handle:
             for index, (offset, line) in enumerate(read_lines(handle, task.start, task.end)):
+                fast = setup.lines.match(line, timestamp) if FAST_LINES else None
+                if fast is not None and _hash_holds(fast):
+                    timestamp = fast.timestamp
+                    link = Link(fast.height, fast.parent, fast.timestamp)
+                    if previous is None:
+                        result.first = link
+                    else:
+                        check_join(previous, link, index)
+                    previous = Link(fast.height, fast.hash, fast.timestamp)
+                    result.lines = index + 1
+                    result.items.append(
+                        _entry(
+                            setup,
+                            result,
+                            fast.height,
+                            fast.timestamp,
+                            (fast.credential, fast.tracking_code, fast.replaces),
+                            offset,
+                        )
+                    )
+                    region = _queue_line(setup, pending, fast)
+                    if region is None:
+                        _check_alone(setup, [(fast.height, line)], result, summer)
+                        continue
+                    waiting = queued.setdefault(region, [])
+                    waiting.append((fast.height, line))
+                    if len(waiting) >= BATCH:
+                        _flush(setup, region, pending[region], waiting, result, summer)
+                    continue
                 event = parse_event_line(line, index)
                 if previous is None:
                     result.first = Link(event.height, event.parent, event.timestamp)
@@ -465,24 +513,56 @@ def check_range(task: RangeTask) -> RangeResult:
 
 def _ballot_entry(setup: _Setup, event: Event, offset: int, result: RangeResult) -> BallotEntry:
     payload = event.payload
-    if result.window_error is None and event.timestamp != result.checked_moment:
-        result.checked_moment = event.timestamp  # ballots appended together share it
+    fields = (payload.get("credential"), payload.get("tracking_code"), payload.get("replaces"))
+    return _entry(setup, result, event.height, event.timestamp, fields, offset)
+
+
+def _entry(
+    setup: _Setup,
+    result: RangeResult,
+    height: int,
+    timestamp: str,
+    fields: tuple[object, object, object],
+    offset: int,
+) -> BallotEntry:
+    """The merger's entry of an accepted ballot (``fields``: its credential, tracking code
+    and ``replaces``), after checking its time against the voting periods."""
+    if result.window_error is None and timestamp != result.checked_moment:
+        result.checked_moment = timestamp  # ballots appended together share it
         try:
-            moment = parse_timestamp(event.timestamp, field_name="timestamp")
+            moment = parse_timestamp(timestamp, field_name="timestamp")
             if not any(opens <= moment < closes for opens, closes in setup.window):
                 result.window_error = (
-                    f"event {event.height}",
-                    f"ballot accepted at {event.timestamp}, outside the voting periods",
+                    f"event {height}",
+                    f"ballot accepted at {timestamp}, outside the voting periods",
                 )
         except InputError as exc:
-            result.window_error = (f"event {event.height}", str(exc))
-    return BallotEntry(
-        event.height,
-        _key(payload.get("credential")),
-        _key(payload.get("tracking_code")),
-        _replaces_key(payload.get("replaces")),
-        offset,
+            result.window_error = (f"event {height}", str(exc))
+    credential, code, replaces = fields
+    return BallotEntry(height, _key(credential), _key(code), _replaces_key(replaces), offset)
+
+
+def _hash_holds(fast: BallotLine) -> bool:
+    computed = event_hash_encoded(
+        fast.height, fast.parent, m.BALLOT_ACCEPTED, fast.timestamp, fast.payload
     )
+    return computed == fast.hash
+
+
+def _queue_line(setup: _Setup, pending: dict[str, BallotBatch], fast: BallotLine) -> str | None:
+    """:func:`_queue` for a line read by :class:`~referendum.verify.fastline.BallotLines`."""
+    if setup.state.region_of(fast.credential) != fast.region:
+        return None
+    if tracking_code(fast.ballot) != fast.tracking_code:
+        return None
+    message = signing_message(
+        setup.state.fingerprint, bytes.fromhex(fast.credential), fast.region, fast.ballot
+    )
+    batch = pending.get(fast.region)
+    if batch is None:
+        batch = pending[fast.region] = BallotBatch(setup.contexts[fast.region])
+    batch.add_values(fast.credential, fast.signature, fast.values, message)
+    return fast.region
 
 
 def sum_ballot_lines(
