@@ -120,6 +120,21 @@ test('credentials: derivation, signatures, checksums', () => {
   }
 });
 
+test('signed ballots: signature and proofs together, and every kind to reject', () => {
+  const all = cases('signed_ballot', 'signed-ballot');
+  assert.ok(all.length >= 16);
+  for (const v of all) {
+    const check = () => {
+      const credential = c.pointFromHex(v.credential);
+      const sig = { commitment: c.pointFromHex(v.signature.commitment), response: hexScalar(v.signature.response) };
+      c.verifySignature(credential, c.fromHex(v.message), sig);
+      c.verifyBallot(ballotContext(v), v.ballot, c.fromHex(v.credential));
+    };
+    if (v.valid) check();
+    else assert.throws(check, undefined, v.reason);
+  }
+});
+
 test('canonical JSON matches the Python encoder on escapes and key order', () => {
   const text = c.canonicalJsonText({ b: [1, true, null], a: 'é"\\\n\u0001\u2028', Z: {} });
   assert.equal(text, '{"Z":{},"a":"é\\"\\\\\\n\\u0001\u2028","b":[1,true,null]}');
