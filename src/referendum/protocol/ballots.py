@@ -14,7 +14,6 @@ from typing import Any
 from referendum.clock import format_timestamp
 from referendum.crypto.ballot import (
     EncryptedBallot,
-    SignedBallot,
     tracking_code,
     verify_ballot,
 )
@@ -161,12 +160,6 @@ class ParsedBallot:
     signature: Signature
     message: bytes
     tracking_code: str
-
-    def signed(self, label: str = "ballot") -> SignedBallot:
-        """The ballot with its signature, to verify in a batch."""
-        return SignedBallot(
-            self.ballot, Point.from_hex(self.credential), self.message, self.signature, label
-        )
 
 
 def parse_ballot(
