@@ -17,6 +17,7 @@ from referendum.crypto.ballot import (
     tracking_code,
     verify_ballot,
 )
+from referendum.crypto.ballot_batch import BallotBatch
 from referendum.crypto.credentials import Signature, verify_signature
 from referendum.crypto.group import Point
 from referendum.crypto.hashing import sha256_fields
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_SUBMISSION_BYTES",
     "REJECTION_CODES",
     "ParsedBallot",
+    "RegionBatches",
     "ballot_signing_message",
     "check_ballot",
     "check_moment",
@@ -88,6 +90,39 @@ def signing_message(
         region_id.encode("utf-8"),
         canonical_ballot,
     )
+
+
+class RegionBatches:
+    """One :class:`~referendum.crypto.ballot_batch.BallotBatch` per region of a referendum,
+    for ballots that passed every check but the cryptographic ones (shared by the board's
+    batch ingest and the verifier)."""
+
+    def __init__(self, state: ElectionState) -> None:
+        self.state = state
+        self._batches: dict[str, BallotBatch] = {}
+
+    def __getitem__(self, region: str) -> BallotBatch:
+        return self._batches[region]
+
+    def batch_for(
+        self, credential: object, region: object, canonical_ballot: bytes
+    ) -> tuple[BallotBatch, bytes] | None:
+        """The batch of ``region`` and the message the ballot's signature signs, when
+        ``credential`` is on ``region``'s list; ``None`` otherwise (the ballot is then
+        checked alone, which gives the reason)."""
+        if (
+            not isinstance(credential, str)
+            or not isinstance(region, str)
+            or self.state.region_of(credential) != region
+        ):
+            return None
+        message = signing_message(
+            self.state.fingerprint, bytes.fromhex(credential), region, canonical_ballot
+        )
+        batch = self._batches.get(region)
+        if batch is None:
+            batch = self._batches[region] = BallotBatch(self.state.ballot_context(region))
+        return batch, message
 
 
 def _reject(code: str, field: str, reason: str) -> BallotRejected:

@@ -21,13 +21,12 @@ from typing import Any
 from referendum.board.protocol import BulletinBoard, Draft
 from referendum.clock import Clock, format_timestamp
 from referendum.crypto.ballot import tracking_code
-from referendum.crypto.ballot_batch import BallotBatch
 from referendum.errors import BallotRejected, HeadMovedError, InputError
 from referendum.protocol.ballots import (
+    RegionBatches,
     check_moment,
     parse_ballot,
     parse_submission,
-    signing_message,
     verify_parsed,
 )
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
@@ -52,24 +51,19 @@ class _Valid:
     tracking_code: str
 
 
-def _queue(
-    state: ElectionState, batches: dict[str, BallotBatch], data: Mapping[str, Any]
-) -> str | None:
+def _queue(batches: RegionBatches, data: Mapping[str, Any]) -> str | None:
     """Queue a submission in its region's C batch when its credential is listed for its region
     and its ballot has exactly the ballot style's form; return its tracking code (``None``:
     not queued, the reference checks then give the reason)."""
-    credential, region = data["credential"], data["region"]
-    if not isinstance(credential, str) or state.region_of(credential) != region:
-        return None
     try:
         canonical = canonical_json(data["ballot"])
-        message = signing_message(state.fingerprint, bytes.fromhex(credential), region, canonical)
     except (InputError, ValueError, TypeError):
         return None
-    batch = batches.get(region)
-    if batch is None:
-        batch = batches[region] = BallotBatch(state.ballot_context(region))
-    if not batch.add(credential, data["ballot"], data["signature"], message):
+    found = batches.batch_for(data["credential"], data["region"], canonical)
+    if found is None:
+        return None
+    batch, message = found
+    if not batch.add(data["credential"], data["ballot"], data["signature"], message):
         return None
     return tracking_code(canonical)
 
@@ -100,7 +94,7 @@ def cast_many(
     credentials: list[str | None] = [None] * len(submissions)
     valid: dict[int, _Valid] = {}
     datas: dict[int, dict[str, Any]] = {}
-    batches: dict[str, BallotBatch] = {}
+    batches = RegionBatches(current)
     queued: dict[str, list[tuple[int, str]]] = {}
     now = clock()
     for i, submission in enumerate(submissions):
@@ -112,7 +106,7 @@ def cast_many(
             credentials[i] = data["credential"]
             check_moment(current, data, now)
             datas[i] = data
-            code = _queue(current, batches, data)
+            code = _queue(batches, data)
             if code is None:
                 valid[i] = _check_alone(current, data)
             else:

@@ -31,7 +31,12 @@ from referendum.crypto.ballot_batch import BallotBatch, CiphertextSums
 from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point
 from referendum.errors import BallotRejected, InputError, RecordError, ReferendumError
-from referendum.protocol.ballots import REJECTION_CODES, check_ballot, signing_message
+from referendum.protocol.ballots import (
+    REJECTION_CODES,
+    RegionBatches,
+    check_ballot,
+    signing_message,
+)
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
 from referendum.record.event import Event, event_hash_encoded
@@ -261,28 +266,18 @@ def check_chunk(
     return failures
 
 
-def _queue(
-    setup: _Setup, pending: dict[str, BallotBatch], payload: Mapping[str, Any], line: bytes
-) -> str | None:
+def _queue(pending: RegionBatches, payload: Mapping[str, Any], line: bytes) -> str | None:
     """Queue a ballot in its region's batch when every check but the cryptography's passes
     and its form is exactly its ballot style's; return the region (``None``: the ballot is
     to be checked alone, which names the problem)."""
     try:
-        credential = payload["credential"]
-        region = payload["region"]
-        if region is None or setup.state.region_of(credential) != region:
-            return None
         canonical = _ballot_bytes(line)
-        if tracking_code(canonical) != payload["tracking_code"]:
+        found = pending.batch_for(payload["credential"], payload["region"], canonical)
+        if found is None or tracking_code(canonical) != payload["tracking_code"]:
             return None
-        message = signing_message(
-            setup.state.fingerprint, bytes.fromhex(credential), region, canonical
-        )
-        batch = pending.get(region)
-        if batch is None:
-            batch = pending[region] = BallotBatch(setup.contexts[region])
-        if batch.add(credential, payload["ballot"], payload["signature"], message):
-            return str(region)
+        batch, message = found
+        if batch.add(payload["credential"], payload["ballot"], payload["signature"], message):
+            return str(payload["region"])
     except (ReferendumError, KeyError, TypeError, ValueError, IndexError):
         return None
     return None
@@ -433,7 +428,7 @@ def check_range(task: RangeTask) -> RangeResult:
     setup = _setup_for(task)
     result = RangeResult()
     summer = _Summer(setup)
-    pending: dict[str, BallotBatch] = {}
+    pending = RegionBatches(setup.state)
     queued: dict[str, list[tuple[int, _Given]]] = {}
     previous: Link | None = None
     index = 0
@@ -461,7 +456,7 @@ def check_range(task: RangeTask) -> RangeResult:
                             offset,
                         )
                     )
-                    region = _queue_line(setup, pending, fast)
+                    region = _queue_line(pending, fast)
                     if region is None:
                         _check_alone(setup, [(fast.height, line)], result, summer)
                         continue
@@ -480,7 +475,7 @@ def check_range(task: RangeTask) -> RangeResult:
                 if event.type == m.BALLOT_ACCEPTED:
                     payload = event.payload
                     result.items.append(_ballot_entry(setup, event, offset, result))
-                    region = _queue(setup, pending, payload, line)
+                    region = _queue(pending, payload, line)
                     if region is None:
                         _check_alone(setup, [(event.height, payload)], result, summer)
                         continue
@@ -549,18 +544,12 @@ def _hash_holds(fast: BallotLine) -> bool:
     return computed == fast.hash
 
 
-def _queue_line(setup: _Setup, pending: dict[str, BallotBatch], fast: BallotLine) -> str | None:
+def _queue_line(pending: RegionBatches, fast: BallotLine) -> str | None:
     """:func:`_queue` for a line read by :class:`~referendum.verify.fastline.BallotLines`."""
-    if setup.state.region_of(fast.credential) != fast.region:
+    found = pending.batch_for(fast.credential, fast.region, fast.ballot)
+    if found is None or tracking_code(fast.ballot) != fast.tracking_code:
         return None
-    if tracking_code(fast.ballot) != fast.tracking_code:
-        return None
-    message = signing_message(
-        setup.state.fingerprint, bytes.fromhex(fast.credential), fast.region, fast.ballot
-    )
-    batch = pending.get(fast.region)
-    if batch is None:
-        batch = pending[fast.region] = BallotBatch(setup.contexts[fast.region])
+    batch, message = found
     batch.add_values(fast.credential, fast.signature, fast.values, message)
     return fast.region
 
