@@ -46,7 +46,6 @@ from referendum.verify.lines import (
     LineError,
     Link,
     check_join,
-    check_link,
     parse_event_line,
     read_lines,
 )
@@ -437,61 +436,55 @@ def check_range(task: RangeTask) -> RangeResult:
         with open_binary(task.path, block=min(task.end - task.start, 1 << 22)) as handle:
             for index, (offset, line) in enumerate(read_lines(handle, task.start, task.end)):
                 fast = setup.lines.match(line, timestamp) if FAST_LINES else None
+                event: Event | None = None
                 if fast is not None and _hash_holds(fast):
                     timestamp = fast.timestamp
-                    link = Link(fast.height, fast.parent, fast.timestamp)
-                    if previous is None:
-                        result.first = link
-                    else:
-                        check_join(previous, link, index)
-                    previous = Link(fast.height, fast.hash, fast.timestamp)
-                    result.lines = index + 1
-                    result.items.append(
-                        _entry(
-                            setup,
-                            result,
-                            fast.height,
-                            fast.timestamp,
-                            (fast.credential, fast.tracking_code, fast.replaces),
-                            offset,
-                        )
+                    height, parent, hash_, moment = (fast.height, fast.parent, fast.hash, timestamp)
+                else:
+                    fast = None
+                    event = parse_event_line(line, index)
+                    height, parent, hash_, moment = (
+                        event.height,
+                        event.parent,
+                        event.hash,
+                        event.timestamp,
                     )
-                    region = _queue_line(pending, fast)
-                    if region is None:
-                        _check_alone(setup, [(fast.height, line)], result, summer)
-                        continue
-                    waiting = queued.setdefault(region, [])
-                    waiting.append((fast.height, line))
-                    if len(waiting) >= BATCH:
-                        _flush(setup, region, pending[region], waiting, result, summer)
-                    continue
-                event = parse_event_line(line, index)
+                link = Link(height, parent, moment)
                 if previous is None:
-                    result.first = Link(event.height, event.parent, event.timestamp)
+                    result.first = link
                 else:
-                    check_link(previous, event, index)
-                previous = Link(event.height, event.hash, event.timestamp)
+                    check_join(previous, link, index)
+                previous = Link(height, hash_, moment)
                 result.lines = index + 1
-                if event.type == m.BALLOT_ACCEPTED:
-                    payload = event.payload
-                    result.items.append(_ballot_entry(setup, event, offset, result))
-                    region = _queue(pending, payload, line)
-                    if region is None:
-                        _check_alone(setup, [(event.height, payload)], result, summer)
-                        continue
-                    waiting = queued.setdefault(region, [])
-                    waiting.append((event.height, payload))
-                    if len(waiting) >= BATCH:
-                        _flush(setup, region, pending[region], waiting, result, summer)
-                elif event.type == m.BALLOT_REJECTED:
-                    payload = event.payload
-                    result.items.append(
-                        RejectionEntry(
-                            event.height, str(payload.get("reason")), malformed_rejection(payload)
-                        )
-                    )
+                given: _Given
+                fields: tuple[object, object, object]
+                if fast is not None:
+                    fields = (fast.credential, fast.tracking_code, fast.replaces)
+                    region, given = _queue_line(pending, fast), line
                 else:
-                    result.items.append(event)
+                    assert event is not None
+                    payload = event.payload
+                    if event.type == m.BALLOT_REJECTED:
+                        reason, problem = str(payload.get("reason")), malformed_rejection(payload)
+                        result.items.append(RejectionEntry(height, reason, problem))
+                        continue
+                    if event.type != m.BALLOT_ACCEPTED:
+                        result.items.append(event)
+                        continue
+                    fields = (
+                        payload.get("credential"),
+                        payload.get("tracking_code"),
+                        payload.get("replaces"),
+                    )
+                    region, given = _queue(pending, payload, line), payload
+                result.items.append(_entry(setup, result, height, moment, fields, offset))
+                if region is None:
+                    _check_alone(setup, [(height, given)], result, summer)
+                    continue
+                waiting = queued.setdefault(region, [])
+                waiting.append((height, given))
+                if len(waiting) >= BATCH:
+                    _flush(setup, region, pending[region], waiting, result, summer)
     except LineError as exc:
         result.error = exc
         return result
@@ -504,12 +497,6 @@ def check_range(task: RangeTask) -> RangeResult:
     result.sums = {r: s.to_json() for r, s in summer.totals().items()}
     result.sum_error = summer.error
     return result
-
-
-def _ballot_entry(setup: _Setup, event: Event, offset: int, result: RangeResult) -> BallotEntry:
-    payload = event.payload
-    fields = (payload.get("credential"), payload.get("tracking_code"), payload.get("replaces"))
-    return _entry(setup, result, event.height, event.timestamp, fields, offset)
 
 
 def _entry(

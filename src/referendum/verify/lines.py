@@ -29,7 +29,6 @@ __all__ = [
     "Link",
     "aligned_ranges",
     "check_join",
-    "check_link",
     "parse_event_line",
     "read_lines",
 ]
@@ -108,11 +107,6 @@ def read_lines(handle: BinaryIO, start: int, end: int) -> Iterator[tuple[int, by
         yield offset, line[:-1]
         offset += len(line)
         index += 1
-
-
-def check_link(previous: Link | None, event: Event, index: int) -> None:
-    """The chain rules between an event and the one before it (``None``: the genesis)."""
-    check_join(previous, Link(event.height, event.parent, event.timestamp), index)
 
 
 def check_join(previous: Link | None, first: Link, index: int) -> None:
