@@ -40,7 +40,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert list(reader) == events  # a second pass re-reads the file
     record = json.loads((tmp_path / "rec" / "record.json").read_text())
     assert record["format"] == "referendum-record"
-    assert record["version"] == 1
+    assert record["version"] == 2
     lines = (tmp_path / "rec" / "events.jsonl").read_bytes().splitlines(keepends=True)
     assert lines[3] == canonical_json(events[3].to_json()) + b"\n"
     assert sorted(p.name for p in (tmp_path / "rec").iterdir()) == ["events.jsonl", "record.json"]
@@ -169,7 +169,8 @@ def test_truncated_and_extended_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "reason"),
     [
-        ("version", 2, "version 2 is not supported"),
+        ("version", 3, "version 3 is not supported"),
+        ("version", 1, "format version 1"),
         ("format", "other", "format must be"),
         ("event_count", 4, "4"),
         ("event_count", -1, "event_count"),

@@ -76,4 +76,4 @@ def test_domain_tag_and_format_named() -> None:
     text = spec_text()
     assert '"referendum/v1/event"' in text
     assert '"referendum-record"' in text
-    assert re.search(r"`version` \| the integer `1`", text)
+    assert re.search(r"`version` \| the integer `2`", text)

@@ -5,7 +5,7 @@
 feed, in ascending height.  ``record.json`` describes it::
 
     {"event_count": 3, "events_sha256": "…", "format": "referendum-record",
-     "head_hash": "…", "version": 1}
+     "head_hash": "…", "version": 2}
 
 Both directions stream: :func:`write_record` consumes any iterable of events (a board's
 :meth:`events`, for instance) and :class:`RecordReader` yields events one line at a time, so
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 FORMAT_NAME = "referendum-record"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 RECORD_FILE = "record.json"
 EVENTS_FILE = "events.jsonl"
 
@@ -253,9 +253,16 @@ def parse_record_info(data: bytes, where: str) -> RecordInfo:
         raise RecordError(f"{path}: must be a JSON object")
     if obj.get("format") != FORMAT_NAME:
         raise RecordError(f"{path}: format must be {FORMAT_NAME!r}, got {obj.get('format')!r}")
-    if obj.get("version") != FORMAT_VERSION:
+    version = obj.get("version")
+    if version != FORMAT_VERSION:
+        if version == 1:
+            raise RecordError(
+                f"{path}: this is a record of format version 1, written before the "
+                f"accountability changes of version {FORMAT_VERSION} (docs/spec/record.md, "
+                f"'Changes in version 2'); this verifier reads version {FORMAT_VERSION} only"
+            )
         raise RecordError(
-            f"{path}: version {obj.get('version')!r} is not supported "
+            f"{path}: version {version!r} is not supported "
             f"(this reader knows version {FORMAT_VERSION})"
         )
     if set(obj) != _RECORD_KEYS:
