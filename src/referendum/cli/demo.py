@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from referendum.cli.main import app
+from referendum.rules import percent_text
 
 __all__ = ["demo", "print_results"]
 
@@ -56,7 +57,8 @@ def print_results(results: dict[str, Any], console: Console) -> None:
         console.print(f"Outcome: [bold]{outcome['decision'].upper()}[/]")
         for check in outcome["checks"]:
             mark = "[green]met[/]" if check["passed"] else "[red]not met[/]"
-            console.print(f"  {check['name']}: {mark} ({check['detail']})")
+            value, threshold = percent_text(check["value"]), percent_text(check["threshold"])
+            console.print(f"  {check['name']}: {mark} ({value}; threshold {threshold})")
         for rid, sub in outcome.get("regions", {}).items():
             console.print(f"  region {rid}: {sub['decision']}")
     console.print(f"Decrypted by trustees {results['trustees']}")

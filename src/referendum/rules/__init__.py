@@ -17,7 +17,9 @@ from referendum.rules.model import (
     RegionCounts,
     Rule,
     RuleCheck,
+    fraction_text,
     parse_fraction,
+    percent_text,
     rule_from_mapping,
 )
 
@@ -32,6 +34,8 @@ __all__ = [
     "evaluate_options",
     "evaluate_region",
     "evaluate_regional_votes",
+    "fraction_text",
     "parse_fraction",
+    "percent_text",
     "rule_from_mapping",
 ]

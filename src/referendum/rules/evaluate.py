@@ -33,9 +33,7 @@ def _ratio(numerator: int, denominator: int) -> Fraction:
 def _electorate(counts: Counts, rule: Rule) -> int:
     if counts.electorate is None:
         raise InputError("electorate", f"the rule ({rule.describe()}) needs the register size")
-    if counts.electorate == 0:
-        raise InputError("electorate", "the register size must be positive")
-    return counts.electorate
+    return counts.electorate  # an empty register gives every share as 0/1 (_ratio)
 
 
 def _conditions(rule: Rule, counts: Counts) -> tuple[list[RuleCheck], Decision]:
@@ -202,7 +200,9 @@ def _with_regional_majority(
             f"(more than {_fmt(weight_total / 2)} needed)",
         )
     )
-    if decision is Decision.APPROVED and not regional_ok:
+    if (decision is Decision.APPROVED and not regional_ok) or decision is Decision.TIE:
+        # a popular tie is no majority of the people: under a double majority (another
+        # condition) it is a rejection, never a tie (docs/rules.md)
         decision = Decision.REJECTED
     return Outcome(
         decision=decision,

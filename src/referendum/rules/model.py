@@ -21,7 +21,9 @@ __all__ = [
     "RegionCounts",
     "Rule",
     "RuleCheck",
+    "fraction_text",
     "parse_fraction",
+    "percent_text",
     "rule_from_mapping",
 ]
 
@@ -175,7 +177,7 @@ class Rule:
         ):
             value = getattr(self, name)
             if value is not None:
-                out[name] = f"{value.numerator}/{value.denominator}"
+                out[name] = fraction_text(value)
         if self.double_majority:
             out["double_majority"] = True
         if self.per_region:
@@ -209,6 +211,22 @@ def _pct(value: Fraction) -> str:
     return f"{float(value) * 100:.4g}%"
 
 
+def fraction_text(value: Fraction) -> str:
+    """The canonical text of an exact fraction in records: ``"p/q"`` in lowest terms, ``q >= 1``
+    always written (``"1/1"``, ``"0/1"``, ``"17/2"``)."""
+    return f"{value.numerator}/{value.denominator}"
+
+
+def percent_text(text: str) -> str:
+    """A ``"p/q"`` fraction of a record shown to people as a percentage (``"31.19%"``); for
+    display only, never compared."""
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError, TypeError):
+        return str(text)
+    return f"{float(value) * 100:.4g}%"
+
+
 @dataclass(frozen=True)
 class RuleCheck:
     """One condition of a rule, evaluated: its name, whether it held, and the figures used."""
@@ -234,15 +252,17 @@ class Outcome:
     adopted: str | None = None  # multi-option questions: the option adopted, if any
 
     def to_mapping(self) -> dict[str, Any]:
+        """The canonical form recorded in ``results`` and compared byte for byte by verifiers
+        (docs/rules.md, "The outcome in a record"): exact fractions and fixed codes only; the
+        human-readable ``detail`` of each check is not part of it."""
         out: dict[str, Any] = {
             "decision": self.decision.value,
             "checks": [
                 {
                     "name": c.name,
                     "passed": c.passed,
-                    "value": f"{c.value.numerator}/{c.value.denominator}",
-                    "threshold": f"{c.threshold.numerator}/{c.threshold.denominator}",
-                    "detail": c.detail,
+                    "value": fraction_text(c.value),
+                    "threshold": fraction_text(c.threshold),
                 }
                 for c in self.checks
             ],
@@ -252,8 +272,8 @@ class Outcome:
         if self.adopted is not None:
             out["adopted"] = self.adopted
         if self.regional_weight_yes is not None and self.regional_weight_total is not None:
-            out["regional_weight_yes"] = str(self.regional_weight_yes)
-            out["regional_weight_total"] = str(self.regional_weight_total)
+            out["regional_weight_yes"] = fraction_text(self.regional_weight_yes)
+            out["regional_weight_total"] = fraction_text(self.regional_weight_total)
         return out
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import InputError, ReferendumError
+from referendum.rules import percent_text
 from referendum.web import actions
 from referendum.web.api import get_context
 from referendum.web.auth import Account
@@ -36,6 +37,7 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_TEMPLATES.filters["percent"] = percent_text
 router = APIRouter(include_in_schema=False)
 Ctx = Annotated[WebContext, Depends(get_context)]
 
