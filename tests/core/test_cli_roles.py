@@ -132,8 +132,11 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
         db,
     )
     assert "['no']" in run("check-challenge", str(challenge), "--db", db).stdout
+    challenged = json.loads(challenge.read_text(encoding="utf-8"))
+    assert "signature" not in challenged and "submission" not in challenged  # uncastable
     code = run("vote", "--credential", privates["a"][0], "--choice", "q1=yes", "--db", db).stdout
     first = code.split("tracking code: ")[1].split()[0]
+    assert first != challenged["tracking_code"]  # the cast ballot is a fresh encryption
     run("vote", "--credential", privates["b"][0], "--choice", "q1=no", "--db", db)
     second = run("vote", "--credential", privates["b"][0], "--choice", "q1=yes", "--db", db)
     assert "replaces" in second.stdout

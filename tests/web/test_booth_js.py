@@ -16,8 +16,8 @@ import pytest
 from referendum.board.open import open_board
 from referendum.board.protocol import BulletinBoard
 from referendum.errors import ProofError
+from referendum.services.challenge import check_challenge_data
 from referendum.web.actions import export_record
-from referendum.web.challenge import check_challenge_data
 
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer
 
@@ -83,12 +83,27 @@ def test_js_ballots_are_cast_counted_and_verified(served: Served, tmp_path: Path
     assert served.client.get(f"/api/ballots/{codes[0]}").json()["replaced_by"] == codes[3]
 
     # a challenged ballot: checks in Python; the same data with another choice does not
-    challenged = js_ballot(served, "west", 1, "yes")["challenge"]
+    made = js_ballot(served, "west", 1, "yes")
+    challenged = made["challenge"]
     state = served.ctx.state()
     assert "yes" in check_challenge_data(state, challenged)
     lying = {**challenged, "choices": {"q1": ["no"]}, "selections": [[0, 1, 0]]}
     with pytest.raises(ProofError):
         check_challenge_data(state, lying)
+    # it holds no signature, and its content cast as it is or as a submission is refused;
+    # the ballot made to cast is another encryption
+    assert "signature" not in json.dumps(challenged)
+    shaped = {k: challenged[k] for k in ("election", "region", "credential", "ballot")}
+    for content in (challenged, shaped):
+        r = cast(served, {"submission": content})
+        assert r.status_code == 400 and r.json()["error"] == "malformed", r.text
+    borrowed = {**shaped, "signature": made["submission"]["signature"]}
+    r = cast(served, {"submission": borrowed})
+    assert r.json()["error"] == "bad_signature", r.text
+    cast_alphas = {s["alpha"] for s in made["submission"]["ballot"]["questions"][0]["selections"]}
+    assert not cast_alphas & {
+        s["alpha"] for s in challenged["ballot"]["questions"][0]["selections"]
+    }
 
     after_window(served.setup)
     org = bearer(ORGANISER)

@@ -21,7 +21,7 @@ import pytest
 
 from referendum.board.open import open_board
 from referendum.record import messages as m
-from referendum.web.challenge import check_challenge_data
+from referendum.services.challenge import check_challenge_data
 
 from .browser import chromium, need_chromium, running
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, serve
@@ -104,14 +104,16 @@ def test_voter_votes_challenges_revotes_and_tracks(
     page.wait_for_selector("#booth-status:has-text('not valid')")
     page.fill("#credential", private)
 
-    # challenge: the nonces are shown and check; the challenged ballot is never cast
-    challenged_code = encrypt(page, "Yes")
+    # challenge: the nonces are shown and check; the challenged ballot is never signed nor
+    # cast, and the ballot then cast for the same choice is a fresh encryption
+    challenged_code = encrypt(page, "No")
     page.click("#challenge")
     page.wait_for_selector("#step-challenge:not([hidden])")
     assert "Checked" in page.inner_text("#challenge-result")
     challenge = json.loads(page.input_value("#challenge-output"))
     assert challenge["tracking_code"] == challenged_code
-    assert check_challenge_data(served.ctx.state(), challenge) == "q1: yes"
+    assert "signature" not in json.dumps(challenge)
+    assert check_challenge_data(served.ctx.state(), challenge) == "q1: no"
     page.click("#restart")
 
     first = encrypt(page, "No")
@@ -119,6 +121,9 @@ def test_voter_votes_challenges_revotes_and_tracks(
     page.click("#cast")
     page.wait_for_selector("#step-receipt:not([hidden])")
     assert page.inner_text("#tracking-code") == first
+    (cast_first,) = served.setup.board.events(types=[m.BALLOT_ACCEPTED])
+    cast_alphas = {s["alpha"] for s in cast_first.payload["ballot"]["questions"][0]["selections"]}
+    assert not cast_alphas & {s["alpha"] for s in challenge["ballot"]["questions"][0]["selections"]}
     assert "only your last ballot counts" in page.inner_text("#revote-note")
     assert page.is_hidden("#replaced-note")
 

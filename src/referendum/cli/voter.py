@@ -11,14 +11,14 @@ import typer
 from referendum.cli.common import DEFAULT_DB, DbOption, board_at, read_json
 from referendum.cli.main import app
 from referendum.clock import system_clock
-from referendum.crypto.ballot import BallotNonces
 from referendum.crypto.random import SystemRandom
 from referendum.errors import InputError
 from referendum.protocol.state import credential_key, tracking_key
 from referendum.record import messages as m
 from referendum.record.io import read_record
+from referendum.services.challenge import challenge_data, check_challenge_data
 from referendum.services.state import load_state
-from referendum.services.voter import check_challenge, prepare_ballot
+from referendum.services.voter import encrypt_choices, public_credential_of, sign_ballot
 from referendum.services.voting import cast
 
 __all__ = ["check_challenge_cmd", "track", "vote"]
@@ -60,38 +60,34 @@ def vote(
     challenge: Annotated[
         Path | None,
         typer.Option(
-            help="Do not cast: write the encrypted ballot and its nonces to this file so that "
-            "anyone can check what it encrypts (Benaloh challenge). A challenged ballot is "
-            "never cast; vote again to cast."
+            help="Do not cast: write the encrypted, unsigned ballot and its nonces to this "
+            "file so that anyone can check what it encrypts (Benaloh challenge). A challenged "
+            "ballot is never signed nor cast; vote again to cast a fresh one."
         ),
     ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Voter: encrypt, prove and sign your ballot on this machine, then cast it (or challenge it).
+    """Voter: encrypt your ballot on this machine, then sign and cast it (or challenge it).
 
     Casting prints the tracking code; a later vote under the same credential replaces this
     one (the last ballot counts)."""
     private = _credential(credential, credential_file)
     with board_at(db) as board:
         state = load_state(board)
-        prepared = prepare_ballot(state, private, _choices(choice), SystemRandom())
+        choices = _choices(choice)
+        public = public_credential_of(state, private)
+        encrypted = encrypt_choices(state, public, choices, SystemRandom())
         if challenge is not None:
-            challenge.write_text(
-                json.dumps(
-                    {
-                        "submission": prepared.submission,
-                        "selections": [list(s) for s in prepared.selections],
-                        "nonces": prepared.nonces.to_json(),
-                    },
-                    indent=2,
-                )
-                + "\n",
-                encoding="utf-8",
+            data = challenge_data(state, encrypted, choices)
+            challenge.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            typer.echo(f"challenged ballot {encrypted.tracking_code} written to {challenge}")
+            typer.echo(
+                f"check it: referendum check-challenge {challenge}; it is not signed and "
+                "can never be cast: vote again to cast a fresh ballot"
             )
-            typer.echo(f"challenged ballot {prepared.tracking_code} written to {challenge}")
-            typer.echo(f"check it: referendum check-challenge {challenge}; it will not be cast")
             return
-        receipt = cast(board, prepared.submission, system_clock, state=state)
+        submission = sign_ballot(state, private, encrypted, SystemRandom())
+        receipt = cast(board, submission, system_clock, state=state)
     typer.echo(f"tracking code: {receipt.tracking_code}")
     if receipt.replaces:
         typer.echo(f"this ballot replaces your earlier ballot {receipt.replaces}; the last counts")
@@ -100,27 +96,20 @@ def vote(
 @app.command("check-challenge")
 def check_challenge_cmd(
     file: Annotated[
-        Path, typer.Argument(help="A challenged ballot written by `vote --challenge`.")
+        Path, typer.Argument(help="A challenged ballot written by `vote --challenge` or the booth.")
     ],
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Anyone: check that a challenged ballot encrypts the selections it claims."""
+    """Anyone: check that a challenged ballot encrypts the choices it claims."""
     data: Any = read_json(file, what="challenged ballot")
-    try:
-        submission = data["submission"]
-        selections = [tuple(int(x) for x in row) for row in data["selections"]]
-        nonces = BallotNonces.from_json(data["nonces"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(str(file), f"not a challenged ballot: {exc}") from None
     with board_at(db) as board:
         state = load_state(board)
-    check_challenge(
-        state, submission["ballot"], selections, nonces, credential=submission["credential"]
-    )
-    for question, row in zip(state.manifest.questions, selections, strict=True):
+    check_challenge_data(state, data)
+    style = state.manifest.ballot_style(data["region"])
+    for question, row in zip(style, data["selections"], strict=True):
         chosen = [a for a, bit in zip(question.answers, row, strict=True) if bit]
         typer.echo(f"{question.id}: the ballot encrypts {chosen or ['(no answer)']}")
-    typer.echo("the challenge checks out: the ballot encrypts exactly these selections")
+    typer.echo("the challenge checks out: the ballot encrypts exactly these choices")
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The voter's side: building, signing and (optionally) challenging a ballot.
+"""The voter's side: encrypting a ballot, then either signing it to cast or challenging it.
 
 Runs where the voter is (the CLI here, the browser booth in the web app): the private
 credential never leaves this module's caller.
@@ -25,12 +25,34 @@ from referendum.protocol.state import ElectionState
 from referendum.record.canonical import canonical_json
 from referendum.record.manifest import Manifest
 
-__all__ = ["PreparedBallot", "check_challenge", "prepare_ballot", "selections_from_choices"]
+__all__ = [
+    "EncryptedChoices",
+    "PreparedBallot",
+    "check_challenge",
+    "encrypt_choices",
+    "prepare_ballot",
+    "public_credential_of",
+    "selections_from_choices",
+    "sign_ballot",
+]
+
+
+@dataclass(frozen=True)
+class EncryptedChoices:
+    """An encrypted ballot with its proofs, not signed: what the voter either challenges
+    (revealing ``selections`` and ``nonces``) or signs and casts, never both."""
+
+    region: str
+    credential: str
+    ballot: dict[str, Any]
+    tracking_code: str
+    selections: tuple[tuple[int, ...], ...]
+    nonces: BallotNonces
 
 
 @dataclass(frozen=True)
 class PreparedBallot:
-    """An encrypted, signed ballot ready to cast, with what a Benaloh challenge reveals."""
+    """An encrypted, signed ballot ready to cast."""
 
     submission: dict[str, Any]
     tracking_code: str
@@ -69,36 +91,75 @@ def selections_from_choices(
     return tuple(out)
 
 
+def encrypt_choices(
+    state: ElectionState,
+    public_credential: str,
+    choices: Mapping[str, Sequence[str]],
+    rng: RandomSource,
+) -> EncryptedChoices:
+    """Encrypt and prove a ballot for the credential's region, with fresh nonces; nothing is
+    signed (the private credential is not needed), so the result can be challenged safely."""
+    region = state.region_of(public_credential)
+    if region is None:
+        raise InputError("credential", "this credential is not on any region's list")
+    selections = selections_from_choices(state.manifest, choices, region)
+    ballot, nonces = encrypt_ballot(
+        state.ballot_context(region),
+        selections,
+        rng,
+        binding=bytes.fromhex(public_credential),
+    )
+    ballot_json = ballot.to_json()
+    return EncryptedChoices(
+        region=region,
+        credential=public_credential,
+        ballot=ballot_json,
+        tracking_code=tracking_code(canonical_json(ballot_json)),
+        selections=selections,
+        nonces=nonces,
+    )
+
+
+def sign_ballot(
+    state: ElectionState, private_credential: str, encrypted: EncryptedChoices, rng: RandomSource
+) -> dict[str, Any]:
+    """The submission casting ``encrypted``: sign it with the private credential.  Only for a
+    ballot that was never challenged (its nonces never shown)."""
+    secret, public = derive_credential(state.manifest.id, private_credential)
+    if public.hex() != encrypted.credential:
+        raise InputError("credential", "this ballot was encrypted for another credential")
+    message = ballot_signing_message(
+        state.fingerprint, encrypted.credential, encrypted.region, encrypted.ballot
+    )
+    return {
+        "election": state.fingerprint.hex(),
+        "region": encrypted.region,
+        "credential": encrypted.credential,
+        "ballot": encrypted.ballot,
+        "signature": sign(secret, public, message, rng).to_json(),
+    }
+
+
+def public_credential_of(state: ElectionState, private_credential: str) -> str:
+    """The public credential (hex) of a private credential in this referendum."""
+    return derive_credential(state.manifest.id, private_credential)[1].hex()
+
+
 def prepare_ballot(
     state: ElectionState,
     private_credential: str,
     choices: Mapping[str, Sequence[str]],
     rng: RandomSource,
 ) -> PreparedBallot:
-    """Encrypt, prove and sign a ballot for the credential's region."""
-    secret, public = derive_credential(state.manifest.id, private_credential)
-    region = state.region_of(public.hex())
-    if region is None:
-        raise InputError("credential", "this credential is not on any region's list")
-    selections = selections_from_choices(state.manifest, choices, region)
-    ballot, nonces = encrypt_ballot(
-        state.ballot_context(region), selections, rng, binding=public.to_bytes()
+    """Encrypt, prove and sign a ballot for the credential's region (to cast at once)."""
+    encrypted = encrypt_choices(
+        state, public_credential_of(state, private_credential), choices, rng
     )
-    ballot_json = ballot.to_json()
-    message = ballot_signing_message(state.fingerprint, public.hex(), region, ballot_json)
-    signature = sign(secret, public, message, rng)
-    submission = {
-        "election": state.fingerprint.hex(),
-        "region": region,
-        "credential": public.hex(),
-        "ballot": ballot_json,
-        "signature": signature.to_json(),
-    }
     return PreparedBallot(
-        submission=submission,
-        tracking_code=tracking_code(canonical_json(ballot_json)),
-        selections=selections,
-        nonces=nonces,
+        submission=sign_ballot(state, private_credential, encrypted, rng),
+        tracking_code=encrypted.tracking_code,
+        selections=encrypted.selections,
+        nonces=encrypted.nonces,
     )
 
 

@@ -1,34 +1,42 @@
-// Benaloh challenges: the data the booth reveals, and checking it (on the page).
+// Benaloh challenges (docs/spec/crypto.md section 5.5): an encrypted ballot that was never
+// signed, with its choices and every nonce; the booth then makes a fresh ballot to cast.
 import { fromHex } from './bytes.js';
 import { auditBallot, noncesFromJson, trackingCode } from './ballot.js';
 import { contextFromReferendum, selectionsFromChoices } from './submission.js';
 
-export const CHALLENGE_FORMAT = 'referendum-challenge/1';
+export const CHALLENGE_FORMAT = 'referendum-challenge/2';
+export const CHALLENGE_MEMBERS = ['format', 'election', 'region', 'credential', 'ballot', 'tracking_code', 'choices', 'selections', 'nonces'];
 
 /**
- * What a challenge reveals: the (never cast) submission, the selections and every nonce; the
- * same file as `referendum vote --challenge` writes, so `referendum check-challenge` reads it.
+ * What a challenge reveals about an unsigned ballot made by encryptChoices; the same file as
+ * `referendum vote --challenge` writes, so `referendum check-challenge` reads it.  It holds no
+ * signature: whoever sees it cannot cast it without the private credential.
  */
-export const challengeData = (info, made, choices) => ({
+export const challengeData = (info, encrypted, choices) => ({
   format: CHALLENGE_FORMAT,
   election: info.fingerprint,
+  region: encrypted.region,
+  credential: encrypted.credential,
+  ballot: encrypted.ballot,
+  tracking_code: encrypted.trackingCode,
   choices,
-  selections: made.selections,
-  nonces: made.noncesJson,
-  submission: made.submission,
-  tracking_code: made.trackingCode,
+  selections: encrypted.selections,
+  nonces: encrypted.noncesJson,
 });
 
 /** Check a challenge against the referendum: throws unless the ballot encrypts the choices. */
 export function checkChallenge(info, data) {
   if (!data || data.format !== CHALLENGE_FORMAT) throw new Error(`expected format ${CHALLENGE_FORMAT}`);
+  const extra = Object.keys(data).filter((k) => !CHALLENGE_MEMBERS.includes(k));
+  if (extra.length) throw new Error(`challenge.${extra[0]}: not a member of a challenge (a challenged ballot is never signed)`);
+  const missing = CHALLENGE_MEMBERS.filter((k) => !(k in data));
+  if (missing.length) throw new Error(`challenge.${missing[0]}: missing`);
   if (data.election !== info.fingerprint) throw new Error('the challenge is for another referendum');
-  const { region } = data.submission;
-  const ctx = contextFromReferendum(info, region);
-  const selections = selectionsFromChoices(info, data.choices, region);
+  if (!info.manifest.regions.some((r) => r.id === data.region)) throw new Error('challenge.region: not a region of the referendum');
+  const ctx = contextFromReferendum(info, data.region);
+  const selections = selectionsFromChoices(info, data.choices, data.region);
   if (JSON.stringify(selections) !== JSON.stringify(data.selections)) throw new Error('the choices are not the selections');
-  const { ballot, credential } = data.submission;
-  auditBallot(ctx, ballot, selections, noncesFromJson(data.nonces), fromHex(credential));
-  if (trackingCode(ballot) !== data.tracking_code) throw new Error('the tracking code is not the ballot\'s');
+  auditBallot(ctx, data.ballot, selections, noncesFromJson(data.nonces), fromHex(data.credential));
+  if (trackingCode(data.ballot) !== data.tracking_code) throw new Error('the tracking code is not the ballot\'s');
   return data.choices;
 }

@@ -2,7 +2,7 @@
 // The private credential is read from the field or the URL fragment (never sent: browsers do
 // not send fragments), used here to sign, and never leaves this page.
 import { deriveCredential } from './credentials.js';
-import { prepareBallot } from './submission.js';
+import { encryptChoices, signBallot } from './submission.js';
 import { challengeData, checkChallenge } from './challenge.js';
 
 const $ = (id) => document.getElementById(id);
@@ -65,7 +65,8 @@ async function booth() {
   const form = $('booth');
   const input = $('credential');
   let info = null;
-  let pending = null; // the encrypted ballot awaiting cast or challenge
+  let pending = null; // the encrypted, unsigned ballot awaiting cast or challenge
+  let pendingKey = null; // its credential's key: signs it if (and only if) it is cast
   let pendingChoices = null;
 
   // a credential in the link's fragment (#credential=...): fill it in, then drop it from the
@@ -110,7 +111,8 @@ async function booth() {
       }
       // let the status paint before the (synchronous) encryption
       await new Promise((resolve) => setTimeout(resolve, 0));
-      pending = prepareBallot({ info, region: found.body.region, privateCredential: input.value, choices });
+      pending = encryptChoices({ info, region: found.body.region, credential: key.public, choices });
+      pendingKey = key;
       pendingChoices = choices;
       $('pending-code').textContent = pending.trackingCode;
       status('');
@@ -124,7 +126,8 @@ async function booth() {
 
   $('cast').addEventListener('click', async () => {
     if (!pending) return;
-    const ballot = pending;
+    // signed only now, when the voter casts it (a challenged ballot is never signed)
+    const submission = signBallot({ info, encrypted: pending, key: pendingKey });
     $('cast').disabled = true;
     status(t('casting'), 'muted');
     try {
@@ -132,7 +135,7 @@ async function booth() {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         credentials: 'same-origin',
-        body: JSON.stringify(ballot.submission),
+        body: JSON.stringify(submission),
       });
       const body = await response.json().catch(() => ({}));
       if (response.status !== 201) {
@@ -140,6 +143,7 @@ async function booth() {
         return;
       }
       pending = null;
+      pendingKey = null;
       status('');
       $('tracking-code').textContent = body.tracking_code;
       $('track-link').href = `/track?code=${body.tracking_code}`;
@@ -156,7 +160,8 @@ async function booth() {
   $('challenge').addEventListener('click', () => {
     if (!pending) return;
     const data = challengeData(info, pending, pendingChoices);
-    pending = null; // a challenged ballot is never cast
+    pending = null; // a challenged ballot is never signed nor cast: the next one is fresh
+    pendingKey = null;
     $('challenge-output').value = JSON.stringify(data, null, 1);
     try {
       checkChallenge(info, data);

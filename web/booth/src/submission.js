@@ -1,4 +1,4 @@
-// A whole ballot submission, exactly as services.voter.prepare_ballot makes it.
+// A ballot: encrypted (services.voter.encrypt_choices), then signed to cast (sign_ballot).
 import { fromHex, utf8 } from './bytes.js';
 import { canonicalJson } from './canonical.js';
 import { pointFromHex, pointToHex, scalarToHex, scalarFromUniform } from './group.js';
@@ -41,24 +41,42 @@ export function selectionsFromChoices(info, choices, region) {
 }
 
 /**
- * Encrypt, prove and sign a ballot.  `randomScalar` gives fresh scalars (the system
- * generator in the booth; given values in tests).  Returns {submission, trackingCode,
- * nonces, selections}.
+ * Encrypt and prove a ballot for the public credential `credential` (a Point), with fresh
+ * nonces, and sign nothing: the result may be challenged (its nonces shown) or signed with
+ * signBallot and cast, never both.  `randomScalar` gives fresh scalars (the system generator
+ * in the booth; given values in tests).  Returns {region, credential, ballot, trackingCode,
+ * selections, nonces, noncesJson}.
  */
-export function prepareBallot({ info, region, privateCredential, choices, randomScalar = systemRandomScalar, nonces, signatureNonce }) {
+export function encryptChoices({ info, region, credential, choices, randomScalar = systemRandomScalar, nonces }) {
   const ctx = contextFromReferendum(info, region);
-  const { secret, public: pub } = deriveCredential(info.manifest.id, privateCredential);
   const selections = selectionsFromChoices(info, choices, region);
   const ballotNonces = nonces ?? randomBallotNonces(ctx, randomScalar);
-  const ballot = encryptBallotWithNonces(ctx, selections, ballotNonces, pub.toBytes());
-  const message = ballotSigningMessage(ctx.fingerprint, pub.toBytes(), region, ballot);
-  const sig = signWithNonce(secret, pub, message, signatureNonce ?? randomScalar());
-  const submission = {
+  const ballot = encryptBallotWithNonces(ctx, selections, ballotNonces, credential.toBytes());
+  return {
+    region, credential: pointToHex(credential), ballot, trackingCode: trackingCode(ballot),
+    selections, nonces: ballotNonces, noncesJson: noncesToJson(ballotNonces),
+  };
+}
+
+/** The submission casting an (unchallenged) encrypted ballot: signed with the credential's key {secret, public}. */
+export function signBallot({ info, encrypted, key, randomScalar = systemRandomScalar, signatureNonce }) {
+  if (pointToHex(key.public) !== encrypted.credential) throw new Error('this ballot was encrypted for another credential');
+  const fingerprint = fromHex(info.fingerprint);
+  const message = ballotSigningMessage(fingerprint, key.public.toBytes(), encrypted.region, encrypted.ballot);
+  const sig = signWithNonce(key.secret, key.public, message, signatureNonce ?? randomScalar());
+  return {
     election: info.fingerprint,
-    region,
-    credential: pointToHex(pub),
-    ballot,
+    region: encrypted.region,
+    credential: encrypted.credential,
+    ballot: encrypted.ballot,
     signature: { commitment: pointToHex(sig.commitment), response: scalarToHex(sig.response) },
   };
-  return { submission, trackingCode: trackingCode(ballot), nonces: ballotNonces, selections, noncesJson: noncesToJson(ballotNonces) };
+}
+
+/** Encrypt, prove and sign a ballot at once (to cast it).  Returns {submission, trackingCode, nonces, selections}. */
+export function prepareBallot({ info, region, privateCredential, choices, randomScalar = systemRandomScalar, nonces, signatureNonce }) {
+  const key = deriveCredential(info.manifest.id, privateCredential);
+  const encrypted = encryptChoices({ info, region, credential: key.public, choices, randomScalar, nonces });
+  const submission = signBallot({ info, encrypted, key, randomScalar, signatureNonce });
+  return { submission, trackingCode: encrypted.trackingCode, nonces: encrypted.nonces, selections: encrypted.selections };
 }
