@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock
 from referendum.crypto.random import DeterministicRandom
+from referendum.crypto.threshold import deal
+from referendum.protocol.ceremony import ceremony_context, transport_keys
 from referendum.protocol.state import ElectionState
+from referendum.record import messages as m
+from referendum.record.event import GENESIS_PARENT, Event, make_event
+from referendum.record.io import write_record
 from referendum.record.manifest import Manifest, manifest_from_mapping
 from referendum.services.credentials import (
     AuthorityKey,
@@ -20,9 +28,11 @@ from referendum.services.credentials import (
 from referendum.services.keys import (
     TrusteeSecrets,
     publish_election_key,
+    submit_trustee_event,
     trustee_check,
     trustee_deal,
     trustee_setup,
+    trustee_signed,
 )
 from referendum.services.state import load_state
 from referendum.services.voting import create, open_voting, publish_credentials
@@ -88,3 +98,43 @@ def ready_referendum(
         open_voting(board, clock)
         clock.jump(OPENS + dt.timedelta(minutes=1))
     return Setup(board, load_state(board), credentials, secrets, clock, rng)
+
+
+def payloads_of(events: Iterable[Event]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each event's type, timestamp and a deep copy of its payload, for a forger to edit."""
+    return [(e.type, e.timestamp, json.loads(json.dumps(e.payload))) for e in events]
+
+
+def write_rehashed(edited: Iterable[tuple[str, str, dict[str, Any]]], folder: Path) -> Path:
+    """Write the events as a record with every height, parent and hash recomputed, as a
+    cheating board would after altering, dropping or moving events (``CHAIN`` then passes)."""
+    events: list[Event] = []
+    for event_type, timestamp, payload in edited:
+        parent = events[-1].hash if events else GENESIS_PARENT
+        events.append(make_event(len(events), parent, event_type, timestamp, payload))
+    write_record(events, folder)
+    return folder
+
+
+def cheating_dealer_ceremony(
+    board: BulletinBoard, rng: DeterministicRandom, checking: tuple[int, ...] = (1, 2, 3)
+) -> list[TrusteeSecrets]:
+    """A referendum on ``board`` whose trustees dealt and those in ``checking`` checked,
+    trustee 2 having corrupted (then signed) the share it sent to trustee 3, who complains; no
+    election key yet."""
+    clock = SteppingClock(OPENS - dt.timedelta(days=3))
+    create(board, manifest(), clock)
+    secrets = [trustee_setup(board, i, rng, clock) for i in (1, 2, 3)]
+    secrets[0] = trustee_deal(board, secrets[0], rng, clock)
+    state = load_state(board)
+    dealing = deal(
+        2, 3, 2, rng, transport_keys=transport_keys(state), context=ceremony_context(state)
+    )
+    shares = [dealing.shares[j].to_json() for j in sorted(dealing.shares)]
+    flipped = bytes.fromhex(shares[1]["ciphertext"])
+    shares[1]["ciphertext"] = bytes([flipped[0] ^ 1, *flipped[1:]]).hex()
+    payload = {"trustee": 2, "commitments": dealing.commitments.to_json(), "shares": shares}
+    signed = trustee_signed(state, m.TRUSTEE_DEAL, payload, secrets[1], rng)
+    submit_trustee_event(board, m.TRUSTEE_DEAL, signed, clock)
+    secrets[2] = trustee_deal(board, secrets[2], rng, clock)
+    return [trustee_check(board, s, rng, clock) if s.trustee in checking else s for s in secrets]

@@ -12,52 +12,28 @@ from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import ManifestError, PhaseError
-from referendum.record import messages as m
 from referendum.record.io import write_record
 from referendum.record.manifest import load_manifest
 from referendum.services.keys import (
     publish_election_key,
-    trustee_check,
-    trustee_deal,
-    trustee_setup,
 )
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
-from referendum.services.voting import append, cast, close_voting, create
+from referendum.services.voting import cast, close_voting
 from referendum.verify.record_verifier import verify_record
 
-from .helpers import OPENS, manifest, ready_referendum
+from .helpers import OPENS, cheating_dealer_ceremony, manifest, ready_referendum
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cheating_dealer_is_named_and_disqualified(board: BulletinBoard) -> None:
-    rng = DeterministicRandom(b"cheat")
-    clock = SteppingClock(OPENS - dt.timedelta(days=3))
-    create(board, manifest(), clock)
-    secrets = [trustee_setup(board, i, rng, clock) for i in (1, 2, 3)]
-    secrets[0] = trustee_deal(board, secrets[0], rng, clock)
-    # Trustee 2 deals, but corrupts the share it sends to trustee 3 before signing it.
-    from referendum.crypto.threshold import deal
-    from referendum.protocol.ceremony import ceremony_context, transport_keys
-    from referendum.services.keys import _sign
-
-    state = load_state(board)
-    dealing = deal(
-        2, 3, 2, rng, transport_keys=transport_keys(state), context=ceremony_context(state)
-    )
-    shares = [dealing.shares[j].to_json() for j in sorted(dealing.shares)]
-    flipped = bytes.fromhex(shares[1]["ciphertext"])
-    shares[1]["ciphertext"] = bytes([flipped[0] ^ 1, *flipped[1:]]).hex()
-    payload = {"trustee": 2, "commitments": dealing.commitments.to_json(), "shares": shares}
-    append(board, m.TRUSTEE_DEAL, _sign(state, m.TRUSTEE_DEAL, payload, secrets[1], rng), clock)
-    secrets[2] = trustee_deal(board, secrets[2], rng, clock)
-    checked = [trustee_check(board, s, rng, clock) for s in secrets]
+    checked = cheating_dealer_ceremony(board, DeterministicRandom(b"cheat"))
     complaints = load_state(board).checks[3]["complaints"]
     assert [c["dealer"] for c in complaints] == [2]
     assert 2 not in checked[2].received
-    key = publish_election_key(board, clock)
+    key = publish_election_key(board, SteppingClock(OPENS))
     assert key["disqualified"] == [2] and key["qualified"] == [1, 3]
 
 
@@ -83,11 +59,10 @@ def test_whole_count_with_an_absent_trustee(board: BulletinBoard, tmp_path: Path
     setup.clock.jump(OPENS + dt.timedelta(days=2))
     close_voting(board, setup.clock)
     publish_tally(board, setup.clock)
-    qualified = list(load_state(board).election_key["qualified"])  # type: ignore[index]
-    publish_share(board, 3, setup.secrets[2].secret_share(qualified), setup.rng, setup.clock)
+    publish_share(board, setup.secrets[2], setup.rng, setup.clock)
     with pytest.raises(PhaseError, match="1 valid decryption shares; 2 are needed"):
         publish_results(board, setup.clock)
-    publish_share(board, 1, setup.secrets[0].secret_share(qualified), setup.rng, setup.clock)
+    publish_share(board, setup.secrets[0], setup.rng, setup.clock)
     results = publish_results(board, setup.clock)
     assert results["trustees"] == [1, 3]
     assert results["regions"]["east"]["questions"]["q1"] == {"yes": 2, "no": 1, "blank": 1}
@@ -156,9 +131,8 @@ def test_multi_option_question_needs_an_absolute_majority(tmp_path: Path) -> Non
     setup.clock.jump(OPENS + dt.timedelta(days=2))
     close_voting(board, setup.clock)
     publish_tally(board, setup.clock)
-    qualified = [1, 2, 3]
     for s in setup.secrets[:2]:
-        publish_share(board, s.trustee, s.secret_share(qualified), setup.rng, setup.clock)
+        publish_share(board, s, setup.rng, setup.clock)
     results = publish_results(board, setup.clock)
     # red has 3 of 6 votes: not an absolute majority, so the status quo stands
     assert results["outcome"]["decision"] == "rejected"
@@ -206,7 +180,7 @@ def test_ballot_styles_by_region(tmp_path: Path) -> None:
     close_voting(board, setup.clock)
     publish_tally(board, setup.clock)
     for s in setup.secrets[1:]:
-        publish_share(board, s.trustee, s.secret_share([1, 2, 3]), setup.rng, setup.clock)
+        publish_share(board, s, setup.rng, setup.clock)
     results = publish_results(board, setup.clock)
     assert set(results["regions"]["east"]["questions"]) == {"q1"}
     assert results["regions"]["west"]["questions"]["local"] == {"yes": 2, "no": 0}

@@ -34,7 +34,7 @@ from referendum.crypto.random import DeterministicRandom
 from referendum.errors import UsageError
 from referendum.protocol.ballots import ballot_signing_message
 from referendum.protocol.state import state_from_events
-from referendum.protocol.tally import RegionTally, compute_results, share_payload, tally_payload
+from referendum.protocol.tally import RegionTally, compute_results, tally_payload
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import GENESIS_PARENT, Event, Head, event_hash_encoded, make_event
@@ -43,6 +43,7 @@ from referendum.record.manifest import Manifest, manifest_from_mapping
 from referendum.services.credentials import AuthorityKey, credential_list_payload
 from referendum.services.keys import (
     TrusteeSecrets,
+    decryption_payload,
     publish_election_key,
     trustee_check,
     trustee_deal,
@@ -295,11 +296,10 @@ def _tail(
 
     add(m.VOTING_CLOSE, stamps[0], {})
     add(m.TALLY, stamps[1], tally_payload(manifest, tallies))
-    qualified = [1, 2, 3]
     for k, trustee in enumerate((1, 3)):
         state = state_from_events(events)
-        share = secrets[trustee - 1].secret_share(qualified)
-        add(m.DECRYPTION_SHARE, stamps[2 + k], share_payload(state, trustee, share, rng))
+        payload = decryption_payload(state, secrets[trustee - 1], rng)
+        add(m.DECRYPTION_SHARE, stamps[2 + k], payload)
     add(m.RESULTS, stamps[4], compute_results(state_from_events(events)))
     return tail
 

@@ -1,14 +1,18 @@
 """The trustees' key ceremony over record payloads (pure): who qualified, the election key.
 
-Events, in order (docs/spec/record.md):
+Events, in order (docs/spec/events.md), each step once per trustee and only after every
+trustee did the step before (:class:`CeremonyProgress`, which the board and the verifier both
+apply):
 
 1. ``trustee.transport`` ``{trustee, name, transport_key, proof}``: each trustee's transport key;
-2. ``trustee.deal`` ``{trustee, commitments, shares}``: Feldman commitments with a proof of
-   the constant term, and the shares for every other trustee, encrypted to their transport keys;
-3. ``trustee.check`` ``{trustee, complaints}``: each trustee's complaints against dealers
-   whose shares did not match their commitments (empty when all were right);
-4. ``election.key`` ``{qualified, public_key, verification_keys}``: derived from the above by
-   :func:`derive_election_key`, which anyone can recompute.
+2. ``trustee.deal`` ``{trustee, commitments, shares, signature}``: Feldman commitments with a
+   proof of the constant term, and the shares for every other trustee, encrypted to their
+   transport keys;
+3. ``trustee.check`` ``{trustee, complaints, signature}``: each trustee's complaints against
+   dealers whose shares did not match their commitments (empty when all were right);
+4. ``election.key`` ``{qualified, disqualified, public_key, verification_keys}``: derived from
+   the above by :func:`derive_election_key`, which anyone can recompute.  No trustee event
+   follows it.
 
 A dealer is qualified when its commitments verify, it dealt a share to every other trustee,
 and no justified complaint names it.  The key is the sum of the qualified dealers' constant
@@ -17,7 +21,8 @@ terms; trustee ``j``'s verification key is the sum of their commitments evaluate
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from referendum.crypto.group import Point
@@ -34,12 +39,17 @@ from referendum.crypto.threshold import (
 from referendum.errors import InputError, PhaseError, ProofError, RecordError
 from referendum.protocol.signing import TRUSTEE_DOMAIN, check_signed
 from referendum.protocol.state import ElectionState, Phase
-from referendum.protocol.tally import verified_shares
+from referendum.protocol.tally import parse_share_event
 from referendum.record import messages as m
+from referendum.record.event import Event
 
 __all__ = [
+    "CeremonyProgress",
     "ceremony_context",
     "check_ceremony",
+    "check_ceremony_order",
+    "check_trustee_event",
+    "complaints_of",
     "deal_shares",
     "derive_election_key",
     "shares_of",
@@ -70,6 +80,95 @@ def transport_keys(state: ElectionState) -> dict[int, Point]:
     return keys
 
 
+_STEPS = (m.TRUSTEE_TRANSPORT, m.TRUSTEE_DEAL, m.TRUSTEE_CHECK)
+
+
+@dataclass
+class CeremonyProgress:
+    """Which trustees did which step of the ceremony, and whether the election key is out.
+
+    :meth:`admit` is the ceremony's order, one definition for the board (before appending)
+    and the verifier (replaying the record): each step once per trustee, a step only after
+    every trustee did the one before, ``election.key`` only after every ``trustee.check``,
+    and no trustee event after ``election.key``."""
+
+    trustees: int
+    done: dict[str, set[int]] = field(default_factory=lambda: {t: set() for t in _STEPS})
+    keyed: bool = False
+
+    @staticmethod
+    def of(state: ElectionState) -> CeremonyProgress:
+        progress = CeremonyProgress(len(state.manifest.trustees.names))
+        progress.done[m.TRUSTEE_TRANSPORT] = set(state.transport)
+        progress.done[m.TRUSTEE_DEAL] = set(state.deals)
+        progress.done[m.TRUSTEE_CHECK] = set(state.checks)
+        progress.keyed = state.election_key is not None
+        return progress
+
+    def _missing(self, step: str) -> list[int]:
+        return sorted(set(range(1, self.trustees + 1)) - self.done[step])
+
+    def admit(self, event_type: str, trustee: int | None = None) -> None:
+        """Raise :class:`PhaseError` unless the event may come next; then count it."""
+        if event_type == m.ELECTION_KEY:
+            if self.keyed:
+                raise PhaseError("the election key is already published")
+            if missing := self._missing(m.TRUSTEE_CHECK):
+                raise PhaseError(
+                    f"election.key before the trustee.check of trustees {missing}: "
+                    "every trustee checks its shares first"
+                )
+            self.keyed = True
+            return
+        if self.keyed:
+            raise PhaseError(f"no {event_type} after election.key: the ceremony is over")
+        step = _STEPS.index(event_type)
+        assert trustee is not None
+        if step and (missing := self._missing(_STEPS[step - 1])):
+            raise PhaseError(
+                f"{event_type} of trustee {trustee} before the {_STEPS[step - 1]} "
+                f"of trustees {missing}"
+            )
+        if trustee in self.done[event_type]:
+            raise PhaseError(f"trustee {trustee} has already published its {event_type}")
+        self.done[event_type].add(trustee)
+
+
+def check_ceremony_order(state: ElectionState, events: Iterable[Event]) -> None:
+    """Replay the record's ceremony events through :meth:`CeremonyProgress.admit`; raise
+    :class:`ProofError` naming the first event out of place."""
+    progress = CeremonyProgress(len(state.manifest.trustees.names))
+    for event in events:
+        if event.type not in (*_STEPS, m.ELECTION_KEY):
+            continue
+        try:
+            progress.admit(event.type, event.payload.get("trustee"))
+        except PhaseError as exc:
+            raise ProofError(f"event {event.height} ({event.type}): {exc}") from None
+
+
+def complaints_of(payload: Mapping[str, Any], trustee: int, n: int) -> list[Complaint]:
+    """The complaints of a ``trustee.check`` payload, each well-formed (raises
+    :class:`InputError` naming the complaint): it parses, its recipient is the event's
+    trustee, its dealer another trustee, and no dealer is named twice.  Whether a complaint is
+    *justified* is judged apart (:func:`derive_election_key`); an unjustified one is ignored."""
+    raw = payload.get("complaints")
+    if not isinstance(raw, list):
+        raise InputError(f"trustee[{trustee}].complaints", "expected a list")
+    out: list[Complaint] = []
+    for k, item in enumerate(raw):
+        where = f"trustee[{trustee}].complaints[{k}]"
+        complaint = Complaint.from_json(item, field=where)
+        if complaint.recipient != trustee:
+            raise InputError(f"{where}.recipient", f"not {trustee}, the trustee complaining")
+        if not 1 <= complaint.dealer <= n or complaint.dealer == trustee:
+            raise InputError(f"{where}.dealer", "not another trustee of the manifest")
+        if any(c.dealer == complaint.dealer for c in out):
+            raise InputError(f"{where}.dealer", f"a second complaint against {complaint.dealer}")
+        out.append(complaint)
+    return out
+
+
 def deal_shares(state: ElectionState, dealer: int) -> dict[int, EncryptedShare]:
     """The encrypted shares a dealer published, by recipient."""
     return shares_of(state.deals[dealer], dealer)
@@ -97,11 +196,13 @@ def derive_election_key(state: ElectionState) -> dict[str, Any]:
         raise ProofError(
             f"transport keys of trustees {sorted(set(range(1, n + 1)) - set(keys))} missing"
         )
+    for event_type, events in ((m.TRUSTEE_DEAL, state.deals), (m.TRUSTEE_CHECK, state.checks)):
+        if missing := sorted(set(range(1, n + 1)) - set(events)):
+            raise ProofError(f"the {event_type} events of trustees {missing} are missing")
+        if extra := sorted(set(events) - set(keys)):
+            raise ProofError(f"{event_type} events of trustees {extra}, not of the manifest")
     commitments: dict[int, Commitments] = {}
     shares: dict[int, dict[int, EncryptedShare]] = {}
-    for index in sorted({*state.deals, *state.checks}):
-        if index not in keys:
-            raise ProofError(f"trustee[{index}]: an event from a trustee without a transport key")
     for event_type, events in ((m.TRUSTEE_DEAL, state.deals), (m.TRUSTEE_CHECK, state.checks)):
         for index, payload in events.items():
             check_signed(
@@ -124,10 +225,9 @@ def derive_election_key(state: ElectionState) -> dict[str, Any]:
         shares[dealer] = dealt
     disqualified: set[int] = set()
     for recipient, payload in sorted(state.checks.items()):
-        for raw in payload["complaints"]:
-            complaint = Complaint.from_json(raw, field=f"trustee[{recipient}].complaints")
-            if complaint.recipient != recipient or complaint.dealer not in commitments:
-                continue
+        for complaint in complaints_of(payload, recipient, n):
+            if complaint.dealer not in commitments:
+                continue  # not a candidate: disqualified already
             try:
                 culprit = check_complaint(
                     complaint,
@@ -171,14 +271,18 @@ _MEMBERS = {
     m.TRUSTEE_TRANSPORT: {"trustee", "name", "transport_key", "proof"},
     m.TRUSTEE_DEAL: {"trustee", "commitments", "shares", "signature"},
     m.TRUSTEE_CHECK: {"trustee", "complaints", "signature"},
-    m.DECRYPTION_SHARE: {"trustee", "regions"},
+    m.DECRYPTION_SHARE: {"trustee", "regions", "signature"},
 }
 
 
 def check_trustee_event(state: ElectionState, event_type: str, payload: Mapping[str, Any]) -> None:
     """Check a trustee's event before it is appended (a step made offline and uploaded): its
     place in the ceremony, its members, and its proofs and signature.  Raises
-    :class:`InputError`, :class:`PhaseError` or :class:`ProofError`."""
+    :class:`InputError`, :class:`PhaseError` or :class:`ProofError`.
+
+    A ``tally.share`` is refused when it is unsigned, malformed or not of a qualified
+    trustee, but not for a share whose proof fails: signed, it is the trustee's own statement,
+    kept as evidence and named in the results' ``rejected_shares``."""
     if event_type not in _MEMBERS:
         raise InputError("type", f"not a trustee's event: {event_type!r}")
     if set(payload) != _MEMBERS[event_type]:
@@ -191,27 +295,17 @@ def check_trustee_event(state: ElectionState, event_type: str, payload: Mapping[
         state.require(Phase.TALLIED)
         if trustee in state.shares:
             raise PhaseError(f"trustee {trustee} has already published decryption shares")
-        verified_shares(state, trustee, payload)
+        parse_share_event(state, trustee, payload)
         return
-    state.require(Phase.SETUP)
+    state.require(Phase.SETUP, Phase.READY)
+    CeremonyProgress.of(state).admit(event_type, trustee)
     context = ceremony_context(state)
     if event_type == m.TRUSTEE_TRANSPORT:
-        if trustee in state.transport:
-            raise PhaseError(f"trustee {trustee} already published a transport key")
         if payload["name"] != state.manifest.trustees.names[trustee - 1]:
             raise InputError("name", "not this trustee's name in the manifest")
         proof = SchnorrProof.from_json(payload["proof"], field="proof")
         verify_transport_key(trustee, Point.from_hex(str(payload["transport_key"])), proof, context)
         return
-    done, needs = (
-        (state.deals, state.transport)
-        if event_type == m.TRUSTEE_DEAL
-        else (state.checks, state.deals)
-    )
-    if len(needs) < n:
-        raise PhaseError(f"{len(needs)} of {n} trustees have done the previous step")
-    if trustee in done:
-        raise PhaseError(f"trustee {trustee} has already done this step")
     keys = transport_keys(state)
     check_signed(
         TRUSTEE_DOMAIN, context, event_type, payload, keys[trustee], who=f"trustee[{trustee}]"
@@ -224,7 +318,4 @@ def check_trustee_event(state: ElectionState, event_type: str, payload: Mapping[
         if set(shares_of(payload, trustee)) != set(range(1, n + 1)) - {trustee}:
             raise InputError("shares", "one share for every other trustee is needed")
         return
-    for raw in payload["complaints"]:
-        complaint = Complaint.from_json(raw, field="complaints")
-        if complaint.recipient != trustee:
-            raise InputError("complaints", "a complaint of another trustee")
+    complaints_of(payload, trustee, n)

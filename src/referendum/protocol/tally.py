@@ -1,12 +1,15 @@
 """The count: homomorphic tally, decryption shares and results, as pure functions.
 
 The tally counts, per region, the last ballot cast under each credential (revoting).  Any
-``threshold`` of the trustees can decrypt it; the results name the trustees who took part.
+``threshold`` of the trustees can decrypt it.  Each trustee signs its ``tally.share`` event
+with its transport key; the results combine every published share that verifies and name
+every trustee whose signed shares do not (``rejected_shares``), so the board can neither
+attribute a share to a trustee nor hide or invent a failure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,22 +22,26 @@ from referendum.crypto.threshold import (
     lagrange_combine,
     verify_decryption_share,
 )
-from referendum.errors import PhaseError, ProofError, ReferendumError
+from referendum.errors import InputError, PhaseError, ProofError
+from referendum.protocol.signing import TRUSTEE_DOMAIN, check_signed
 from referendum.protocol.state import ElectionState
+from referendum.record import messages as m
 from referendum.record.event import Event
 from referendum.record.manifest import Manifest
 from referendum.rules import Counts, Outcome, RegionCounts, evaluate, evaluate_options
 
 __all__ = [
     "RegionTally",
+    "check_share_accounting",
     "compute_results",
     "counted_ballots",
     "homomorphic_tally",
     "outcome_of",
+    "parse_share_event",
+    "share_failure",
     "share_payload",
     "tally_ciphertexts",
     "tally_payload",
-    "verified_shares",
 ]
 
 
@@ -138,68 +145,96 @@ def share_payload(
     }
 
 
-def verified_shares(
+def parse_share_event(
     state: ElectionState, trustee: int, payload: Mapping[str, Any]
 ) -> dict[str, list[list[DecryptionShare]]]:
-    """A trustee's ``tally.share`` payload, every share checked against its proof (raises)."""
+    """A ``tally.share`` payload's shares, per region, question and answer, after checking
+    that its trustee is qualified, that it is signed with that trustee's transport key, and
+    that it holds exactly one share of every tally ciphertext, each naming the trustee.
+    Raises :class:`ProofError` or :class:`InputError`; the shares' proofs are not checked
+    here (:func:`share_failure`)."""
     if state.tally is None or state.election_key is None:
         raise PhaseError("nothing to decrypt yet")
-    keys = state.election_key["verification_keys"]
-    if str(trustee) not in keys:
-        raise ProofError(f"trustee {trustee} is not a qualified trustee")
-    vkey = Point.from_hex(keys[str(trustee)])
+    who = f"tally.share of trustee {trustee}"
+    if str(trustee) not in state.election_key["verification_keys"]:
+        raise ProofError(f"{who}: not a qualified trustee")
+    if trustee not in state.transport:
+        raise ProofError(f"{who}: the trustee has no transport key")
+    transport = Point.from_hex(state.transport[trustee]["transport_key"])
+    check_signed(TRUSTEE_DOMAIN, state.fingerprint, m.DECRYPTION_SHARE, payload, transport, who=who)
+    regions = payload.get("regions")
+    wanted = [r.id for r in state.manifest.regions]
+    if not isinstance(regions, dict) or sorted(regions) != sorted(wanted):
+        raise InputError(f"{who}.regions", f"expected exactly the regions {sorted(wanted)}")
     cts = tally_ciphertexts(state.tally, state.manifest)
     per_region: dict[str, list[list[DecryptionShare]]] = {}
-    for region in state.manifest.regions:
-        per_region[region.id] = []
-        for qi, q in enumerate(state.manifest.ballot_style(region.id)):
-            shares = [DecryptionShare.from_json(s) for s in payload["regions"][region.id][q.id]]
-            for ct, share in zip(cts[region.id][qi], shares, strict=True):
-                if share.index != trustee:
-                    raise ProofError(f"a share of trustee {trustee} names {share.index}")
-                verify_decryption_share(share, ct.alpha, vkey, context=state.fingerprint)
-            per_region[region.id].append(shares)
+    for rid in wanted:
+        style = state.manifest.ballot_style(rid)
+        entry = regions[rid]
+        if not isinstance(entry, dict) or sorted(entry) != sorted(q.id for q in style):
+            raise InputError(f"{who}.regions.{rid}", "expected the region's questions")
+        per_region[rid] = []
+        for qi, q in enumerate(style):
+            where = f"{who}.regions.{rid}.{q.id}"
+            raw = entry[q.id]
+            if not isinstance(raw, list) or len(raw) != len(cts[rid][qi]):
+                raise InputError(where, f"expected {len(cts[rid][qi])} shares")
+            shares = [
+                DecryptionShare.from_json(item, field=f"{where}[{k}]") for k, item in enumerate(raw)
+            ]
+            if any(share.index != trustee for share in shares):
+                raise InputError(where, f"a share of trustee {trustee} names another index")
+            per_region[rid].append(shares)
     return per_region
 
 
-def compute_results(
-    state: ElectionState, *, trustees: Sequence[int] | None = None
-) -> dict[str, Any]:
-    """Combine valid decryption shares into per-region counts and the outcome.
+def share_failure(
+    state: ElectionState, trustee: int, shares: Mapping[str, list[list[DecryptionShare]]]
+) -> str | None:
+    """``None`` when every share's DLEQ proof verifies, else the ``rejected_shares`` reason:
+    ``"bad proof: region R, question Q, answer A"`` for the first failing share in the
+    manifest's order of regions, questions and answers."""
+    assert state.tally is not None and state.election_key is not None
+    vkey = Point.from_hex(state.election_key["verification_keys"][str(trustee)])
+    cts = tally_ciphertexts(state.tally, state.manifest)
+    for region in state.manifest.regions:
+        for qi, q in enumerate(state.manifest.ballot_style(region.id)):
+            for oi, answer in enumerate(q.answers):
+                share = shares[region.id][qi][oi]
+                try:
+                    alpha = cts[region.id][qi][oi].alpha
+                    verify_decryption_share(share, alpha, vkey, context=state.fingerprint)
+                except ProofError:
+                    return f"bad proof: region {region.id}, question {q.id}, answer {answer}"
+    return None
 
-    By default the first ``threshold`` trustees whose shares verify are used, and shares that
-    fail their proof are named in ``rejected_shares``.  With ``trustees`` (a verifier
-    re-checking published results) exactly those are used, and each must verify.
+
+def compute_results(state: ElectionState) -> dict[str, Any]:
+    """Combine the published decryption shares into per-region counts and the outcome.
+
+    Every ``tally.share`` event must be signed and well-formed (:func:`parse_share_event`:
+    raises otherwise).  ``trustees`` lists, ascending, every trustee all of whose shares
+    verify, and all of them are combined; ``rejected_shares`` names every other trustee that
+    published shares, with :func:`share_failure`'s reason.  So the results follow from the
+    published shares alone: a verifier recomputes them and compares.
     """
     if state.tally is None or state.election_key is None:
         raise PhaseError("nothing to decrypt yet")
     manifest = state.manifest
     cts = tally_ciphertexts(state.tally, manifest)
-    valid: list[int] = []
+    used: list[int] = []
     rejected: dict[str, str] = {}
     parsed: dict[int, dict[str, list[list[DecryptionShare]]]] = {}
     for trustee, payload in sorted(state.shares.items()):
-        try:
-            per_region = verified_shares(state, trustee, payload)
-        except (ReferendumError, KeyError, ValueError, TypeError) as exc:
-            rejected[str(trustee)] = str(exc) or type(exc).__name__
-            continue
-        parsed[trustee] = per_region
-        valid.append(trustee)
+        parsed[trustee] = parse_share_event(state, trustee, payload)
+        failure = share_failure(state, trustee, parsed[trustee])
+        if failure is None:
+            used.append(trustee)
+        else:
+            rejected[str(trustee)] = failure
     threshold = manifest.trustees.threshold
-    if trustees is not None:
-        for t in trustees:
-            if t not in valid:
-                raise ProofError(
-                    f"trustee {t}: " + rejected.get(str(t), "no decryption shares published")
-                )
-        if len(set(trustees)) != len(trustees) or len(trustees) < threshold:
-            raise ProofError(f"results name {len(trustees)} trustees; {threshold} distinct needed")
-        used = list(trustees)
-    else:
-        if len(valid) < threshold:
-            raise PhaseError(f"{len(valid)} valid decryption shares; {threshold} are needed")
-        used = valid[:threshold]
+    if len(used) < threshold:
+        raise PhaseError(f"{len(used)} valid decryption shares; {threshold} are needed")
     regions: dict[str, Any] = {}
     for region in manifest.regions:
         ballots = int(state.tally["regions"][region.id]["ballots"])
@@ -221,6 +256,36 @@ def compute_results(
         results["rejected_shares"] = rejected
     results["outcome"] = outcome_of(manifest, regions).to_mapping()
     return results
+
+
+def check_share_accounting(
+    state: ElectionState, expected: Mapping[str, Any], published: Mapping[str, Any]
+) -> None:
+    """Raise :class:`ProofError` unless the published results name the same trustees and
+    rejected shares as ``expected`` (:func:`compute_results` over the same record)."""
+    claimed = published.get("rejected_shares", {})
+    if not isinstance(claimed, dict) or ("rejected_shares" in published and not claimed):
+        raise ProofError("results.rejected_shares: a non-empty object, or absent")
+    found = expected.get("rejected_shares", {})
+    for key in sorted(claimed, key=str):
+        if not key.isdigit() or int(key) not in state.shares:
+            raise ProofError(
+                f"results.rejected_shares names trustee {key}, who published no tally.share"
+            )
+        if key not in found:
+            raise ProofError(
+                f"results.rejected_shares names trustee {key}, whose shares all verify"
+            )
+        if claimed[key] != found[key]:
+            raise ProofError(f"results.rejected_shares[{key}] should be {found[key]!r}")
+    if omitted := sorted(set(found) - set(claimed)):
+        key = omitted[0]
+        raise ProofError(f"results.rejected_shares omits trustee {key}: {found[key]}")
+    if published.get("trustees") != expected["trustees"]:
+        raise ProofError(
+            f"results.trustees is {published.get('trustees')!r}; the trustees whose published "
+            f"shares verify are {expected['trustees']}"
+        )
 
 
 def outcome_of(manifest: Manifest, regions: Mapping[str, Any]) -> Outcome:

@@ -27,6 +27,7 @@ from referendum.crypto.threshold import (
 )
 from referendum.errors import InputError, PhaseError
 from referendum.protocol.ceremony import (
+    CeremonyProgress,
     ceremony_context,
     check_trustee_event,
     deal_shares,
@@ -51,6 +52,7 @@ __all__ = [
     "trustee_check",
     "trustee_deal",
     "trustee_setup",
+    "trustee_signed",
 ]
 
 
@@ -111,7 +113,7 @@ class TrusteeSecrets:
 _NO_PROOF: Any = None
 
 
-def _sign(
+def trustee_signed(
     state: ElectionState,
     event_type: str,
     payload: dict[str, Any],
@@ -190,7 +192,7 @@ def deal_payload(
         "commitments": dealing.commitments.to_json(),
         "shares": [dealing.shares[j].to_json() for j in sorted(dealing.shares)],
     }
-    signed_payload = _sign(state, m.TRUSTEE_DEAL, payload, secrets, rng)
+    signed_payload = trustee_signed(state, m.TRUSTEE_DEAL, payload, secrets, rng)
     return signed_payload, replace(secrets, polynomial=dealing.polynomial)
 
 
@@ -217,14 +219,14 @@ def check_payload(
         except BadShare as bad:
             complaints.append(bad.complaint.to_json())
     payload = {"trustee": secrets.trustee, "complaints": complaints}
-    signed_payload = _sign(state, m.TRUSTEE_CHECK, payload, secrets, rng)
+    signed_payload = trustee_signed(state, m.TRUSTEE_CHECK, payload, secrets, rng)
     return signed_payload, replace(secrets, received=received)
 
 
 def decryption_payload(
     state: ElectionState, secrets: TrusteeSecrets, rng: RandomSource
 ) -> dict[str, Any]:
-    """After the tally, offline: the payload of ``tally.share`` (shares with proofs)."""
+    """After the tally, offline: the signed payload of ``tally.share`` (shares with proofs)."""
     _check_secrets(state, secrets)
     state.require(Phase.TALLIED)
     if state.election_key is None:
@@ -232,7 +234,8 @@ def decryption_payload(
     if secrets.trustee in state.shares:
         raise PhaseError(f"trustee {secrets.trustee} has already published decryption shares")
     share = secrets.secret_share(list(state.election_key["qualified"]))
-    return share_payload(state, secrets.trustee, share, rng)
+    payload = share_payload(state, secrets.trustee, share, rng)
+    return trustee_signed(state, m.DECRYPTION_SHARE, payload, secrets, rng)
 
 
 def submit_trustee_event(
@@ -276,11 +279,7 @@ def publish_election_key(board: BulletinBoard, clock: Clock) -> dict[str, Any]:
     """Step 4 (anyone): derive the election key from the ceremony and publish it."""
     state = load_state(board)
     state.require(Phase.SETUP)
-    n = len(state.manifest.trustees.names)
-    if len(state.checks) < n:
-        raise PhaseError(f"{len(state.checks)} of {n} trustees have checked their shares")
-    if state.election_key is not None:
-        raise PhaseError("the election key is already published")
+    CeremonyProgress.of(state).admit(m.ELECTION_KEY)
     payload = derive_election_key(state)
     append(board, m.ELECTION_KEY, payload, clock)
     return payload

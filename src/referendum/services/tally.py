@@ -6,19 +6,16 @@ from typing import Any
 
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock
-from referendum.crypto.group import Scalar
 from referendum.crypto.random import RandomSource
-from referendum.errors import InputError, PhaseError
 from referendum.protocol.state import Phase
 from referendum.protocol.tally import (
     compute_results,
     counted_ballots,
     homomorphic_tally,
-    share_payload,
     tally_payload,
 )
 from referendum.record import messages as m
-from referendum.services.keys import submit_trustee_event
+from referendum.services.keys import TrusteeSecrets, decryption_payload, submit_trustee_event
 from referendum.services.state import load_state
 from referendum.services.voting import append
 
@@ -36,16 +33,10 @@ def publish_tally(board: BulletinBoard, clock: Clock) -> None:
 
 
 def publish_share(
-    board: BulletinBoard, trustee: int, secret_share: Scalar, rng: RandomSource, clock: Clock
+    board: BulletinBoard, secrets: TrusteeSecrets, rng: RandomSource, clock: Clock
 ) -> None:
-    """A trustee's step after the tally: publish decryption shares with proofs."""
-    state = load_state(board)
-    state.require(Phase.TALLIED)
-    if state.election_key is None or str(trustee) not in state.election_key["verification_keys"]:
-        raise InputError("trustee", f"trustee {trustee} is not a qualified trustee")
-    if trustee in state.shares:
-        raise PhaseError(f"trustee {trustee} has already published decryption shares")
-    payload = share_payload(state, trustee, secret_share, rng)
+    """A trustee's step after the tally: publish its signed decryption shares with proofs."""
+    payload = decryption_payload(load_state(board), secrets, rng)
     submit_trustee_event(board, m.DECRYPTION_SHARE, payload, clock)
 
 

@@ -20,14 +20,16 @@ from typing import Any, Protocol
 
 from referendum.crypto.elgamal import Ciphertext
 from referendum.errors import (
+    ProofError,
     RecordError,
     ReferendumError,
 )
-from referendum.protocol.ceremony import check_ceremony
+from referendum.protocol.ceremony import check_ceremony, check_ceremony_order
 from referendum.protocol.credentials import check_all_credential_lists
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.protocol.tally import (
     RegionTally,
+    check_share_accounting,
     compute_results,
     outcome_of,
     tally_payload,
@@ -218,7 +220,7 @@ def verify_record(
     else:
         report.passed(Check.EVENT_ORDER, "events in the order of the referendum's phases")
 
-    _verify_ceremony(report, full)
+    _verify_ceremony(report, full, p1.non_ballot)
     _verify_credentials(report, full)
     _verify_window(report, full, p1)
 
@@ -446,8 +448,9 @@ def _unpack(packed: object) -> tuple[object, int]:
     return packed[0], int(packed[1])
 
 
-def _verify_ceremony(report: Report, state: ElectionState) -> None:
+def _verify_ceremony(report: Report, state: ElectionState, events: list[Event]) -> None:
     try:
+        check_ceremony_order(state, events)
         detail = check_ceremony(state)
     except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.KEY_CEREMONY, "trustee events", str(exc))
@@ -544,15 +547,21 @@ def _verify_count(report: Report, path: str, state: ElectionState, p1: _Pass1) -
             report.skipped(check, "no results published")
         return
     try:
-        used = [int(t) for t in state.results["trustees"]]
-        results = compute_results(state, trustees=used)
+        results = compute_results(state)
     except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.DECRYPTION, "decryption shares", str(exc))
         return
+    try:
+        check_share_accounting(state, results, state.results)
+    except ProofError as exc:
+        report.failed(Check.DECRYPTION, "results", str(exc))
+        return
+    rejected = sorted(int(k) for k in results.get("rejected_shares", {}))
     report.passed(
         Check.DECRYPTION,
-        f"decryption shares of trustees {used} verified "
-        f"(threshold {state.manifest.trustees.threshold})",
+        f"signed decryption shares of trustees {results['trustees']} verified "
+        f"(threshold {state.manifest.trustees.threshold})"
+        + (f"; trustees {rejected} published failing shares" if rejected else ""),
     )
     if canonical_json(results["regions"]) != canonical_json(state.results.get("regions")):
         bad = next(
