@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime chromium nodejs
 
-.PHONY: all demo test lint typecheck pytest system-deps lock bench clean booth booth-test npm
+.PHONY: all demo test lint typecheck pytest system-deps lock bench clean booth booth-test npm vectors
 
 all: $(STAMP)
 
@@ -60,6 +60,10 @@ pytest: $(STAMP) booth
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck booth-test pytest
+
+# The conformance records (vectors/records/): regenerate after any change of the record format.
+vectors: $(STAMP)
+	$(BIN)/python tests/conformance/generate_records.py
 
 bench: $(STAMP)
 	$(BIN)/referendum bench
