@@ -669,19 +669,21 @@ def build(record: Record, cache: dict[str, Built]) -> tuple[list[Event], dict[st
 
 def generate(out: Path = RECORDS) -> None:
     """Write every record and ``index.json`` under ``out`` (replacing what was there)."""
+    cache: dict[str, Built] = {}
+    made = []
+    for record in catalogue():  # everything is built before anything is replaced
+        events, entry = build(record, cache)
+        receipt = None if record.receipt is None else record.receipt(cache[record.run.name])
+        made.append((record.name, events, entry, receipt))
     out.mkdir(parents=True, exist_ok=True)
     for old in out.iterdir():  # earlier records; the README stays
         if old.is_dir():
             shutil.rmtree(old)
-    cache: dict[str, Built] = {}
     entries = []
-    for record in catalogue():
-        events, entry = build(record, cache)
-        write_record(events, out / record.name)
-        if record.receipt is not None:
-            built = cache[record.run.name]
-            receipt = record.receipt(built)
-            (out / record.name / RECEIPT_FILE).write_bytes(canonical_json(receipt) + b"\n")
+    for name, events, entry, receipt in made:
+        write_record(events, out / name)
+        if receipt is not None:
+            (out / name / RECEIPT_FILE).write_bytes(canonical_json(receipt) + b"\n")
         entries.append(entry)
     index = {
         "format": "referendum-conformance-records",

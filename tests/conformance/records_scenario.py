@@ -18,7 +18,7 @@ from typing import Any
 
 from referendum.board.memory import MemoryBoard
 from referendum.board.protocol import BulletinBoard
-from referendum.clock import SteppingClock
+from referendum.clock import SteppingClock, format_timestamp
 from referendum.crypto.credentials import derive_credential, sign
 from referendum.crypto.random import DeterministicRandom
 from referendum.crypto.threshold import deal
@@ -37,11 +37,11 @@ from referendum.services.credentials import (
 )
 from referendum.services.keys import (
     TrusteeSecrets,
-    _sign,
     check_payload,
     trustee_check,
     trustee_deal,
     trustee_setup,
+    trustee_signed,
 )
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
@@ -185,10 +185,9 @@ def run(scenario: Scenario) -> Built:
     if scenario.tamper is not None:
         board = _replay(scenario.tamper(list(board.events()), built))
     publish_tally(board, clock)
-    qualified = list(load_state(board).election_key["qualified"])  # type: ignore[index]
     for s in built.secrets:
         if s.trustee in scenario.present:
-            publish_share(board, s.trustee, s.secret_share(qualified), rng, clock)
+            publish_share(board, s, rng, clock)
     publish_results(board, clock)
     built.events = list(board.events())
     return built
@@ -210,12 +209,22 @@ def _ceremony(
             secrets[k] = _cheating_deal(board, s, scenario.cheating_dealer[1], rng, clock)
         else:
             secrets[k] = trustee_deal(board, s, rng, clock)
+    quiet: list[tuple[str, str, dict[str, Any]]] = []
     for k, s in enumerate(secrets):
         if s.trustee == scenario.omit_check:
-            _, secrets[k] = check_payload(load_state(board), s, rng)  # made, never published
+            # made, never published; the board derives the key as if it had no complaint
+            _, secrets[k] = check_payload(load_state(board), s, rng)
+            empty = {"trustee": s.trustee, "complaints": []}
+            signed = trustee_signed(load_state(board), m.TRUSTEE_CHECK, empty, s, rng)
+            quiet.append((m.TRUSTEE_CHECK, format_timestamp(clock()), signed))
         else:
             secrets[k] = trustee_check(board, s, rng, clock)
-    append(board, m.ELECTION_KEY, derive_election_key(load_state(board)), clock)
+    if quiet:
+        scratch = _replay([(e.type, e.timestamp, dict(e.payload)) for e in board.events()] + quiet)
+        key = derive_election_key(load_state(scratch))
+    else:
+        key = derive_election_key(load_state(board))
+    append(board, m.ELECTION_KEY, key, clock)
     return secrets
 
 
@@ -247,7 +256,9 @@ def _cheating_deal(
         "commitments": dealing.commitments.to_json(),
         "shares": shares,
     }
-    append(board, m.TRUSTEE_DEAL, _sign(state, m.TRUSTEE_DEAL, payload, secrets, rng), clock)
+    append(
+        board, m.TRUSTEE_DEAL, trustee_signed(state, m.TRUSTEE_DEAL, payload, secrets, rng), clock
+    )
     return TrusteeSecrets(
         secrets.trustee, secrets.fingerprint, secrets.transport_secret, dealing.polynomial
     )
