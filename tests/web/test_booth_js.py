@@ -4,7 +4,6 @@ correctly, pass ``referendum verify``; its Benaloh challenges check in Python an
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,14 +18,10 @@ from referendum.errors import ProofError
 from referendum.services.challenge import check_challenge_data
 from referendum.web.actions import export_record
 
+from .booth_tools import BOOTH, needs_node, run_tool
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer
 
-BOOTH = Path(__file__).resolve().parents[2] / "web" / "booth"
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (BOOTH / "node_modules" / "@noble").is_dir(),
-    reason="needs node and the booth's packages (make booth: npm ci in web/booth)",
-)
+pytestmark = needs_node
 
 
 @pytest.fixture
@@ -45,16 +40,7 @@ def js_ballot(served: Served, region: str, index: int, choice: str) -> dict[str,
         "credential": served.setup.credentials[region][index].private,
         "choices": {"q1": [choice]},
     }
-    done = subprocess.run(
-        ["node", str(BOOTH / "tools" / "make-ballot.js")],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    out: dict[str, Any] = json.loads(done.stdout)
-    return out
+    return run_tool("make-ballot", request)
 
 
 def cast(served: Served, made: dict[str, Any]) -> Any:

@@ -172,6 +172,50 @@ def sign_in(browser: Any, url: str, token: str) -> Any:
     return page
 
 
+def serve_altered(page: Any, path: str, alter: Any) -> None:
+    """Have the page see ``path``'s JSON changed by ``alter``, as a cheating server sends it."""
+
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        alter(body)
+        route.fulfill(response=response, json=body)
+
+    page.route(f"**{path}", handle)
+
+
+def test_booth_refuses_a_key_or_fingerprint_it_cannot_recompute(
+    site: tuple[Served, str, Any],
+) -> None:
+    served, url, browser = site
+    other_key = served.setup.state.credentials["east"][0]  # a valid point, not the key
+
+    def wrong_key(info: dict[str, Any]) -> None:
+        info["election_key"] = other_key
+
+    def wrong_fingerprint(info: dict[str, Any]) -> None:
+        info["fingerprint"] = "ab" * 32
+
+    def key_in_ceremony(ceremony: dict[str, Any]) -> None:
+        ceremony["events"][-1]["payload"]["public_key"] = other_key
+
+    cases = [
+        ("/api/referendum", wrong_key, "en-GB", "election key the server sent is not"),
+        ("/api/referendum", wrong_fingerprint, "en-GB", "fingerprint the server sent"),
+        ("/api/ceremony", key_in_ceremony, "en-GB", "election key the server sent is not"),
+        ("/api/referendum", wrong_key, "uk-UA", "ключ виборів, надісланий сервером"),
+    ]
+    for path, alter, locale, text in cases:
+        page = new_page(browser, locale=locale)
+        serve_altered(page, path, alter)
+        page.goto(f"{url}/booth")
+        page.wait_for_selector("#booth[data-refused]")
+        assert text in page.inner_text("#booth-status"), (path, locale)
+        assert page.is_disabled("#encrypt")
+        assert page.problems == []
+    assert served.setup.board.count(m.BALLOT_ACCEPTED) == 0
+
+
 def test_organiser_closes_tallies_and_record_verifies(
     site: tuple[Served, str, Any], tmp_path: Path
 ) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "accepted_page",
     "archive_record",
     "ballot_status",
+    "ceremony",
     "create_referendum",
     "export_record",
     "organiser_step",
@@ -123,6 +124,18 @@ def summary(ctx: WebContext) -> dict[str, Any]:
         "results": state.results,
         "now": _iso(ctx.clock()),
     }
+
+
+def ceremony(ctx: WebContext) -> dict[str, Any]:
+    """The key ceremony's public events, for the booth to recompute the election key:
+    ``{"events": [{"type", "payload"}]}``, the ``trustee.deal`` and ``trustee.check`` events
+    by trustee, then ``election.key`` once published."""
+    state = ctx.state()
+    events = [{"type": m.TRUSTEE_DEAL, "payload": state.deals[i]} for i in sorted(state.deals)]
+    events += [{"type": m.TRUSTEE_CHECK, "payload": state.checks[i]} for i in sorted(state.checks)]
+    if state.election_key is not None:
+        events.append({"type": m.ELECTION_KEY, "payload": state.election_key})
+    return {"events": events}
 
 
 def _iso(moment: Any) -> str | None:

@@ -75,6 +75,12 @@ def get_referendum(ctx: Ctx) -> dict[str, Any]:
     return actions.summary(ctx)
 
 
+@router.get("/ceremony", summary="The key ceremony's events: deals, checks, election key")
+def get_ceremony(ctx: Ctx) -> dict[str, Any]:
+    actions.require_record(ctx)
+    return actions.ceremony(ctx)
+
+
 @router.get("/credentials/{public}", summary="The region of a public credential")
 def get_credential(ctx: Ctx, public: str) -> dict[str, Any]:
     actions.require_record(ctx)

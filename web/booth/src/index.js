@@ -8,3 +8,4 @@ export * from './ballot.js';
 export * from './credentials.js';
 export * from './submission.js';
 export * from './challenge.js';
+export * from './recompute.js';

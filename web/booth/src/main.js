@@ -4,6 +4,7 @@
 import { deriveCredential } from './credentials.js';
 import { encryptChoices, signBallot } from './submission.js';
 import { challengeData, checkChallenge } from './challenge.js';
+import { ServedValueError, checkServedValues } from './recompute.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,6 +24,19 @@ async function getJson(url) {
   const body = await response.json().catch(() => ({}));
   return { status: response.status, body };
 }
+
+/**
+ * The referendum as the server describes it, with the fingerprint and the election key
+ * recomputed here from the manifest and the key ceremony (recompute.js); throws
+ * ServedValueError when the server's values are not those.
+ */
+async function checkedReferendum(info) {
+  const ceremony = await getJson('/api/ceremony');
+  return checkServedValues(info, ceremony.body);
+}
+
+/** The message, in the page's language, for a served value the booth does not accept. */
+const servedError = (e) => (e.code ? t(`err_served.${e.code}`, { detail: e.detail }) : t('err_network'));
 
 function status(text, kind = 'error') {
   const node = $('booth-status');
@@ -82,6 +96,15 @@ async function booth() {
   if (info.phase !== 'open') {
     status(t('not_open'));
     $('encrypt').disabled = true;
+    return;
+  }
+  try {
+    info = await checkedReferendum(info);
+  } catch (e) {
+    // the server's fingerprint or key is not what the booth recomputes: never encrypt
+    status(servedError(e));
+    $('encrypt').disabled = true;
+    form.dataset.refused = e.code ?? 'network';
     return;
   }
 
@@ -190,12 +213,12 @@ async function checkPage() {
     const out = $('check-result');
     try {
       const data = JSON.parse($('check-input').value);
-      const info = (await getJson('/api/referendum')).body;
+      const info = await checkedReferendum((await getJson('/api/referendum')).body);
       const choices = checkChallenge(info, data);
       out.textContent = t('challenge_ok', { choice: describe(choices) });
       out.className = 'ok';
     } catch (e) {
-      out.textContent = t('challenge_bad');
+      out.textContent = e instanceof ServedValueError ? servedError(e) : t('challenge_bad');
       out.className = 'error';
     }
   });
