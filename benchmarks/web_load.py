@@ -48,11 +48,13 @@ from referendum.services.keys import (
     trustee_deal,
     trustee_setup,
 )
+from referendum.services.receipts import BoardKey
 from referendum.services.state import load_state
 from referendum.services.voter import prepare_ballot
 from referendum.services.voting import create, open_voting, publish_credentials
 
 REGIONS = ("north", "south")
+BOARD_KEY = BoardKey.generate(DeterministicRandom(b"web-load/board"))
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -78,6 +80,7 @@ def set_up(board: BulletinBoard, voters: int, seed: int) -> list[dict[str, Any]]
             ],
             "trustees": {"names": ["A", "B", "C"], "threshold": 2},
             "credential_authority": authority.public.hex(),
+            "board_key": BOARD_KEY.public.hex(),
         }
     )
     state = create(board, manifest, system_clock)
@@ -120,6 +123,14 @@ def _free_port() -> int:
         return port
 
 
+def _board_key_file() -> Path:
+    path = Path(tempfile.gettempdir()) / f"board-key-{uuid.uuid4().hex}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(BOARD_KEY.to_json(), handle)
+    return path
+
+
 def start_server(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
@@ -138,6 +149,8 @@ def start_server(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         str(workers),
         "--tokens",
         str(Path(tempfile.gettempdir()) / f"no-tokens-{uuid.uuid4().hex}.json"),
+        "--board-key",
+        str(_board_key_file()),
     ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30

@@ -25,6 +25,9 @@ programming mistakes by callers of the library, never for user input.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 __all__ = [
     "AuditInputError",
     "BallotRejected",
@@ -88,12 +91,14 @@ class ProofError(CryptoError):
 
 
 class BallotRejected(ReferendumError):
-    """A ballot the board refused; ``code`` is a stable reason code, ``field`` the culprit."""
+    """A ballot the board refused; ``code`` is a stable reason code, ``field`` the culprit.
+    Once the refusal is logged, ``receipt`` holds the board's signed refusal receipt (JSON)."""
 
     def __init__(self, code: str, field: str, reason: str) -> None:
         self.code = code
         self.field = field
         self.reason = reason
+        self.receipt: Mapping[str, Any] | None = None
         super().__init__(f"ballot rejected ({code}): {field}: {reason}")
 
 

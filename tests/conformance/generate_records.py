@@ -387,16 +387,18 @@ def _extra_member(ballot: dict[str, Any]) -> None:
 def _receipt_of(region: str, voter: int, which: int) -> Callable[[Built], dict[str, Any]]:
     def receipt(built: Built) -> dict[str, Any]:
         credential = _voter_of(built, region, voter)
-        mine = [r for r in built.receipts if r["credential"] == credential]
-        return {"kind": "accepted", **mine[which]}
+        mine = [r["receipt"] for r in built.receipts if r["credential"] == credential]
+        receipt: dict[str, Any] = mine[which]
+        return receipt
 
     return receipt
 
 
 def _refusal_receipt(reason: str) -> Callable[[Built], dict[str, Any]]:
     def receipt(built: Built) -> dict[str, Any]:
-        refusal = next(r for r in built.refusals if r["reason"] == reason)
-        return {"kind": "refused", **refusal}
+        refusal: dict[str, Any] = next(r for r in built.refusals if r["reason"] == reason)
+        receipt: dict[str, Any] = refusal["receipt"]
+        return receipt
 
     return receipt
 

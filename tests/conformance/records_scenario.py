@@ -43,6 +43,7 @@ from referendum.services.keys import (
     trustee_setup,
     trustee_signed,
 )
+from referendum.services.receipts import BoardKey, ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
@@ -105,14 +106,19 @@ class Built:
     """What a run produced: the events and what only the participants hold."""
 
     scenario: Scenario
+    signer: ReceiptSigner
     events: list[Event] = field(default_factory=list)
     credentials: dict[str, list[IssuedCredential]] = field(default_factory=dict)
     secrets: list[TrusteeSecrets] = field(default_factory=list)
     receipts: list[dict[str, Any]] = field(default_factory=list)  # one per accepted ballot
+    """``{"credential", "receipt"}``: the board's signed receipt of each accepted ballot."""
     refusals: list[dict[str, Any]] = field(default_factory=list)  # one per refusal
+    """``{"reason", "receipt"}``: the board's signed receipt of each refusal."""
 
 
-def _manifest(overrides: dict[str, Any], authority: AuthorityKey) -> dict[str, Any]:
+def _manifest(
+    overrides: dict[str, Any], authority: AuthorityKey, board_key: BoardKey
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": "conformance",
         "title": "Conformance referendum",
@@ -124,6 +130,7 @@ def _manifest(overrides: dict[str, Any], authority: AuthorityKey) -> dict[str, A
         ],
         "trustees": {"names": ["Ada", "Boris", "Chen"], "threshold": 2},
         "credential_authority": authority.public.hex(),
+        "board_key": board_key.public.hex(),
         "rule": {},
     }
     data.update(overrides)
@@ -139,8 +146,11 @@ def run(scenario: Scenario) -> Built:
     rng = DeterministicRandom(f"referendum-conformance/{scenario.name}".encode())
     clock = SteppingClock(OPENS - dt.timedelta(days=2), dt.timedelta(seconds=3))
     authority = AuthorityKey.generate(rng)
-    manifest = manifest_from_mapping(_manifest(scenario.manifest, authority))
-    built = Built(scenario)
+    # the board's key and its receipts' nonces from a generator of their own
+    board_rng = DeterministicRandom(f"referendum-conformance/{scenario.name}/board".encode())
+    signer = ReceiptSigner(BoardKey.generate(board_rng), board_rng)
+    manifest = manifest_from_mapping(_manifest(scenario.manifest, authority, signer.key))
+    built = Built(scenario, signer=signer)
     board: BulletinBoard = MemoryBoard()
     state = create(board, manifest, clock)
     built.secrets = _ceremony(board, scenario, rng, clock)
@@ -166,14 +176,9 @@ def run(scenario: Scenario) -> Built:
     for vote in scenario.ballots:
         cred = built.credentials[vote.region][vote.voter]
         prepared = prepare_ballot(state, cred.private, vote.choices, rng)
-        receipt = cast(board, prepared.submission, clock, state=state)
-        built.receipts.append(
-            {
-                "tracking_code": receipt.tracking_code,
-                "event_hash": receipt.event_hash,
-                "credential": cred.public,
-            }
-        )
+        receipt = cast(board, prepared.submission, clock, state=state, signer=signer)
+        assert receipt.signed is not None
+        built.receipts.append({"credential": cred.public, "receipt": receipt.signed.to_json()})
         last = prepared.submission
         if scenario.refusals and len(built.receipts) == 1:
             for bad in _bad_submissions(state, cred, prepared.submission, rng):
@@ -269,14 +274,13 @@ def _refuse(
 ) -> None:
     before = board.count(m.BALLOT_REJECTED)
     try:
-        cast(board, submission, clock)
-    except BallotRejected:
-        pass
+        cast(board, submission, clock, signer=built.signer)
+    except BallotRejected as refusal:
+        assert refusal.receipt is not None
+        built.refusals.append({"reason": refusal.code, "receipt": refusal.receipt})
     else:
         raise AssertionError("the submission was accepted")
     assert board.count(m.BALLOT_REJECTED) == before + 1
-    event = list(board.events(types=(m.BALLOT_REJECTED,)))[-1]
-    built.refusals.append({"event_hash": event.hash, **event.payload})
 
 
 def _bad_submissions(

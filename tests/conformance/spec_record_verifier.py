@@ -282,9 +282,9 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
     if event["type"] != "manifest":
         raise Fail(c, item, "event 0 is not a manifest")
     names = {"format", "id", "title", "information", "questions", "regions", "window",
-             "trustees", "credential_authority", "rule"}  # fmt: skip
+             "trustees", "credential_authority", "board_key", "rule"}  # fmt: skip
     p = _members(event["payload"], names, c, item, "manifest")
-    if p["format"] != "referendum-manifest/1":
+    if p["format"] != "referendum-manifest/2":
         raise Fail(c, item, "format")
     if not isinstance(p["id"], str) or not MANIFEST_ID.fullmatch(p["id"]):
         raise Fail(c, item, "id")
@@ -354,6 +354,7 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
     if not 1 <= threshold <= len(tnames):
         raise Fail(c, item, "threshold")
     authority = _hex32(p["credential_authority"], c, item, "credential_authority")
+    _hex32(p["board_key"], c, item, "board_key")  # signs receipts (record.md section 10)
     if not isinstance(p["rule"], dict):
         raise Fail(c, item, "rule")
     fingerprint = hashlib.sha256(sv.fields(b"referendum/v1/manifest", cj(p))).digest()

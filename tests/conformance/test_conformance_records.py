@@ -169,21 +169,15 @@ def test_a_dropped_ballot_is_not_found_by_its_tracking_code(
 
 
 @pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n, marks=pytest.mark.xfail(strict=True, reason="caught once receipts lands"), id=n
-        )
-        for n, e in sorted(ENTRIES.items())
-        if e["verdict"] == "receipt"
-    ],
+    "name", [n for n, e in sorted(ENTRIES.items()) if e["verdict"] == "receipt"]
 )
 def test_track_receipt_proves_the_drop(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     folder = RECORDS / name
-    status, _ = _cli(
-        ["track", "--receipt", str(folder / ENTRIES[name]["receipt"]), str(folder)], capsys
-    )
-    assert status == 1
+    receipt = str(folder / ENTRIES[name]["receipt"])
+    status, out = _cli(["track", "--receipt", receipt, str(folder)], capsys)
+    assert status == 1 and out.startswith("BOARD MISBEHAVIOUR"), out
+    status, out = _cli(["track", "--receipt", receipt, str(folder), "--format", "json"], capsys)
+    assert status == 1 and json.loads(out)["verdict"] == "misbehaviour"
 
 
 @pytest.mark.parametrize(

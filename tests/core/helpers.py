@@ -34,6 +34,7 @@ from referendum.services.keys import (
     trustee_setup,
     trustee_signed,
 )
+from referendum.services.receipts import BoardKey
 from referendum.services.state import load_state
 from referendum.services.voting import create, open_voting, publish_credentials
 
@@ -41,6 +42,7 @@ OPENS = dt.datetime(2026, 5, 4, 8, 0, tzinfo=dt.UTC)
 
 
 AUTHORITY = AuthorityKey.generate(DeterministicRandom(b"test-authority"))
+BOARD_KEY = BoardKey.generate(DeterministicRandom(b"test-board"))
 
 
 def manifest(**overrides: Any) -> Manifest:
@@ -55,6 +57,7 @@ def manifest(**overrides: Any) -> Manifest:
         ],
         "trustees": {"names": ["A", "B", "C"], "threshold": 2},
         "credential_authority": AUTHORITY.public.hex(),
+        "board_key": BOARD_KEY.public.hex(),
         "rule": {},
     }
     data.update(overrides)

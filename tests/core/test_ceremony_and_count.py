@@ -89,6 +89,8 @@ def test_example_manifest_loads() -> None:
         ({"questions": [{"id": "q1", "text": "?", "answers": ["a", "b"]}]}, "questions.0"),
         ({"rule": {"turnout_quorum": "lots"}}, "rule.turnout_quorum"),
         ({"credential_authority": "00" * 31}, "credential_authority"),
+        ({"board_key": "zz" * 32}, "board_key"),
+        ({"format": "referendum-manifest/1"}, "format"),
         ({"regions": [{"id": "A B", "name": "x"}]}, "regions.0.id"),
     ],
 )

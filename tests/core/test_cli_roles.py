@@ -61,6 +61,10 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
     authority_key = tmp_path / "authority.key"
     authority_public = run("credentials", "keygen", "--out", str(authority_key)).stdout.strip()
     assert oct(authority_key.stat().st_mode)[-3:] == "600"
+    board_key = tmp_path / "board.key"
+    board_public = run("board", "keygen", "--out", str(board_key)).stdout.strip()
+    assert oct(board_key.stat().st_mode)[-3:] == "600"
+    assert board_key.read_text().count(board_public) == 1  # the public half; the secret too
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     closes = now + dt.timedelta(hours=1)
     manifest = {
@@ -76,6 +80,7 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
         ],
         "trustees": {"names": ["T1", "T2"], "threshold": 2},
         "credential_authority": authority_public,
+        "board_key": board_public,
         "rule": {"majority": "1/2"},
     }
     manifest_path = tmp_path / "manifest.json"
@@ -134,16 +139,26 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
     assert "['no']" in run("check-challenge", str(challenge), "--db", db).stdout
     challenged = json.loads(challenge.read_text(encoding="utf-8"))
     assert "signature" not in challenged and "submission" not in challenged  # uncastable
-    code = run("vote", "--credential", privates["a"][0], "--choice", "q1=yes", "--db", db).stdout
+    receipts = [tmp_path / f"receipt-{i}.json" for i in range(3)]
+    signing = ("--board-key", str(board_key), "--db", db)
+    code = run("vote", "--credential", privates["a"][0], "--choice", "q1=yes",
+               "--receipt-out", str(receipts[0]), *signing).stdout  # fmt: skip
     first = code.split("tracking code: ")[1].split()[0]
     assert first != challenged["tracking_code"]  # the cast ballot is a fresh encryption
-    run("vote", "--credential", privates["b"][0], "--choice", "q1=no", "--db", db)
-    second = run("vote", "--credential", privates["b"][0], "--choice", "q1=yes", "--db", db)
+    short = code.split("receipt short code (write it down): ")[1].split()[0]
+    assert json.loads(receipts[0].read_text())["tracking_code"] == first
+    run("vote", "--credential", privates["b"][0], "--choice", "q1=no",
+        "--receipt-out", str(receipts[1]), *signing)  # fmt: skip
+    second = run("vote", "--credential", privates["b"][0], "--choice", "q1=yes", *signing)
     assert "replaces" in second.stdout
+    other = tmp_path / "other.key"
+    run("board", "keygen", "--out", str(other))
+    wrong = run("vote", "--credential", privates["b"][1], "--choice", "q1=yes",
+                "--board-key", str(other), "--db", db, ok=False)  # fmt: skip
+    assert wrong.returncode == 2 and "board_key" in wrong.stderr
+    assert json.loads(other.read_text())["secret"] not in (wrong.stderr + wrong.stdout)
     assert "it counts" in run("track", first, "--db", db).stdout
-    bad = run(
-        "vote", "--credential", "not-a-credential", "--choice", "q1=yes", "--db", db, ok=False
-    )
+    bad = run("vote", "--credential", "not-a-credential", "--choice", "q1=yes", *signing, ok=False)
     assert bad.returncode == 2 and "credential" in bad.stderr
     early = run("close", "--db", db, ok=False)
     assert early.returncode == 1 and "window" in early.stderr
@@ -163,3 +178,7 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
     assert report["ok"] and report["summary"]["counted"] == 2
     assert report["summary"]["results"]["a"]["questions"]["q1"]["yes"] == 1
     assert "it counts" in run("track", first, "--record", str(record)).stdout
+    held = run("track", "--receipt", str(receipts[0]), str(record))
+    assert held.stdout.startswith("OK:") and "it counts" in held.stdout and short
+    replaced = run("track", "--receipt", str(receipts[1]), str(record))
+    assert "replaced it: the later one counts" in replaced.stdout

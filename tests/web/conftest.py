@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from board_targets import BoardTarget
-from core.helpers import Setup, ready_referendum
+from core.helpers import BOARD_KEY, Setup, ready_referendum
 from referendum.board.protocol import BulletinBoard
 from referendum.crypto.random import DeterministicRandom
 from referendum.web.auth import Account, Accounts, hash_token
@@ -69,6 +69,7 @@ def serve(setup: Setup, *, burst: int = 1000) -> Served:
         monotonic=mono,
         rng=DeterministicRandom(b"web-tests"),
         limits=Limits(cast_per_second=1.0, cast_burst=burst, export_interval=0.0),
+        board_key=BOARD_KEY,
     )
     from referendum.web.app import create_app
 

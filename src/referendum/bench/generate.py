@@ -49,6 +49,7 @@ from referendum.services.keys import (
     trustee_deal,
     trustee_setup,
 )
+from referendum.services.receipts import BoardKey
 from referendum.services.state import load_state
 from referendum.services.voting import create, open_voting, publish_credentials
 from referendum.verify.ballots import RegionSums
@@ -79,7 +80,7 @@ class GeneratedRecord:
     bytes: int
 
 
-def bench_manifest(regions: int, authority: str) -> Manifest:
+def bench_manifest(regions: int, authority: str, board_key: str) -> Manifest:
     """One yes/no/blank question, ``regions`` regions, five voting days, 2 of 3 trustees."""
     days = [OPENS + dt.timedelta(days=d) for d in range(5)]
     return manifest_from_mapping(
@@ -97,6 +98,7 @@ def bench_manifest(regions: int, authority: str) -> Manifest:
             ],
             "trustees": {"names": ["A", "B", "C"], "threshold": 2},
             "credential_authority": authority,
+            "board_key": board_key,
             "rule": {},
         }
     )
@@ -108,6 +110,7 @@ class Ceremony:
 
     manifest: Manifest
     authority: AuthorityKey
+    board_key: BoardKey
     secrets: list[TrusteeSecrets]
     clock: SteppingClock
     rng: DeterministicRandom
@@ -117,14 +120,15 @@ def ceremony(board: BulletinBoard, *, regions: int, seed: int) -> Ceremony:
     """Create the benchmark referendum on ``board`` and run its key ceremony."""
     rng = DeterministicRandom(b"bench-setup-%d" % seed)
     authority = AuthorityKey.generate(rng)
-    manifest = bench_manifest(regions, authority.public.hex())
+    board_key = BoardKey.generate(DeterministicRandom(b"bench-board-%d" % seed))
+    manifest = bench_manifest(regions, authority.public.hex(), board_key.public.hex())
     clock = SteppingClock(OPENS - dt.timedelta(days=2), dt.timedelta(seconds=1))
     create(board, manifest, clock)
     secrets = [trustee_setup(board, i, rng, clock) for i in (1, 2, 3)]
     secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
     secrets = [trustee_check(board, s, rng, clock) for s in secrets]
     publish_election_key(board, clock)
-    return Ceremony(manifest, authority, secrets, clock, rng)
+    return Ceremony(manifest, authority, board_key, secrets, clock, rng)
 
 
 @dataclass(frozen=True)

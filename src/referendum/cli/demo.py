@@ -101,3 +101,7 @@ def demo(
     print_results(summary.results, console)
     console.print(f"Election record written to {out} (board: {summary.database})")
     console.print(f"Check it yourself: referendum verify {out}")
+    console.print(
+        f"The last voter's signed receipt is {out / 'receipt.json'}: "
+        f"referendum track --receipt {out / 'receipt.json'} {out}"
+    )

@@ -1,8 +1,9 @@
 """The ``referendum`` command: one sub-command (or group) per role and pillar.
 
 Each role and pillar registers its commands from its own module, so that the shells stay
-thin and independent: ``organiser``, ``authority`` (credentials), ``trustee``, ``voter``,
-``verify`` (auditor), ``demo``, ``check``, ``forensics``, ``audit``, ``bench``, ``serve``.
+thin and independent: ``organiser``, ``authority`` (credentials), ``board`` (its receipt
+key), ``trustee``, ``voter``, ``verify`` (auditor), ``demo``, ``check``, ``forensics``,
+``audit``, ``bench``, ``serve``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def _register() -> None:
         audit,
         authority,
         bench,
+        board,
         check,
         demo,
         forensics,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from referendum.cli.board import BoardKeyOption, load_board_key
 from referendum.cli.main import app
 
 __all__ = ["serve", "web_token"]
@@ -44,6 +45,7 @@ def serve(
             help="Server processes (each with its own rate limits and state cache).", min=1
         ),
     ] = 1,
+    board_key: BoardKeyOption = Path("board.key"),
 ) -> None:
     """Serve the voting booth, the public bulletin board, the organiser and trustee pages
     and the JSON API (OpenAPI schema at /api/openapi.json) over the board DB."""
@@ -59,6 +61,7 @@ def serve(
     from referendum.web.context import Limits, WebContext
 
     accounts = Accounts.load(tokens)
+    key = load_board_key(board_key)  # read now: a missing key stops the server at once
     limits = Limits(cast_per_second=cast_rate, cast_burst=cast_burst)
     typer.echo(
         f"serving {_safe(db)} on http://{host}:{port}/ with {workers} process(es) "
@@ -73,6 +76,7 @@ def serve(
                 "limits": dataclasses.asdict(limits),
                 "verify_workers": verify_workers,
                 "secure_cookies": secure_cookies,
+                "board_key": str(board_key.resolve()),
             }
         )
         uvicorn.run(
@@ -91,6 +95,7 @@ def serve(
         limits=limits,
         workers=verify_workers,
         secure_cookies=secure_cookies,
+        board_key=key,
     )
     try:
         uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from referendum.cli.board import BoardKeyOption, load_board_key
 from referendum.cli.common import DEFAULT_DB, DbOption, board_at, read_json
 from referendum.cli.main import app
 from referendum.clock import system_clock
 from referendum.crypto.random import SystemRandom
-from referendum.errors import InputError
+from referendum.errors import BallotRejected, InputError
+from referendum.protocol.receipts import MAX_RECEIPT_BYTES, parse_receipt
 from referendum.protocol.state import credential_key, tracking_key
 from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
 from referendum.record.io import read_record
 from referendum.services.challenge import challenge_data, check_challenge_data
+from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.voter import encrypt_choices, public_credential_of, sign_ballot
 from referendum.services.voting import cast
+from referendum.verify.receipt import ReceiptVerdict, check_receipt
 
-__all__ = ["check_challenge_cmd", "track", "vote"]
+__all__ = ["check_challenge_cmd", "track", "track_receipt", "vote"]
+
+OutputFormat = Literal["text", "json"]
+DEFAULT_BOARD_KEY = Path("board.key")
 
 
 def _choices(pairs: list[str]) -> dict[str, list[str]]:
@@ -65,13 +74,23 @@ def vote(
             "ballot is never signed nor cast; vote again to cast a fresh one."
         ),
     ] = None,
+    receipt_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the board's signed receipt here (keep it: `referendum track --receipt` "
+            "checks it against the published record)."
+        ),
+    ] = None,
+    board_key: BoardKeyOption = DEFAULT_BOARD_KEY,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Voter: encrypt your ballot on this machine, then sign and cast it (or challenge it).
 
-    Casting prints the tracking code; a later vote under the same credential replaces this
-    one (the last ballot counts)."""
+    Casting prints the tracking code and the receipt's short code (write it down) and, with
+    --receipt-out, saves the board's signed receipt; a later vote under the same credential
+    replaces this one (the last ballot counts)."""
     private = _credential(credential, credential_file)
+    signer = None if challenge else ReceiptSigner(load_board_key(board_key), SystemRandom())
     with board_at(db) as board:
         state = load_state(board)
         choices = _choices(choice)
@@ -87,10 +106,27 @@ def vote(
             )
             return
         submission = sign_ballot(state, private, encrypted, SystemRandom())
-        receipt = cast(board, submission, system_clock, state=state)
+        assert signer is not None
+        try:
+            receipt = cast(board, submission, system_clock, state=state, signer=signer)
+        except BallotRejected as exc:
+            if receipt_out is not None and exc.receipt is not None:
+                _write_receipt(receipt_out, exc.receipt)
+                typer.echo(f"the board's refusal receipt is in {receipt_out}", err=True)
+            raise
+    assert receipt.signed is not None
     typer.echo(f"tracking code: {receipt.tracking_code}")
+    typer.echo(f"receipt short code (write it down): {receipt.signed.short_code}")
+    if receipt_out is not None:
+        _write_receipt(receipt_out, receipt.signed.to_json())
+        typer.echo(f"signed receipt written to {receipt_out}: keep it")
     if receipt.replaces:
         typer.echo(f"this ballot replaces your earlier ballot {receipt.replaces}; the last counts")
+
+
+def _write_receipt(path: Path, receipt: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(canonical_json(receipt) + b"\n")
 
 
 @app.command("check-challenge")
@@ -114,13 +150,36 @@ def check_challenge_cmd(
 
 @app.command()
 def track(
-    code: Annotated[str, typer.Argument(help="The tracking code shown when you cast.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="CODE|RECORD",
+            help="The tracking code shown when you cast; with --receipt, the published record "
+            "(a directory or an http(s) URL of one).",
+        ),
+    ],
+    receipt: Annotated[
+        Path | None,
+        typer.Option(
+            help="The board's signed receipt (vote --receipt-out, or the booth's download): "
+            "check that the record holds that event at that height."
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="text, or json (the statement).")
+    ] = "text",
     record: Annotated[
         Path | None, typer.Option(help="Look in a published record instead of a board.")
     ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Voter: find a ballot by its tracking code, and whether a later ballot replaced it."""
+    """Voter: find a ballot by its tracking code, and whether a later ballot replaced it; or,
+    with --receipt FILE RECORD, check a signed receipt against a published record (exit 1
+    with a statement of the board's misbehaviour when the record does not hold it)."""
+    if receipt is not None:
+        track_receipt(receipt, target, output)
+        return
+    code = target
     if record is not None:
         found = replaced_by = None
         for event in read_record(record).events():
@@ -149,3 +208,41 @@ def track(
         typer.echo(f"replaced by a later ballot {replaced_by}: the later one counts")
     else:
         typer.echo("this is the credential's last ballot: it counts")
+
+
+def track_receipt(path: Path, record: str, output: OutputFormat) -> None:
+    """``track --receipt``: exit 0 when the record holds the receipt's event, else 1 (with
+    the statement); a malformed receipt, or one that does not verify, is exit 2."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECEIPT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the receipt: {exc.strerror}") from None
+    verdict = check_receipt(parse_receipt(raw), record)
+    if output == "json":
+        typer.echo(json.dumps(verdict.statement(), indent=2, sort_keys=True))
+    else:
+        _print_verdict(verdict)
+    if not verdict.holds:
+        raise typer.Exit(1)
+
+
+def _print_verdict(verdict: ReceiptVerdict) -> None:
+    signed = verdict.receipt
+    if verdict.holds:
+        typer.echo(f"OK: {verdict.reason}")
+        if verdict.replaced_by is not None:
+            code = verdict.replaced_by.payload["tracking_code"]
+            typer.echo(
+                f"a later ballot of the same credential ({code}, event "
+                f"{verdict.replaced_by.height}) replaced it: the later one counts"
+            )
+        elif signed.kind == "accepted":
+            typer.echo("it is the credential's last ballot in this record: it counts")
+        return
+    if verdict.status == "not_yet":
+        typer.echo(f"NOT YET: {verdict.reason}")
+        return
+    typer.echo(f"BOARD MISBEHAVIOUR: {verdict.reason}")
+    typer.echo("Statement (anyone can check it: the receipt verifies under the board key):")
+    typer.echo(json.dumps(verdict.statement(), indent=2, sort_keys=True))

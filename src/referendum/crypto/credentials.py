@@ -38,6 +38,7 @@ __all__ = [
     "CREDENTIAL_DOMAIN",
     "SIGNATURE_DOMAIN",
     "Signature",
+    "check_characters",
     "derive_credential",
     "generate_private_credential",
     "normalize_private_credential",
@@ -56,9 +57,11 @@ _CHECK: Final = 2
 _READ_AS: Final = {"o": "0", "i": "1", "l": "1"}
 
 
-def _checksum(body: str) -> str:
-    # sum of (position + 1)·digit modulo the prime 1021, as two characters: catches every
-    # single substituted character and every swap of two different adjacent characters.
+def check_characters(body: str) -> str:
+    """Two check characters of ``body`` (characters of :data:`ALPHABET`): the sum of
+    ``(position + 1)·digit`` modulo the prime 1021, in base 32.  They catch every single
+    substituted character and every swap of two different adjacent characters (of a body
+    shorter than 1020 characters)."""
     value = sum((i + 1) * ALPHABET.index(ch) for i, ch in enumerate(body)) % _CHECK_PRIME
     return ALPHABET[value >> 5] + ALPHABET[value & 31]
 
@@ -71,7 +74,7 @@ def generate_private_credential(rng: RandomSource) -> str:
     """A fresh private credential such as ``'k3v9-...-x2'`` (7 groups, 28 characters)."""
     value = int.from_bytes(rng.random_bytes(17), "big") >> 6  # 130 bits
     body = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(_BODY)))
-    return _group(body + _checksum(body))
+    return _group(body + check_characters(body))
 
 
 def normalize_private_credential(private: str, *, field: str = "credential") -> str:
@@ -87,7 +90,7 @@ def normalize_private_credential(private: str, *, field: str = "credential") -> 
     if bad:
         raise CryptoInputError(field, f"characters not in the alphabet: {''.join(bad)!r}")
     body, check = text[:_BODY], text[_BODY:]
-    if _checksum(body) != check:
+    if check_characters(body) != check:
         raise CryptoInputError(field, "checksum does not match (mistyped credential?)")
     return body
 

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from referendum.errors import BoardCorrupted, InputError, RecordError
 from referendum.record.canonical import canonical_json, parse_canonical_json, parse_json_strict
@@ -34,6 +34,7 @@ __all__ = [
     "RecordInfo",
     "RecordReader",
     "parse_record_info",
+    "read_events",
     "read_record",
     "write_record",
 ]
@@ -139,54 +140,15 @@ class RecordReader:
         return self.events()
 
     def events(self) -> Iterator[Event]:
-        """Yield the events in order, one line at a time.
-
-        Each line must be the canonical JSON of a well-formed event whose hash is right and
-        which links to the one before it (the chain rules); at the end the line count, the head
-        and the file's SHA-256 must match ``record.json``.  Each pass re-reads the file.
-        """
+        """Yield the events in order, one line at a time (as :func:`read_events`).  Each pass
+        re-reads the file."""
         path = self.events_path
-        checker = ChainChecker()
-        digest = hashlib.sha256()
-        number = 0
         try:
             handle = path.open("rb")
         except OSError as exc:
             raise RecordError(f"{path}: cannot be read: {exc.strerror}") from None
         with handle:
-            while True:
-                line = handle.readline(_MAX_LINE + 1)
-                if not line:
-                    break
-                number += 1
-                where = f"{path}: line {number}"
-                if len(line) > _MAX_LINE:
-                    raise RecordError(f"{where}: longer than {_MAX_LINE} bytes")
-                if not line.endswith(b"\n"):
-                    raise RecordError(f"{where}: does not end with a line feed")
-                digest.update(line)
-                event, computed = _parse_event_line(line[:-1], where)
-                try:
-                    checker.add(event, computed_hash=computed)
-                except BoardCorrupted as exc:
-                    raise RecordError(f"{where}: {exc}") from None
-                yield event
-        self._check_totals(number, checker.head, digest.hexdigest())
-
-    def _check_totals(self, count: int, head: Head | None, sha256: str) -> None:
-        path, info = self.events_path, self.info
-        if count != info.event_count:
-            raise RecordError(f"{path}: {count} events, but {RECORD_FILE} says {info.event_count}")
-        head_hash = None if head is None else head.hash
-        expected = None if info.head is None else info.head.hash
-        if head_hash != expected:
-            raise RecordError(
-                f"{path}: the last event's hash is {head_hash}, {RECORD_FILE} says {expected}"
-            )
-        if sha256 != info.events_sha256:
-            raise RecordError(
-                f"{path}: SHA-256 is {sha256}, {RECORD_FILE} says {info.events_sha256}"
-            )
+            yield from read_events(handle, str(path), self.info)
 
     def _read_info(self) -> RecordInfo:
         path = self.directory / RECORD_FILE
@@ -199,6 +161,50 @@ class RecordReader:
         except OSError as exc:
             raise RecordError(f"{path}: cannot be read: {exc.strerror}") from None
         return parse_record_info(data, str(path))
+
+
+def read_events(handle: BinaryIO, where: str, info: RecordInfo) -> Iterator[Event]:
+    """Yield the events of an open ``events.jsonl`` (named ``where`` in errors) in order.
+
+    Each line must be the canonical JSON of a well-formed event whose hash is right and
+    which links to the one before it (the chain rules); at the end the line count, the head
+    and the file's SHA-256 must match ``info`` (``record.json``).  Every problem raises
+    :class:`~referendum.errors.RecordError` naming the line.
+    """
+    checker = ChainChecker()
+    digest = hashlib.sha256()
+    number = 0
+    while True:
+        line = handle.readline(_MAX_LINE + 1)
+        if not line:
+            break
+        number += 1
+        at = f"{where}: line {number}"
+        if len(line) > _MAX_LINE:
+            raise RecordError(f"{at}: longer than {_MAX_LINE} bytes")
+        if not line.endswith(b"\n"):
+            raise RecordError(f"{at}: does not end with a line feed")
+        digest.update(line)
+        event, computed = _parse_event_line(line[:-1], at)
+        try:
+            checker.add(event, computed_hash=computed)
+        except BoardCorrupted as exc:
+            raise RecordError(f"{at}: {exc}") from None
+        yield event
+    _check_totals(where, info, number, checker.head, digest.hexdigest())
+
+
+def _check_totals(where: str, info: RecordInfo, count: int, head: Head | None, sha256: str) -> None:
+    if count != info.event_count:
+        raise RecordError(f"{where}: {count} events, but {RECORD_FILE} says {info.event_count}")
+    head_hash = None if head is None else head.hash
+    expected = None if info.head is None else info.head.hash
+    if head_hash != expected:
+        raise RecordError(
+            f"{where}: the last event's hash is {head_hash}, {RECORD_FILE} says {expected}"
+        )
+    if sha256 != info.events_sha256:
+        raise RecordError(f"{where}: SHA-256 is {sha256}, {RECORD_FILE} says {info.events_sha256}")
 
 
 def _parse_event_line(line: bytes, where: str) -> tuple[Event, str]:

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -170,7 +171,7 @@ class Trustees(_Model):
 class Manifest(_Model):
     """The whole manifest (the genesis event's payload)."""
 
-    format: Literal["referendum-manifest/1"] = "referendum-manifest/1"
+    format: Literal["referendum-manifest/2"] = "referendum-manifest/2"
     id: Identifier
     title: str = Field(min_length=1)
     information: str = ""
@@ -179,19 +180,22 @@ class Manifest(_Model):
     window: tuple[Period, ...] = Field(min_length=1, max_length=31)
     trustees: Trustees
     credential_authority: str
+    board_key: str
+    """The board's public signing key: it signs the receipts of accepted and refused ballots."""
     rule: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("credential_authority")
+    @field_validator("credential_authority", "board_key")
     @classmethod
-    def _check_authority(cls, value: str) -> str:
+    def _check_public_key(cls, value: str, info: ValidationInfo) -> str:
         from referendum.crypto.group import Point
         from referendum.errors import EncodingError
 
+        whose = {"credential_authority": "the credential authority", "board_key": "the board"}
         try:
             Point.from_hex(value)
         except (EncodingError, ValueError) as exc:
             raise ValueError(
-                f"the credential authority's public key (64 hex digits): {exc}"
+                f"{whose[str(info.field_name)]}'s public key (64 hex digits): {exc}"
             ) from None
         return value
 

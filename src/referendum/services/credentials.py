@@ -9,13 +9,14 @@ board alone cannot add a ballot that verifies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from referendum.crypto.credentials import derive_credential, generate_private_credential
-from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.random import RandomSource
 from referendum.errors import InputError
 from referendum.protocol.signing import AUTHORITY_DOMAIN, signed
 from referendum.record import messages as m
+from referendum.services.signing_key import SigningKey
 
 __all__ = [
     "AuthorityKey",
@@ -26,34 +27,11 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class AuthorityKey:
+class AuthorityKey(SigningKey):
     """The credential authority's signing key; its public half goes in the manifest."""
 
-    secret: Scalar
-
-    @property
-    def public(self) -> Point:
-        return base_mul(self.secret)
-
-    @staticmethod
-    def generate(rng: RandomSource) -> AuthorityKey:
-        return AuthorityKey(Scalar.random(rng))
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "format": "referendum-authority-key/1",
-            "secret": self.secret.hex(),
-            "public": self.public.hex(),
-        }
-
-    @staticmethod
-    def from_json(data: object) -> AuthorityKey:
-        if not isinstance(data, dict) or data.get("format") != "referendum-authority-key/1":
-            raise InputError("authority key", "not a referendum authority key file")
-        try:
-            return AuthorityKey(Scalar.from_hex(str(data["secret"])))
-        except (KeyError, ValueError) as exc:
-            raise InputError("authority key", f"malformed: {exc}") from None
+    FORMAT: ClassVar[str] = "referendum-authority-key/1"
+    WHAT: ClassVar[str] = "authority key"
 
 
 def credential_list_payload(

@@ -2,7 +2,9 @@
 
 Three regions (one with weight 1/2, like a Swiss half-canton), three trustees of whom any
 two can decrypt (one stays away at decryption), voters over three voting days, revotes, and
-a series of bad submissions refused with their reasons.  Deterministic under ``seed``.
+a series of bad submissions refused with their reasons.  The board signs a receipt for every
+ballot; the last voter's is written beside the record as ``receipt.json``.  Deterministic
+under ``seed``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +27,10 @@ from referendum.crypto.group import Point, Scalar
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import BallotRejected
 from referendum.protocol.ballots import ballot_signing_message
+from referendum.protocol.receipts import BoardReceipt
 from referendum.protocol.state import ElectionState
 from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
 from referendum.record.io import write_record
 from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
 from referendum.services.credentials import (
@@ -40,6 +45,7 @@ from referendum.services.keys import (
     trustee_deal,
     trustee_setup,
 )
+from referendum.services.receipts import BoardKey, ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
@@ -63,7 +69,7 @@ _REGIONS = (
 )
 
 
-def demo_manifest(seed: int, authority: str) -> Manifest:
+def demo_manifest(seed: int, authority: str, board_key: str) -> Manifest:
     """The demo's manifest: one yes/no/blank question, three regions, three voting days."""
     days = [dt.datetime(2026, 3, 6 + d, 8, 0, tzinfo=dt.UTC) for d in range(3)]
     return manifest_from_mapping(
@@ -91,6 +97,7 @@ def demo_manifest(seed: int, authority: str) -> Manifest:
             ],
             "trustees": {"names": ["Alice", "Bohdan", "Chiara"], "threshold": 2},
             "credential_authority": authority,
+            "board_key": board_key,
             "rule": {"turnout_quorum": "1/2", "double_majority": True},
         }
     )
@@ -101,6 +108,8 @@ class DemoSummary:
     record: Path
     database: Path
     results: dict[str, Any]
+    receipt: BoardReceipt | None = None
+    """The board's receipt of the last ballot cast (written to ``receipt.json``)."""
     accepted: int = 0
     revotes: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
@@ -124,13 +133,20 @@ def run_demo(
     rng = DeterministicRandom(f"referendum-demo/{seed}".encode())
     chooser = random.Random(seed)
     authority = AuthorityKey.generate(rng)
-    manifest = demo_manifest(seed, authority.public.hex())
+    # The board's key and its receipts' nonces come from a generator of their own, so that
+    # the rest of the demo's record does not depend on them.
+    receipts_rng = DeterministicRandom(f"referendum-demo/{seed}/board".encode())
+    signer = ReceiptSigner(BoardKey.generate(receipts_rng), receipts_rng)
+    manifest = demo_manifest(seed, authority.public.hex(), signer.key.public.hex())
     clock = SteppingClock(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), dt.timedelta(seconds=7))
     board = open_board(f"sqlite:///{database}")
     try:
-        summary = _run(board, manifest, authority, voters, rng, chooser, clock, progress)
+        summary = _run(board, manifest, authority, signer, voters, rng, chooser, clock, progress)
         progress("publishing the record", 0, 1)
         write_record(board.events(), out, overwrite=True)
+        if summary.receipt is not None:
+            (out / "receipt.json").write_bytes(canonical_json(summary.receipt.to_json()) + b"\n")
+        _write_key(out / "board.key", signer.key)
         progress("publishing the record", 1, 1)
     finally:
         board.close()
@@ -143,6 +159,7 @@ def _run(
     board: BulletinBoard,
     manifest: Manifest,
     authority: AuthorityKey,
+    signer: ReceiptSigner,
     voters: int,
     rng: DeterministicRandom,
     chooser: random.Random,
@@ -205,14 +222,15 @@ def _run(
                 - dt.timedelta(hours=2)
             )
             with contextlib.suppress(BallotRejected):
-                cast(board, last_ballot, clock, state=state)
+                cast(board, last_ballot, clock, state=state, signer=signer)
             _inside(clock, manifest, day, 0, len(casts))
             for submission in _bad_submissions(state, last_voter, last_ballot, rng):
                 with contextlib.suppress(BallotRejected):
-                    cast(board, submission, clock, state=state)
+                    cast(board, submission, clock, state=state, signer=signer)
         _inside(clock, manifest, day, k, len(casts))
         prepared = prepare_ballot(state, cred.private, {"q1": [choice]}, rng)
-        receipt = cast(board, prepared.submission, clock, state=state)
+        receipt = cast(board, prepared.submission, clock, state=state, signer=signer)
+        summary.receipt = receipt.signed
         summary.accepted += 1
         summary.revotes += receipt.replaces is not None
         last_ballot, last_voter = prepared.submission, cred
@@ -224,7 +242,7 @@ def _run(
     close_voting(board, clock)
     late = prepare_ballot(state, credentials[0].private, {"q1": ["yes"]}, rng)
     with contextlib.suppress(BallotRejected):
-        cast(board, late.submission, clock)  # after closing
+        cast(board, late.submission, clock, signer=signer)  # after closing
 
     # The count: the encrypted tally, two of the three trustees decrypt (trustee 2 is away).
     publish_tally(board, clock)
@@ -236,6 +254,15 @@ def _run(
     summary.trustees_present = present
     summary.rejected = _count_rejections(board)
     return summary
+
+
+def _write_key(path: Path, key: BoardKey) -> None:
+    """The demo's board key, so that ``referendum serve`` can go on signing receipts on the
+    demo's board (mode 0600, as ``referendum board keygen`` writes it)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(canonical_json(key.to_json()) + b"\n")
 
 
 def _region_sizes(voters: int) -> list[int]:

@@ -32,6 +32,8 @@ from referendum.protocol.ballots import (
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
+from referendum.record.event import Event
+from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.voting import Receipt, rejection_payload
 
@@ -83,9 +85,13 @@ def cast_many(
     clock: Clock,
     *,
     state: ElectionState | None = None,
+    signer: ReceiptSigner | None = None,
 ) -> list[Outcome]:
     """Validate and append a batch of ballots; returns, for each submission in order, its
-    :class:`Receipt` or the :class:`BallotRejected` it was refused with (and logged as)."""
+    :class:`Receipt` or the :class:`BallotRejected` it was refused with (and logged as).
+    With a ``signer``, each carries the board's signed receipt (as with ``cast``)."""
+    if signer is not None:
+        signer.bind(board)
     cached = state is not None and state.phase is Phase.OPEN
     current = state if cached and not board.count(m.VOTING_CLOSE) else load_state(board)
     assert current is not None
@@ -123,7 +129,20 @@ def cast_many(
                 valid[i] = _check_alone(current, datas[i])
             except BallotRejected as exc:
                 outcomes[i] = exc
-    return _append(board, current, datas, valid, outcomes, digests, credentials, clock)
+    final = _append(board, current, datas, valid, outcomes, digests, credentials, clock)
+    return [_signed(board, outcome, event, signer) for outcome, event in final]
+
+
+def _signed(
+    board: BulletinBoard, refusal: BallotRejected | None, event: Event, signer: ReceiptSigner | None
+) -> Outcome:
+    """The outcome of one submission: its refusal (with the signed refusal receipt) or the
+    receipt of its accepted ballot."""
+    signed = None if signer is None else signer.sign(board, event)
+    if refusal is not None:
+        refusal.receipt = None if signed is None else signed.to_json()
+        return refusal
+    return Receipt.of(event, signed)
 
 
 def _append(
@@ -135,13 +154,15 @@ def _append(
     digests: list[str],
     credentials: list[str | None],
     clock: Clock,
-) -> list[Outcome]:
+) -> list[tuple[BallotRejected | None, Event]]:
+    """Append the batch: for each submission in order, its refusal (``None``: accepted) and
+    the event appended for it."""
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         now = clock()  # read after the head, so that timestamps never go backwards
         final: list[Outcome | None] = list(outcomes)
         drafts: list[Draft] = []
-        receipts: dict[int, tuple[str, str | None]] = {}
+        owners: list[int] = []
         closed = bool(board.count(m.VOTING_CLOSE))
         known = board.lookup_many(
             [tracking_key(v.tracking_code) for v in parsed.values()]
@@ -186,13 +207,14 @@ def _append(
                             (credential_key(item.credential), tracking_key(item.tracking_code)),
                         )
                     )
-                    receipts[i] = (item.tracking_code, replaces)
+                    owners.append(i)
                     last_code[item.credential] = item.tracking_code
                     seen.add(item.tracking_code)
                     continue
                 final[i] = refusal
             refused = final[i]
             assert isinstance(refused, BallotRejected)
+            owners.append(i)
             drafts.append(
                 Draft(m.BALLOT_REJECTED, rejection_payload(refused, credentials[i], digests[i]))
             )
@@ -206,10 +228,12 @@ def _append(
             )
         except HeadMovedError:
             continue
-        hashes = iter(e.hash for e in events if e.type == m.BALLOT_ACCEPTED)
-        for i, (code, replaces) in receipts.items():
-            final[i] = Receipt(tracking_code=code, replaces=replaces, event_hash=next(hashes))
-        return [o for o in final if o is not None]
+        out: list[tuple[BallotRejected | None, Event]] = []
+        for i, event in zip(owners, events, strict=True):
+            outcome = final[i]
+            assert outcome is None or isinstance(outcome, BallotRejected)
+            out.append((outcome, event))
+        return out
     raise HeadMovedError("the board is too busy: could not append the batch after many retries")
 
 
@@ -231,7 +255,8 @@ class CastQueue:
     lead to the oldest waiting caller.  Alone, a submission is cast at once, as :func:`cast`
     would; under load, each transaction carries every submission that queued behind it.
 
-    ``state`` returns the referendum's current state (or ``None`` to rebuild it each batch).
+    ``state`` returns the referendum's current state (or ``None`` to rebuild it each batch);
+    ``signer`` signs each caller's receipt.
     Each caller gets its own :class:`Receipt`, or its own :class:`BallotRejected` (logged on
     the board, as by ``cast``); an error of the whole batch (the board unreachable) is raised
     to every caller of that batch.
@@ -244,10 +269,12 @@ class CastQueue:
         *,
         state: Callable[[], ElectionState | None] = lambda: None,
         max_batch: int = 200,
+        signer: ReceiptSigner | None = None,
     ) -> None:
         self.board = board
         self.clock = clock
         self.state = state
+        self.signer = signer
         self.max_batch = max_batch
         self.batches = 0
         self.largest = 0
@@ -288,7 +315,11 @@ class CastQueue:
                 self.largest = max(self.largest, len(batch))
                 try:
                     outcomes: list[Outcome] = cast_many(
-                        self.board, [w.submission for w in batch], self.clock, state=self.state()
+                        self.board,
+                        [w.submission for w in batch],
+                        self.clock,
+                        state=self.state(),
+                        signer=self.signer,
                     )
                     for waiting, outcome in zip(batch, outcomes, strict=True):
                         waiting.outcome = outcome

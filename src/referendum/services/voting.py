@@ -17,9 +17,12 @@ from referendum.clock import Clock, format_timestamp
 from referendum.errors import BallotRejected, HeadMovedError, PhaseError
 from referendum.protocol.ballots import parse_submission, validate_submission
 from referendum.protocol.credentials import check_credential_list
+from referendum.protocol.receipts import BoardReceipt
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
+from referendum.record.event import Event
 from referendum.record.manifest import Manifest, parse_timestamp
+from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "cast",
     "close_voting",
     "create",
+    "log_refusal",
     "open_voting",
     "publish_credentials",
     "rejection_payload",
@@ -43,8 +47,8 @@ def append(
     clock: Clock,
     *,
     keys: Sequence[str] = (),
-) -> str:
-    """Append at the current head, retrying if another writer moved it; returns the hash."""
+) -> Event:
+    """Append at the current head, retrying if another writer moved it; returns the event."""
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         try:
@@ -57,7 +61,7 @@ def append(
             )
         except HeadMovedError:
             continue
-        return event.hash
+        return event
     raise HeadMovedError("the board is too busy: could not append after many retries")
 
 
@@ -111,11 +115,42 @@ def close_voting(board: BulletinBoard, clock: Clock) -> None:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What a voter gets back: the tracking code, and the code of the ballot it replaced."""
+    """What a voter gets back: the tracking code, the code of the ballot it replaced, where
+    the ballot is on the board, and (given a signer) the board's signed receipt."""
 
     tracking_code: str
     replaces: str | None
     event_hash: str
+    height: int
+    timestamp: str
+    signed: BoardReceipt | None = None
+
+    @staticmethod
+    def of(event: Event, signed: BoardReceipt | None) -> Receipt:
+        """The receipt of an appended ``ballot.accepted`` event."""
+        return Receipt(
+            tracking_code=event.payload["tracking_code"],
+            replaces=event.payload["replaces"],
+            event_hash=event.hash,
+            height=event.height,
+            timestamp=event.timestamp,
+            signed=signed,
+        )
+
+
+def log_refusal(
+    board: BulletinBoard,
+    refusal: BallotRejected,
+    credential: str | None,
+    digest: str,
+    clock: Clock,
+    signer: ReceiptSigner | None,
+) -> None:
+    """Append the ``ballot.rejected`` event of a refusal; with a signer, attach the board's
+    signed refusal receipt to ``refusal.receipt``."""
+    event = append(board, m.BALLOT_REJECTED, rejection_payload(refusal, credential, digest), clock)
+    if signer is not None:
+        refusal.receipt = signer.sign(board, event).to_json()
 
 
 def cast(
@@ -124,13 +159,17 @@ def cast(
     clock: Clock,
     *,
     state: ElectionState | None = None,
+    signer: ReceiptSigner | None = None,
 ) -> Receipt:
     """Validate and append a ballot.  A refused ballot is logged, then raised as
     :class:`BallotRejected`.  A later ballot under the same credential replaces the earlier.
 
     ``state`` may be passed to save rebuilding it on every ballot (it must be a state of the
     open phase); whether voting has closed since is checked on the board at each append.
+    With a ``signer``, the receipt (or the refusal) carries the board's signed receipt.
     """
+    if signer is not None:
+        signer.bind(board)
     raw = submission if isinstance(submission, bytes) else repr(sorted(submission.items())).encode()
     digest = hashlib.sha256(raw).hexdigest()
     credential: str | None = None
@@ -142,10 +181,11 @@ def cast(
         current = state if cached and not board.count(m.VOTING_CLOSE) else load_state(board)
         assert current is not None
         credential, code = validate_submission(current, data, clock())
-        return _append_ballot(board, current, data, credential, code, clock)
+        event = _append_ballot(board, current, data, credential, code, clock)
     except BallotRejected as exc:
-        append(board, m.BALLOT_REJECTED, rejection_payload(exc, credential, digest), clock)
+        log_refusal(board, exc, credential, digest, clock, signer)
         raise
+    return Receipt.of(event, None if signer is None else signer.sign(board, event))
 
 
 def rejection_payload(
@@ -178,7 +218,7 @@ def _append_ballot(
     credential: str,
     code: str,
     clock: Clock,
-) -> Receipt:
+) -> Event:
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         now = clock()  # read after the head, so that timestamps never go backwards
@@ -212,5 +252,5 @@ def _append_ballot(
             )
         except HeadMovedError:
             continue
-        return Receipt(tracking_code=code, replaces=replaces, event_hash=event.hash)
+        return event
     raise HeadMovedError("the board is too busy: could not append the ballot after many retries")

@@ -41,7 +41,6 @@ from referendum.record.io import (
     EVENTS_FILE,
     RECORD_FILE,
     RecordInfo,
-    parse_record_info,
 )
 from referendum.record.manifest import parse_timestamp
 from referendum.verify.ballots import (
@@ -60,7 +59,7 @@ from referendum.verify.lines import LineError, Link, aligned_ranges, check_join,
 from referendum.verify.lines import read_lines as _read_lines
 from referendum.verify.partition import open_runner
 from referendum.verify.report import Check, Report
-from referendum.verify.source import join, open_binary, read_bytes, stamp_of
+from referendum.verify.source import join, open_binary, record_info, stamp_of
 
 __all__ = ["CHUNK_BYTES", "verify_record"]
 
@@ -159,7 +158,7 @@ def verify_record(
     """
     report = Report()
     try:
-        info = _record_info(directory)
+        info = record_info(directory)
     except RecordError as exc:
         report.failed(Check.RECORD_FORMAT, "record.json", str(exc))
         return report
@@ -259,18 +258,6 @@ def verify_record(
 
     _verify_count(report, path, full, p1)
     return report
-
-
-def _record_info(directory: str | os.PathLike[str]) -> RecordInfo:
-    """``record.json`` of a record directory or URL, read and checked (as
-    :func:`~referendum.record.io.read_record` reads it from a directory)."""
-    where = join(directory, RECORD_FILE)
-    try:
-        return parse_record_info(read_bytes(where), where)
-    except FileNotFoundError:
-        raise RecordError(f"{where}: missing (is {directory} an election record?)") from None
-    except OSError as exc:
-        raise RecordError(f"{where}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _read_setup(path: str, p1: _Pass1, current: list[_Item]) -> int | None:

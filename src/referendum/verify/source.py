@@ -24,7 +24,19 @@ import urllib.request
 import zlib
 from typing import BinaryIO, Final
 
-__all__ = ["HttpFile", "is_url", "join", "open_binary", "read_bytes", "size_of", "stamp_of"]
+from referendum.errors import RecordError
+from referendum.record.io import RECORD_FILE, RecordInfo, parse_record_info
+
+__all__ = [
+    "HttpFile",
+    "is_url",
+    "join",
+    "open_binary",
+    "read_bytes",
+    "record_info",
+    "size_of",
+    "stamp_of",
+]
 
 _TIMEOUT: Final = 60.0
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
@@ -152,3 +164,15 @@ def read_bytes(location: str | os.PathLike[str]) -> bytes:
         raise OSError(f"{location}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise OSError(f"{location}: {exc.reason}") from None
+
+
+def record_info(directory: str | os.PathLike[str]) -> RecordInfo:
+    """``record.json`` of a record directory or URL, read and checked (as
+    :func:`~referendum.record.io.read_record` reads it from a directory)."""
+    where = join(directory, RECORD_FILE)
+    try:
+        return parse_record_info(read_bytes(where), where)
+    except FileNotFoundError:
+        raise RecordError(f"{where}: missing (is {directory} an election record?)") from None
+    except OSError as exc:
+        raise RecordError(f"{where}: cannot be read: {exc.strerror or exc}") from None

@@ -21,7 +21,8 @@ __all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app"]
 STATIC = Path(__file__).parent / "static"
 ENV_SETTINGS = "REFERENDUM_WEB_SETTINGS"
 """The environment variable through which ``referendum serve --workers N`` hands its
-settings (JSON: db, tokens, limits, workers, secure_cookies) to each worker process."""
+settings (JSON: db, tokens, limits, workers, secure_cookies, the board key's file) to each
+worker process."""
 
 
 def create_app(ctx: WebContext) -> FastAPI:
@@ -86,15 +87,18 @@ def app_from_environment() -> FastAPI:
     import os
 
     from referendum.board.open import open_board
+    from referendum.services.receipts import BoardKey
     from referendum.web.auth import Accounts
     from referendum.web.context import Limits
 
     settings = json.loads(os.environ[ENV_SETTINGS])
+    key = BoardKey.from_json(json.loads(Path(settings["board_key"]).read_text(encoding="utf-8")))
     ctx = WebContext(
         board=open_board(settings["db"]),
         accounts=Accounts.load(Path(settings["tokens"])),
         limits=Limits(**settings["limits"]),
         workers=int(settings["verify_workers"]),
         secure_cookies=bool(settings["secure_cookies"]),
+        board_key=key,
     )
     return create_app(ctx)

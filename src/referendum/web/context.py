@@ -14,6 +14,7 @@ from referendum.crypto.random import RandomSource, SystemRandom
 from referendum.protocol.state import ElectionState, Phase
 from referendum.record import messages as m
 from referendum.services.ingest import CastQueue
+from referendum.services.receipts import BoardKey, ReceiptSigner
 from referendum.services.state import load_state
 from referendum.web.auth import Accounts
 from referendum.web.security import RateLimiter
@@ -45,6 +46,8 @@ class WebContext:
     limits: Limits = field(default_factory=Limits)
     workers: int = 1
     secure_cookies: bool = False
+    board_key: BoardKey | None = None
+    """Signs the receipt of every ballot accepted or refused (the manifest's ``board_key``)."""
     _state: ElectionState | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False)
@@ -57,7 +60,10 @@ class WebContext:
         self.limiter = RateLimiter(
             rate=self.limits.cast_per_second, burst=self.limits.cast_burst, clock=self.monotonic
         )
-        self.casts = CastQueue(self.board, self.clock, state=self.state)
+        signer = None if self.board_key is None else ReceiptSigner(self.board_key, self.rng)
+        if signer is not None and self.board.head() is not None:
+            signer.bind(self.board)  # a key that is not the manifest's stops the server now
+        self.casts = CastQueue(self.board, self.clock, state=self.state, signer=signer)
 
     def state(self) -> ElectionState:
         """The referendum's state (replayed from the board; cached while voting is open,
