@@ -20,8 +20,11 @@ from typing import Any
 import pytest
 
 from referendum.board.open import open_board
+from referendum.protocol.receipts import parse_receipt
 from referendum.record import messages as m
+from referendum.record.io import write_record
 from referendum.services.challenge import check_challenge_data
+from referendum.verify.receipt import check_receipt
 
 from .browser import chromium, need_chromium, running
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, serve
@@ -134,6 +137,19 @@ def test_voter_votes_challenges_revotes_and_tracks(
     assert page.inner_text("#tracking-code") == second
     assert page.inner_text("#replaced-code") == first
     shoot(page, tmp_path, "booth-receipt-en")
+
+    # the board's signed receipt: shown with its short code, saved as a file that
+    # `referendum track --receipt` checks against the published record
+    assert page.is_visible("#signed-receipt")
+    with page.expect_download() as download:
+        page.click("#save-receipt")
+    saved = tmp_path / "receipt.json"
+    download.value.save_as(str(saved))
+    receipt = parse_receipt(saved.read_bytes())
+    assert receipt.subject == second and page.inner_text("#short-code") == receipt.short_code
+    assert download.value.suggested_filename == f"receipt-{receipt.height}.json"
+    write_record(served.setup.board.events(), tmp_path / "record")
+    assert check_receipt(receipt, tmp_path / "record").holds
 
     codes = [
         e.payload["tracking_code"] for e in served.setup.board.events(types=[m.BALLOT_ACCEPTED])

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from core.helpers import BOARD_KEY
+from referendum.protocol.receipts import check_receipt_signature, parse_receipt
 from referendum.record import messages as m
 from referendum.services.voter import prepare_ballot
 from referendum.verify.record_verifier import verify_record
@@ -59,6 +61,10 @@ def test_cast_lookup_and_revote(served: Served) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["tracking_code"] == first.tracking_code
     assert r.json()["replaces"] is None
+    receipt = parse_receipt(json.dumps(r.json()["receipt"]).encode())
+    assert receipt.subject == first.tracking_code and receipt.event_hash == r.json()["event"]
+    assert r.json()["short_code"] == receipt.short_code and receipt.height == r.json()["height"]
+    check_receipt_signature(receipt, BOARD_KEY.public)
     found = served.client.get(f"/api/ballots/{first.tracking_code}").json()
     assert found["counts"] is True and found["region"] == "east"
 
@@ -118,6 +124,9 @@ def test_bad_ballots_refused_and_logged(
     assert r.json()["error"] == reason and r.json()["reason"]
     logged = rejections(served)
     assert [x["reason"] for x in logged] == [reason]
+    refusal = parse_receipt(json.dumps(r.json()["receipt"]).encode())  # signed, for the sender
+    assert refusal.kind == "refused" and refusal.subject == logged[0]["submission_sha256"]
+    check_receipt_signature(refusal, BOARD_KEY.public)
     # nothing accepted earlier changed
     assert served.client.get(f"/api/ballots/{good.tracking_code}").json()["counts"] is True
     assert served.setup.board.count(m.BALLOT_ACCEPTED) == 1

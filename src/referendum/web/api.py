@@ -139,13 +139,17 @@ async def post_ballot(request: Request, ctx: Ctx) -> Any:
         status = REJECTION_STATUS.get(exc.code, 400)
         log_refusal(request.method, request.url.path, status, exc)
         return JSONResponse(
-            {"error": exc.code, "field": exc.field, "reason": exc.reason},
+            {"error": exc.code, "field": exc.field, "reason": exc.reason, "receipt": exc.receipt},
             status_code=status,
         )
+    signed = receipt.signed
     return {
         "tracking_code": receipt.tracking_code,
         "replaces": receipt.replaces,
         "event": receipt.event_hash,
+        "height": receipt.height,
+        "receipt": None if signed is None else signed.to_json(),
+        "short_code": None if signed is None else signed.short_code,
     }
 
 

@@ -5,6 +5,7 @@ import { deriveCredential } from './credentials.js';
 import { encryptChoices, signBallot } from './submission.js';
 import { challengeData, checkChallenge } from './challenge.js';
 import { ServedValueError, checkServedValues } from './recompute.js';
+import { canonicalJsonText } from './canonical.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -50,6 +51,17 @@ function show(step) {
   $('step-credential').hidden = step !== 'step-choice';
   const heading = document.querySelector(`#${step} h2`);
   if (heading) heading.focus();
+}
+
+// Point a download link at a receipt: its canonical JSON and a line feed, as
+// `referendum vote --receipt-out` writes it. Returns false when there is no receipt.
+function offerReceipt(link, receipt, name) {
+  if (!receipt) return false;
+  if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
+  const blob = new Blob([`${canonicalJsonText(receipt)}\n`], { type: 'application/json' });
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  return true;
 }
 
 function readChoices(form) {
@@ -163,11 +175,17 @@ async function booth() {
       const body = await response.json().catch(() => ({}));
       if (response.status !== 201) {
         status(t('err_server', { reason: body.reason ?? response.status }));
+        $('refusal-receipt').hidden = !offerReceipt(
+          $('save-refusal'), body.receipt, `refusal-receipt-${body.receipt?.height}.json`);
         return;
       }
       pending = null;
       pendingKey = null;
       status('');
+      $('refusal-receipt').hidden = true;
+      $('signed-receipt').hidden = !offerReceipt(
+        $('save-receipt'), body.receipt, `receipt-${body.height}.json`);
+      $('short-code').textContent = body.short_code ?? '';
       $('tracking-code').textContent = body.tracking_code;
       $('track-link').href = `/track?code=${body.tracking_code}`;
       $('replaced-note').hidden = !body.replaces;
