@@ -234,6 +234,19 @@ def test_short_codes_find_the_event_and_catch_typing_errors(voted: Voted) -> Non
         parse_short_code("no-height")
 
 
+def test_track_a_short_code_in_a_record(voted: Voted, tmp_path: Path) -> None:
+    record = _finish(voted.setup.board, voted.setup, tmp_path / "record")
+    found = run("track", "--short-code", voted.last.short_code, str(record))
+    assert voted.last.subject in found.stdout and "matches" in found.stdout
+    cheated = _cheat(voted, voted.last, tmp_path / "cheated")
+    lost = run("track", "--short-code", voted.last.short_code, str(cheated), ok=False)
+    assert lost.returncode == 1 and "not evidence" in lost.stdout
+    code = voted.last.short_code
+    typo = run("track", "--short-code", code[:-1] + ("0" if code[-1] != "0" else "1"),
+               str(record), ok=False)  # fmt: skip
+    assert typo.returncode == 2 and "check characters" in typo.stderr
+
+
 def test_cast_many_signs_each_receipt(board: BulletinBoard) -> None:
     setup = ready_referendum(board)
     signer = ReceiptSigner(BOARD_KEY, DeterministicRandom(b"batch"))

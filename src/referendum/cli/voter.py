@@ -25,9 +25,9 @@ from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.voter import encrypt_choices, public_credential_of, sign_ballot
 from referendum.services.voting import cast
-from referendum.verify.receipt import ReceiptVerdict, check_receipt
+from referendum.verify.receipt import ReceiptVerdict, check_receipt, find_short_code
 
-__all__ = ["check_challenge_cmd", "track", "track_receipt", "vote"]
+__all__ = ["check_challenge_cmd", "track", "track_receipt", "track_short_code", "vote"]
 
 OutputFormat = Literal["text", "json"]
 DEFAULT_BOARD_KEY = Path("board.key")
@@ -165,6 +165,13 @@ def track(
             "check that the record holds that event at that height."
         ),
     ] = None,
+    short_code: Annotated[
+        str | None,
+        typer.Option(
+            help="The short code you wrote down (HEIGHT-AAAA-BBBB-CCCC-KK): find your event in "
+            "the record and see that its hash begins so (not evidence: the file is)."
+        ),
+    ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", help="text, or json (the statement).")
     ] = "text",
@@ -175,9 +182,13 @@ def track(
 ) -> None:
     """Voter: find a ballot by its tracking code, and whether a later ballot replaced it; or,
     with --receipt FILE RECORD, check a signed receipt against a published record (exit 1
-    with a statement of the board's misbehaviour when the record does not hold it)."""
+    with a statement of the board's misbehaviour when the record does not hold it); with
+    --short-code CODE RECORD, find the event of a written-down short code."""
     if receipt is not None:
         track_receipt(receipt, target, output)
+        return
+    if short_code is not None:
+        track_short_code(short_code, target)
         return
     code = target
     if record is not None:
@@ -225,6 +236,24 @@ def track_receipt(path: Path, record: str, output: OutputFormat) -> None:
         _print_verdict(verdict)
     if not verdict.holds:
         raise typer.Exit(1)
+
+
+def track_short_code(code: str, record: str) -> None:
+    """``track --short-code``: exit 0 when the record's event at the code's height has a hash
+    that begins as the code says, else 1."""
+    found, matches = find_short_code(code, record)
+    if found is None:
+        typer.echo(f"the record has no event at the height of {code}: check with your receipt file")
+        raise typer.Exit(1)
+    what = found.payload.get("tracking_code") or found.payload.get("submission_sha256")
+    if not matches:
+        typer.echo(
+            f"event {found.height} of the record ({found.type}) does not have the hash your "
+            "code begins with: check your receipt file with --receipt (a short code is not "
+            "evidence: anyone can write one)"
+        )
+        raise typer.Exit(1)
+    typer.echo(f"event {found.height} is a {found.type} ({what}); its hash matches your code")
 
 
 def _print_verdict(verdict: ReceiptVerdict) -> None:

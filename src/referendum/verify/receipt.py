@@ -27,7 +27,12 @@ from typing import Any, Literal
 
 from referendum.crypto.group import Point
 from referendum.errors import InputError, ManifestError, ProofError, RecordError
-from referendum.protocol.receipts import BoardReceipt, check_receipt_signature
+from referendum.protocol.receipts import (
+    BoardReceipt,
+    check_receipt_signature,
+    parse_short_code,
+    short_code_matches,
+)
 from referendum.protocol.state import manifest_fingerprint
 from referendum.record import messages as m
 from referendum.record.event import Event
@@ -35,7 +40,13 @@ from referendum.record.io import EVENTS_FILE, RecordInfo, read_events
 from referendum.record.manifest import manifest_from_mapping
 from referendum.verify.source import join, open_binary, record_info
 
-__all__ = ["STATEMENT_FORMAT", "ReceiptVerdict", "check_receipt", "record_events"]
+__all__ = [
+    "STATEMENT_FORMAT",
+    "ReceiptVerdict",
+    "check_receipt",
+    "find_short_code",
+    "record_events",
+]
 
 STATEMENT_FORMAT = "referendum-misbehaviour/1"
 
@@ -209,3 +220,16 @@ def _judge(receipt: BoardReceipt, found: Event | None, last: Event) -> tuple[Sta
         f"event {receipt.height} ({receipt.timestamp}): it was published earlier; check a "
         "later record"
     )
+
+
+def find_short_code(code: str, location: str | os.PathLike[str]) -> tuple[Event | None, bool]:
+    """The record's event at a short code's height (``None``: the record is shorter), and
+    whether its hash begins as the code says.  The code is not signed: a mismatch is a reason
+    to check the receipt file, never evidence (record.md section 10.3)."""
+    height, chars = parse_short_code(code)
+    _, events = record_events(location)
+    found = None
+    for event in events:  # read to the end: the chain and record.json are checked
+        if event.height == height:
+            found = event
+    return found, found is not None and short_code_matches(chars, found.hash)
