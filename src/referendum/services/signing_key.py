@@ -7,6 +7,7 @@ is ``{"format": ..., "secret": hex, "public": hex}``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar, Self
 
 from referendum.crypto.group import Point, Scalar, base_mul
@@ -25,8 +26,9 @@ class SigningKey:
 
     secret: Scalar
 
-    @property
+    @cached_property
     def public(self) -> Point:
+        """The public key (computed once)."""
         return base_mul(self.secret)
 
     @classmethod
