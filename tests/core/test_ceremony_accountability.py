@@ -7,6 +7,8 @@ then recompute every hash, so that ``CHAIN`` passes and a semantic check has to 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -141,16 +143,39 @@ def test_board_refuses_trustee_events_out_of_place(board: BulletinBoard) -> None
         submit_trustee_event(board, m.TRUSTEE_CHECK, again, SteppingClock(OPENS))
 
 
-def test_malformed_complaint_fails_its_event(board: BulletinBoard, tmp_path: Path) -> None:
-    """A complaint that is not well-formed (here: a dealer named twice) is a failure of its
-    event: the board refuses it and a record holding it fails KEY_CEREMONY."""
+def _twice(complaints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return complaints * 2
+
+
+def _other_recipient(complaints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [*complaints, {**complaints[0], "recipient": 1}]
+
+
+def _extra_member(complaints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [*complaints, {**complaints[0], "dealer": 1, "note": "x"}]
+
+
+@pytest.mark.parametrize(
+    ("malform", "reason"),
+    [
+        (_twice, "complaints[1].dealer: a second complaint"),
+        (_other_recipient, "complaints[1].recipient: not 3"),
+        (_extra_member, "complaints[1]: expected exactly the members"),
+    ],
+)
+def test_malformed_complaint_fails_its_event(
+    board: BulletinBoard, tmp_path: Path, malform: Any, reason: str
+) -> None:
+    """A complaint that is not well-formed (a dealer named twice, another recipient, an extra
+    member) is a failure of its event: the board refuses it and a record holding it fails
+    KEY_CEREMONY."""
     rng = DeterministicRandom(b"malformed")
     secrets = cheating_dealer_ceremony(board, rng, checking=(1, 2))
     state = load_state(board)
     honest, _ = check_payload(state, secrets[2], rng)
-    twice = {"trustee": 3, "complaints": honest["complaints"] * 2}
-    bad = trustee_signed(state, m.TRUSTEE_CHECK, twice, secrets[2], rng)
-    with pytest.raises(InputError, match=r"complaints\[1\].dealer: a second complaint"):
+    malformed = {"trustee": 3, "complaints": malform(honest["complaints"])}
+    bad = trustee_signed(state, m.TRUSTEE_CHECK, malformed, secrets[2], rng)
+    with pytest.raises(InputError, match=re.escape(reason)):
         submit_trustee_event(board, m.TRUSTEE_CHECK, bad, SteppingClock(OPENS))
     submit_trustee_event(board, m.TRUSTEE_CHECK, honest, SteppingClock(OPENS))
     publish_election_key(board, SteppingClock(OPENS))
@@ -158,7 +183,7 @@ def test_malformed_complaint_fails_its_event(board: BulletinBoard, tmp_path: Pat
     k = _index(edited, m.TRUSTEE_CHECK, 3)
     edited[k] = (m.TRUSTEE_CHECK, edited[k][1], bad)
     folder = write_rehashed(edited, tmp_path / "r")
-    _fails(folder, Check.KEY_CEREMONY, "trustee[3].complaints[1].dealer: a second complaint")
+    _fails(folder, Check.KEY_CEREMONY, f"trustee[3].{reason}")
 
 
 def test_unjustified_complaint_is_ignored(board: BulletinBoard, tmp_path: Path) -> None:
@@ -321,3 +346,15 @@ def test_suppressed_valid_trustee_fails(all_three: Path, tmp_path: Path) -> None
         _results(edited)["trustees"] = [1, 3]
 
     _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "results.trustees is [1, 3]")
+
+
+def test_trustee_never_signs_shares_its_key_file_cannot_make(tmp_path: Path) -> None:
+    """A corrupt key file would make shares that fail, signed: evidence against the trustee.
+    The trustee's own step refuses to make them."""
+    setup = _tallied(MemoryBoard())
+    secrets = setup.secrets[0]
+    corrupt = replace(
+        secrets, received={k: v + Scalar.from_int(1) for k, v in secrets.received.items()}
+    )
+    with pytest.raises(InputError, match="verification key"):
+        decryption_payload(load_state(setup.board), corrupt, setup.rng)

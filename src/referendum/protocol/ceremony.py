@@ -147,17 +147,26 @@ def check_ceremony_order(state: ElectionState, events: Iterable[Event]) -> None:
             raise ProofError(f"event {event.height} ({event.type}): {exc}") from None
 
 
+_COMPLAINT = {"dealer", "recipient", "shared", "proof"}
+_DLEQ = {"a1", "a2", "response"}
+
+
 def complaints_of(payload: Mapping[str, Any], trustee: int, n: int) -> list[Complaint]:
     """The complaints of a ``trustee.check`` payload, each well-formed (raises
-    :class:`InputError` naming the complaint): it parses, its recipient is the event's
-    trustee, its dealer another trustee, and no dealer is named twice.  Whether a complaint is
-    *justified* is judged apart (:func:`derive_election_key`); an unjustified one is ignored."""
+    :class:`InputError` naming the complaint): exactly its members, they parse, its recipient
+    is the event's trustee, its dealer another trustee, and no dealer is named twice.  Whether
+    a complaint is *justified* is judged apart (:func:`derive_election_key`); an unjustified
+    one is ignored."""
     raw = payload.get("complaints")
     if not isinstance(raw, list):
         raise InputError(f"trustee[{trustee}].complaints", "expected a list")
     out: list[Complaint] = []
     for k, item in enumerate(raw):
         where = f"trustee[{trustee}].complaints[{k}]"
+        if not isinstance(item, dict) or set(item) != _COMPLAINT:
+            raise InputError(where, f"expected exactly the members {sorted(_COMPLAINT)}")
+        if not isinstance(item["proof"], dict) or set(item["proof"]) != _DLEQ:
+            raise InputError(f"{where}.proof", f"expected exactly the members {sorted(_DLEQ)}")
         complaint = Complaint.from_json(item, field=where)
         if complaint.recipient != trustee:
             raise InputError(f"{where}.recipient", f"not {trustee}, the trustee complaining")

@@ -234,6 +234,11 @@ def decryption_payload(
     if secrets.trustee in state.shares:
         raise PhaseError(f"trustee {secrets.trustee} has already published decryption shares")
     share = secrets.secret_share(list(state.election_key["qualified"]))
+    if base_mul(share).hex() != state.election_key["verification_keys"][str(secrets.trustee)]:
+        # a signed share that fails is kept as evidence against its trustee: never make one
+        raise InputError(
+            "key file", "does not give this trustee's verification key in election.key"
+        )
     payload = share_payload(state, secrets.trustee, share, rng)
     return trustee_signed(state, m.DECRYPTION_SHARE, payload, secrets, rng)
 
