@@ -358,3 +358,13 @@ def test_trustee_never_signs_shares_its_key_file_cannot_make(tmp_path: Path) -> 
     )
     with pytest.raises(InputError, match="verification key"):
         decryption_payload(load_state(setup.board), corrupt, setup.rng)
+
+
+def test_unsigned_share_fails_before_the_results(all_three: Path, tmp_path: Path) -> None:
+    """A record that stops before ``results`` still has its shares checked for signatures."""
+
+    def change(edited: Edited) -> None:
+        del edited[_index(edited, m.RESULTS)]
+        del edited[_index(edited, m.DECRYPTION_SHARE, 1)][2]["signature"]
+
+    _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "is not signed")
