@@ -85,7 +85,11 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
     }
     manifest_path = tmp_path / "manifest.json"
     manifest_path.write_text(json.dumps(manifest))
-    run("create", str(manifest_path), "--db", db)
+    other = tmp_path / "other.key"
+    run("board", "keygen", "--out", str(other))
+    mismatch = run("create", str(manifest_path), "--board-key", str(other), "--db", db, ok=False)
+    assert mismatch.returncode == 2 and "board_key" in mismatch.stderr
+    run("create", str(manifest_path), "--board-key", str(board_key), "--db", db)
     keys = [tmp_path / f"t{i}.key" for i in (1, 2)]
     # Trustee 1 works on the board; trustee 2 offline, from an exported record, uploading
     # each signed step (its key file never goes near the board).
@@ -151,8 +155,6 @@ def test_referendum_by_roles(tmp_path: Path) -> None:
         "--receipt-out", str(receipts[1]), *signing)  # fmt: skip
     second = run("vote", "--credential", privates["b"][0], "--choice", "q1=yes", *signing)
     assert "replaces" in second.stdout
-    other = tmp_path / "other.key"
-    run("board", "keygen", "--out", str(other))
     wrong = run("vote", "--credential", privates["b"][1], "--choice", "q1=yes",
                 "--board-key", str(other), "--db", db, ok=False)  # fmt: skip
     assert wrong.returncode == 2 and "board_key" in wrong.stderr

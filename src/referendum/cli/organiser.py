@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from referendum.cli.board import load_board_key
 from referendum.cli.common import DEFAULT_DB, DbOption, board_at
 from referendum.cli.demo import print_results
 from referendum.cli.main import app
 from referendum.clock import system_clock
+from referendum.errors import InputError
 from referendum.record import messages as m
 from referendum.record.io import write_record
 from referendum.record.manifest import load_manifest
@@ -35,10 +37,19 @@ __all__ = [
 @app.command("create")
 def create_cmd(
     manifest: Annotated[Path, typer.Argument(help="The manifest (TOML or JSON).")],
+    board_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The board's key file (referendum board keygen): refuse a manifest whose "
+            "board_key is not its public half."
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Organiser: publish a referendum's manifest as the first event of a new board."""
     loaded = load_manifest(manifest)
+    if board_key is not None and load_board_key(board_key).public.hex() != loaded.board_key:
+        raise InputError("board_key", "the manifest's board_key is not this board key's")
     with board_at(db) as board:
         state = create(board, loaded, system_clock)
     typer.echo(f"created {loaded.id!r}; fingerprint {state.fingerprint.hex()}")
