@@ -27,7 +27,7 @@ from referendum.services.challenge import check_challenge_data
 from referendum.verify.receipt import check_receipt
 
 from .browser import chromium, need_chromium, running
-from .conftest import ORGANISER, TRUSTEES, Served, after_window, serve
+from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOTH = ROOT / "web" / "booth"
@@ -339,3 +339,32 @@ def test_organiser_opens_voting(tmp_path: Path) -> None:
             shoot(organiser, tmp_path, "organiser-opened-en")
     finally:
         board.close()
+
+
+def test_booth_saves_the_refusal_receipt(site: tuple[Served, str, Any], tmp_path: Path) -> None:
+    """Voting closes between encrypting and casting: the board refuses the ballot, logs the
+    refusal, and the booth offers the board's signed refusal receipt."""
+    import httpx
+
+    served, url, browser = site
+    private = served.setup.credentials["west"][1].private
+    page = new_page(browser, locale="en-GB", viewport=PHONE)
+    page.goto(f"{url}/booth#credential={private}")
+    encrypt(page, "No")
+    after_window(served.setup)
+    closed = httpx.post(f"{url}/api/organiser/step/close", headers=bearer(ORGANISER))
+    assert closed.status_code == 200, closed.text
+    page.click("#cast")
+    page.wait_for_selector("#refusal-receipt:not([hidden])")
+    assert "refused" in page.inner_text("#booth-status")
+    with page.expect_download() as download:
+        page.click("#save-refusal")
+    saved = tmp_path / "refusal.json"
+    download.value.save_as(str(saved))
+    receipt = parse_receipt(saved.read_bytes())
+    assert receipt.kind == "refused"
+    write_record(served.setup.board.events(), tmp_path / "record")
+    verdict = check_receipt(receipt, tmp_path / "record")
+    assert verdict.holds and verdict.found is not None
+    assert verdict.found.payload["reason"] == "closed"
+    assert [p for p in page.problems if "409 (Conflict)" not in p] == []  # the refusal
