@@ -1,17 +1,16 @@
-"""Ballot submissions: their form, the signing message, and the checks a board applies.
+"""Ballots: the signing message, and the checks of a submission's ballot (credential,
+region, form, signature, proofs).
 
-Pure functions shared by the board's casting service and by the verifier.
+Pure functions shared by the board's casting service and by the verifier; a submission's
+form and the order of all the checks are :mod:`referendum.protocol.refusals`'.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from referendum.clock import format_timestamp
 from referendum.crypto.ballot import (
     EncryptedBallot,
     tracking_code,
@@ -29,7 +28,7 @@ from referendum.errors import (
     ProofError,
     RecordError,
 )
-from referendum.protocol.state import ElectionState, Phase
+from referendum.protocol.state import ElectionState
 from referendum.record.canonical import canonical_json
 
 __all__ = [
@@ -39,11 +38,8 @@ __all__ = [
     "RegionBatches",
     "ballot_signing_message",
     "check_ballot",
-    "check_moment",
     "parse_ballot",
-    "parse_submission",
     "signing_message",
-    "validate_submission",
     "verify_parsed",
 ]
 
@@ -64,7 +60,8 @@ REJECTION_CODES = frozenset(
         "replayed",
     }
 )
-"""The reasons a board gives for refusing a ballot (docs/spec/record.md)."""
+"""The reasons a board gives for refusing a ballot (docs/spec/events.md, "ballot.rejected";
+:mod:`referendum.protocol.refusals` decides them)."""
 
 
 def ballot_signing_message(
@@ -127,62 +124,6 @@ class RegionBatches:
 
 def _reject(code: str, field: str, reason: str) -> BallotRejected:
     return BallotRejected(code, field, reason)
-
-
-def parse_submission(raw: bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
-    """Parse a submission (raw JSON bytes or a mapping); returns it and its bytes."""
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_SUBMISSION_BYTES:
-            raise _reject("oversize", "body", f"{len(raw)} bytes; at most {MAX_SUBMISSION_BYTES}")
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _reject("malformed", "body", f"not JSON: {exc}") from None
-        body = raw
-    else:
-        data = dict(raw)
-        try:
-            body = canonical_json(data)
-        except (TypeError, ValueError) as exc:
-            raise _reject("malformed", "body", str(exc)) from None
-        if len(body) > MAX_SUBMISSION_BYTES:
-            raise _reject("oversize", "body", f"{len(body)} bytes; at most {MAX_SUBMISSION_BYTES}")
-    if not isinstance(data, dict):
-        raise _reject("malformed", "body", "expected a JSON object")
-    expected = {"election", "region", "credential", "ballot", "signature"}
-    for key in sorted(expected):
-        if key not in data:
-            raise _reject("malformed", key, "missing")
-    extra = set(data) - expected
-    if extra:
-        raise _reject("malformed", sorted(extra)[0], "unexpected field")
-    for key in ("election", "region", "credential"):
-        if not isinstance(data[key], str):
-            raise _reject("malformed", key, "expected a string")
-    return data, body
-
-
-def check_moment(state: ElectionState, data: Mapping[str, Any], now: dt.datetime) -> None:
-    """The submission is for this referendum, and voting is open at ``now``."""
-    if data["election"] != state.fingerprint.hex():
-        raise _reject("wrong_election", "election", "the ballot is for another referendum")
-    if state.phase is not Phase.OPEN:
-        code = "not_open" if state.phase in (Phase.SETUP, Phase.READY) else "closed"
-        raise _reject(code, "timestamp", f"voting is not open (the referendum is {state.phase})")
-    if not state.manifest.in_window(now):
-        raise _reject(
-            "outside_window", "timestamp", f"{format_timestamp(now)} is outside the voting periods"
-        )
-
-
-def validate_submission(
-    state: ElectionState, data: dict[str, Any], now: dt.datetime
-) -> tuple[str, str]:
-    """Check a submission against the state; returns (credential, tracking code)."""
-    check_moment(state, data, now)
-    return check_ballot(
-        state, data["credential"], data["region"], data["ballot"], data["signature"]
-    )
 
 
 @dataclass(frozen=True)

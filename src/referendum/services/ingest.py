@@ -1,7 +1,9 @@
-"""Casting many ballots at once: one batch verification, one transaction.
+"""Casting ballots: one batch verification, one transaction; every refusal logged.
 
-:func:`cast_many` applies exactly the checks of :func:`referendum.services.voting.cast`, in
-the same order and with the same reason codes, but verifies the signatures and proofs of a
+:func:`cast` (one ballot: the CLI's path) and :func:`cast_many` (a batch: the web server's,
+through :class:`CastQueue`) are one path.  It decides every refusal with
+:mod:`referendum.protocol.refusals`, exactly as a verifier re-decides it from the record, and
+logs it with the submission it refused.  It verifies the signatures and proofs of a
 whole batch at once in C (:mod:`referendum.crypto.ballot_batch`: one multi-scalar
 multiplication per region; falling back to the one-by-one reference checks, which name each
 bad ballot, when the batch fails) and appends the batch's accepted ballots and
@@ -12,7 +14,6 @@ whatever queued during the previous batch together.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +23,15 @@ from referendum.board.protocol import BulletinBoard, Draft
 from referendum.clock import Clock, format_timestamp
 from referendum.crypto.ballot import tracking_code
 from referendum.errors import BallotRejected, HeadMovedError, InputError
-from referendum.protocol.ballots import (
-    RegionBatches,
-    check_moment,
-    parse_ballot,
-    parse_submission,
-    verify_parsed,
+from referendum.protocol.ballots import RegionBatches
+from referendum.protocol.receipts import BoardReceipt
+from referendum.protocol.refusals import (
+    Examined,
+    Submission,
+    decide,
+    examine_content,
+    examine_early,
+    refusal_payload,
 )
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
@@ -35,22 +39,60 @@ from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
-from referendum.services.voting import Receipt, rejection_payload
 
-__all__ = ["CastQueue", "cast_many"]
+__all__ = ["CastQueue", "Receipt", "cast", "cast_many"]
 
 _APPEND_RETRIES = 64
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a voter gets back: the tracking code, the code of the ballot it replaced, where
+    the ballot is on the board, and (given a signer) the board's signed receipt."""
+
+    tracking_code: str
+    replaces: str | None
+    event_hash: str
+    height: int
+    timestamp: str
+    signed: BoardReceipt | None = None
+
+    @staticmethod
+    def of(event: Event, signed: BoardReceipt | None) -> Receipt:
+        """The receipt of an appended ``ballot.accepted`` event."""
+        return Receipt(
+            tracking_code=event.payload["tracking_code"],
+            replaces=event.payload["replaces"],
+            event_hash=event.hash,
+            height=event.height,
+            timestamp=event.timestamp,
+            signed=signed,
+        )
+
 
 Outcome = Receipt | BallotRejected
 
 
-@dataclass(frozen=True, slots=True)
-class _Valid:
-    """What the board appends of a ballot that passed every check."""
+def cast(
+    board: BulletinBoard,
+    submission: bytes | Mapping[str, Any],
+    clock: Clock,
+    *,
+    state: ElectionState | None = None,
+    signer: ReceiptSigner | None = None,
+) -> Receipt:
+    """Validate and append one ballot (:func:`cast_many` of one submission).  A refused
+    ballot is logged, then raised as :class:`BallotRejected`.  A later ballot under the same
+    credential replaces the earlier.
 
-    credential: str
-    region: str
-    tracking_code: str
+    ``state`` may be passed to save rebuilding it on every ballot (it must be a state of the
+    open phase); whether voting has closed since is checked on the board at each append.
+    With a ``signer``, the receipt (or the refusal) carries the board's signed receipt.
+    """
+    (outcome,) = cast_many(board, [submission], clock, state=state, signer=signer)
+    if isinstance(outcome, BallotRejected):
+        raise outcome
+    return outcome
 
 
 def _queue(batches: RegionBatches, data: Mapping[str, Any]) -> str | None:
@@ -70,15 +112,6 @@ def _queue(batches: RegionBatches, data: Mapping[str, Any]) -> str | None:
     return tracking_code(canonical)
 
 
-def _check_alone(state: ElectionState, data: Mapping[str, Any]) -> _Valid:
-    """The reference checks of one ballot (raising :class:`BallotRejected` with its reason)."""
-    parsed = parse_ballot(
-        state, data["credential"], data["region"], data["ballot"], data["signature"]
-    )
-    verify_parsed(state, parsed)
-    return _Valid(parsed.credential, parsed.region, parsed.tracking_code)
-
-
 def cast_many(
     board: BulletinBoard,
     submissions: Sequence[bytes | Mapping[str, Any]],
@@ -89,47 +122,19 @@ def cast_many(
 ) -> list[Outcome]:
     """Validate and append a batch of ballots; returns, for each submission in order, its
     :class:`Receipt` or the :class:`BallotRejected` it was refused with (and logged as).
-    With a ``signer``, each carries the board's signed receipt (as with ``cast``)."""
+    With a ``signer``, each carries the board's signed receipt.
+
+    Each submission is examined (:func:`~referendum.protocol.refusals.examine_early`, then
+    its ballot's checks in the region's C batch, each ballot alone when a batch fails), then
+    the reason is decided where the batch is appended
+    (:func:`~referendum.protocol.refusals.decide`: the phase, the event's timestamp, the
+    tracking codes on the board), as a verifier re-decides it from the record."""
     if signer is not None:
         signer.bind(board)
-    cached = state is not None and state.phase is Phase.OPEN
-    current = state if cached and not board.count(m.VOTING_CLOSE) else load_state(board)
-    assert current is not None
-    outcomes: list[Outcome | None] = [None] * len(submissions)
-    digests: list[str] = []
-    credentials: list[str | None] = [None] * len(submissions)
-    valid: dict[int, _Valid] = {}
-    datas: dict[int, dict[str, Any]] = {}
-    batches = RegionBatches(current)
-    queued: dict[str, list[tuple[int, str]]] = {}
-    now = clock()
-    for i, submission in enumerate(submissions):
-        raw = submission if isinstance(submission, bytes) else repr(sorted(submission.items()))
-        digests.append(hashlib.sha256(raw if isinstance(raw, bytes) else raw.encode()).hexdigest())
-        try:
-            data, body = parse_submission(submission)
-            digests[i] = hashlib.sha256(body).hexdigest()
-            credentials[i] = data["credential"]
-            check_moment(current, data, now)
-            datas[i] = data
-            code = _queue(batches, data)
-            if code is None:
-                valid[i] = _check_alone(current, data)
-            else:
-                queued.setdefault(data["region"], []).append((i, code))
-        except BallotRejected as exc:
-            outcomes[i] = exc
-    for region, items in queued.items():
-        if batches[region].check():
-            for i, code in items:
-                valid[i] = _Valid(datas[i]["credential"], region, code)
-            continue
-        for i, _ in items:  # not all valid: each alone, for its reason
-            try:
-                valid[i] = _check_alone(current, datas[i])
-            except BallotRejected as exc:
-                outcomes[i] = exc
-    final = _append(board, current, datas, valid, outcomes, digests, credentials, clock)
+    received = [Submission.received(s) for s in submissions]
+    current = state if state is not None and state.phase is Phase.OPEN else load_state(board)
+    datas, examined = _examine(current, received)
+    final = _append(board, current, received, datas, examined, clock)
     return [_signed(board, outcome, event, signer) for outcome, event in final]
 
 
@@ -145,79 +150,131 @@ def _signed(
     return Receipt.of(event, signed)
 
 
+def _examine(
+    state: ElectionState, received: Sequence[Submission]
+) -> tuple[dict[int, dict[str, Any]], list[Examined]]:
+    """Every submission examined: its members (when it has the form of one) and what its
+    content says (the ballot checks only in the open phase, whose credential lists are
+    frozen; outside it they do not decide anything)."""
+    datas: dict[int, dict[str, Any]] = {}
+    examined: list[Examined] = []
+    batches = RegionBatches(state)
+    queued: dict[str, list[tuple[int, str]]] = {}
+    for i, submission in enumerate(received):
+        data, found = examine_early(state, submission)
+        examined.append(found)
+        if found.early is not None:
+            continue
+        datas[i] = data
+        if state.phase is not Phase.OPEN:
+            continue
+        code = _queue(batches, data)
+        if code is None:
+            examined[i] = examine_content(state, data)
+        else:
+            queued.setdefault(data["region"], []).append((i, code))
+    for region, items in queued.items():
+        valid = batches[region].check()
+        for i, code in items:  # when not all are valid: each alone, for its reason
+            examined[i] = (
+                Examined(tracking_code=code, checked=True)
+                if valid
+                else examine_content(state, datas[i])
+            )
+    return datas, examined
+
+
+def _phase_at_head(board: BulletinBoard, state: ElectionState) -> ElectionState:
+    """The state at the board's current head (read after the head, so that an append at that
+    head sees the same): the given one while voting is open, else reloaded."""
+    if state.phase is Phase.OPEN and not board.count(m.VOTING_CLOSE):
+        return state
+    return load_state(board)
+
+
+def _replay_of(seen: set[str], known: Mapping[str, object]) -> Callable[[str], bool]:
+    """Whether a tracking code is on the board already, or earlier in the batch."""
+    return lambda code: code in seen or tracking_key(code) in known
+
+
 def _append(
     board: BulletinBoard,
     state: ElectionState,
+    received: Sequence[Submission],
     datas: dict[int, dict[str, Any]],
-    parsed: dict[int, _Valid],
-    outcomes: list[Outcome | None],
-    digests: list[str],
-    credentials: list[str | None],
+    examined: list[Examined],
     clock: Clock,
 ) -> list[tuple[BallotRejected | None, Event]]:
-    """Append the batch: for each submission in order, its refusal (``None``: accepted) and
-    the event appended for it."""
+    """Decide and append the batch: for each submission in order, its refusal (``None``:
+    accepted) and the event appended for it."""
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         now = clock()  # read after the head, so that timestamps never go backwards
-        final: list[Outcome | None] = list(outcomes)
-        drafts: list[Draft] = []
-        owners: list[int] = []
-        closed = bool(board.count(m.VOTING_CLOSE))
-        known = board.lookup_many(
-            [tracking_key(v.tracking_code) for v in parsed.values()]
-            + [credential_key(v.credential) for v in parsed.values()]
-        )
-        last_code: dict[str, str] = {}
-        seen: set[str] = set()
-        for i in range(len(outcomes)):
-            item = parsed.get(i)
-            if item is not None:
-                refusal = None
-                if closed:
-                    refusal = BallotRejected("closed", "timestamp", "voting has closed")
-                elif not state.manifest.in_window(now):
-                    refusal = BallotRejected(
-                        "outside_window",
-                        "timestamp",
-                        f"{format_timestamp(now)} is outside the voting periods",
-                    )
-                elif item.tracking_code in seen or tracking_key(item.tracking_code) in known:
-                    refusal = BallotRejected(
-                        "replayed", "ballot", "this exact ballot is already on the board"
-                    )
-                if refusal is None:
-                    if item.credential in last_code:
-                        replaces: str | None = last_code[item.credential]
-                    else:
-                        previous = known.get(credential_key(item.credential))
-                        replaces = previous[-1].payload["tracking_code"] if previous else None
-                    data = datas[i]
-                    drafts.append(
-                        Draft(
-                            m.BALLOT_ACCEPTED,
-                            {
-                                "credential": item.credential,
-                                "region": item.region,
-                                "ballot": data["ballot"],
-                                "signature": data["signature"],
-                                "tracking_code": item.tracking_code,
-                                "replaces": replaces,
-                            },
-                            (credential_key(item.credential), tracking_key(item.tracking_code)),
-                        )
-                    )
-                    owners.append(i)
-                    last_code[item.credential] = item.tracking_code
-                    seen.add(item.tracking_code)
-                    continue
-                final[i] = refusal
-            refused = final[i]
-            assert isinstance(refused, BallotRejected)
-            owners.append(i)
-            drafts.append(
-                Draft(m.BALLOT_REJECTED, rejection_payload(refused, credentials[i], digests[i]))
+        at_head = _phase_at_head(board, state)
+        if at_head.phase is Phase.OPEN and state.phase is not Phase.OPEN:
+            datas, examined = _examine(at_head, received)  # voting opened meanwhile
+        state = at_head
+        codes = [e.tracking_code for e in examined if e.tracking_code is not None]
+        voting = state.phase is Phase.OPEN and state.manifest.in_window(now)
+        known = (
+            board.lookup_many(
+                [tracking_key(c) for c in codes]
+                + [
+                    credential_key(datas[i]["credential"])
+                    for i, e in enumerate(examined)
+                    if e.tracking_code is not None
+                ]
             )
+            if voting and codes
+            else {}
+        )
+        seen: set[str] = set()
+        last_code: dict[str, str] = {}
+        replayed = _replay_of(seen, known)
+        refusals: list[BallotRejected | None] = []
+        drafts: list[Draft] = []
+        for i, found in enumerate(examined):
+            refusal = decide(
+                found,
+                phase=state.phase,
+                manifest=state.manifest,
+                moment=now,
+                replayed=replayed,
+            )
+            if refusal is not None:
+                refusals.append(refusal.error())
+                drafts.append(
+                    Draft(
+                        m.BALLOT_REJECTED,
+                        refusal_payload(refusal, received[i], state.fingerprint),
+                    )
+                )
+                continue
+            data, code = datas[i], found.tracking_code
+            assert code is not None
+            credential = data["credential"]
+            if credential in last_code:
+                replaces: str | None = last_code[credential]
+            else:
+                previous = known.get(credential_key(credential))
+                replaces = previous[-1].payload["tracking_code"] if previous else None
+            drafts.append(
+                Draft(
+                    m.BALLOT_ACCEPTED,
+                    {
+                        "credential": credential,
+                        "region": data["region"],
+                        "ballot": data["ballot"],
+                        "signature": data["signature"],
+                        "tracking_code": code,
+                        "replaces": replaces,
+                    },
+                    (credential_key(credential), tracking_key(code)),
+                )
+            )
+            last_code[credential] = code
+            seen.add(code)
+            refusals.append(None)
         if not drafts:
             return []
         try:
@@ -228,12 +285,7 @@ def _append(
             )
         except HeadMovedError:
             continue
-        out: list[tuple[BallotRejected | None, Event]] = []
-        for i, event in zip(owners, events, strict=True):
-            outcome = final[i]
-            assert outcome is None or isinstance(outcome, BallotRejected)
-            out.append((outcome, event))
-        return out
+        return list(zip(refusals, events, strict=True))
     raise HeadMovedError("the board is too busy: could not append the batch after many retries")
 
 

@@ -32,11 +32,11 @@ from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point
 from referendum.errors import BallotRejected, InputError, RecordError, ReferendumError
 from referendum.protocol.ballots import (
-    REJECTION_CODES,
     RegionBatches,
     check_ballot,
     signing_message,
 )
+from referendum.protocol.refusals import Examined, recorded_refusal
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
 from referendum.record.event import Event, event_hash_encoded
@@ -62,8 +62,9 @@ __all__ = [
     "RejectionEntry",
     "check_chunk",
     "check_range",
-    "malformed_rejection",
+    "hex_key",
     "prime_state",
+    "rejection_entry",
     "release_state",
     "setup_events",
     "signing_message",
@@ -120,11 +121,15 @@ class BallotEntry:
 
 @dataclass(frozen=True, slots=True)
 class RejectionEntry:
-    """A ``ballot.rejected`` event: its reason and what is wrong with its form, if anything."""
+    """A ``ballot.rejected`` event: its reason, field and time, and either what is wrong with
+    its form or the examination of its submission (placed in the record by the merger)."""
 
     height: int
     reason: str
-    problem: str | None
+    field: str
+    timestamp: str
+    problem: str | None = None
+    examined: Examined | None = None
     type: str = m.BALLOT_REJECTED
 
 
@@ -296,7 +301,8 @@ def _ballot_bytes(line: bytes) -> bytes:
     return line[start : line.index(_AFTER_BALLOT, start)]
 
 
-def _key(value: object) -> object:
+def hex_key(value: object) -> object:
+    """A tracking code or credential as 32 raw bytes when it is 64 lowercase hex digits."""
     text = str(value)
     if len(text) == 64:
         try:
@@ -309,29 +315,20 @@ def _key(value: object) -> object:
 
 
 def _replaces_key(value: object) -> object:
-    return None if value is None else _key(value) if isinstance(value, str) else ("raw", value)
+    return None if value is None else hex_key(value) if isinstance(value, str) else ("raw", value)
 
 
-def malformed_rejection(payload: Mapping[str, Any]) -> str | None:
-    """A rejection is the board's statement about a submission only its sender holds: its
-    form is checked (a known reason, the submission's digest); its words cannot be."""
-    if set(payload) != {"reason", "field", "detail", "credential", "submission_sha256"}:
-        return "unexpected members"
-    if payload["reason"] not in REJECTION_CODES:
-        return f"unknown reason {payload['reason']!r}"
-    if not isinstance(payload["field"], str) or not isinstance(payload["detail"], str):
-        return "field and detail must be strings"
-    if payload["credential"] is not None and not _is_hex(payload["credential"]):
-        return "credential must be null or 64 hex digits"
-    if not _is_hex(payload["submission_sha256"]):
-        return "submission_sha256 must be 64 hex digits"
-    return None
-
-
-def _is_hex(value: object) -> bool:
-    return (
-        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-    )
+def rejection_entry(state: ElectionState, event: Event, *, content: bool = True) -> RejectionEntry:
+    """The merger's entry of a ``ballot.rejected`` event: the refusal it states, and the
+    examination of the submission it records (:func:`~referendum.protocol.refusals.
+    recorded_refusal`; ``content`` with ``state`` of the open phase), or what is wrong with
+    its form."""
+    try:
+        stated, examined = recorded_refusal(state, event.payload, content=content)
+    except InputError as exc:
+        reason, problem = str(event.payload.get("reason")), f"{exc.field}: {exc.reason}"
+        return RejectionEntry(event.height, reason, "", event.timestamp, problem)
+    return RejectionEntry(event.height, stated.code, stated.field, event.timestamp, None, examined)
 
 
 class _Summer:
@@ -465,8 +462,7 @@ def check_range(task: RangeTask) -> RangeResult:
                     assert event is not None
                     payload = event.payload
                     if event.type == m.BALLOT_REJECTED:
-                        reason, problem = str(payload.get("reason")), malformed_rejection(payload)
-                        result.items.append(RejectionEntry(height, reason, problem))
+                        result.items.append(rejection_entry(setup.state, event))
                         continue
                     if event.type != m.BALLOT_ACCEPTED:
                         result.items.append(event)
@@ -521,7 +517,7 @@ def _entry(
         except InputError as exc:
             result.window_error = (f"event {height}", str(exc))
     credential, code, replaces = fields
-    return BallotEntry(height, _key(credential), _key(code), _replaces_key(replaces), offset)
+    return BallotEntry(height, hex_key(credential), hex_key(code), _replaces_key(replaces), offset)
 
 
 def _hash_holds(fast: BallotLine) -> bool:

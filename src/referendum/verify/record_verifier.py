@@ -26,7 +26,8 @@ from referendum.errors import (
 )
 from referendum.protocol.ceremony import check_ceremony, check_ceremony_order
 from referendum.protocol.credentials import check_all_credential_lists
-from referendum.protocol.state import ElectionState, state_from_events
+from referendum.protocol.refusals import decide
+from referendum.protocol.state import ElectionState, Phase, state_from_events
 from referendum.protocol.tally import (
     RegionTally,
     check_share_accounting,
@@ -50,8 +51,9 @@ from referendum.verify.ballots import (
     RangeTask,
     RegionSums,
     RejectionEntry,
-    malformed_rejection,
+    hex_key,
     prime_state,
+    rejection_entry,
     release_state,
     setup_events,
     sum_ballot_lines,
@@ -121,6 +123,7 @@ class _Pass1:
 
     def __init__(self) -> None:
         self.non_ballot: list[Event] = []
+        self.genesis: ElectionState | None = None  # the state of the manifest alone
         self.stage = 0
         self.opened = False
         self.order_error: tuple[str, str] | None = None
@@ -278,9 +281,8 @@ def _read_setup(path: str, p1: _Pass1, current: list[_Item]) -> int | None:
                 item: _Item = event
                 if event.type == m.BALLOT_ACCEPTED:
                     item = BallotEntry(event.height, None, None, None, offset)
-                elif event.type == m.BALLOT_REJECTED:
-                    reason = str(event.payload.get("reason"))
-                    item = RejectionEntry(event.height, reason, malformed_rejection(event.payload))
+                elif event.type == m.BALLOT_REJECTED and p1.genesis is not None:
+                    item = rejection_entry(p1.genesis, event, content=False)  # not open yet
                 current.append(item)
                 _consume(p1, item)
                 current.pop()
@@ -359,13 +361,15 @@ def _consume(p1: _Pass1, item: _Item) -> None:
         if not isinstance(item, Event) or item.type != m.MANIFEST:
             raise RecordError("the first event is not a manifest")
         p1.non_ballot.append(item)
-        state_from_events([item])
+        p1.genesis = state_from_events([item])
         return
     _check_order(p1, item)
     if isinstance(item, RejectionEntry):
         p1.rejections[item.reason] += 1
-        if item.problem and p1.rejection_error is None:
-            p1.rejection_error = (f"event {item.height}", item.problem)
+        if p1.rejection_error is None:
+            problem = item.problem or _misdecided(p1, item)
+            if problem:
+                p1.rejection_error = (f"event {item.height}", problem)
     elif isinstance(item, BallotEntry):
         if not p1.opened:
             p1.order_error = p1.order_error or (
@@ -378,6 +382,37 @@ def _consume(p1: _Pass1, item: _Item) -> None:
         p1.non_ballot.append(item)
         if item.type == m.VOTING_OPEN:
             p1.opened = True
+
+
+_PHASE_OF_STAGE = (Phase.SETUP, Phase.OPEN, Phase.CLOSED, Phase.TALLIED, Phase.PUBLISHED)
+
+
+def _misdecided(p1: _Pass1, entry: RejectionEntry) -> str | None:
+    """Why a refusal's reason is not the one the board's own decision gives at its point of
+    the record (the phase, its timestamp, the tracking codes accepted before it), if it is not.
+    """
+    assert entry.examined is not None and p1.genesis is not None
+    try:
+        expected = decide(
+            entry.examined,
+            phase=_PHASE_OF_STAGE[p1.stage],
+            manifest=p1.genesis.manifest,
+            moment=parse_timestamp(entry.timestamp, field_name="timestamp"),
+            replayed=lambda code: hex_key(code) in p1.codes,
+        )
+    except ReferendumError as exc:
+        return f"the refusal cannot be re-decided: {exc}"
+    if expected is None:
+        return (
+            f"refused as {entry.reason}, but the submission is a valid ballot at this point of "
+            "the record: it should have been accepted"
+        )
+    if (expected.code, expected.field) != (entry.reason, entry.field):
+        return (
+            f"refused as {entry.reason} ({entry.field}), but the record gives "
+            f"{expected.code} ({expected.field}: {expected.detail})"
+        )
+    return None
 
 
 def _check_order(p1: _Pass1, event: _Item) -> None:
