@@ -335,6 +335,7 @@ def test_a_refusal_cannot_hide_whose_signed_submission_it_is(
         "redacted_member_shown",
         "extra_member",
         "bytes_altered",
+        "bytes_over_the_limit",
     ],
 )
 def test_a_refusal_whose_submission_is_not_as_recorded_fails(
@@ -352,9 +353,12 @@ def test_a_refusal_whose_submission_is_not_as_recorded_fails(
         payload.update(reason="malformed", field="note")
     elif change == "extra_member":
         payload["submission_bytes"] = ""
-    else:
+    elif change == "bytes_altered":
         payload.update(reason="malformed", field="body")
         payload["submission"] = {"base64": base64.b64encode(b"{not json").decode()}
+    else:
+        payload.update(reason="malformed", field="body")
+        payload["submission"] = {"base64": base64.b64encode(b"{" * 70000).decode()}
     _fails_rejections(events, tmp_path / "r", "")
 
 

@@ -208,6 +208,8 @@ class Submission:
         text = stored.get("base64")
         if not isinstance(text, str):
             raise InputError("submission", 'expected {"json": value} or {"base64": string}')
+        if len(text) > 4 * -(-MAX_SUBMISSION_BYTES // 3):
+            raise InputError("submission.base64", "longer than the limit allows")
         try:
             body = base64.b64decode(text.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError):

@@ -6,7 +6,8 @@ the referendum's setup (the events before voting opened) from the record itself,
 process, and for each line of its range checks the line and the chain
 (:mod:`referendum.verify.lines`), checks each accepted ballot and sums the ciphertexts per
 region, and returns a small :class:`RangeResult` for the merger (ballots' credentials and
-tracking codes for the revote checks, the non-ballot events, the failures, the sums).
+tracking codes for the revote checks, the non-ballot events, the failures, the sums, and each
+refusal's examined submission, which the merger places in the record to re-decide it).
 
 Ballots are checked in batches of up to :data:`BATCH` per region: each ballot's line, chain
 link, credential, region, tracking code and signed message are checked here, one by one, and

@@ -168,6 +168,7 @@ def _rejection_row(event: Event) -> dict[str, Any]:
         "detail": p.get("detail"),
         "credential": p.get("credential"),
         "submission_sha256": p.get("submission_sha256"),
+        "submission_size": p.get("submission_size"),
     }
 
 
