@@ -291,19 +291,23 @@ def _delete_refusal(reason: str) -> s.Tamper:
 
 
 def _invent_refusal(events: list[Event], built: Built) -> Payloads:
-    """A refusal, attributed to a listed voter who never sent anything."""
+    """A refusal, attributed to a listed voter who never sent anything: the submission names
+    the victim's credential, with another voter's ballot and signature."""
     items = a.payloads(events)
     victim = _voter_of(built, "west", 3)
     close = next(h for h, (t, _, _) in enumerate(items) if t == m.VOTING_CLOSE)
     timestamp = items[close - 1][1]
-    payload = {
-        "reason": "bad_signature",
-        "field": "signature",
-        "detail": "the signature does not verify",
+    _, _, other = items[a.ballots_of(items, _voter_of(built, "east", 0))[0]]
+    submission = {
+        "election": _fingerprint(items),
+        "region": "west",
         "credential": victim,
-        "submission_sha256": hashlib.sha256(b"never submitted").hexdigest(),
+        "ballot": other["ballot"],
+        "signature": other["signature"],
     }
-    items.insert(close, (m.BALLOT_REJECTED, timestamp, payload))
+    items.insert(
+        close, (m.BALLOT_REJECTED, timestamp, _refusal("bad_signature", submission, victim))
+    )
     return items
 
 
@@ -319,15 +323,29 @@ def _accepted_to_refused(events: list[Event], built: Built) -> Payloads:
         "ballot": accepted["ballot"],
         "signature": accepted["signature"],
     }
-    payload = {
-        "reason": "bad_proof",
-        "field": "ballot",
-        "detail": "a selection proof does not verify",
-        "credential": accepted["credential"],
-        "submission_sha256": hashlib.sha256(canonical_json(submission)).hexdigest(),
-    }
-    items[at] = (m.BALLOT_REJECTED, timestamp, payload)
+    items[at] = (
+        m.BALLOT_REJECTED,
+        timestamp,
+        _refusal("bad_proof", submission, accepted["credential"]),
+    )
     return items
+
+
+_FIELD_OF = {"bad_signature": "signature", "bad_proof": "ballot"}
+
+
+def _refusal(reason: str, submission: dict[str, Any], credential: str) -> dict[str, Any]:
+    """A ``ballot.rejected`` payload as a board makes it (events.md), of a JSON submission."""
+    body = canonical_json(submission)
+    return {
+        "reason": reason,
+        "field": _FIELD_OF[reason],
+        "detail": f"{reason} (invented)",
+        "credential": credential,
+        "submission": {"json": submission},
+        "submission_sha256": hashlib.sha256(body).hexdigest(),
+        "submission_size": len(body),
+    }
 
 
 def _fingerprint(items: Payloads) -> str:
