@@ -11,6 +11,7 @@ specification is complete, and where it is not (the ``GUESS`` notes below, gathe
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -673,10 +674,25 @@ def check_revotes(events: list[dict[str, Any]]) -> None:
         previous[p["credential"]] = p["tracking_code"]
 
 
-def check_rejections(events: list[dict[str, Any]]) -> None:
+_MAX_BODY = 65536
+_SUBMISSION = ("ballot", "credential", "election", "region", "signature")
+_ENDS = ("voting.open", "voting.close")
+
+
+def check_rejections(
+    events: list[dict[str, Any]], man: Manifest, key: bytes, owner: dict[str, str]
+) -> None:
+    """events.md ``ballot.rejected``: the members, the submission, the credential named, and
+    the reason re-decided at the refusal's point of the record."""
     c = "REJECTIONS"
-    names = {"reason", "field", "detail", "credential", "submission_sha256"}
+    names = {"reason", "field", "detail", "credential", "submission", "submission_sha256",
+             "submission_size"}  # fmt: skip
+    phase, accepted = "setup", set()
     for e in events:
+        if e["type"] in _ENDS:
+            phase = "open" if e["type"] == "voting.open" else "closed"
+        if e["type"] == "ballot.accepted":
+            accepted.add(e["payload"]["tracking_code"])
         if e["type"] != "ballot.rejected":
             continue
         item = f"event {e['height']}"
@@ -685,9 +701,187 @@ def check_rejections(events: list[dict[str, Any]]) -> None:
             raise Fail(c, item, "unknown reason")
         _string(p["field"], c, item, "field")
         _string(p["detail"], c, item, "detail")
-        if p["credential"] is not None:
-            _hex32(p["credential"], c, item, "credential")
         _hex32(p["submission_sha256"], c, item, "submission_sha256")
+        value = _recorded_submission(p, c, item)
+        if p["credential"] != _signed_by(man, value):
+            raise Fail(c, item, "credential: not the credential whose signature it carries")
+        moment = {"phase": phase, "timestamp": e["timestamp"], "accepted": accepted}
+        expected = _decision(man, key, owner, value, moment)
+        if expected != (p["reason"], p["field"]):
+            raise Fail(c, item, f"the decision gives {expected}, not {p['reason']}")
+
+
+_NOT_JSON = object()
+
+
+def _recorded_submission(p: dict[str, Any], c: str, item: str) -> Any:
+    """The submission's value (``_NOT_JSON`` for bytes that are not strict JSON, ``None`` for
+    an oversize body), after checking that its members agree."""
+    size, stored = _count(p["submission_size"], c, item, "submission_size"), p["submission"]
+    if stored is None:
+        if size <= _MAX_BODY or p["reason"] != "oversize":
+            raise Fail(c, item, "submission: null, but not an oversize body")
+        return None
+    if size > _MAX_BODY or not isinstance(stored, dict) or len(stored) != 1:
+        raise Fail(c, item, "submission: not json or base64 within the limit")
+    if "json" in stored:
+        value = stored["json"]
+        if isinstance(value, dict):
+            for name, member in value.items():
+                if name not in _SUBMISSION and member is not None:
+                    raise Fail(c, item, "submission: shows an unexpected member's value")
+            cred = value.get("credential")
+            if isinstance(cred, str) and cred and not HASH.fullmatch(cred):
+                raise Fail(c, item, "submission: shows a credential that cannot be one")
+        return value
+    text = stored.get("base64")
+    try:
+        body = base64.b64decode(text, validate=True)
+    except (TypeError, ValueError):
+        raise Fail(c, item, "submission: not base64") from None
+    if base64.b64encode(body).decode() != text or len(body) != size:
+        raise Fail(c, item, "submission: base64 not canonical, or not submission_size bytes")
+    if hashlib.sha256(body).hexdigest() != p["submission_sha256"]:
+        raise Fail(c, item, "submission_sha256: not the bytes' SHA-256")
+    try:
+        strict_json(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _NOT_JSON
+    raise Fail(c, item, "submission: strict JSON recorded as bytes")
+
+
+def _form(value: Any) -> tuple[str, str] | None:
+    """Steps 1 to 3 of the decision: the refusal of a submission's form, if any."""
+    if value is None:
+        return ("oversize", "body")
+    if value is _NOT_JSON or not isinstance(value, dict):
+        return ("malformed", "body")
+    for name in _SUBMISSION:
+        if name not in value:
+            return ("malformed", name)
+    extra = sorted(set(value) - set(_SUBMISSION))
+    if extra:
+        return ("malformed", extra[0])
+    for name in ("election", "region", "credential"):
+        if not isinstance(value[name], str):
+            return ("malformed", name)
+    return None
+
+
+def _message(man: Manifest, value: dict[str, Any]) -> bytes:
+    signed = sv.fields(
+        b"referendum/v1/ballot-signature",
+        man.fingerprint,
+        bytes.fromhex(value["credential"]),
+        value["region"].encode(),
+        cj(value["ballot"]),
+    )
+    return hashlib.sha256(signed).digest()
+
+
+def _signed_by(man: Manifest, value: Any) -> str | None:
+    """events.md: the credential a refusal names."""
+    if _form(value) is not None or not HASH.fullmatch(value["credential"]):
+        return None
+    try:
+        sv.decode(bytes.fromhex(value["credential"]))
+        signature = value["signature"]
+        if not isinstance(signature, dict) or set(signature) != {"commitment", "response"}:
+            return None
+        sv.decode(sv.hex_bytes(signature["commitment"]))
+        sv.check_signature(bytes.fromhex(value["credential"]), _message(man, value), signature)
+    except (sv.Invalid, KeyError, TypeError, ValueError):
+        return None
+    return str(value["credential"])
+
+
+def _ballot_form(ballot: Any) -> bool:
+    """Step 9: the form of crypto.md's encrypted ballot, every value canonical lowercase hex."""
+
+    def point(text: Any) -> None:
+        sv.decode(sv.hex_bytes(text))
+
+    def proof(obj: Any, branches: int | None) -> None:
+        if not isinstance(obj, dict) or set(obj) != {"commitments", "challenges", "responses"}:
+            raise sv.Invalid("proof")
+        lists = [obj["commitments"], obj["challenges"], obj["responses"]]
+        n = len(lists[0]) if isinstance(lists[0], list) else -1
+        if not all(isinstance(x, list) and len(x) == n for x in lists) or not 1 <= n <= 65536:
+            raise sv.Invalid("proof lengths")
+        if branches is not None and n != branches:
+            raise sv.Invalid("proof branches")
+        for pair in lists[0]:
+            if not isinstance(pair, dict) or set(pair) != {"a", "b"}:
+                raise sv.Invalid("commitment")
+            point(pair["a"])
+            point(pair["b"])
+        for number in lists[1] + lists[2]:
+            sv.scalar(number)
+
+    try:
+        if not isinstance(ballot, dict) or set(ballot) != {"questions"}:
+            return False
+        if not isinstance(ballot["questions"], list):
+            return False
+        for question in ballot["questions"]:
+            if not isinstance(question, dict) or set(question) != {"selections", "count_proof"}:
+                return False
+            if not isinstance(question["selections"], list):
+                return False
+            for sel in question["selections"]:
+                if not isinstance(sel, dict) or set(sel) != {"alpha", "beta", "proof"}:
+                    return False
+                point(sel["alpha"])
+                point(sel["beta"])
+                proof(sel["proof"], 2)
+            proof(question["count_proof"], None)
+    except (sv.Invalid, TypeError, ValueError):
+        return False
+    return True
+
+
+def _decision(
+    man: Manifest, key: bytes, owner: dict[str, str], value: Any, moment: dict[str, Any]
+) -> tuple[str, str] | None:
+    """events.md, "The decision": the reason and field of the first step that fails."""
+    refused = _form(value)
+    if refused is not None:
+        return refused
+    if value["election"] != man.fingerprint.hex():
+        return ("wrong_election", "election")
+    if moment["phase"] != "open":
+        return ("not_open" if moment["phase"] == "setup" else "closed", "timestamp")
+    if not _within(man, moment["timestamp"]):
+        return ("outside_window", "timestamp")
+    region = owner.get(value["credential"])
+    if region is None:
+        return ("unknown_credential", "credential")
+    if value["region"] != region:
+        return ("wrong_region", "region")
+    signature = value["signature"]
+    if not _ballot_form(value["ballot"]) or not (
+        isinstance(signature, dict) and set(signature) == {"commitment", "response"}
+    ):
+        return ("malformed", "ballot")
+    try:
+        sv.decode(sv.hex_bytes(signature["commitment"]))
+        sv.scalar(signature["response"])
+    except sv.Invalid:
+        return ("malformed", "ballot")
+    try:
+        sv.check_signature(bytes.fromhex(value["credential"]), _message(man, value), signature)
+    except sv.Invalid:
+        return ("bad_signature", "signature")
+    shapes = [(len(q.answers), q.min_selections, q.max_selections) for q in man.style(region)]
+    try:
+        sv.check_ballot(man.fingerprint, key, shapes, bytes.fromhex(value["credential"]),
+                        value["ballot"])  # fmt: skip
+    except (sv.Invalid, KeyError, TypeError, ValueError, AttributeError):
+        return ("bad_proof", "ballot")
+    code = hashlib.sha256(sv.fields(b"referendum/v1/tracking-code", cj(value["ballot"])))
+    if code.hexdigest() in moment["accepted"]:
+        return ("replayed", "ballot")
+    return None
 
 
 # --- events.md: tally, shares, results; rules.md: the outcome -------------------------------
@@ -984,7 +1178,7 @@ def verify(folder: Path) -> Verdict:
         verdict.passed.append("BALLOTS")
         check_revotes(events)
         verdict.passed.append("REVOTES")
-        check_rejections(events)
+        check_rejections(events, man, bytes.fromhex(key["public_key"]), owner)
         verdict.passed.append("REJECTIONS")
         if stage < 3:
             return verdict

@@ -46,8 +46,6 @@ HANGS_TODAY = {"huge-weight"}
 SPEC_PENDING = {
     "added-credential": "the credential list's signed message",
     "swapped-revotes": "a ballot signature binding replaces (revote slice)",
-    "invented-refusal": "refusals carrying their submission (refusals slice)",
-    "accepted-turned-refused": "refusals carrying their submission (refusals slice)",
     "missing-check": "that every trustee publishes trustee.check",
     "missing-check-with-complaint": "that every trustee publishes trustee.check",
     "framed-trustee-share": "the signed message of tally.share",
