@@ -117,6 +117,13 @@ def test_voter_votes_challenges_revotes_and_tracks(
     assert challenge["tracking_code"] == challenged_code
     assert "signature" not in json.dumps(challenge)
     assert check_challenge_data(served.ctx.state(), challenge) == "q1: no"
+    # the /challenge page checks it too, and refuses it with a signature added
+    checker = new_page(browser, locale="en-GB")
+    checker.goto(f"{url}/challenge")
+    for data, expected in ((challenge, "Checked"), ({**challenge, "signature": {}}, "FAILED")):
+        checker.fill("#check-input", json.dumps(data))
+        checker.click("#check-form button[type=submit]")
+        checker.wait_for_selector(f"#check-result:has-text('{expected}')")
     page.click("#restart")
 
     first = encrypt(page, "No")
