@@ -676,6 +676,7 @@ def build(record: Record, cache: dict[str, Built]) -> tuple[list[Event], dict[st
     }
     if record.verdict == "valid":
         entry["decision"] = _decision(events)
+        entry["counts"] = events[-1].payload["regions"]
     if record.check is not None:
         entry["check"] = record.check
     if record.why:

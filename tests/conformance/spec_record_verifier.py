@@ -55,6 +55,7 @@ class Verdict:
     failed: tuple[str, str, str] | None = None
     complete: bool = False  # results published
     decision: str | None = None
+    counts: dict[str, Any] | None = None  # the results' regions, recomputed
     passed: list[str] = field(default_factory=list)
 
 
@@ -1189,6 +1190,7 @@ def verify(folder: Path) -> Verdict:
         shares = check_decryption(events, man, key, tally)
         verdict.passed.append("DECRYPTION")
         regions = check_results(events, man, owner, tally, shares)
+        verdict.counts = regions
         verdict.passed.append("RESULTS")
         verdict.decision = check_outcome(events, man, regions)
         verdict.passed.append("OUTCOME")

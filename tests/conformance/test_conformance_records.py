@@ -126,6 +126,8 @@ def test_verify_gives_the_expected_verdict(name: str, capsys: pytest.CaptureFixt
     failed = [c for c in report["checks"] if c["status"] == "fail"]
     if entry["verdict"] in ("valid", "receipt"):
         assert code == 0 and report["ok"] and not failed, failed
+        if "counts" in entry:
+            assert report["summary"]["results"] == entry["counts"]
         last = (RECORDS / name / "events.jsonl").read_text().splitlines()[-1]
         assert json.loads(last)["type"] == "results"
     elif entry["verdict"] == "invalid":
@@ -185,6 +187,7 @@ def test_the_spec_only_verifier_gives_the_expected_verdict(name: str) -> None:
     if entry["verdict"] in ("valid", "receipt"):
         assert verdict.failed is None and verdict.complete, verdict
         assert verdict.decision == entry.get("decision", verdict.decision)
+        assert verdict.counts == entry.get("counts", verdict.counts)
     elif entry["verdict"] == "invalid":
         assert verdict.failed is not None and verdict.failed[0] == entry["check"], verdict
     else:
