@@ -203,7 +203,13 @@ def _valid_records() -> list[Record]:
             ],
         ),
         _same(ABSENT),
-        _same(REVOTES),
+        Record(
+            REVOTES.name,
+            REVOTES.description + "; with East voter 0's receipt of its last ballot, which holds",
+            REVOTES,
+            "valid",
+            receipt=_receipt_of("east", 0, -1),
+        ),
         _same(REFUSALS),
         _same(COMPLAINT),
     ]

@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "crypto"))
 import spec_verifier as sv
 
-__all__ = ["Fail", "Verdict", "verify"]
+__all__ = ["Fail", "Verdict", "check_receipt", "verify"]
 
 ZERO_HASH = "0" * 64
 HASH = re.compile(r"[0-9a-f]{64}")
@@ -1198,3 +1198,55 @@ def verify(folder: Path) -> Verdict:
     except Fail as fail:
         verdict.failed = (fail.check, fail.item, fail.detail)
     return verdict
+
+
+# --- record.md section 10: a receipt against a record ---------------------------------------
+
+
+def check_receipt(folder: Path, receipt_file: Path) -> str:
+    """record.md 10.4: ``holds``, ``misbehaviour`` or ``not_yet``; raises ``ValueError`` for a
+    malformed, foreign or forged receipt and :class:`Fail` for an unreadable record."""
+    data = receipt_file.read_bytes()
+    if len(data) > 16384:
+        raise ValueError("receipt: over 16384 bytes")
+    receipt = strict_json(data)
+    kind = receipt.get("kind") if isinstance(receipt, dict) else None
+    subject_name = {"accepted": "tracking_code", "refused": "submission_sha256"}.get(str(kind))
+    names = {"format", "fingerprint", "kind", "height", "event_hash", "timestamp", "signature"}
+    if subject_name is None or set(receipt) != names | {subject_name}:
+        raise ValueError("receipt: members")
+    if receipt["format"] != "referendum-receipt/1":
+        raise ValueError("receipt: format")
+    height = receipt["height"]
+    if not _is_int(height) or not 1 <= height <= MAX_INT or not _timestamp_ok(receipt["timestamp"]):
+        raise ValueError("receipt: height or timestamp")
+    for k in ("fingerprint", subject_name, "event_hash"):
+        if not isinstance(receipt[k], str) or not HASH.fullmatch(receipt[k]):
+            raise ValueError(f"receipt.{k}: not 64 lowercase hex digits")
+    fingerprint, subject, event_hash = (
+        bytes.fromhex(receipt[k]) for k in ("fingerprint", subject_name, "event_hash")
+    )
+    events = read_record(folder)
+    manifest = events[0]["payload"]
+    own = hashlib.sha256(sv.fields(b"referendum/v1/manifest", cj(manifest))).digest()
+    if fingerprint != own:
+        raise ValueError("receipt: of another referendum")
+    message = hashlib.sha256(
+        sv.fields(b"referendum/v1/receipt", fingerprint, str(kind).encode(), subject,
+                  sv.u64(height), event_hash, receipt["timestamp"].encode())
+    ).digest()  # fmt: skip
+    try:
+        sv.check_signature(bytes.fromhex(manifest["board_key"]), message, receipt["signature"])
+    except (sv.Invalid, KeyError, TypeError, ValueError):
+        raise ValueError("receipt: the board's signature does not verify") from None
+    if height < len(events):
+        e = events[height]
+        kinds = {"accepted": "ballot.accepted", "refused": "ballot.rejected"}
+        holds = (
+            e["hash"] == receipt["event_hash"]
+            and e["type"] == kinds[str(kind)]
+            and e["timestamp"] == receipt["timestamp"]
+            and e["payload"].get(subject_name) == receipt[subject_name]
+        )
+        return "holds" if holds else "misbehaviour"
+    return "misbehaviour" if events[-1]["timestamp"] > receipt["timestamp"] else "not_yet"
