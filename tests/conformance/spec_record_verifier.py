@@ -424,6 +424,46 @@ def _scalar_value(value: Any, check: str, item: str, what: str) -> int:
     return number
 
 
+def signed_message(tag: bytes, F: bytes, event_type: str, payload: dict[str, Any]) -> bytes:
+    """crypto.md 7.1: the message of a signed event."""
+    unsigned = {k: v for k, v in payload.items() if k != "signature"}
+    return hashlib.sha256(sv.fields(tag, F, event_type.encode("ascii"), cj(unsigned))).digest()
+
+
+def _signed_by(event: dict[str, Any], tag: bytes, F: bytes, public: bytes) -> bool:
+    signature = event["payload"].get("signature")
+    if not isinstance(signature, dict) or set(signature) != {"commitment", "response"}:
+        return False
+    try:
+        sv.check_signature(
+            public, signed_message(tag, F, event["type"], event["payload"]), signature
+        )
+    except (sv.Invalid, TypeError, ValueError):
+        return False
+    return True
+
+
+TRUSTEE_TAG = b"referendum/v1/trustee-event"
+
+
+def _ceremony_order(events: list[dict[str, Any]], n: int) -> None:
+    """events.md, "The ceremony's order"."""
+    need = {"trustee.deal": "trustee.transport", "trustee.check": "trustee.deal",
+            "election.key": "trustee.check"}  # fmt: skip
+    done: dict[str, set[Any]] = {k: set() for k in ("trustee.transport", "trustee.deal",
+                                                   "trustee.check")}  # fmt: skip
+    keyed = False
+    for e in events:
+        t, item = e["type"], f"event {e['height']}"
+        if t.startswith("trustee.") and keyed:
+            raise Fail("KEY_CEREMONY", item, f"{t} after election.key")
+        if t in need and len(done[need[t]]) < n:
+            raise Fail("KEY_CEREMONY", item, f"{t} before every trustee's {need[t]}")
+        if t in done:
+            done[t].add(e["payload"].get("trustee"))
+        keyed = keyed or t == "election.key"
+
+
 def _by_trustee(events: list[dict[str, Any]], t: str) -> dict[int, dict[str, Any]]:
     out = {}
     for e in events:
@@ -464,8 +504,21 @@ def check_ceremony(events: list[dict[str, Any]], man: Manifest) -> dict[str, Any
             )
         except (sv.Invalid, KeyError, TypeError, ValueError):
             raise Fail(c, item, "the transport key's proof does not verify") from None
-    # GUESS: the signed message of trustee.deal and trustee.check is not in the spec; their
-    # signatures are not checked here.
+    _ceremony_order(events, n)
+    for kind in (deals, checks):
+        for i in range(1, n + 1):
+            if i not in kind:
+                raise Fail(
+                    c,
+                    "election.key",
+                    f"trustee {i} has no {'trustee.deal' if kind is deals else 'trustee.check'}",
+                )
+            if not _signed_by(kind[i], TRUSTEE_TAG, F, keys[i]):
+                raise Fail(
+                    c, f"event {kind[i]['height']}", "not signed by the trustee's transport key"
+                )
+    for j, e in sorted(checks.items()):
+        _well_formed_complaints(e, j, n)
     candidates: dict[int, list[bytes]] = {}
     for i, e in sorted(deals.items()):
         item = f"event {e['height']}"
@@ -519,7 +572,36 @@ def check_ceremony(events: list[dict[str, Any]], man: Manifest) -> dict[str, Any
         raise Fail(c, "election.key", "no election.key event")
     if cj(key_events[0]["payload"]) != cj(expected):
         raise Fail(c, f"event {key_events[0]['height']}", "election.key is not the key recomputed")
-    return expected
+    return {**expected, "transport_keys": keys}
+
+
+def _well_formed_complaints(event: dict[str, Any], j: int, n: int) -> None:
+    """events.md ``trustee.check``: every complaint well-formed."""
+    item = f"event {event['height']}"
+    complaints = event["payload"].get("complaints")
+    if not isinstance(complaints, list):
+        raise Fail("KEY_CEREMONY", item, "complaints: not a list")
+    dealers: set[int] = set()
+    for k, complaint in enumerate(complaints):
+        what = f"complaint {k}"
+        complaint = _members(complaint, {"dealer", "recipient", "shared", "proof"},
+                             "KEY_CEREMONY", item, what)  # fmt: skip
+        _point(complaint["shared"], "KEY_CEREMONY", item, f"{what}.shared")
+        proof = _members(complaint["proof"], {"a1", "a2", "response"}, "KEY_CEREMONY", item, what)
+        _point(proof["a1"], "KEY_CEREMONY", item, f"{what}.proof.a1")
+        _point(proof["a2"], "KEY_CEREMONY", item, f"{what}.proof.a2")
+        _scalar_value(proof["response"], "KEY_CEREMONY", item, f"{what}.proof.response")
+        dealer = complaint["dealer"]
+        if (
+            complaint["recipient"] != j
+            or not _is_int(dealer)
+            or not 1 <= dealer <= n
+            or dealer == j
+        ):
+            raise Fail("KEY_CEREMONY", item, f"{what}: recipient or dealer")
+        if dealer in dealers:
+            raise Fail("KEY_CEREMONY", item, f"{what}: a second complaint against dealer {dealer}")
+        dealers.add(dealer)
 
 
 def _justified(
@@ -571,7 +653,8 @@ def check_credentials(events: list[dict[str, Any]], man: Manifest) -> dict[str, 
             if cred in owner:
                 raise Fail(c, item, "a credential on two lists")
             owner[cred] = p["region"]
-        # GUESS: the credential authority's signed message is not in the spec: not checked.
+        if not _signed_by(e, b"referendum/v1/credential-list", man.fingerprint, man.authority):
+            raise Fail(c, item, "not signed by the credential authority")
     regions = {r for r in owner.values()}
     for r in man.regions:
         if r not in regions and not any(
@@ -941,62 +1024,70 @@ def check_decryption(
     if len(set(trustees)) != len(trustees) or len(trustees) < man.threshold:
         raise Fail(c, item, f"trustees: {man.threshold} distinct needed")
     valid: dict[int, dict[str, dict[str, list[bytes]]]] = {}
-    failing: set[int] = set()
+    failing: dict[int, str] = {}
     for e in events:
         if e["type"] != "tally.share":
             continue
         j = e["payload"].get("trustee")
-        shares = _shares(e["payload"], j, man, key, tally)
-        if shares is None:
-            failing.add(j)
+        shares, reason = _shares(e, j, man, key, tally)
+        if reason is not None:
+            failing[j] = reason
         else:
             valid[j] = shares
-    for j in trustees:
-        if j not in key["qualified"]:
-            raise Fail(c, item, f"trustee {j} is not qualified")
-        if j not in valid:
-            raise Fail(c, item, f"trustee {j} has no valid decryption shares")
-    rejected = results["payload"].get("rejected_shares", {})
-    # GUESS: events.md says rejected_shares appears "when some shares failed their proofs";
-    # read here as: exactly the trustees whose published shares fail.
-    if (
-        not isinstance(rejected, dict)
-        or {int(k) for k in rejected if k.isdigit()} != failing
-        or ("rejected_shares" in results["payload"] and not rejected)
+    if trustees != sorted(valid):
+        raise Fail(c, item, "trustees: not every trustee whose shares all verify, ascending")
+    rejected = results["payload"].get("rejected_shares")
+    expected = {str(j): r for j, r in sorted(failing.items())} or None
+    if (rejected is None) != (expected is None) or (
+        expected is not None and cj(rejected) != cj(expected)
     ):
-        raise Fail(c, item, "rejected_shares is not the set of trustees whose shares fail")
+        raise Fail(c, item, "rejected_shares is not the trustees whose shares fail, with reasons")
     return {j: valid[j] for j in trustees}
 
 
 def _shares(
-    payload: dict[str, Any], j: Any, man: Manifest, key: dict[str, Any],
+    event: dict[str, Any], j: Any, man: Manifest, key: dict[str, Any],
     tally: dict[str, dict[str, list[tuple[Any, Any]]]],
-) -> dict[str, dict[str, list[bytes]]] | None:  # fmt: skip
-    """The trustee's shares when every one verifies (crypto.md 8.5), else None.
-
-    GUESS: tally.share carries a ``signature`` (the reference board signs it) that events.md
-    does not list; its message is not in the spec, so it is not checked here."""
-    vkey = key["verification_keys"].get(str(j))
-    if vkey is None:
-        return None
+) -> tuple[dict[str, dict[str, list[bytes]]], str | None]:  # fmt: skip
+    """events.md ``tally.share``: fails ``DECRYPTION`` unless well-formed; then the shares and
+    None when every proof verifies (crypto.md 8.5), else the reason naming the first failing
+    share."""
+    c, item = "DECRYPTION", f"event {event['height']}"
+    payload = _members(
+        event["payload"], {"trustee", "regions", "signature"}, c, item, "tally.share"
+    )
+    vkey = key["verification_keys"].get(str(j)) if _is_int(j) else None
+    if vkey is None or j not in key["qualified"]:
+        raise Fail(c, item, f"trustee {j!r} is not qualified")
+    if not _signed_by(event, TRUSTEE_TAG, man.fingerprint, key["transport_keys"][j]):
+        raise Fail(c, item, "not signed by the trustee's transport key")
+    regions = _members(payload["regions"], set(man.regions), c, item, "regions")
     out: dict[str, dict[str, list[bytes]]] = {}
-    try:
-        for r, per_q in tally.items():
-            out[r] = {}
-            for qid, pairs in per_q.items():
-                listed = payload["regions"][r][qid]
-                if len(listed) != len(pairs):
-                    return None
-                out[r][qid] = []
-                for share, (alpha, _) in zip(listed, pairs, strict=True):
-                    if share["index"] != j:
-                        return None
-                    sv.check_decryption_share(sv.encode(alpha), bytes.fromhex(vkey),
-                                              man.fingerprint, share)  # fmt: skip
-                    out[r][qid].append(bytes.fromhex(share["share"]))
-    except (sv.Invalid, KeyError, TypeError, ValueError, AttributeError):
-        return None
-    return out
+    checks = []
+    for r in man.regions:
+        qs = _members(regions[r], {q.id for q in man.style(r)}, c, item, f"regions.{r}")
+        out[r] = {}
+        for q in man.style(r):
+            listed = qs[q.id]
+            if not isinstance(listed, list) or len(listed) != len(q.answers):
+                raise Fail(c, item, f"{r} {q.id}: one share per answer")
+            out[r][q.id] = []
+            for answer, share, (alpha, _) in zip(q.answers, listed, tally[r][q.id], strict=True):
+                share = _members(share, {"index", "share", "proof"}, c, item, f"{r} {q.id}")
+                proof = _members(share["proof"], {"a1", "a2", "response"}, c, item, "proof")
+                for name in ("a1", "a2"):
+                    _point(proof[name], c, item, f"proof.{name}")
+                _scalar_value(proof["response"], c, item, "proof.response")
+                out[r][q.id].append(_point(share["share"], c, item, "share"))
+                if share["index"] != j:
+                    raise Fail(c, item, "index is not the trustee")
+                checks.append((r, q.id, answer, sv.encode(alpha), share))
+    for r, qid, answer, alpha, share in checks:
+        try:
+            sv.check_decryption_share(alpha, bytes.fromhex(vkey), man.fingerprint, share)
+        except sv.Invalid:
+            return out, f"bad proof: region {r}, question {qid}, answer {answer}"
+    return out, None
 
 
 def check_results(
@@ -1185,6 +1276,9 @@ def verify(folder: Path) -> Verdict:
             return verdict
         tally = check_tally(events, man, last)
         verdict.passed.append("TALLY")
+        for e in events:  # a published share is well-formed even before the results
+            if e["type"] == "tally.share":
+                _shares(e, e["payload"].get("trustee"), man, key, tally)
         if stage < 4:
             return verdict
         shares = check_decryption(events, man, key, tally)
