@@ -430,7 +430,7 @@ def signed_message(tag: bytes, F: bytes, event_type: str, payload: dict[str, Any
     return hashlib.sha256(sv.fields(tag, F, event_type.encode("ascii"), cj(unsigned))).digest()
 
 
-def _signed_by(event: dict[str, Any], tag: bytes, F: bytes, public: bytes) -> bool:
+def _event_signed_by(event: dict[str, Any], tag: bytes, F: bytes, public: bytes) -> bool:
     signature = event["payload"].get("signature")
     if not isinstance(signature, dict) or set(signature) != {"commitment", "response"}:
         return False
@@ -513,7 +513,7 @@ def check_ceremony(events: list[dict[str, Any]], man: Manifest) -> dict[str, Any
                     "election.key",
                     f"trustee {i} has no {'trustee.deal' if kind is deals else 'trustee.check'}",
                 )
-            if not _signed_by(kind[i], TRUSTEE_TAG, F, keys[i]):
+            if not _event_signed_by(kind[i], TRUSTEE_TAG, F, keys[i]):
                 raise Fail(
                     c, f"event {kind[i]['height']}", "not signed by the trustee's transport key"
                 )
@@ -653,7 +653,9 @@ def check_credentials(events: list[dict[str, Any]], man: Manifest) -> dict[str, 
             if cred in owner:
                 raise Fail(c, item, "a credential on two lists")
             owner[cred] = p["region"]
-        if not _signed_by(e, b"referendum/v1/credential-list", man.fingerprint, man.authority):
+        if not _event_signed_by(
+            e, b"referendum/v1/credential-list", man.fingerprint, man.authority
+        ):
             raise Fail(c, item, "not signed by the credential authority")
     regions = {r for r in owner.values()}
     for r in man.regions:
@@ -1059,7 +1061,7 @@ def _shares(
     vkey = key["verification_keys"].get(str(j)) if _is_int(j) else None
     if vkey is None or j not in key["qualified"]:
         raise Fail(c, item, f"trustee {j!r} is not qualified")
-    if not _signed_by(event, TRUSTEE_TAG, man.fingerprint, key["transport_keys"][j]):
+    if not _event_signed_by(event, TRUSTEE_TAG, man.fingerprint, key["transport_keys"][j]):
         raise Fail(c, item, "not signed by the trustee's transport key")
     regions = _members(payload["regions"], set(man.regions), c, item, "regions")
     out: dict[str, dict[str, list[bytes]]] = {}
