@@ -12,6 +12,7 @@
     │   ├── EncodingError       bytes that are not a canonical point or scalar
     │   └── ProofError          a proof or signature that does not verify
     ├── BallotRejected          a ballot the board refused (carries a reason code)
+    ├── DroppedBallot           the board's last ballot of a credential is not the voter's own
     ├── BoardError              the bulletin board
     │   ├── HeadMovedError      appending with a stale head: someone appended first
     │   └── BoardCorrupted      the stored chain does not link or hash correctly
@@ -35,6 +36,7 @@ __all__ = [
     "BoardError",
     "CaseFileError",
     "CryptoError",
+    "DroppedBallot",
     "EncodingError",
     "HeadMovedError",
     "InputError",
@@ -100,6 +102,23 @@ class BallotRejected(ReferendumError):
         self.reason = reason
         self.receipt: Mapping[str, Any] | None = None
         super().__init__(f"ballot rejected ({code}): {field}: {reason}")
+
+
+class DroppedBallot(ReferendumError):
+    """The board names, as a credential's last ballot, another than the one the voter's device
+    cast last (``board``: the board's code or ``None``; ``own``: the device's): the board may
+    have dropped the voter's last ballot.  The device refuses to vote on it."""
+
+    def __init__(self, board: str | None, own: str) -> None:
+        self.board = board
+        self.own = own
+        shown = f"is {board}" if board is not None else "is none (no ballot)"
+        super().__init__(
+            f"the board says this credential's last ballot {shown}, but the last ballot this "
+            f"device cast is {own}: the board may have dropped your last ballot (or another "
+            "device voted with your credential). Not voting; keep your tracking code and "
+            "receipt, and report it to the organiser and the observers"
+        )
 
 
 class BoardError(ReferendumError):

@@ -83,7 +83,7 @@ REFUSALS = Scenario(
     "refusals",
     "a refused submission of every reason of events.md (not_open, outside_window, oversize, "
     "malformed, wrong_election, unknown_credential, wrong_region, bad_signature, bad_proof, "
-    "replayed, closed) among accepted ballots",
+    "replayed, stale_replaces, closed) among accepted ballots",
     ballots=TWO_REGIONS_FIVE,
     refusals=True,
 )
@@ -328,6 +328,7 @@ def _accepted_to_refused(events: list[Event], built: Built) -> Payloads:
         "credential": accepted["credential"],
         "ballot": accepted["ballot"],
         "signature": accepted["signature"],
+        "replaces": accepted["replaces"],
     }
     items[at] = (
         m.BALLOT_REJECTED,

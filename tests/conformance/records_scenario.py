@@ -47,7 +47,14 @@ from referendum.services.receipts import BoardKey, ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
-from referendum.services.voting import append, cast, close_voting, create, open_voting
+from referendum.services.voting import (
+    append,
+    cast,
+    close_voting,
+    create,
+    last_tracking_code,
+    open_voting,
+)
 
 __all__ = ["Built", "Scenario", "Vote", "run"]
 
@@ -175,7 +182,8 @@ def run(scenario: Scenario) -> Built:
     last: dict[str, Any] | None = None
     for vote in scenario.ballots:
         cred = built.credentials[vote.region][vote.voter]
-        prepared = prepare_ballot(state, cred.private, vote.choices, rng)
+        replaces = last_tracking_code(board, cred.public)  # as the voter's device asks
+        prepared = prepare_ballot(state, cred.private, vote.choices, rng, replaces=replaces)
         receipt = cast(board, prepared.submission, clock, state=state, signer=signer)
         assert receipt.signed is not None
         built.receipts.append({"credential": cred.public, "receipt": receipt.signed.to_json()})
@@ -293,7 +301,9 @@ def _bad_submissions(
     forged = prepare_ballot(state, voter.private, _any_choice(state), rng).submission
     secret, public = derive_credential(manifest.id, outsider.private)
     forged["credential"] = public.hex()
-    message = ballot_signing_message(state.fingerprint, public.hex(), region, forged["ballot"])
+    message = ballot_signing_message(
+        state.fingerprint, public.hex(), region, forged["ballot"], forged["replaces"]
+    )
     forged["signature"] = sign(secret, public, message, rng).to_json()
     other_election = {**valid, "election": "ab" * 32}
     wrong_region = {**valid, "region": next(r.id for r in manifest.regions if r.id != region)}
@@ -302,8 +312,12 @@ def _bad_submissions(
     selections[0]["beta"], selections[1]["beta"] = selections[1]["beta"], selections[0]["beta"]
     resigned = json.loads(json.dumps(tampered))
     secret, public = derive_credential(manifest.id, voter.private)
-    message = ballot_signing_message(state.fingerprint, public.hex(), region, resigned["ballot"])
+    message = ballot_signing_message(
+        state.fingerprint, public.hex(), region, resigned["ballot"], resigned["replaces"]
+    )
     resigned["signature"] = sign(secret, public, message, rng).to_json()
+    # the voter's next ballot, signed as a first ballot though the board holds ``valid``
+    stale = prepare_ballot(state, voter.private, _any_choice(state), rng).submission
     return [
         b" " * (70 * 1024),  # oversize
         b'{"election": ',  # malformed
@@ -313,6 +327,7 @@ def _bad_submissions(
         tampered,  # bad_signature
         resigned,  # bad_proof
         valid,  # replayed
+        stale,  # stale_replaces
     ]
 
 

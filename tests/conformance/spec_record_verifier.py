@@ -39,6 +39,7 @@ MAX_INT = 2**53 - 1
 REASONS = {
     "oversize", "malformed", "wrong_election", "not_open", "closed", "outside_window",
     "unknown_credential", "wrong_region", "bad_signature", "bad_proof", "replayed",
+    "stale_replaces",
 }  # fmt: skip
 
 
@@ -699,14 +700,12 @@ def _check_ballot(man: Manifest, key: bytes, p: dict[str, Any]) -> str | None:
         sv.check_ballot(man.fingerprint, key, shapes, credential, p["ballot"])
     except (sv.Invalid, KeyError, TypeError, ValueError, AttributeError) as exc:
         return f"ballot: {exc}"
-    signed = sv.fields(
-        b"referendum/v1/ballot-signature",
-        man.fingerprint,
-        credential,
-        p["region"].encode(),
-        ballot_bytes,
-    )
-    message = hashlib.sha256(signed).digest()
+    try:  # crypto.md 7.2: the message binds the ballot this one replaces
+        message = sv.ballot_signature_message(
+            man.fingerprint, credential, p["region"], p["ballot"], p["replaces"]
+        )
+    except sv.Invalid as exc:
+        return f"replaces: {exc}"
     try:
         if not isinstance(p["signature"], dict) or set(p["signature"]) != {
             "commitment",
@@ -761,7 +760,7 @@ def check_revotes(events: list[dict[str, Any]]) -> None:
 
 
 _MAX_BODY = 65536
-_SUBMISSION = ("ballot", "credential", "election", "region", "signature")
+_SUBMISSION = ("ballot", "credential", "election", "region", "replaces", "signature")
 _ENDS = ("voting.open", "voting.close")
 
 
@@ -773,12 +772,13 @@ def check_rejections(
     c = "REJECTIONS"
     names = {"reason", "field", "detail", "credential", "submission", "submission_sha256",
              "submission_size"}  # fmt: skip
-    phase, accepted = "setup", set()
+    phase, accepted, last = "setup", set(), {}
     for e in events:
         if e["type"] in _ENDS:
             phase = "open" if e["type"] == "voting.open" else "closed"
         if e["type"] == "ballot.accepted":
             accepted.add(e["payload"]["tracking_code"])
+            last[e["payload"]["credential"]] = e["payload"]["tracking_code"]
         if e["type"] != "ballot.rejected":
             continue
         item = f"event {e['height']}"
@@ -791,7 +791,12 @@ def check_rejections(
         value = _recorded_submission(p, c, item)
         if p["credential"] != _signed_by(man, value):
             raise Fail(c, item, "credential: not the credential whose signature it carries")
-        moment = {"phase": phase, "timestamp": e["timestamp"], "accepted": accepted}
+        moment = {
+            "phase": phase,
+            "timestamp": e["timestamp"],
+            "accepted": accepted,
+            "last": last,
+        }
         expected = _decision(man, key, owner, value, moment)
         if expected != (p["reason"], p["field"]):
             raise Fail(c, item, f"the decision gives {expected}, not {p['reason']}")
@@ -855,14 +860,14 @@ def _form(value: Any) -> tuple[str, str] | None:
 
 
 def _message(man: Manifest, value: dict[str, Any]) -> bytes:
-    signed = sv.fields(
-        b"referendum/v1/ballot-signature",
+    """crypto.md 7.2 (raises ``sv.Invalid`` for a ``replaces`` neither null nor a code)."""
+    return sv.ballot_signature_message(
         man.fingerprint,
         bytes.fromhex(value["credential"]),
-        value["region"].encode(),
-        cj(value["ballot"]),
+        value["region"],
+        value["ballot"],
+        value["replaces"],
     )
-    return hashlib.sha256(signed).digest()
 
 
 def _signed_by(man: Manifest, value: Any) -> str | None:
@@ -954,6 +959,9 @@ def _decision(
         sv.scalar(signature["response"])
     except sv.Invalid:
         return ("malformed", "ballot")
+    replaces = value["replaces"]
+    if replaces is not None and not (isinstance(replaces, str) and HASH.fullmatch(replaces)):
+        return ("malformed", "replaces")
     try:
         sv.check_signature(bytes.fromhex(value["credential"]), _message(man, value), signature)
     except sv.Invalid:
@@ -967,6 +975,8 @@ def _decision(
     code = hashlib.sha256(sv.fields(b"referendum/v1/tracking-code", cj(value["ballot"])))
     if code.hexdigest() in moment["accepted"]:
         return ("replayed", "ballot")
+    if replaces != moment["last"].get(value["credential"]):
+        return ("stale_replaces", "replaces")
     return None
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from referendum.board.protocol import BulletinBoard
+from referendum.cli.main import main
 from referendum.clock import SteppingClock
 from referendum.crypto.random import DeterministicRandom
 from referendum.crypto.threshold import deal
@@ -141,3 +146,21 @@ def cheating_dealer_ceremony(
     submit_trustee_event(board, m.TRUSTEE_DEAL, signed, clock)
     secrets[2] = trustee_deal(board, secrets[2], rng, clock)
     return [trustee_check(board, s, rng, clock) if s.trustee in checking else s for s in secrets]
+
+
+def run_main(*args: str, patches: Sequence[Any] = ()) -> tuple[int, str, str]:
+    """Run ``referendum ARGS`` in this process (as ``main()`` with its exit codes), inside
+    the context managers ``patches``: returns the exit code, standard output and error."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            stack.enter_context(patch)
+        stack.enter_context(mock.patch.object(sys, "argv", ["referendum", *args]))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()

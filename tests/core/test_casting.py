@@ -15,7 +15,7 @@ from referendum.errors import BallotRejected, PhaseError
 from referendum.protocol.ballots import MAX_SUBMISSION_BYTES, ballot_signing_message
 from referendum.record import messages as m
 from referendum.services.voter import prepare_ballot
-from referendum.services.voting import cast, close_voting
+from referendum.services.voting import cast, close_voting, last_tracking_code
 
 from .helpers import OPENS, Setup, ready_referendum
 
@@ -38,7 +38,10 @@ def test_cast_and_revote(setup: Setup) -> None:
     first = prepare_ballot(setup.state, voter.private, {"q1": ["yes"]}, setup.rng)
     receipt = cast(setup.board, first.submission, setup.clock)
     assert receipt.tracking_code == first.tracking_code and receipt.replaces is None
-    second = prepare_ballot(setup.state, voter.private, {"q1": ["no"]}, setup.rng)
+    assert last_tracking_code(setup.board, first.submission["credential"]) == first.tracking_code
+    second = prepare_ballot(
+        setup.state, voter.private, {"q1": ["no"]}, setup.rng, replaces=first.tracking_code
+    )
     receipt2 = cast(setup.board, second.submission, setup.clock, state=setup.state)
     assert receipt2.replaces == first.tracking_code
     events = accepted(setup.board)
@@ -47,6 +50,51 @@ def test_cast_and_revote(setup: Setup) -> None:
         second.tracking_code,
     ]
     assert events[1]["payload"]["replaces"] == first.tracking_code
+
+
+def test_a_revote_must_name_the_credential_last_ballot(setup: Setup) -> None:
+    """A ballot signs the ballot it replaces: naming none (or an older one) when the
+    credential has a later ballot on the board is refused, logged, as stale_replaces."""
+    voter = setup.credentials["east"][0]
+    first = prepare_ballot(setup.state, voter.private, {"q1": ["yes"]}, setup.rng)
+    cast(setup.board, first.submission, setup.clock)
+    as_first = prepare_ballot(setup.state, voter.private, {"q1": ["no"]}, setup.rng)
+    _refused(setup, as_first.submission, "stale_replaces", "replaces")
+    assert first.tracking_code in rejections(setup.board)[-1]["detail"]
+    second = prepare_ballot(
+        setup.state, voter.private, {"q1": ["no"]}, setup.rng, replaces=first.tracking_code
+    )
+    cast(setup.board, second.submission, setup.clock)
+    older = prepare_ballot(
+        setup.state, voter.private, {"q1": ["blank"]}, setup.rng, replaces=first.tracking_code
+    )
+    _refused(setup, older.submission, "stale_replaces", "replaces")
+    unknown = prepare_ballot(
+        setup.state, voter.private, {"q1": ["yes"]}, setup.rng, replaces="ab" * 32
+    )
+    _refused(setup, unknown.submission, "stale_replaces", "replaces")
+    newcomer = setup.credentials["east"][1]
+    named = prepare_ballot(
+        setup.state, newcomer.private, {"q1": ["yes"]}, setup.rng, replaces=first.tracking_code
+    )
+    _refused(setup, named.submission, "stale_replaces", "replaces")
+
+
+def test_replaces_is_signed(setup: Setup) -> None:
+    """Changing replaces after signing (as a board or relay would, to chain a ballot where
+    its voter did not put it) breaks the signature."""
+    voter = setup.credentials["east"][0]
+    first = prepare_ballot(setup.state, voter.private, {"q1": ["yes"]}, setup.rng)
+    cast(setup.board, first.submission, setup.clock)
+    moved = prepare_ballot(setup.state, voter.private, {"q1": ["no"]}, setup.rng).submission
+    moved["replaces"] = first.tracking_code
+    _refused(setup, moved, "bad_signature", "signature")
+    for bad in ("AB" * 32, "ab" * 31, 7):
+        odd = {**moved, "replaces": bad}
+        _refused(setup, odd, "malformed", "replaces")
+    missing = dict(moved)
+    del missing["replaces"]
+    _refused(setup, missing, "malformed", "replaces")
 
 
 def _refused(setup: Setup, submission: Any, code: str, field: str) -> None:
@@ -76,7 +124,7 @@ def test_unknown_credential(setup: Setup) -> None:
     secret, public = derive_credential(setup.state.manifest.id, outsider.private)
     submission["credential"] = public.hex()
     message = ballot_signing_message(
-        setup.state.fingerprint, public.hex(), "east", submission["ballot"]
+        setup.state.fingerprint, public.hex(), "east", submission["ballot"], None
     )
     submission["signature"] = sign(secret, public, message, setup.rng).to_json()
     _refused(setup, submission, "unknown_credential", "credential")
@@ -102,7 +150,7 @@ def test_bad_proof_even_when_signed(setup: Setup) -> None:
     sel = tampered["questions"][0]["selections"]
     sel[0]["beta"], sel[1]["beta"] = sel[1]["beta"], sel[0]["beta"]
     secret, public = derive_credential(setup.state.manifest.id, voter.private)
-    message = ballot_signing_message(setup.state.fingerprint, public.hex(), "east", tampered)
+    message = ballot_signing_message(setup.state.fingerprint, public.hex(), "east", tampered, None)
     submission["ballot"] = tampered
     submission["signature"] = sign(secret, public, message, setup.rng).to_json()
     _refused(setup, submission, "bad_proof", "ballot")

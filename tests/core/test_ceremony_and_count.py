@@ -20,7 +20,7 @@ from referendum.services.keys import (
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
-from referendum.services.voting import cast, close_voting
+from referendum.services.voting import cast, close_voting, last_tracking_code
 from referendum.verify.record_verifier import verify_record
 
 from .helpers import OPENS, cheating_dealer_ceremony, manifest, ready_referendum
@@ -49,9 +49,12 @@ def test_whole_count_with_an_absent_trustee(board: BulletinBoard, tmp_path: Path
             )
     # a revote in the west: the first "no" becomes "yes"
     cred = setup.credentials["west"][0]
+    replaces = last_tracking_code(board, cred.public)
     cast(
         board,
-        prepare_ballot(setup.state, cred.private, {"q1": ["yes"]}, setup.rng).submission,
+        prepare_ballot(
+            setup.state, cred.private, {"q1": ["yes"]}, setup.rng, replaces=replaces
+        ).submission,
         setup.clock,
     )
     with pytest.raises(PhaseError):

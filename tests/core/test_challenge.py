@@ -85,11 +85,12 @@ def test_no_one_without_the_private_credential_can_cast_a_challenge(setup: Setup
     # the file as it is, and its ballot as a submission without a signature
     assert refused(setup, data)[0] == "malformed"
     unsigned = {k: data[k] for k in ("election", "region", "credential", "ballot")}
+    unsigned["replaces"] = None
     assert refused(setup, unsigned) == ("malformed", "signature")
     # signed by another voter's credential, or by a key of the attacker's own
     other = setup.credentials["east"][1]
     message = ballot_signing_message(
-        state.fingerprint, data["credential"], data["region"], data["ballot"]
+        state.fingerprint, data["credential"], data["region"], data["ballot"], None
     )
     own_secret = Scalar.from_int(12345)  # a key of the attacker's own
     for secret, public in (

@@ -5,18 +5,15 @@ under Debian's ``faketime`` (libfaketime), two hours ahead."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import io
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
-from referendum.cli.main import main
+from .helpers import run_main
 
 CLI = [sys.executable, "-m", "referendum.cli"]
 
@@ -39,18 +36,7 @@ def run(*args: str, ok: bool = True, later: bool = False) -> Ran:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         result = Ran(done.returncode, done.stdout, done.stderr)
     else:
-        out, err = io.StringIO(), io.StringIO()
-        code = 0
-        with (
-            mock.patch.object(sys, "argv", ["referendum", *args]),
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-        ):
-            try:
-                main()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-        result = Ran(code, out.getvalue(), err.getvalue())
+        result = Ran(*run_main(*args))
     if ok:
         assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result

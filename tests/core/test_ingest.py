@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from referendum.board.protocol import BulletinBoard
+from referendum.crypto.ballot import tracking_code
 from referendum.crypto.credentials import derive_credential, sign
 from referendum.crypto.group import GROUP_ORDER
 from referendum.errors import BallotRejected
@@ -30,29 +31,48 @@ def test_cast_many_verdicts_match_cast(board: BulletinBoard, tmp_path: Path) -> 
     setup = ready_referendum(board, per_region=4)
     east, west = setup.credentials["east"], setup.credentials["west"]
 
-    def ballot(cred: Any, answer: str) -> dict[str, Any]:
-        return prepare_ballot(setup.state, cred.private, {"q1": [answer]}, setup.rng).submission
+    def ballot(cred: Any, answer: str, replaces: str | None = None) -> dict[str, Any]:
+        return prepare_ballot(
+            setup.state, cred.private, {"q1": [answer]}, setup.rng, replaces=replaces
+        ).submission
 
     good = [ballot(c, "yes") for c in east[:3]] + [ballot(c, "no") for c in west[:3]]
-    revote = ballot(east[0], "no")
+    revote = ballot(east[0], "no", tracking_code(canonical_json(good[0]["ballot"])))
+    stale = ballot(east[1], "no")  # names no ballot, though east[1] has one earlier in the batch
     wrong_region = dict(ballot(east[3], "yes"), region="west")
     resigned = ballot(west[3], "yes")
     tampered = copy.deepcopy(resigned["ballot"])
     sel = tampered["questions"][0]["selections"]
     sel[0]["beta"], sel[1]["beta"] = sel[1]["beta"], sel[0]["beta"]
     secret, public = derive_credential(setup.state.manifest.id, west[3].private)
-    message = ballot_signing_message(setup.state.fingerprint, public.hex(), "west", tampered)
+    message = ballot_signing_message(setup.state.fingerprint, public.hex(), "west", tampered, None)
     resigned = dict(
         resigned, ballot=tampered, signature=sign(secret, public, message, setup.rng).to_json()
     )
     bad_signature = dict(good[1], signature=good[2]["signature"])
-    batch: list[Any] = [*good, revote, good[0], wrong_region, resigned, bad_signature, b"{oops"]
+    batch: list[Any] = [
+        *good,
+        revote,
+        good[0],
+        wrong_region,
+        resigned,
+        bad_signature,
+        stale,
+        b"{oops",
+    ]
     outcomes = cast_many(board, batch, setup.clock, state=setup.state)
     assert len(outcomes) == len(batch)
     assert all(isinstance(o, Receipt) for o in outcomes[:7])
     assert outcomes[6].replaces == outcomes[0].tracking_code  # type: ignore[union-attr]
     codes = [o.code for o in outcomes[7:]]  # type: ignore[union-attr]
-    assert codes == ["replayed", "wrong_region", "bad_proof", "bad_signature", "malformed"]
+    assert codes == [
+        "replayed",
+        "wrong_region",
+        "bad_proof",
+        "bad_signature",
+        "stale_replaces",
+        "malformed",
+    ]
     assert all(isinstance(o, BallotRejected) for o in outcomes[7:])
     logged = [e.payload["reason"] for e in board.events(types=(m.BALLOT_REJECTED,))]
     assert logged == codes

@@ -36,7 +36,7 @@ from referendum.services.ingest import cast_many
 from referendum.services.receipts import BoardKey, ReceiptSigner
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
-from referendum.services.voting import Receipt, cast, close_voting
+from referendum.services.voting import Receipt, cast, close_voting, last_tracking_code
 from referendum.verify.record_verifier import verify_record
 
 
@@ -51,8 +51,11 @@ class Voted:
 
 
 def _ballot(setup: Setup, region: str, i: int, answer: str) -> dict[str, Any]:
-    private = setup.credentials[region][i].private
-    return prepare_ballot(setup.state, private, {"q1": [answer]}, setup.rng).submission
+    voter = setup.credentials[region][i]
+    replaces = last_tracking_code(setup.board, voter.public)  # what a revote names
+    return prepare_ballot(
+        setup.state, voter.private, {"q1": [answer]}, setup.rng, replaces=replaces
+    ).submission
 
 
 def _signed(receipt: Receipt) -> BoardReceipt:

@@ -43,6 +43,7 @@ FIELD = {
     "bad_signature": "signature",
     "bad_proof": "ballot",
     "replayed": "ballot",
+    "stale_replaces": "replaces",
 }
 """Each reason the record can decide, and the field the board names with it."""
 
@@ -55,7 +56,11 @@ def _resigned(setup: Setup, voter: IssuedCredential, submission: dict[str, Any])
     """``submission`` signed again by ``voter`` (over its region and ballot as they are)."""
     secret, public = derive_credential(setup.state.manifest.id, voter.private)
     message = ballot_signing_message(
-        setup.state.fingerprint, public.hex(), submission["region"], submission["ballot"]
+        setup.state.fingerprint,
+        public.hex(),
+        submission["region"],
+        submission["ballot"],
+        submission["replaces"],
     )
     return dict(submission, signature=sign(secret, public, message, setup.rng).to_json())
 
@@ -117,6 +122,7 @@ def test_every_refusal_records_its_submission_and_rechecks(
         ("malformed", b'{"election": 1.5}'),  # JSON, but not strict JSON: a number with a fraction
         ("malformed", dict(valid, private="k3v9-not-a-real-one")),
         ("oversize", b" " * (MAX_SUBMISSION_BYTES + 1)),
+        ("stale_replaces", _ballot(setup, east[0], "no")),  # names no ballot: east[0] has one
     ]
     for code, submission in sent:
         _refuse(setup, submission, code)
@@ -255,6 +261,7 @@ def test_a_valid_ballot_turned_into_a_refusal_fails(
         "credential": ballot["credential"],
         "ballot": ballot["ballot"],
         "signature": ballot["signature"],
+        "replaces": ballot["replaces"],
     }
     refusal = _refusal(reason, submission, ballot["credential"])
     events[height] = (m.BALLOT_REJECTED, timestamp, refusal)

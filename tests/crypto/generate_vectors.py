@@ -9,6 +9,7 @@ byte for byte.  Negative cases carry the reason they must be rejected.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -54,10 +55,10 @@ def scalar(rng: DeterministicRandom) -> Scalar:
     return Scalar.random(rng)
 
 
-def header(name: str, description: str, provenance: str) -> dict[str, Any]:
+def header(name: str, description: str, provenance: str, version: int = 1) -> dict[str, Any]:
     return {
         "format": f"referendum-vectors/{name}",
-        "version": 1,
+        "version": version,
         "description": description,
         "provenance": provenance,
         "generator": GENERATOR,
@@ -428,10 +429,68 @@ def ballot_vectors() -> dict[str, Any]:
     }
 
 
+def ballot_signature_message(
+    fingerprint: bytes, credential: bytes, region: str, ballot: Any, replaces: str | None
+) -> bytes:
+    """The message a credential signs (docs/spec/crypto.md section 7.2): a tracking code in
+    ``replaces`` is signed as its 32 bytes, null as the empty field."""
+    return sha256_fields(
+        "referendum/v2/ballot-signature",
+        fingerprint,
+        credential,
+        region.encode(),
+        canonical(ballot),
+        b"" if replaces is None else bytes.fromhex(replaces),
+    )
+
+
+def signed_case(
+    rng: DeterministicRandom,
+    fingerprint: bytes,
+    base: dict[str, Any],
+    voter: tuple[Scalar, Point],
+    ballot: dict[str, Any],
+    replaces: str | None,
+    *,
+    signer: tuple[Scalar, Point] | None = None,
+    signed: tuple[str, str | None] | None = None,
+    v1: bool = False,
+) -> dict[str, Any]:
+    """A case whose members say ``ballot``, ``replaces`` and region r1 under the voter's
+    credential; ``signer`` (by default the voter) signed it over ``signed`` (region and
+    replaces: by default the case's own), or over the version 1 message when ``v1``."""
+    secret, public = signer or voter
+    region, named = signed or ("r1", replaces)
+    if v1:
+        signed_message = sha256_fields(
+            "referendum/v1/ballot-signature",
+            fingerprint,
+            public.to_bytes(),
+            region.encode(),
+            canonical(ballot),
+        )
+    else:
+        signed_message = ballot_signature_message(
+            fingerprint, public.to_bytes(), region, ballot, named
+        )
+    signature = sign_with_nonce(secret, public, signed_message, scalar(rng))
+    message = ballot_signature_message(fingerprint, voter[1].to_bytes(), "r1", ballot, replaces)
+    return {
+        **base,
+        "credential": voter[1].hex(),
+        "ballot": ballot,
+        "replaces": replaces,
+        "message": message.hex(),
+        "signature": signature.to_json(),
+    }
+
+
 def signed_ballot_vectors() -> dict[str, Any]:
-    """Ballots as a board holds them: bound to a voter's public credential and signed with it
-    (the message is what the protocol signs: see docs/spec/crypto.md)."""
-    rng = DeterministicRandom(b"vectors/signed-ballot")
+    """Ballots as a board holds them: bound to a voter's public credential, naming the ballot
+    they replace, and signed with the credential.  In every case ``message`` is the message
+    computed from the case's own members (fingerprint, credential, region, ballot,
+    replaces): a verifier recomputes it, and rejects a case whose signature does not sign it."""
+    rng = DeterministicRandom(b"vectors/signed-ballot/2")
     key = base_mul(scalar(rng))
     fingerprint = hashlib.sha256(b"vectors/election").digest()
     cases: list[dict[str, Any]] = []
@@ -442,54 +501,49 @@ def signed_ballot_vectors() -> dict[str, Any]:
         ctx = BallotContext(fingerprint, key, tuple(shapes))
         secret, public = derive_credential("vectors", generate_private_credential(rng))
         other_secret, other = derive_credential("vectors", generate_private_credential(rng))
+        earlier = hashlib.sha256(b"vectors/earlier-ballot-%d" % len(cases)).hexdigest()
+        base = {**election("signed-ballot", fingerprint, key, shapes), "region": "r1"}
 
-        def signed(
-            ballot: dict[str, Any], signer: tuple[Scalar, Point], region: str = "r1"
-        ) -> tuple[str, str]:
-            message = sha256_fields(
-                "referendum/v1/ballot-signature",
-                fingerprint,
-                signer[1].to_bytes(),
-                region.encode(),
-                canonical(ballot),
-            )
-            signature = sign_with_nonce(signer[0], signer[1], message, scalar(rng))
-            return message.hex(), json.dumps(signature.to_json())
+        case = functools.partial(signed_case, rng, fingerprint, base, (secret, public))
 
         ballot = encrypt_ballot_with_nonces(
             ctx, selections, random_ballot_nonces(ctx, rng), binding=public.to_bytes()
         ).to_json()
-        message, signature = signed(ballot, (secret, public))
-        base = {
-            **election("signed-ballot", fingerprint, key, shapes),
-            "credential": public.hex(),
-        }
-        good = {**base, "ballot": ballot, "message": message, "signature": json.loads(signature)}
+        first = case(ballot, None)
+        cases.append({**first, "valid": True})
+        good = case(ballot, earlier)
         cases.append({**good, "valid": True})
+        for reason, replaces, signed in (
+            ("replaces a ballot, but signed as the first ballot", earlier, ("r1", None)),
+            ("the first ballot, but signed as replacing a ballot", None, ("r1", earlier)),
+            ("replaces another ballot than the one signed", flip_hex(earlier, 63), None),
+            ("signed for another region", earlier, ("r2", earlier)),
+        ):
+            signed_as = signed or ("r1", earlier)
+            cases.append(
+                {**case(ballot, replaces, signed=signed_as), "valid": False, "reason": reason}
+            )
         cases.append(
-            {**good, "valid": False, "message": flip_hex(message), "reason": "another message"}
+            {
+                **case(ballot, None, v1=True),
+                "valid": False,
+                "reason": "signed with the version 1 message (which does not bind replaces)",
+            }
         )
         foreign = encrypt_ballot_with_nonces(
             ctx, selections, random_ballot_nonces(ctx, rng), binding=other.to_bytes()
         ).to_json()
-        m2, s2 = signed(foreign, (secret, public))
         cases.append(
             {
-                **base,
+                **case(foreign, earlier),
                 "valid": False,
-                "ballot": foreign,
-                "message": m2,
-                "signature": json.loads(s2),
                 "reason": "ballot bound to another credential",
             }
         )
-        m3, s3 = signed(ballot, (other_secret, other))
         cases.append(
             {
-                **good,
+                **case(ballot, earlier, signer=(other_secret, other)),
                 "valid": False,
-                "message": m3,
-                "signature": json.loads(s3),
                 "reason": "signed by another credential",
             }
         )
@@ -506,7 +560,7 @@ def signed_ballot_vectors() -> dict[str, Any]:
                 else question["selections"][option]["proof"]
             )
             proof[field][index] = flip_hex(proof[field][index], 2)
-            cases.append({**good, "valid": False, "ballot": bad, "reason": reason})
+            cases.append({**case(bad, earlier), "valid": False, "reason": reason})
         response = Scalar.from_hex(good["signature"]["response"]).to_int() + GROUP_ORDER
         cases.append(
             {
@@ -523,14 +577,14 @@ def signed_ballot_vectors() -> dict[str, Any]:
         a = bytearray.fromhex(bad["questions"][0]["selections"][0]["proof"]["commitments"][1]["a"])
         a[31] |= 0x80
         bad["questions"][0]["selections"][0]["proof"]["commitments"][1]["a"] = a.hex()
-        cases.append(
-            {**good, "valid": False, "ballot": bad, "reason": "a commitment's top bit set"}
-        )
+        cases.append({**case(bad, earlier), "valid": False, "reason": "a commitment's top bit set"})
     return {
         **header(
             "signed_ballot",
-            "signed ballots as a board holds them, valid and to reject",
+            "signed ballots as a board holds them (each naming the ballot it replaces, or null), "
+            "valid and to reject; message is recomputed from the case's members",
             "computed by referendum",
+            version=2,
         ),
         "cases": cases,
     }

@@ -102,21 +102,30 @@ def test_threshold_vectors() -> None:
 
 @pytest.mark.parametrize("case", cases("signed_ballot"), ids=lambda c: c.get("reason", "valid"))
 def test_signed_ballot_vectors(case: dict[str, Any]) -> None:
-    credential = bytes.fromhex(case["credential"])
     shapes = [(q["options"], q["min"], q["max"]) for q in case["questions"]]
 
-    def check() -> None:
-        spec.check_signature(credential, bytes.fromhex(case["message"]), case["signature"])
-        spec.check_ballot(
+    def check() -> bytes:
+        return spec.check_signed_ballot(
             bytes.fromhex(case["fingerprint"]),
             bytes.fromhex(case["public_key"]),
             shapes,
-            credential,
+            bytes.fromhex(case["credential"]),
+            case["region"],
             case["ballot"],
+            case["replaces"],
+            case["signature"],
         )
 
+    recomputed = spec.ballot_signature_message(
+        bytes.fromhex(case["fingerprint"]),
+        bytes.fromhex(case["credential"]),
+        case["region"],
+        case["ballot"],
+        case["replaces"],
+    )
+    assert recomputed.hex() == case["message"]
     if case["valid"]:
-        check()
+        assert check() == recomputed
     else:
         with pytest.raises(spec.Invalid):
             check()

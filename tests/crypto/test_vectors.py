@@ -60,6 +60,7 @@ from referendum.crypto.threshold import (
     verify_decryption_share,
 )
 from referendum.errors import CryptoError, EncodingError, InputError, ProofError
+from referendum.protocol.ballots import ballot_signing_message
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 NAMES = [
@@ -94,7 +95,7 @@ def all_cases() -> list[Any]:
 @pytest.mark.parametrize("name", NAMES)
 def test_header(name: str) -> None:
     data = load(name)
-    assert data["version"] == 1
+    assert data["version"] == (2 if name == "signed_ballot" else 1)
     assert data["format"] == f"referendum-vectors/{name}"
     assert data["provenance"]
     assert data["cases"]
@@ -255,9 +256,14 @@ def signed_ballot_context(case: dict[str, Any]) -> BallotContext:
 def check_signed_ballot(case: dict[str, Any]) -> None:
     ctx = signed_ballot_context(case)
 
+    message = ballot_signing_message(
+        ctx.fingerprint, case["credential"], case["region"], case["ballot"], case["replaces"]
+    )
+    assert message.hex() == case["message"]
+
     def verify() -> None:
         credential = Point.from_hex(case["credential"])
-        verify_signature(credential, h(case["message"]), Signature.from_json(case["signature"]))
+        verify_signature(credential, message, Signature.from_json(case["signature"]))
         verify_ballot(ctx, EncryptedBallot.from_json(case["ballot"]), binding=credential.to_bytes())
 
     if case["valid"]:

@@ -160,17 +160,24 @@ def test_fast_line_parser_refuses_what_the_canonical_parser_refuses(record: Path
 def test_signing_message_from_bytes_equals_the_protocol(record: Path) -> None:
     events = list(read_record(record).events())
     state = state_from_events(setup_events(events))
-    ballot = next(e for e in events if e.type == m.BALLOT_ACCEPTED).payload
-    expected = ballot_signing_message(
-        state.fingerprint, ballot["credential"], ballot["region"], ballot["ballot"]
-    )
-    got = signing_message(
-        state.fingerprint,
-        bytes.fromhex(ballot["credential"]),
-        ballot["region"],
-        canonical_json(ballot["ballot"]),
-    )
-    assert got == expected
+    ballots = [e.payload for e in events if e.type == m.BALLOT_ACCEPTED]
+    revote = next(b for b in ballots if b["replaces"] is not None)
+    for ballot in (ballots[0], revote):
+        expected = ballot_signing_message(
+            state.fingerprint,
+            ballot["credential"],
+            ballot["region"],
+            ballot["ballot"],
+            ballot["replaces"],
+        )
+        got = signing_message(
+            state.fingerprint,
+            bytes.fromhex(ballot["credential"]),
+            ballot["region"],
+            canonical_json(ballot["ballot"]),
+            ballot["replaces"],
+        )
+        assert got == expected
 
 
 def test_a_range_checks_its_ballots_and_sums_them(record: Path) -> None:

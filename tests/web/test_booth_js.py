@@ -34,11 +34,14 @@ def board(tmp_path: Path) -> Iterator[BulletinBoard]:
 
 def js_ballot(served: Served, region: str, index: int, choice: str) -> dict[str, Any]:
     info = served.client.get("/api/referendum").json()
+    credential = served.setup.credentials[region][index]
+    found = served.client.get(f"/api/credentials/{credential.public}").json()
     request = {
         "info": info,
         "region": region,
-        "credential": served.setup.credentials[region][index].private,
+        "credential": credential.private,
         "choices": {"q1": [choice]},
+        "replaces": found["last_tracking_code"],  # as the booth does
     }
     return run_tool("make-ballot", request)
 
@@ -83,7 +86,11 @@ def test_js_ballots_are_cast_counted_and_verified(served: Served, tmp_path: Path
     for content in (challenged, shaped):
         r = cast(served, {"submission": content})
         assert r.status_code == 400 and r.json()["error"] == "malformed", r.text
-    borrowed = {**shaped, "signature": made["submission"]["signature"]}
+    borrowed = {
+        **shaped,
+        "signature": made["submission"]["signature"],
+        "replaces": made["submission"]["replaces"],
+    }
     r = cast(served, {"submission": borrowed})
     assert r.json()["error"] == "bad_signature", r.text
     cast_alphas = {s["alpha"] for s in made["submission"]["ballot"]["questions"][0]["selections"]}

@@ -187,6 +187,42 @@ def test_voter_votes_challenges_revotes_and_tracks(
     assert uk.problems == []
 
 
+def test_booth_refuses_to_vote_on_a_board_that_lost_its_last_ballot(
+    site: tuple[Served, str, Any],
+) -> None:
+    """The booth keeps the tracking code of the last ballot it cast; when the board's last
+    ballot of the credential is another (here: the board lost the one this browser cast), it
+    casts nothing and says so.  Its revotes sign the board's last ballot."""
+    served, url, browser = site
+    voter = served.setup.credentials["east"][1]
+    page = new_page(browser, locale="en-GB")
+    page.goto(f"{url}/booth#credential={voter.private}")
+    first = encrypt(page, "No")
+    page.click("#cast")
+    page.wait_for_selector("#step-receipt:not([hidden])")
+    key = f"referendum-last-ballot:{served.setup.state.fingerprint.hex()}:{voter.public}"
+    assert page.evaluate(f"localStorage.getItem({json.dumps(key)})") == first
+
+    lost = "ab" * 32  # a ballot this browser cast, that the board no longer shows
+    page.evaluate(f"localStorage.setItem({json.dumps(key)}, {json.dumps(lost)})")
+    page.click("#again")
+    encrypt(page, "Yes")
+    page.click("#cast")
+    page.wait_for_selector("#booth-status:has-text('may have dropped your last ballot')")
+    status = page.inner_text("#booth-status")
+    assert lost in status and first in status
+    accepted = list(served.setup.board.events(types=[m.BALLOT_ACCEPTED]))
+    assert [e.payload["tracking_code"] for e in accepted] == [first]  # nothing was cast
+
+    page.evaluate(f"localStorage.setItem({json.dumps(key)}, {json.dumps(first)})")
+    page.click("#cast")
+    page.wait_for_selector("#replaced-note:not([hidden])")
+    assert page.inner_text("#replaced-code") == first
+    last = list(served.setup.board.events(types=[m.BALLOT_ACCEPTED]))[-1]
+    assert last.payload["replaces"] == first
+    assert page.problems == []
+
+
 def sign_in(browser: Any, url: str, token: str) -> Any:
     page = new_page(browser, locale="en-GB")
     page.goto(f"{url}/login")

@@ -21,10 +21,16 @@ from referendum.verify.record_verifier import verify_record
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer, serve
 
 
-def ballot(served: Served, region: str = "east", index: int = 0, choice: str = "yes") -> Any:
+def ballot(
+    served: Served,
+    region: str = "east",
+    index: int = 0,
+    choice: str = "yes",
+    replaces: str | None = None,
+) -> Any:
     s = served.setup
     cred = s.credentials[region][index]
-    return prepare_ballot(s.state, cred.private, {"q1": [choice]}, s.rng)
+    return prepare_ballot(s.state, cred.private, {"q1": [choice]}, s.rng, replaces=replaces)
 
 
 def post(served: Served, body: bytes | dict[str, Any], **headers: str) -> Any:
@@ -68,7 +74,13 @@ def test_cast_lookup_and_revote(served: Served) -> None:
     found = served.client.get(f"/api/ballots/{first.tracking_code}").json()
     assert found["counts"] is True and found["region"] == "east"
 
-    second = ballot(served, choice="no")
+    public = first.submission["credential"]
+    last = served.client.get(f"/api/credentials/{public}").json()["last_tracking_code"]
+    assert last == first.tracking_code
+    stale = ballot(served, choice="no")  # names no ballot: refused, logged
+    r = post(served, stale.submission)
+    assert r.status_code == 409 and r.json()["error"] == "stale_replaces", r.text
+    second = ballot(served, choice="no", replaces=last)
     r = post(served, second.submission)
     assert r.status_code == 201
     assert r.json()["replaces"] == first.tracking_code
@@ -82,7 +94,11 @@ def test_cast_lookup_and_revote(served: Served) -> None:
 
 def test_region_of_a_public_credential(served: Served) -> None:
     public = served.setup.credentials["west"][1].public
-    assert served.client.get(f"/api/credentials/{public}").json()["region"] == "west"
+    assert served.client.get(f"/api/credentials/{public}").json() == {
+        "credential": public,
+        "region": "west",
+        "last_tracking_code": None,
+    }
     assert served.client.get(f"/api/credentials/{'1' * 64}").status_code == 404
 
 

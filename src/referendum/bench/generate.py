@@ -171,7 +171,9 @@ def make_ballots(
                 selections = [tuple(1 if a == choice else 0 for a in range(3))]
                 ballot, _ = encrypt_ballot(ctx, selections, rng, binding=public.to_bytes())
                 ballot_json = ballot.to_json()
-                message = ballot_signing_message(job.fingerprint, public.hex(), region, ballot_json)
+                message = ballot_signing_message(
+                    job.fingerprint, public.hex(), region, ballot_json, replaces
+                )
                 code = tracking_code(canonical_json(ballot_json))
                 payload = {
                     "credential": public.hex(),

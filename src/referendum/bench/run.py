@@ -147,6 +147,7 @@ def _c_batch_times(state: ElectionState, payloads: list[Any]) -> tuple[float, fl
                 bytes.fromhex(p["credential"]),
                 p["region"],
                 canonical_json(p["ballot"]),
+                p["replaces"],
             ),
         )
         for p in payloads

@@ -13,18 +13,28 @@ from referendum.cli.board import BoardKeyOption, load_board_key
 from referendum.cli.common import DEFAULT_DB, DbOption, board_at, read_json
 from referendum.cli.main import app
 from referendum.clock import system_clock
+from referendum.crypto.group import Point
 from referendum.crypto.random import SystemRandom
-from referendum.errors import BallotRejected, InputError
-from referendum.protocol.receipts import MAX_RECEIPT_BYTES, parse_receipt
-from referendum.protocol.state import credential_key, tracking_key
+from referendum.errors import BallotRejected, InputError, ProofError
+from referendum.protocol.receipts import (
+    MAX_RECEIPT_BYTES,
+    check_receipt_signature,
+    parse_receipt,
+)
+from referendum.protocol.state import ElectionState, credential_key, tracking_key
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.io import read_record
 from referendum.services.challenge import challenge_data, check_challenge_data
 from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
-from referendum.services.voter import encrypt_choices, public_credential_of, sign_ballot
-from referendum.services.voting import cast
+from referendum.services.voter import (
+    check_last_ballot,
+    encrypt_choices,
+    public_credential_of,
+    sign_ballot,
+)
+from referendum.services.voting import cast, last_tracking_code
 from referendum.verify.receipt import ReceiptVerdict, check_receipt, find_short_code
 
 __all__ = ["check_challenge_cmd", "track", "track_receipt", "track_short_code", "vote"]
@@ -55,6 +65,64 @@ def _credential(credential: str | None, credential_file: Path | None) -> str:
     return credential
 
 
+_LAST_BALLOT_FORMAT = "referendum-last-ballot/1"
+
+
+def _last_ballot_file(given: Path | None, credential_file: Path | None) -> Path | None:
+    if given is not None:
+        return given
+    if credential_file is None:
+        return None
+    return credential_file.with_name(credential_file.name + ".last-ballot")
+
+
+def _own_last(path: Path | None, election: str, credential: str) -> str | None:
+    """The tracking code of the last ballot this device cast with ``credential``, if any."""
+    if path is None or not path.exists():
+        return None
+    data: Any = read_json(path, what="last-ballot file")
+    if not isinstance(data, dict) or data.get("format") != _LAST_BALLOT_FORMAT:
+        raise InputError(str(path), f"not a {_LAST_BALLOT_FORMAT} file")
+    if data.get("election") != election or data.get("credential") != credential:
+        return None  # another referendum's or another credential's
+    code = data.get("tracking_code")
+    if not isinstance(code, str) or len(code) != 64:
+        raise InputError(f"{path}: tracking_code", "expected 64 hex digits")
+    return code
+
+
+def _receipt_last(path: Path | None, state: ElectionState) -> str | None:
+    """The tracking code of the ballot a board-signed receipt (``--receipt-out``) names,
+    once the receipt is checked: of an accepted ballot, of this referendum, signed by its
+    board key."""
+    if path is None:
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the receipt: {exc.strerror}") from None
+    receipt = parse_receipt(raw)
+    if receipt.kind != "accepted" or receipt.fingerprint != state.fingerprint.hex():
+        raise InputError(str(path), "not the receipt of a ballot accepted in this referendum")
+    try:
+        check_receipt_signature(receipt, Point.from_hex(state.manifest.board_key))
+    except ProofError:
+        raise InputError(
+            str(path), "the board's signature on this receipt does not verify"
+        ) from None
+    return receipt.subject
+
+
+def _keep_last(path: Path, election: str, credential: str, code: str) -> None:
+    data = {
+        "format": _LAST_BALLOT_FORMAT,
+        "election": election,
+        "credential": credential,
+        "tracking_code": code,
+    }
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 @app.command()
 def vote(
     choice: Annotated[
@@ -82,14 +150,33 @@ def vote(
         ),
     ] = None,
     board_key: BoardKeyOption = DEFAULT_BOARD_KEY,
+    last_ballot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where this device keeps the tracking code of the last ballot it cast "
+            "(default: beside --credential-file, with .last-ballot added to its name). The "
+            "ballot signs the board's last ballot of your credential; when the two differ, "
+            "the vote is refused: the board may have dropped your last ballot."
+        ),
+    ] = None,
+    last_receipt: Annotated[
+        Path | None,
+        typer.Option(
+            help="The board's signed receipt of the last ballot you cast with this credential "
+            "(from --receipt-out): checked, then compared with the board's last ballot as the "
+            "--last-ballot file is."
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Voter: encrypt your ballot on this machine, then sign and cast it (or challenge it).
 
     Casting prints the tracking code and the receipt's short code (write it down) and, with
     --receipt-out, saves the board's signed receipt; a later vote under the same credential
-    replaces this one (the last ballot counts)."""
+    replaces this one (the last ballot counts), and its signature names the ballot it
+    replaces."""
     private = _credential(credential, credential_file)
+    kept = _last_ballot_file(last_ballot, credential_file)
     signer = None if challenge else ReceiptSigner(load_board_key(board_key), SystemRandom())
     with board_at(db) as board:
         state = load_state(board)
@@ -105,7 +192,11 @@ def vote(
                 "can never be cast: vote again to cast a fresh ballot"
             )
             return
-        submission = sign_ballot(state, private, encrypted, SystemRandom())
+        election = state.fingerprint.hex()
+        board_last = last_tracking_code(board, public)
+        check_last_ballot(board_last, _receipt_last(last_receipt, state))
+        replaces = check_last_ballot(board_last, _own_last(kept, election, public))
+        submission = sign_ballot(state, private, encrypted, SystemRandom(), replaces=replaces)
         assert signer is not None
         try:
             receipt = cast(board, submission, system_clock, state=state, signer=signer)
@@ -114,6 +205,8 @@ def vote(
                 _write_receipt(receipt_out, exc.receipt)
                 typer.echo(f"the board's refusal receipt is in {receipt_out}", err=True)
             raise
+    if kept is not None:
+        _keep_last(kept, election, public, receipt.tracking_code)
     assert receipt.signed is not None
     typer.echo(f"tracking code: {receipt.tracking_code}")
     typer.echo(f"receipt short code (write it down): {receipt.signed.short_code}")

@@ -2,7 +2,7 @@
 
 Every hash in the package is over ``encode_fields(domain, *parts)``: for each field its length
 as 8 bytes big-endian, then its bytes.  Domain tags are ASCII strings starting
-``referendum/v1/``.
+``referendum/v1/`` or, for constructions new in version 2 of the record, ``referendum/v2/``.
 
 >>> encode_fields(b"ab", b"").hex()
 '000000000000000261620000000000000000'
@@ -18,6 +18,7 @@ from referendum.errors import UsageError
 
 __all__ = [
     "DOMAIN_PREFIX",
+    "DOMAIN_PREFIXES",
     "encode_fields",
     "expand_message_xmd",
     "hash_to_group",
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 DOMAIN_PREFIX: Final = "referendum/v1/"
+DOMAIN_PREFIXES: Final = (DOMAIN_PREFIX, "referendum/v2/")
 
 
 def encode_fields(*parts: bytes) -> bytes:
@@ -37,8 +39,10 @@ def encode_fields(*parts: bytes) -> bytes:
 
 
 def _domain_bytes(domain: str) -> bytes:
-    if not domain.startswith(DOMAIN_PREFIX) or not domain.isascii():
-        raise UsageError(f"domain tags are ASCII and start with {DOMAIN_PREFIX!r}: {domain!r}")
+    if not domain.startswith(DOMAIN_PREFIXES) or not domain.isascii():
+        raise UsageError(
+            f"domain tags are ASCII and start with one of {DOMAIN_PREFIXES}: {domain!r}"
+        )
     return domain.encode("ascii")
 
 

@@ -35,6 +35,7 @@ from referendum.errors import (
 from referendum.protocol.ballots import (
     MAX_SUBMISSION_BYTES,
     REJECTION_CODES,
+    check_replaces,
     parse_ballot,
     signing_message,
     verify_parsed,
@@ -58,7 +59,9 @@ __all__ = [
     "refusal_payload",
 ]
 
-SUBMISSION_MEMBERS = frozenset({"election", "region", "credential", "ballot", "signature"})
+SUBMISSION_MEMBERS = frozenset(
+    {"election", "region", "credential", "ballot", "signature", "replaces"}
+)
 """The members of a ballot submission (exactly these)."""
 
 REFUSAL_MEMBERS = frozenset(
@@ -250,6 +253,8 @@ class Examined:
     content: Refusal | None = None
     tracking_code: str | None = None
     checked: bool = False
+    credential: str | None = None  # of a ballot that passed them all
+    replaces: str | None = None  # what that ballot names as the ballot it replaces
 
 
 def examine_early(state: ElectionState, submission: Submission) -> tuple[dict[str, Any], Examined]:
@@ -269,12 +274,22 @@ def examine_content(state: ElectionState, data: Mapping[str, Any]) -> Examined:
     """The one-by-one reference checks of a submission's ballot (state: of the open phase)."""
     try:
         parsed = parse_ballot(
-            state, data["credential"], data["region"], data["ballot"], data["signature"]
+            state,
+            data["credential"],
+            data["region"],
+            data["ballot"],
+            data["signature"],
+            data["replaces"],
         )
         verify_parsed(state, parsed)
     except BallotRejected as exc:
         return Examined(content=Refusal.of(exc), checked=True)
-    return Examined(tracking_code=parsed.tracking_code, checked=True)
+    return Examined(
+        tracking_code=parsed.tracking_code,
+        checked=True,
+        credential=parsed.credential,
+        replaces=parsed.replaces,
+    )
 
 
 def examine(state: ElectionState, submission: Submission, *, content: bool = True) -> Examined:
@@ -292,11 +307,13 @@ def decide(
     manifest: Manifest,
     moment: Any,
     replayed: Callable[[str], bool],
+    last: Callable[[str], str | None],
 ) -> Refusal | None:
     """The reason a submission is refused for at this point of the record (``None``: it is
     accepted): its early refusal; voting not open or closed (``phase``); ``moment`` (the
     event's time) outside the voting periods; its content's refusal; a replay of a ballot
-    accepted before it (``replayed`` of its tracking code)."""
+    accepted before it (``replayed`` of its tracking code); a ``replaces`` that is not the
+    credential's last ballot accepted before it (``last`` of its credential)."""
     if examined.early is not None:
         return examined.early
     if phase is not Phase.OPEN:
@@ -315,6 +332,11 @@ def decide(
     assert examined.tracking_code is not None
     if replayed(examined.tracking_code):
         return Refusal("replayed", "ballot", "this exact ballot is already on the board")
+    assert examined.credential is not None
+    try:
+        check_replaces(examined.replaces, last(examined.credential))
+    except BallotRejected as exc:
+        return Refusal.of(exc)
     return None
 
 
@@ -328,7 +350,11 @@ def attributed_credential(fingerprint: bytes, submission: Submission) -> str | N
         if not _is_hex32(credential):
             return None
         message = signing_message(
-            fingerprint, bytes.fromhex(credential), data["region"], canonical_json(data["ballot"])
+            fingerprint,
+            bytes.fromhex(credential),
+            data["region"],
+            canonical_json(data["ballot"]),
+            data["replaces"],
         )
         verify_signature(
             Point.from_hex(credential), message, Signature.from_json(data["signature"])

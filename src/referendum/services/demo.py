@@ -53,6 +53,7 @@ from referendum.services.voting import (
     cast,
     close_voting,
     create,
+    last_tracking_code,
     open_voting,
     publish_credentials,
 )
@@ -228,7 +229,8 @@ def _run(
                 with contextlib.suppress(BallotRejected):
                     cast(board, submission, clock, state=state, signer=signer)
         _inside(clock, manifest, day, k, len(casts))
-        prepared = prepare_ballot(state, cred.private, {"q1": [choice]}, rng)
+        replaces = last_tracking_code(board, cred.public)
+        prepared = prepare_ballot(state, cred.private, {"q1": [choice]}, rng, replaces=replaces)
         receipt = cast(board, prepared.submission, clock, state=state, signer=signer)
         summary.receipt = receipt.signed
         summary.accepted += 1
@@ -297,7 +299,7 @@ def _bad_submissions(
     forged = prepare_ballot(state, voter.private, {"q1": ["yes"]}, rng).submission
     secret, public = derive_credential(manifest.id, outsider.private)
     forged["credential"] = public.hex()
-    forged["signature"] = _signature(state, secret, public, valid["region"], forged["ballot"], rng)
+    forged["signature"] = _signature(state, secret, public, forged, rng)
     # the right credential claiming another region
     wrong_region = dict(valid)
     wrong_region["region"] = next(r.id for r in manifest.regions if r.id != valid["region"])
@@ -308,14 +310,16 @@ def _bad_submissions(
     # the same tampering, re-signed by the voter: the proofs no longer verify
     resigned = json.loads(json.dumps(tampered))
     secret, public = derive_credential(manifest.id, voter.private)
-    resigned["signature"] = _signature(
-        state, secret, public, valid["region"], resigned["ballot"], rng
-    )
+    resigned["signature"] = _signature(state, secret, public, resigned, rng)
+    # a new ballot that names no earlier ballot, though the voter has one on the board: a
+    # board must refuse it (accepted, it would count before the voter's ballot it ignores)
+    stale = prepare_ballot(state, voter.private, {"q1": ["no"]}, rng, replaces=None).submission
     return [
         forged,
         wrong_region,
         tampered,
         resigned,
+        stale,
         valid,  # the exact same ballot again: a replay
         b'{"election": ',  # malformed JSON
         b" " * (70 * 1024),  # an oversize body
@@ -326,11 +330,16 @@ def _signature(
     state: ElectionState,
     secret: Scalar,
     public: Point,
-    region: str,
-    ballot: dict[str, Any],
+    submission: dict[str, Any],
     rng: DeterministicRandom,
 ) -> dict[str, str]:
-    message = ballot_signing_message(state.fingerprint, public.hex(), region, ballot)
+    message = ballot_signing_message(
+        state.fingerprint,
+        public.hex(),
+        submission["region"],
+        submission["ballot"],
+        submission["replaces"],
+    )
     return sign(secret, public, message, rng).to_json()
 
 

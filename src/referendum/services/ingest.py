@@ -103,7 +103,7 @@ def _queue(batches: RegionBatches, data: Mapping[str, Any]) -> str | None:
         canonical = canonical_json(data["ballot"])
     except (InputError, ValueError, TypeError):
         return None
-    found = batches.batch_for(data["credential"], data["region"], canonical)
+    found = batches.batch_for(data["credential"], data["region"], canonical, data["replaces"])
     if found is None:
         return None
     batch, message = found
@@ -177,7 +177,12 @@ def _examine(
         valid = batches[region].check()
         for i, code in items:  # when not all are valid: each alone, for its reason
             examined[i] = (
-                Examined(tracking_code=code, checked=True)
+                Examined(
+                    tracking_code=code,
+                    checked=True,
+                    credential=datas[i]["credential"],
+                    replaces=datas[i]["replaces"],
+                )
                 if valid
                 else examine_content(state, datas[i])
             )
@@ -190,6 +195,20 @@ def _phase_at_head(board: BulletinBoard, state: ElectionState) -> ElectionState:
     if state.phase is Phase.OPEN and not board.count(m.VOTING_CLOSE):
         return state
     return load_state(board)
+
+
+def _last_of(
+    last_code: dict[str, str], known: Mapping[str, list[Event]]
+) -> Callable[[str], str | None]:
+    """The credential's last accepted ballot: earlier in this batch, or on the board."""
+
+    def last(credential: str) -> str | None:
+        if credential in last_code:
+            return last_code[credential]
+        previous = known.get(credential_key(credential))
+        return str(previous[-1].payload["tracking_code"]) if previous else None
+
+    return last
 
 
 def _replay_of(seen: set[str], known: Mapping[str, object]) -> Callable[[str], bool]:
@@ -231,6 +250,8 @@ def _append(
         seen: set[str] = set()
         last_code: dict[str, str] = {}
         replayed = _replay_of(seen, known)
+        last = _last_of(last_code, known)
+
         refusals: list[BallotRejected | None] = []
         drafts: list[Draft] = []
         for i, found in enumerate(examined):
@@ -240,6 +261,7 @@ def _append(
                 manifest=state.manifest,
                 moment=now,
                 replayed=replayed,
+                last=last,
             )
             if refusal is not None:
                 refusals.append(refusal.error())
@@ -253,11 +275,7 @@ def _append(
             data, code = datas[i], found.tracking_code
             assert code is not None
             credential = data["credential"]
-            if credential in last_code:
-                replaces: str | None = last_code[credential]
-            else:
-                previous = known.get(credential_key(credential))
-                replaces = previous[-1].payload["tracking_code"] if previous else None
+            replaces = found.replaces  # decide checked it is the credential's last
             drafts.append(
                 Draft(
                     m.BALLOT_ACCEPTED,

@@ -19,7 +19,7 @@ from referendum.crypto.ballot import (
 )
 from referendum.crypto.credentials import derive_credential, sign
 from referendum.crypto.random import RandomSource
-from referendum.errors import InputError
+from referendum.errors import DroppedBallot, InputError
 from referendum.protocol.ballots import ballot_signing_message
 from referendum.protocol.state import ElectionState
 from referendum.record.canonical import canonical_json
@@ -29,6 +29,7 @@ __all__ = [
     "EncryptedChoices",
     "PreparedBallot",
     "check_challenge",
+    "check_last_ballot",
     "encrypt_choices",
     "prepare_ballot",
     "public_credential_of",
@@ -121,15 +122,23 @@ def encrypt_choices(
 
 
 def sign_ballot(
-    state: ElectionState, private_credential: str, encrypted: EncryptedChoices, rng: RandomSource
+    state: ElectionState,
+    private_credential: str,
+    encrypted: EncryptedChoices,
+    rng: RandomSource,
+    *,
+    replaces: str | None = None,
 ) -> dict[str, Any]:
-    """The submission casting ``encrypted``: sign it with the private credential.  Only for a
-    ballot that was never challenged (its nonces never shown)."""
+    """The submission casting ``encrypted``: sign it with the private credential, naming the
+    ballot it replaces (``replaces``: the tracking code of the credential's last ballot on the
+    board, checked with :func:`check_last_ballot`; ``None`` for its first ballot; the board
+    refuses it unless that is still the credential's last).  Only for a ballot that was never
+    challenged (its nonces never shown)."""
     secret, public = derive_credential(state.manifest.id, private_credential)
     if public.hex() != encrypted.credential:
         raise InputError("credential", "this ballot was encrypted for another credential")
     message = ballot_signing_message(
-        state.fingerprint, encrypted.credential, encrypted.region, encrypted.ballot
+        state.fingerprint, encrypted.credential, encrypted.region, encrypted.ballot, replaces
     )
     return {
         "election": state.fingerprint.hex(),
@@ -137,7 +146,18 @@ def sign_ballot(
         "credential": encrypted.credential,
         "ballot": encrypted.ballot,
         "signature": sign(secret, public, message, rng).to_json(),
+        "replaces": replaces,
     }
+
+
+def check_last_ballot(board_last: str | None, own_last: str | None) -> str | None:
+    """What the voter's next ballot names in ``replaces``: the board's answer ``board_last``
+    (the credential's last ballot there), once checked against ``own_last``, the tracking
+    code of the last ballot this device cast (``None`` when it knows of none).  Raises
+    :class:`~referendum.errors.DroppedBallot` when they differ."""
+    if own_last is not None and board_last != own_last:
+        raise DroppedBallot(board_last, own_last)
+    return board_last
 
 
 def public_credential_of(state: ElectionState, private_credential: str) -> str:
@@ -150,13 +170,16 @@ def prepare_ballot(
     private_credential: str,
     choices: Mapping[str, Sequence[str]],
     rng: RandomSource,
+    *,
+    replaces: str | None = None,
 ) -> PreparedBallot:
-    """Encrypt, prove and sign a ballot for the credential's region (to cast at once)."""
+    """Encrypt, prove and sign a ballot for the credential's region (to cast at once),
+    replacing the ballot whose tracking code is ``replaces`` (see :func:`sign_ballot`)."""
     encrypted = encrypt_choices(
         state, public_credential_of(state, private_credential), choices, rng
     )
     return PreparedBallot(
-        submission=sign_ballot(state, private_credential, encrypted, rng),
+        submission=sign_ballot(state, private_credential, encrypted, rng, replaces=replaces),
         tracking_code=encrypted.tracking_code,
         selections=encrypted.selections,
         nonces=encrypted.nonces,

@@ -15,7 +15,7 @@ from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock, format_timestamp
 from referendum.errors import HeadMovedError, PhaseError
 from referendum.protocol.credentials import check_credential_list
-from referendum.protocol.state import ElectionState, Phase
+from referendum.protocol.state import ElectionState, Phase, credential_key
 from referendum.record import messages as m
 from referendum.record.event import Event
 from referendum.record.manifest import Manifest, parse_timestamp
@@ -28,6 +28,7 @@ __all__ = [
     "cast",
     "close_voting",
     "create",
+    "last_tracking_code",
     "open_voting",
     "publish_credentials",
 ]
@@ -106,3 +107,10 @@ def close_voting(board: BulletinBoard, clock: Clock) -> None:
             "closing earlier would turn voters away"
         )
     append(board, m.VOTING_CLOSE, {}, clock)
+
+
+def last_tracking_code(board: BulletinBoard, credential: str) -> str | None:
+    """The tracking code of the last accepted ballot of ``credential`` (a public credential's
+    hex) on the board, or ``None``: what the voter's next ballot must name in ``replaces``."""
+    previous = board.lookup(credential_key(credential))
+    return str(previous[-1].payload["tracking_code"]) if previous else None

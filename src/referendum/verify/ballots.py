@@ -261,6 +261,7 @@ def check_chunk(
                 payload["region"],
                 payload["ballot"],
                 payload["signature"],
+                payload["replaces"],
             )
             if code != payload["tracking_code"]:
                 failures.append(BallotFailure(height, "tracking code does not match the ballot"))
@@ -277,7 +278,9 @@ def _queue(pending: RegionBatches, payload: Mapping[str, Any], line: bytes) -> s
     to be checked alone, which names the problem)."""
     try:
         canonical = _ballot_bytes(line)
-        found = pending.batch_for(payload["credential"], payload["region"], canonical)
+        found = pending.batch_for(
+            payload["credential"], payload["region"], canonical, payload["replaces"]
+        )
         if found is None or tracking_code(canonical) != payload["tracking_code"]:
             return None
         batch, message = found
@@ -530,7 +533,7 @@ def _hash_holds(fast: BallotLine) -> bool:
 
 def _queue_line(pending: RegionBatches, fast: BallotLine) -> str | None:
     """:func:`_queue` for a line read by :class:`~referendum.verify.fastline.BallotLines`."""
-    found = pending.batch_for(fast.credential, fast.region, fast.ballot)
+    found = pending.batch_for(fast.credential, fast.region, fast.ballot, fast.replaces)
     if found is None or tracking_code(fast.ballot) != fast.tracking_code:
         return None
     batch, message = found

@@ -389,7 +389,8 @@ _PHASE_OF_STAGE = (Phase.SETUP, Phase.OPEN, Phase.CLOSED, Phase.TALLIED, Phase.P
 
 def _misdecided(p1: _Pass1, entry: RejectionEntry) -> str | None:
     """Why a refusal's reason is not the one the board's own decision gives at its point of
-    the record (the phase, its timestamp, the tracking codes accepted before it), if it is not.
+    the record (the phase, its timestamp, the tracking codes accepted before it, each
+    credential's last ballot), if it is not.
     """
     assert entry.examined is not None and p1.genesis is not None
     try:
@@ -399,6 +400,7 @@ def _misdecided(p1: _Pass1, entry: RejectionEntry) -> str | None:
             manifest=p1.genesis.manifest,
             moment=parse_timestamp(entry.timestamp, field_name="timestamp"),
             replayed=lambda code: hex_key(code) in p1.codes,
+            last=lambda credential: _last_code(p1, credential),
         )
     except ReferendumError as exc:
         return f"the refusal cannot be re-decided: {exc}"
@@ -456,6 +458,15 @@ def _check_ballot_sequence(p1: _Pass1, entry: BallotEntry) -> None:
         p1.revotes += 1
         p1.superseded.append(previous[1])
     p1.last[entry.credential] = _pack(entry.code, entry.offset)
+
+
+def _last_code(p1: _Pass1, credential: str) -> str | None:
+    """The tracking code of the credential's last ballot accepted so far in the record."""
+    packed = p1.last.get(hex_key(credential))
+    if packed is None:
+        return None
+    code = _unpack(packed)[0]
+    return code.hex() if isinstance(code, bytes) else str(code)
 
 
 def _pack(code: object, offset: int) -> object:

@@ -31,7 +31,13 @@ from referendum.services.keys import (
     trustee_setup,
 )
 from referendum.services.tally import publish_results, publish_share, publish_tally
-from referendum.services.voting import close_voting, create, open_voting, publish_credentials
+from referendum.services.voting import (
+    close_voting,
+    create,
+    last_tracking_code,
+    open_voting,
+    publish_credentials,
+)
 from referendum.verify.record_verifier import verify_record
 from referendum.web.context import WebContext
 
@@ -45,6 +51,7 @@ __all__ = [
     "ceremony",
     "create_referendum",
     "export_record",
+    "last_ballot_of",
     "organiser_step",
     "parse_document",
     "publish_document",
@@ -145,6 +152,11 @@ def _iso(moment: Any) -> str | None:
 def region_of_credential(ctx: WebContext, public: str) -> str | None:
     """The region whose published list holds this public credential."""
     return ctx.state().region_of(public.lower())
+
+
+def last_ballot_of(ctx: WebContext, public: str) -> str | None:
+    """The tracking code of the credential's last accepted ballot (``None``: none yet)."""
+    return last_tracking_code(ctx.board, public.lower())
 
 
 def _ballot_row(event: Event) -> dict[str, Any]:

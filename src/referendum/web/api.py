@@ -81,7 +81,10 @@ def get_ceremony(ctx: Ctx) -> dict[str, Any]:
     return actions.ceremony(ctx)
 
 
-@router.get("/credentials/{public}", summary="The region of a public credential")
+@router.get(
+    "/credentials/{public}",
+    summary="The region of a public credential and its last ballot (what a new one replaces)",
+)
 def get_credential(ctx: Ctx, public: str) -> dict[str, Any]:
     actions.require_record(ctx)
     region = actions.region_of_credential(ctx, public)
@@ -94,7 +97,11 @@ def get_credential(ctx: Ctx, public: str) -> dict[str, Any]:
                 "reason": "this credential is on no region's list",
             },
         )
-    return {"credential": public.lower(), "region": region}
+    return {
+        "credential": public.lower(),
+        "region": region,
+        "last_tracking_code": actions.last_ballot_of(ctx, public),
+    }
 
 
 @router.post(

@@ -31,6 +31,7 @@ REJECTION_STATUS = {
     "closed": 409,
     "outside_window": 409,
     "replayed": 409,
+    "stale_replaces": 409,
 }
 """The HTTP status of each reason a ballot is refused for."""
 

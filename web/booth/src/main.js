@@ -2,7 +2,7 @@
 // The private credential is read from the field or the URL fragment (never sent: browsers do
 // not send fragments), used here to sign, and never leaves this page.
 import { deriveCredential } from './credentials.js';
-import { encryptChoices, signBallot } from './submission.js';
+import { checkLastBallot, encryptChoices, signBallot } from './submission.js';
 import { challengeData, checkChallenge } from './challenge.js';
 import { ServedValueError, checkServedValues } from './recompute.js';
 import { canonicalJsonText } from './canonical.js';
@@ -83,6 +83,27 @@ function credentialError(e) {
   return t('err_credential', { reason: e.message });
 }
 
+// The tracking code of the last ballot this browser cast with a credential, kept in its local
+// storage (a tracking code reveals nothing of the vote): the next ballot is checked against
+// the board's answer with it.
+const lastKey = (info, credential) => `referendum-last-ballot:${info.fingerprint}:${credential}`;
+
+function ownLast(info, credential) {
+  try {
+    return globalThis.localStorage.getItem(lastKey(info, credential));
+  } catch (e) {
+    return null; // storage disabled: the board's answer is all there is
+  }
+}
+
+function keepLast(info, credential, code) {
+  try {
+    globalThis.localStorage.setItem(lastKey(info, credential), code);
+  } catch (e) {
+    // storage disabled: nothing to keep
+  }
+}
+
 function describe(choices) {
   return Object.values(choices).map((answers) => answers.join(', ')).join('; ');
 }
@@ -161,11 +182,25 @@ async function booth() {
 
   $('cast').addEventListener('click', async () => {
     if (!pending) return;
-    // signed only now, when the voter casts it (a challenged ballot is never signed)
-    const submission = signBallot({ info, encrypted: pending, key: pendingKey });
     $('cast').disabled = true;
     status(t('casting'), 'muted');
     try {
+      // the ballot signs the credential's last ballot on the board (checked against the one
+      // this browser cast last), and is signed only now, when the voter casts it (a
+      // challenged ballot is never signed)
+      const found = await getJson(`/api/credentials/${pending.credential}`);
+      if (found.status !== 200) {
+        status(t('err_unknown_credential'));
+        return;
+      }
+      let replaces;
+      try {
+        replaces = checkLastBallot(found.body.last_tracking_code ?? null, ownLast(info, pending.credential));
+      } catch (e) {
+        status(t('err_dropped', { board: e.board ?? t('no_ballot'), own: e.own }));
+        return;
+      }
+      const submission = signBallot({ info, encrypted: pending, key: pendingKey, replaces });
       const response = await fetch('/api/ballots', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
@@ -179,6 +214,7 @@ async function booth() {
           $('save-refusal'), body.receipt, `refusal-receipt-${body.receipt?.height}.json`);
         return;
       }
+      keepLast(info, submission.credential, body.tracking_code);
       pending = null;
       pendingKey = null;
       status('');

@@ -6,11 +6,39 @@ import { sha256Fields } from './hashing.js';
 import { encryptBallotWithNonces, noncesToJson, randomBallotNonces, trackingCode } from './ballot.js';
 import { deriveCredential, signWithNonce } from './credentials.js';
 
-export const BALLOT_SIGNATURE_DOMAIN = 'referendum/v1/ballot-signature';
+export const BALLOT_SIGNATURE_DOMAIN = 'referendum/v2/ballot-signature';
 
-/** What the credential signs: election, credential, region and the ballot's canonical JSON. */
-export const ballotSigningMessage = (fingerprint, credentialBytes, region, ballotJson) =>
-  sha256Fields(BALLOT_SIGNATURE_DOMAIN, fingerprint, credentialBytes, utf8(region), canonicalJson(ballotJson));
+/** The signed field of `replaces`: a tracking code's 32 bytes, or no bytes for null. */
+function replacesField(replaces) {
+  if (replaces === null) return new Uint8Array(0);
+  if (typeof replaces !== 'string' || !/^[0-9a-f]{64}$/.test(replaces)) {
+    throw new Error('replaces must be null or a tracking code (64 lowercase hex digits)');
+  }
+  return fromHex(replaces);
+}
+
+/**
+ * What the credential signs: election, credential, region, the ballot's canonical JSON and
+ * the tracking code of the ballot it replaces (null for the credential's first ballot).
+ */
+export const ballotSigningMessage = (fingerprint, credentialBytes, region, ballotJson, replaces) =>
+  sha256Fields(BALLOT_SIGNATURE_DOMAIN, fingerprint, credentialBytes, utf8(region), canonicalJson(ballotJson), replacesField(replaces));
+
+/**
+ * What the next ballot names in `replaces`: the board's last tracking code of the credential
+ * (`boardLast`, null for none), checked against `ownLast`, the last code this device cast
+ * (null when it knows of none).  Throws a DroppedBallot error when they differ.
+ */
+export function checkLastBallot(boardLast, ownLast) {
+  if (ownLast && boardLast !== ownLast) {
+    const error = new Error(`the board says this credential's last ballot is ${boardLast ?? 'none'}, but the last ballot this device cast is ${ownLast}`);
+    error.code = 'dropped_ballot';
+    error.board = boardLast;
+    error.own = ownLast;
+    throw error;
+  }
+  return boardLast ?? null;
+}
 
 /** A random scalar from 64 bytes of the platform's cryptographic generator. */
 export function systemRandomScalar() {
@@ -58,11 +86,15 @@ export function encryptChoices({ info, region, credential, choices, randomScalar
   };
 }
 
-/** The submission casting an (unchallenged) encrypted ballot: signed with the credential's key {secret, public}. */
-export function signBallot({ info, encrypted, key, randomScalar = systemRandomScalar, signatureNonce }) {
+/**
+ * The submission casting an (unchallenged) encrypted ballot: signed with the credential's key
+ * {secret, public}, naming the ballot it replaces (`replaces`: the tracking code of the
+ * credential's last ballot on the board, checked with checkLastBallot; null for its first).
+ */
+export function signBallot({ info, encrypted, key, replaces = null, randomScalar = systemRandomScalar, signatureNonce }) {
   if (pointToHex(key.public) !== encrypted.credential) throw new Error('this ballot was encrypted for another credential');
   const fingerprint = fromHex(info.fingerprint);
-  const message = ballotSigningMessage(fingerprint, key.public.toBytes(), encrypted.region, encrypted.ballot);
+  const message = ballotSigningMessage(fingerprint, key.public.toBytes(), encrypted.region, encrypted.ballot, replaces);
   const sig = signWithNonce(key.secret, key.public, message, signatureNonce ?? randomScalar());
   return {
     election: info.fingerprint,
@@ -70,13 +102,14 @@ export function signBallot({ info, encrypted, key, randomScalar = systemRandomSc
     credential: encrypted.credential,
     ballot: encrypted.ballot,
     signature: { commitment: pointToHex(sig.commitment), response: scalarToHex(sig.response) },
+    replaces,
   };
 }
 
-/** Encrypt, prove and sign a ballot at once (to cast it).  Returns {submission, trackingCode, nonces, selections}. */
-export function prepareBallot({ info, region, privateCredential, choices, randomScalar = systemRandomScalar, nonces, signatureNonce }) {
+/** Encrypt, prove and sign a ballot at once (to cast it), replacing `replaces`.  Returns {submission, trackingCode, nonces, selections}. */
+export function prepareBallot({ info, region, privateCredential, choices, replaces = null, randomScalar = systemRandomScalar, nonces, signatureNonce }) {
   const key = deriveCredential(info.manifest.id, privateCredential);
   const encrypted = encryptChoices({ info, region, credential: key.public, choices, randomScalar, nonces });
-  const submission = signBallot({ info, encrypted, key, randomScalar, signatureNonce });
+  const submission = signBallot({ info, encrypted, key, replaces, randomScalar, signatureNonce });
   return { submission, trackingCode: encrypted.trackingCode, nonces: encrypted.nonces, selections: encrypted.selections };
 }

@@ -124,10 +124,12 @@ test('signed ballots: signature and proofs together, and every kind to reject', 
   const all = cases('signed_ballot', 'signed-ballot');
   assert.ok(all.length >= 16);
   for (const v of all) {
+    const message = c.ballotSigningMessage(c.fromHex(v.fingerprint), c.fromHex(v.credential), v.region, v.ballot, v.replaces);
+    assert.equal(c.toHex(message), v.message);
     const check = () => {
       const credential = c.pointFromHex(v.credential);
       const sig = { commitment: c.pointFromHex(v.signature.commitment), response: hexScalar(v.signature.response) };
-      c.verifySignature(credential, c.fromHex(v.message), sig);
+      c.verifySignature(credential, message, sig);
       c.verifyBallot(ballotContext(v), v.ballot, c.fromHex(v.credential));
     };
     if (v.valid) check();
