@@ -5,6 +5,7 @@
     ReferendumError
     ├── InputError              bad input from a user: names the field and the reason (CLI exit 2)
     │   ├── ManifestError       a referendum manifest
+    │   ├── PayloadError        an event payload not of its spec's exact form (names the member)
     │   ├── CaseFileError       a legitimacy case file (standards)
     │   ├── TableError          a results table (forensics)
     │   └── AuditInputError     audit tallies, manifests, samples, seeds
@@ -41,6 +42,7 @@ __all__ = [
     "HeadMovedError",
     "InputError",
     "ManifestError",
+    "PayloadError",
     "PhaseError",
     "ProofError",
     "RecordError",
@@ -66,6 +68,11 @@ class InputError(ReferendumError):
 
 class ManifestError(InputError):
     """A referendum manifest that does not validate."""
+
+
+class PayloadError(InputError):
+    """An event payload that does not have exactly its spec's members, types and sizes
+    (``field`` is the dotted path of the member at fault)."""
 
 
 class CaseFileError(InputError):

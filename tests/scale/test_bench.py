@@ -23,7 +23,7 @@ def test_ingest_on_sqlite_casts_every_ballot_and_exports_a_record_that_verifies(
     figures = ingest(str(tmp_path / "b.sqlite"), ballots=6, workers=1, export_to=tmp_path / "rec")
     assert figures.ballots == 6 and figures.ballots_per_second > 0
     report = verify_record(tmp_path / "rec")
-    assert report.ok, [r.to_json() for r in report.failures()]
+    assert report.sound and report.phase == "voting", [r.to_json() for r in report.failures()]
     assert report.summary["accepted"] == 6
 
 
@@ -44,7 +44,7 @@ def test_ingest_on_postgresql_with_two_writers(tmp_path: Path) -> None:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     assert figures.writers == 2 and figures.ballots == 6
     report = verify_record(tmp_path / "rec")
-    assert report.ok and report.summary["accepted"] == 6
+    assert report.sound and report.summary["accepted"] == 6
 
 
 def test_per_ballot_figures_are_positive(tmp_path: Path) -> None:

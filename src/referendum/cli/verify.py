@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from referendum.cli.main import app
 from referendum.verify.record_verifier import verify_record
-from referendum.verify.report import Report, Status
+from referendum.verify.report import EXIT_STATUS, Report, Status, Verdict
 
-__all__ = ["print_report", "verify"]
+__all__ = ["print_report", "verdict_text", "verify"]
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "yellow"}
 
@@ -26,16 +27,25 @@ def print_report(report: Report, console: Console) -> None:
     table.add_column("result")
     table.add_column("detail")
     for r in report.results:
-        detail = r.detail if r.item is None else f"{r.item}: {r.detail}"
-        table.add_row(r.check.value, f"[{_STYLE[r.status]}]{r.status.value}[/]", detail)
+        where = ", ".join(part for part in (r.item, r.field) if part)
+        detail = f"{where}: {r.detail}" if where else r.detail
+        table.add_row(r.check.value, f"[{_STYLE[r.status]}]{r.status.value}[/]", escape(detail))
     console.print(table)
-    if report.ok:
-        console.print("[bold green]The record verifies.[/]")
-    else:
-        first = report.failures()[0]
-        console.print(
-            f"[bold red]The record does NOT verify:[/] {first.check.value} failed on {first.item}"
+    console.print(verdict_text(report))
+
+
+def verdict_text(report: Report) -> str:
+    """The last line of the text report: the verdict (docs/spec/verification.md)."""
+    if report.verdict is Verdict.VERIFIES:
+        return "[bold green]The record verifies.[/]"
+    if report.verdict is Verdict.VALID_SO_FAR:
+        return (
+            f"[bold yellow]The record is valid so far[/] (phase: {report.phase}): no check "
+            "fails, but it stops before the results; it does NOT yet verify a count."
         )
+    first = report.failures()[0]
+    where = ", ".join(part for part in (first.item, first.field) if part)
+    return f"[bold red]The record does NOT verify:[/] {first.check.value} failed on {escape(where)}"
 
 
 @app.command()
@@ -61,7 +71,8 @@ def verify(
 ) -> None:
     """Verify a published election record: chain, manifest, key ceremony, credentials,
     window, every ballot's signature and proofs, revotes, tally, decryption, results and
-    outcome.  Exits 0 only when every check passes."""
+    outcome.  Exits 0 when the record is complete and every check passes, 1 when a check
+    fails, 3 when no check fails but the record stops before the results (valid so far)."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("expected text or json", param_hint="--format")
     report = verify_record(
@@ -71,4 +82,4 @@ def verify(
         typer.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         print_report(report, Console())
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(EXIT_STATUS[report.verdict])

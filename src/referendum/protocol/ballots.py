@@ -28,6 +28,7 @@ from referendum.errors import (
     ProofError,
     RecordError,
 )
+from referendum.protocol.payloads import REJECTION_CODES
 from referendum.protocol.state import ElectionState
 from referendum.record.canonical import canonical_json
 
@@ -47,25 +48,6 @@ __all__ = [
 ]
 
 MAX_SUBMISSION_BYTES = 64 * 1024
-
-REJECTION_CODES = frozenset(
-    {
-        "oversize",
-        "malformed",
-        "wrong_election",
-        "not_open",
-        "closed",
-        "outside_window",
-        "unknown_credential",
-        "wrong_region",
-        "bad_signature",
-        "bad_proof",
-        "replayed",
-        "stale_replaces",
-    }
-)
-"""The reasons a board gives for refusing a ballot (docs/spec/events.md, "ballot.rejected";
-:mod:`referendum.protocol.refusals` decides them)."""
 
 
 BALLOT_SIGNATURE_DOMAIN = "referendum/v2/ballot-signature"

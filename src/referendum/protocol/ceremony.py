@@ -37,6 +37,7 @@ from referendum.crypto.threshold import (
     verify_transport_key,
 )
 from referendum.errors import InputError, PhaseError, ProofError, RecordError
+from referendum.protocol.payloads import check_payload
 from referendum.protocol.signing import TRUSTEE_DOMAIN, check_signed
 from referendum.protocol.state import ElectionState, Phase
 from referendum.protocol.tally import parse_share_event
@@ -276,12 +277,9 @@ def check_ceremony(state: ElectionState) -> str:
     )
 
 
-_MEMBERS = {
-    m.TRUSTEE_TRANSPORT: {"trustee", "name", "transport_key", "proof"},
-    m.TRUSTEE_DEAL: {"trustee", "commitments", "shares", "signature"},
-    m.TRUSTEE_CHECK: {"trustee", "complaints", "signature"},
-    m.DECRYPTION_SHARE: {"trustee", "regions", "signature"},
-}
+_TRUSTEE_EVENTS = frozenset(
+    {m.TRUSTEE_TRANSPORT, m.TRUSTEE_DEAL, m.TRUSTEE_CHECK, m.DECRYPTION_SHARE}
+)
 
 
 def check_trustee_event(state: ElectionState, event_type: str, payload: Mapping[str, Any]) -> None:
@@ -292,10 +290,9 @@ def check_trustee_event(state: ElectionState, event_type: str, payload: Mapping[
     A ``tally.share`` is refused when it is unsigned, malformed or not of a qualified
     trustee, but not for a share whose proof fails: signed, it is the trustee's own statement,
     kept as evidence and named in the results' ``rejected_shares``."""
-    if event_type not in _MEMBERS:
+    if event_type not in _TRUSTEE_EVENTS:
         raise InputError("type", f"not a trustee's event: {event_type!r}")
-    if set(payload) != _MEMBERS[event_type]:
-        raise InputError("payload", f"expected exactly the members {sorted(_MEMBERS[event_type])}")
+    check_payload(event_type, payload)  # exactly its members, types and sizes
     trustee = payload["trustee"]
     n = len(state.manifest.trustees.names)
     if not isinstance(trustee, int) or isinstance(trustee, bool) or not 1 <= trustee <= n:

@@ -16,10 +16,11 @@ from referendum.crypto.ballot import BallotContext, QuestionShape
 from referendum.crypto.group import Point
 from referendum.crypto.hashing import sha256_fields
 from referendum.errors import PhaseError, RecordError
+from referendum.protocol.payloads import check_payload
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
-from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
+from referendum.record.manifest import Manifest, manifest_from_payload, parse_timestamp
 
 __all__ = [
     "NON_BALLOT_TYPES",
@@ -137,8 +138,9 @@ def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
     if genesis is None or genesis.type != m.MANIFEST:
         raise RecordError("the board holds no referendum (its first event is not a manifest)")
     payload = dict(genesis.payload)
+    check_payload(m.MANIFEST, payload)
     state = ElectionState(
-        manifest=manifest_from_mapping(payload),
+        manifest=manifest_from_payload(payload),
         manifest_payload=payload,
         fingerprint=manifest_fingerprint(payload),
     )

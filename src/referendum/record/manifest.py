@@ -22,6 +22,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
+    StrictStr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -39,16 +41,23 @@ __all__ = [
     "Trustees",
     "load_manifest",
     "manifest_from_mapping",
+    "manifest_from_payload",
     "parse_timestamp",
 ]
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_FRACTION = re.compile(r"(0|[1-9][0-9]{0,17})(/[1-9][0-9]{0,17})?")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
+_RULE_FRACTIONS = ("majority", "turnout_quorum", "valid_quorum", "approval_quorum", "veto_quorum")
 
 
 def parse_timestamp(value: str, *, field_name: str) -> dt.datetime:
     """Parse an ISO 8601 UTC timestamp ending in ``Z``."""
-    if not isinstance(value, str) or not value.endswith("Z"):
-        raise InputError(field_name, f"expected an ISO 8601 UTC time ending in Z, got {value!r}")
+    if not isinstance(value, str) or _TIME.fullmatch(value) is None:
+        raise InputError(
+            field_name,
+            f"expected a UTC time YYYY-MM-DDTHH:MM:SS[.ffffff]Z, got {str(value)[:40]!r}",
+        )
     try:
         parsed = dt.datetime.fromisoformat(value[:-1] + "+00:00")
     except ValueError as exc:
@@ -57,17 +66,38 @@ def parse_timestamp(value: str, *, field_name: str) -> dt.datetime:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_id(value: str) -> str:
-    if not _ID.match(value):
-        raise ValueError("lower-case letters, digits, '-' or '_' (at most 64)")
+    if not _ID.fullmatch(value):
+        raise ValueError(
+            "lower-case letters, digits, '-' or '_', the first a letter or digit (at most 64)"
+        )
     return value
 
 
-Identifier = Annotated[str, AfterValidator(_check_id)]
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only spaces")
+    return value
+
+
+def _check_fraction(value: str) -> str:
+    if not _FRACTION.fullmatch(value):
+        raise ValueError(
+            f"{value[:40]!r} is not a fraction 'p/q' or an integer 'p' (decimal digits, at "
+            "most 18 each, no sign, decimal point or leading zero)"
+        )
+    if Fraction(value) <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+Identifier = Annotated[StrictStr, AfterValidator(_check_id)]
 """An id of the manifest: lower-case letters, digits, '-' or '_' (at most 64)."""
+Name = Annotated[StrictStr, Field(max_length=200), AfterValidator(_check_text)]
+"""A name or an answer: 1 to 200 characters, not only spaces."""
 
 
 class Question(_Model):
@@ -75,12 +105,13 @@ class Question(_Model):
     ``blank``; a multi-option question must name its ``status_quo`` answer."""
 
     id: Identifier
-    text: str = Field(min_length=1)
-    answers: tuple[str, ...] = Field(min_length=2, max_length=32)
-    min_selections: int = Field(default=1, ge=0)
-    max_selections: int = Field(default=1, ge=1)
-    status_quo: str | None = None
-    regions: tuple[str, ...] | None = None  # the regions whose ballot has it (None: all)
+    text: Annotated[StrictStr, Field(max_length=10_000), AfterValidator(_check_text)]
+    answers: tuple[Name, ...] = Field(min_length=2, max_length=32)
+    min_selections: StrictInt = Field(default=1, ge=0, le=32)
+    max_selections: StrictInt = Field(default=1, ge=1, le=32)
+    status_quo: Name | None = None
+    regions: tuple[Identifier, ...] | None = Field(default=None, min_length=1, max_length=512)
+    # the regions whose ballot has it (None: all)
 
     @model_validator(mode="after")
     def _check(self) -> Question:
@@ -91,6 +122,11 @@ class Question(_Model):
         if self.max_selections > len(self.answers):
             raise ValueError("max_selections exceeds the number of answers")
         if self.is_referendum:
+            if self.max_selections != 1:
+                raise ValueError(
+                    "a yes/no question takes one answer: max_selections must be 1 "
+                    "(min_selections 0 lets a voter leave it unanswered)"
+                )
             if self.status_quo not in (None, "no"):
                 raise ValueError("in a yes/no question the status quo is 'no'")
         elif self.status_quo is None or self.status_quo not in self.answers:
@@ -109,19 +145,8 @@ class Region(_Model):
     """A region: its own credential list and results; ``weight`` counts in a double majority."""
 
     id: Identifier
-    name: str = Field(min_length=1)
-    weight: str = "1"
-
-    @field_validator("weight")
-    @classmethod
-    def _check_weight(cls, value: str) -> str:
-        try:
-            weight = Fraction(value)
-        except (ValueError, ZeroDivisionError) as exc:
-            raise ValueError("a fraction such as 1 or 1/2") from exc
-        if weight <= 0:
-            raise ValueError("must be positive")
-        return value
+    name: Name
+    weight: Annotated[StrictStr, AfterValidator(_check_fraction)] = "1"
 
     @property
     def weight_fraction(self) -> Fraction:
@@ -131,8 +156,8 @@ class Region(_Model):
 class Period(_Model):
     """One voting period (a day, typically): ballots are accepted from ``opens`` to ``closes``."""
 
-    opens: str
-    closes: str
+    opens: StrictStr
+    closes: StrictStr
 
     @model_validator(mode="after")
     def _check(self) -> Period:
@@ -156,8 +181,8 @@ class Period(_Model):
 class Trustees(_Model):
     """The trustees who hold the decryption key, ``threshold`` of whom can decrypt."""
 
-    names: tuple[str, ...] = Field(min_length=1, max_length=64)
-    threshold: int = Field(ge=1)
+    names: tuple[Name, ...] = Field(min_length=1, max_length=64)
+    threshold: StrictInt = Field(ge=1, le=64)
 
     @model_validator(mode="after")
     def _check(self) -> Trustees:
@@ -173,14 +198,14 @@ class Manifest(_Model):
 
     format: Literal["referendum-manifest/2"] = "referendum-manifest/2"
     id: Identifier
-    title: str = Field(min_length=1)
-    information: str = ""
+    title: Annotated[StrictStr, Field(max_length=1000), AfterValidator(_check_text)]
+    information: StrictStr = Field(default="", max_length=100_000)
     questions: tuple[Question, ...] = Field(min_length=1, max_length=16)
     regions: tuple[Region, ...] = Field(min_length=1, max_length=512)
     window: tuple[Period, ...] = Field(min_length=1, max_length=31)
     trustees: Trustees
-    credential_authority: str
-    board_key: str
+    credential_authority: StrictStr
+    board_key: StrictStr
     """The board's public signing key: it signs the receipts of accepted and refused ballots."""
     rule: dict[str, Any] = Field(default_factory=dict)
 
@@ -253,8 +278,28 @@ class Manifest(_Model):
         return payload
 
 
+def _check_rule_form(rule: object) -> None:
+    """The rule's fractions are ``"p/q"`` strings and its flags booleans (``rule_from_mapping``
+    also reads the looser forms of case files, ``"0.5"`` or ``"50%"``: not in a manifest)."""
+    if not isinstance(rule, Mapping):
+        return  # the model names it
+    for key in _RULE_FRACTIONS:
+        given = rule.get(key)
+        if key in rule and not (key == "majority" and given == "simple"):
+            if not isinstance(given, str):
+                raise ManifestError(f"rule.{key}", "a fraction 'p/q' as a string")
+            try:
+                _check_fraction(given)
+            except ValueError as exc:
+                raise ManifestError(f"rule.{key}", str(exc)) from None
+    for key in ("double_majority", "per_region"):
+        if key in rule and not isinstance(rule[key], bool):
+            raise ManifestError(f"rule.{key}", "expected true or false")
+
+
 def manifest_from_mapping(data: Mapping[str, Any]) -> Manifest:
     """Validate a mapping; errors name the field by its dotted path."""
+    _check_rule_form(data.get("rule"))
     try:
         return Manifest.model_validate(dict(data))
     except ValidationError as exc:
@@ -264,6 +309,22 @@ def manifest_from_mapping(data: Mapping[str, Any]) -> Manifest:
         raise ManifestError(loc, message) from None
     except InputError as exc:  # from the outcome rule, whose errors name rule.<key>
         raise ManifestError(exc.field, exc.reason) from None
+
+
+def manifest_from_payload(payload: Mapping[str, Any]) -> Manifest:
+    """The manifest of a record's genesis payload, which must be exactly its own canonical
+    form (:meth:`Manifest.to_payload`): every member present, the rule as written by
+    :meth:`~referendum.rules.Rule.to_mapping`; a ``ManifestError`` names the first member
+    that differs."""
+    manifest = manifest_from_mapping(payload)
+    canonical = manifest.to_payload()
+    if canonical != dict(payload):
+        names = sorted(set(canonical) | set(payload))
+        name = next(n for n in names if canonical.get(n) != payload.get(n))
+        raise ManifestError(
+            name, f"not in canonical form (the manifest writes {str(canonical.get(name))[:80]})"
+        )
+    return manifest
 
 
 def load_manifest(path: Path) -> Manifest:

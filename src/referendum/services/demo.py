@@ -208,6 +208,7 @@ def _run(
         casts.append((cred, first))
         if i in revoters:
             casts.append((cred, _choose(chooser, yes_rate[cred.region])))
+    clock.step = _voting_step(manifest, len(casts), clock.step)
     last_ballot: dict[str, Any] = {}
     last_voter = credentials[0]
     night_tried = False
@@ -265,6 +266,23 @@ def _write_key(path: Path, key: BoardKey) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(canonical_json(key.to_json()) + b"\n")
+
+
+_READINGS_PER_CAST = 8
+"""More clock readings than casting one ballot takes (the demo's bad submissions included)."""
+
+
+def _voting_step(manifest: Manifest, casts: int, step: dt.timedelta) -> dt.timedelta:
+    """The clock's step while voting: ``step``, or less so that every day's share of the
+    ``casts`` fits in its voting period however many voters there are."""
+    shortest = min(
+        parse_timestamp(p.closes, field_name="closes")
+        - parse_timestamp(p.opens, field_name="opens")
+        for p in manifest.window
+    )
+    per_day = casts // len(manifest.window) + 1
+    fitting = shortest / (2 * _READINGS_PER_CAST * per_day)
+    return max(dt.timedelta(microseconds=1), min(step, fitting))
 
 
 def _region_sizes(voters: int) -> list[int]:

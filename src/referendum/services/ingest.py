@@ -24,6 +24,7 @@ from referendum.clock import Clock, format_timestamp
 from referendum.crypto.ballot import tracking_code
 from referendum.errors import BallotRejected, HeadMovedError, InputError
 from referendum.protocol.ballots import RegionBatches
+from referendum.protocol.payloads import check_payload
 from referendum.protocol.receipts import BoardReceipt
 from referendum.protocol.refusals import (
     Examined,
@@ -295,6 +296,8 @@ def _append(
             refusals.append(None)
         if not drafts:
             return []
+        for draft in drafts:  # the verifier's own form check: never append what it refuses
+            check_payload(draft.type, draft.payload)
         try:
             events = board.append_many(
                 drafts,

@@ -15,6 +15,7 @@ from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock, format_timestamp
 from referendum.errors import HeadMovedError, PhaseError
 from referendum.protocol.credentials import check_credential_list
+from referendum.protocol.payloads import check_payload
 from referendum.protocol.state import ElectionState, Phase, credential_key
 from referendum.record import messages as m
 from referendum.record.event import Event
@@ -44,7 +45,12 @@ def append(
     *,
     keys: Sequence[str] = (),
 ) -> Event:
-    """Append at the current head, retrying if another writer moved it; returns the event."""
+    """Append at the current head, retrying if another writer moved it; returns the event.
+
+    The payload must have exactly its spec's form (:func:`~referendum.protocol.payloads.
+    check_payload`, the verifier's own check): the board never appends what a verifier
+    would refuse."""
+    check_payload(event_type, payload)
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         try:
@@ -65,9 +71,11 @@ def create(board: BulletinBoard, manifest: Manifest, clock: Clock) -> ElectionSt
     """Publish the manifest as the genesis event of an empty board."""
     if board.head() is not None:
         raise PhaseError("this board already holds a referendum")
+    payload = manifest.to_payload()
+    check_payload(m.MANIFEST, payload)
     board.append(
         m.MANIFEST,
-        manifest.to_payload(),
+        payload,
         expected_head=None,
         timestamp=format_timestamp(clock()),
     )

@@ -31,12 +31,19 @@ from referendum.crypto.ballot import BallotContext, tracking_code
 from referendum.crypto.ballot_batch import BallotBatch, CiphertextSums
 from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point
-from referendum.errors import BallotRejected, InputError, RecordError, ReferendumError
+from referendum.errors import (
+    BallotRejected,
+    InputError,
+    PayloadError,
+    RecordError,
+    ReferendumError,
+)
 from referendum.protocol.ballots import (
     RegionBatches,
     check_ballot,
     signing_message,
 )
+from referendum.protocol.payloads import check_payload
 from referendum.protocol.refusals import Examined, recorded_refusal
 from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
@@ -255,6 +262,7 @@ def check_chunk(
     failures = []
     for height, payload in chunk:
         try:
+            check_payload(m.BALLOT_ACCEPTED, payload)
             _, code = check_ballot(
                 state,
                 payload["credential"],
@@ -267,6 +275,8 @@ def check_chunk(
                 failures.append(BallotFailure(height, "tracking code does not match the ballot"))
         except BallotRejected as exc:
             failures.append(BallotFailure(height, f"{exc.code}: {exc.field}: {exc.reason}"))
+        except PayloadError as exc:
+            failures.append(BallotFailure(height, f"malformed payload: {exc}"))
         except (KeyError, TypeError, RecordError) as exc:
             failures.append(BallotFailure(height, f"malformed payload: {exc}"))
     return failures
@@ -277,6 +287,7 @@ def _queue(pending: RegionBatches, payload: Mapping[str, Any], line: bytes) -> s
     and its form is exactly its ballot style's; return the region (``None``: the ballot is
     to be checked alone, which names the problem)."""
     try:
+        check_payload(m.BALLOT_ACCEPTED, payload)
         canonical = _ballot_bytes(line)
         found = pending.batch_for(
             payload["credential"], payload["region"], canonical, payload["replaces"]
@@ -328,6 +339,7 @@ def rejection_entry(state: ElectionState, event: Event, *, content: bool = True)
     recorded_refusal`; ``content`` with ``state`` of the open phase), or what is wrong with
     its form."""
     try:
+        check_payload(m.BALLOT_REJECTED, event.payload)  # the exact form first
         stated, examined = recorded_refusal(state, event.payload, content=content)
     except InputError as exc:
         reason, problem = str(event.payload.get("reason")), f"{exc.field}: {exc.reason}"

@@ -20,12 +20,15 @@ from typing import Any, Protocol
 
 from referendum.crypto.elgamal import Ciphertext
 from referendum.errors import (
+    ManifestError,
+    PayloadError,
     ProofError,
     RecordError,
     ReferendumError,
 )
 from referendum.protocol.ceremony import check_ceremony, check_ceremony_order
 from referendum.protocol.credentials import check_all_credential_lists
+from referendum.protocol.payloads import PAYLOADS, check_payload
 from referendum.protocol.refusals import decide
 from referendum.protocol.state import ElectionState, Phase, state_from_events
 from referendum.protocol.tally import (
@@ -89,6 +92,13 @@ _STAGES: list[tuple[str | None, frozenset[str]]] = [
     (m.TALLY, frozenset({m.DECRYPTION_SHARE, m.BALLOT_REJECTED})),
     (m.RESULTS, frozenset({m.BALLOT_REJECTED})),
 ]
+PHASES = ("setup", "voting", "closed", "decryption", "published")
+"""The name of each stage of :data:`_STAGES` (``phase`` in the report): a record that
+verifies is complete only in the last."""
+
+# Events of which a record holds at most one (per trustee, per region: see _once_key).
+_ONCE = frozenset({m.ELECTION_KEY, m.VOTING_OPEN, m.VOTING_CLOSE, m.TALLY, m.RESULTS})
+_PER_TRUSTEE = frozenset({m.TRUSTEE_TRANSPORT, m.TRUSTEE_DEAL, m.TRUSTEE_CHECK, m.DECRYPTION_SHARE})
 
 
 _CHECK_OF_TYPE = {
@@ -127,6 +137,7 @@ class _Pass1:
         self.stage = 0
         self.opened = False
         self.order_error: tuple[str, str] | None = None
+        self.seen: set[tuple[str, object]] = set()  # see _once_key
         self.window_error: tuple[str, str] | None = None
         self.revote_error: tuple[str, str] | None = None
         self.ballot_failure: tuple[str, str] | None = None
@@ -192,6 +203,13 @@ def verify_record(
         if digest is None:
             digest = hasher.submit(_sha256_of, path)
         _check_totals(p1, path, info, digest.result())
+    except (PayloadError, ManifestError) as exc:
+        item = current[-1]
+        check = _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
+        report.failed(
+            check, f"event {item.height} ({item.type})", exc.reason, field=f"payload.{exc.field}"
+        )
+        return report
     except RecordError as exc:
         report.failed(Check.CHAIN, "events.jsonl", str(exc))
         return report
@@ -206,6 +224,7 @@ def verify_record(
     finally:
         hasher.shutdown(cancel_futures=True)
     report.passed(Check.CHAIN, f"{info.event_count} events, hashes and links verified")
+    report.phase = PHASES[p1.stage]
 
     try:
         full = state_from_events(p1.non_ballot)
@@ -357,6 +376,8 @@ def _check_totals(p1: _Pass1, path: str, info: RecordInfo, sha256: str) -> None:
 
 
 def _consume(p1: _Pass1, item: _Item) -> None:
+    if isinstance(item, Event) and item.height > 0 and item.type in PAYLOADS:
+        check_payload(item.type, item.payload)
     if item.height == 0:
         if not isinstance(item, Event) or item.type != m.MANIFEST:
             raise RecordError("the first event is not a manifest")
@@ -379,12 +400,28 @@ def _consume(p1: _Pass1, item: _Item) -> None:
             return
         _check_ballot_sequence(p1, item)
     elif isinstance(item, Event):
+        key = _once_key(item)
+        if key is not None:
+            if key in p1.seen:  # reported by _check_order; the state keeps the first
+                return
+            p1.seen.add(key)
         p1.non_ballot.append(item)
         if item.type == m.VOTING_OPEN:
             p1.opened = True
 
 
 _PHASE_OF_STAGE = (Phase.SETUP, Phase.OPEN, Phase.CLOSED, Phase.TALLIED, Phase.PUBLISHED)
+
+
+def _once_key(event: Event) -> tuple[str, object] | None:
+    """What may appear only once: an event type, a trustee's event, a region's list."""
+    if event.type in _ONCE:
+        return (event.type, None)
+    if event.type in _PER_TRUSTEE:
+        return (event.type, event.payload["trustee"])
+    if event.type == m.CREDENTIALS:
+        return (event.type, event.payload["region"])
+    return None
 
 
 def _misdecided(p1: _Pass1, entry: RejectionEntry) -> str | None:
@@ -420,6 +457,14 @@ def _misdecided(p1: _Pass1, entry: RejectionEntry) -> str | None:
 def _check_order(p1: _Pass1, event: _Item) -> None:
     if p1.order_error:
         return
+    if isinstance(event, Event) and event.type in PAYLOADS:
+        key = _once_key(event)
+        if key is not None and key in p1.seen:
+            whose = {m.CREDENTIALS: f" for region {key[1]}"}.get(
+                event.type, f" of trustee {key[1]}" if event.type in _PER_TRUSTEE else ""
+            )
+            p1.order_error = (f"event {event.height}", f"a second {event.type} event{whose}")
+            return
     for index in range(p1.stage + 1, len(_STAGES)):
         if _STAGES[index][0] == event.type:
             if index != p1.stage + 1 and not (event.type == m.RESULTS and p1.stage == 3):
@@ -485,6 +530,9 @@ def _unpack(packed: object) -> tuple[object, int]:
 def _verify_ceremony(report: Report, state: ElectionState, events: list[Event]) -> None:
     try:
         check_ceremony_order(state, events)
+        if state.election_key is None and state.opened_at is None:
+            report.skipped(Check.KEY_CEREMONY, "the key ceremony is under way (no election key)")
+            return
         detail = check_ceremony(state)
     except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.KEY_CEREMONY, "trustee events", str(exc))
@@ -495,7 +543,8 @@ def _verify_ceremony(report: Report, state: ElectionState, events: list[Event]) 
 def _verify_credentials(report: Report, state: ElectionState) -> None:
     regions = {r.id for r in state.manifest.regions}
     published = set(state.credentials)
-    if published != regions:
+    early = state.opened_at is None and published < regions  # lists still to come
+    if published != regions and not early:
         missing = sorted(regions - published) or sorted(published - regions)
         report.failed(
             Check.CREDENTIALS, f"region {missing[0]}", "credential lists do not match the regions"
@@ -505,6 +554,13 @@ def _verify_credentials(report: Report, state: ElectionState) -> None:
         total = check_all_credential_lists(state)
     except ReferendumError as exc:
         report.failed(Check.CREDENTIALS, "credentials", str(exc))
+        return
+    if early:
+        report.passed(
+            Check.CREDENTIALS,
+            f"{total} public credentials in {len(published)} of {len(regions)} regions so far, "
+            "signed by the credential authority",
+        )
         return
     report.passed(
         Check.CREDENTIALS,
