@@ -304,7 +304,7 @@ def test_unsigned_share_fails(all_three: Path, tmp_path: Path) -> None:
     def change(edited: Edited) -> None:
         del edited[_index(edited, m.DECRYPTION_SHARE, 3)][2]["signature"]
 
-    _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "is not signed")
+    _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "payload.signature: missing")
 
 
 def test_reattributed_share_fails(all_three: Path, tmp_path: Path) -> None:

@@ -115,14 +115,14 @@ ATTACKS: dict[str, tuple[str, Callable[[list[Event], Payloads], None], str, str 
     "trustees as a string": (
         "results",
         lambda ev, p: p[_first(ev, "results")].update(trustees="13"),
-        "RESULTS",
+        "DECRYPTION",
         "payload.trustees",
         "expected a list",
     ),
     "a boolean for a trustee": (
         "results",
         lambda ev, p: p[_first(ev, "results")].update(trustees=[True, 3]),
-        "RESULTS",
+        "DECRYPTION",
         "payload.trustees[0]",
         "expected an integer",
     ),
@@ -245,8 +245,8 @@ TRUNCATIONS = {
     "at the opening": (lambda ev: _cut_after(ev, "voting.open"), "voting"),
     "mid-voting": (lambda ev: _cut_after(ev, "ballot.accepted", extra=3), "voting"),
     "after closing": (lambda ev: _cut_after(ev, "voting.close"), "closed"),
-    "after the tally": (lambda ev: _cut_after(ev, "tally"), "decryption"),
-    "after one share": (lambda ev: _cut_after(ev, "tally.share"), "decryption"),
+    "after the tally": (lambda ev: _cut_after(ev, "tally"), "tallied"),
+    "after one share": (lambda ev: _cut_after(ev, "tally.share"), "tallied"),
 }
 
 

@@ -27,8 +27,7 @@ def print_report(report: Report, console: Console) -> None:
     table.add_column("result")
     table.add_column("detail")
     for r in report.results:
-        where = ", ".join(part for part in (r.item, r.field) if part)
-        detail = f"{where}: {r.detail}" if where else r.detail
+        detail = r.detail if r.item is None else f"{r.item}: {r.detail}"
         table.add_row(r.check.value, f"[{_STYLE[r.status]}]{r.status.value}[/]", escape(detail))
     console.print(table)
     console.print(verdict_text(report))

@@ -384,33 +384,46 @@ QUESTION: Final = Obj(
         "regions": Nullable(List(IDENTIFIER, 1, MAX_REGIONS)),
     }
 )
+RATIO: Final = Text(37, 3, r"(0|[1-9][0-9]{0,17})/[1-9][0-9]{0,17}")
+"""A fraction as the rule and the outcome write it: always ``"p/q"`` (docs/rules.md)."""
 RULE: Final = Obj(
     {},
     {
-        "majority": FRACTION,  # absent: a simple majority
-        "turnout_quorum": FRACTION,
-        "valid_quorum": FRACTION,
-        "approval_quorum": FRACTION,
-        "veto_quorum": FRACTION,
+        "majority": RATIO,  # absent: a simple majority
+        "turnout_quorum": RATIO,
+        "valid_quorum": RATIO,
+        "approval_quorum": RATIO,
+        "veto_quorum": RATIO,
         "double_majority": Boolean(),
         "per_region": Boolean(),
     },
 )
+_CHECK_NAMES: Final = frozenset(
+    {
+        "turnout_quorum",
+        "valid_quorum",
+        "veto_quorum",
+        "majority",
+        "supermajority",
+        "approval_quorum",
+        "regional_majority",
+        "absolute_majority",
+    }
+)
 _RULE_CHECK: Final = Obj(
     {
-        "name": Text(64, 1),
+        "name": Text(32, 1, choices=_CHECK_NAMES),
         "passed": Boolean(),
-        "value": FRACTION,
-        "threshold": FRACTION,
-        "detail": Text(MAX_TEXT),
+        "value": RATIO,
+        "threshold": RATIO,
     }
 )
 _DECISION: Final = Text(16, 1, choices=frozenset({"approved", "rejected", "void", "tie"}))
-_OUTCOME_MEMBERS: Final = {"decision": _DECISION, "checks": List(_RULE_CHECK, 0, 16)}
+_OUTCOME_MEMBERS: Final = {"decision": _DECISION, "checks": List(_RULE_CHECK, 0, 8)}
 _OUTCOME_OPTIONAL: Final = {
     "adopted": NAME,
-    "regional_weight_yes": FRACTION,
-    "regional_weight_total": FRACTION,
+    "regional_weight_yes": RATIO,
+    "regional_weight_total": RATIO,
 }
 OUTCOME: Final = Obj(
     _OUTCOME_MEMBERS,

@@ -92,7 +92,7 @@ _STAGES: list[tuple[str | None, frozenset[str]]] = [
     (m.TALLY, frozenset({m.DECRYPTION_SHARE, m.BALLOT_REJECTED})),
     (m.RESULTS, frozenset({m.BALLOT_REJECTED})),
 ]
-PHASES = ("setup", "voting", "closed", "decryption", "published")
+PHASES = ("setup", "voting", "closed", "tallied", "published")
 """The name of each stage of :data:`_STAGES` (``phase`` in the report): a record that
 verifies is complete only in the last."""
 
@@ -115,6 +115,13 @@ _CHECK_OF_TYPE = {
     m.TALLY: Check.TALLY,
     m.DECRYPTION_SHARE: Check.DECRYPTION,
     m.RESULTS: Check.RESULTS,
+}
+
+
+# Members of a payload checked by another check than their event's (a malformed one fails it).
+_CHECK_OF_MEMBER = {
+    (m.RESULTS, "trustees"): Check.DECRYPTION,
+    (m.RESULTS, "rejected_shares"): Check.DECRYPTION,
 }
 
 
@@ -205,9 +212,13 @@ def verify_record(
         _check_totals(p1, path, info, digest.result())
     except (PayloadError, ManifestError) as exc:
         item = current[-1]
-        check = _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
+        member = exc.field.split(".")[0].split("[")[0]
+        check = _CHECK_OF_MEMBER.get(
+            (item.type, member), _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
+        )
+        field = f"payload.{exc.field}"
         report.failed(
-            check, f"event {item.height} ({item.type})", exc.reason, field=f"payload.{exc.field}"
+            check, f"event {item.height} ({item.type})", f"{field}: {exc.reason}", field=field
         )
         return report
     except RecordError as exc:

@@ -71,7 +71,7 @@ class Report:
     """All check results, plus the figures the verifier recomputed.
 
     ``phase`` is the last phase the record reached (``setup``, ``voting``, ``closed``,
-    ``decryption``, ``published``; ``None`` when the chain could not be read); the record is
+    ``tallied``, ``published``; ``None`` when the chain could not be read); the record is
     **complete** only in ``published``.  :attr:`ok` holds only for a complete record that
     passes every check; :attr:`sound` for any record none of whose checks fails."""
 
