@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from referendum.cli.main import main
-from referendum.errors import InputError, ManifestError, PayloadError
+from referendum.errors import BallotRejected, InputError, ManifestError, PayloadError
 from referendum.protocol.payloads import PAYLOADS, check_payload
 from referendum.record.event import Event, make_event
 from referendum.record.io import read_record, write_record
@@ -401,3 +401,52 @@ def test_changed_records_fail_by_name(
     assert check != "CHAIN" and item and detail, report.to_json()
     code, out = _cli("verify", str(record), "--workers", "1", "--format", "json")
     assert code == 1 and json.loads(out)["checks"]
+
+
+# -- the board appends only what a verifier accepts ---------------------------------------
+
+
+def test_the_services_refuse_a_payload_the_verifier_would(tmp_path: Path) -> None:
+    from referendum.board.memory import MemoryBoard
+    from referendum.protocol.state import Phase
+    from referendum.services.state import load_state
+    from referendum.services.voting import append, cast
+
+    from .helpers import ready_referendum
+
+    setup = ready_referendum(MemoryBoard(), per_region=1)
+    board = setup.board
+    head = board.head()
+    for event_type, payload, field in [
+        ("results", {"trustees": "13", "regions": {}, "outcome": {}}, "trustees"),
+        ("results", {"trustees": [1, 2], "outcome": {}}, "regions"),
+        ("voting.close", {"note": "early"}, "note"),
+        ("election.key", {}, "qualified"),
+    ]:
+        with pytest.raises(PayloadError) as caught:
+            append(board, event_type, payload, setup.clock)
+        assert caught.value.field == field
+    assert board.head() == head
+    # a submission naming an odd member, upper-case hex and a lone surrogate: the refusal is
+    # still a payload of exactly the spec's form
+    odd = "\\ud800" + "x" * 500  # a JSON escape: the parsed name holds a lone surrogate
+    for submission in (
+        f'{{"election":"{"0" * 64}","region":"east","credential":"{"AB" * 32}",'
+        f'"ballot":{{}},"signature":{{}},"{odd}":1}}'.encode(),
+        {
+            "election": "0" * 64,
+            "region": "east",
+            "credential": "AB" * 32,
+            "ballot": {},
+            "signature": {},
+        },
+    ):
+        with pytest.raises(BallotRejected):
+            cast(board, submission, setup.clock)
+    rejected = [e for e in board.events(types=("ballot.rejected",))]
+    assert rejected, "the refusal was logged"
+    for event in rejected:
+        check_payload(event.type, event.payload)
+        assert event.payload["credential"] is None  # upper-case hex is not a credential
+    assert rejected[0].payload["field"] == "?" + "x" * 199
+    assert load_state(board).phase is Phase.OPEN
