@@ -315,6 +315,7 @@ def test_manifest_constraints(change: dict[str, Any], field: str) -> None:
         "window": [{"opens": "2026-05-04T08:00:00Z", "closes": "2026-05-04T20:00:00Z"}],
         "trustees": {"names": ["A"], "threshold": 1},
         "credential_authority": "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76",
+        "board_key": "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76",
     }
     manifest_from_mapping(data)
     with pytest.raises(ManifestError) as caught:
