@@ -369,4 +369,4 @@ def test_unsigned_share_fails_before_the_results(all_three: Path, tmp_path: Path
         del edited[_index(edited, m.RESULTS)]
         del edited[_index(edited, m.DECRYPTION_SHARE, 1)][2]["signature"]
 
-    _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "is not signed")
+    _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "payload.signature: missing")
