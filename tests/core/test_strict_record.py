@@ -449,5 +449,4 @@ def test_the_services_refuse_a_payload_the_verifier_would(tmp_path: Path) -> Non
     for event in rejected:
         check_payload(event.type, event.payload)
         assert event.payload["credential"] is None  # upper-case hex is not a credential
-    assert rejected[0].payload["field"] == "?" + "x" * 199
     assert load_state(board).phase is Phase.OPEN
