@@ -348,7 +348,10 @@ def _paths(value: object, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 def _mutate(payload: dict[str, Any], data: st.DataObject) -> None:
     """Change the type of one value, or add or remove one member, somewhere in ``payload``."""
-    path = data.draw(st.sampled_from(_paths(payload)))
+    # a refusal's recorded submission is any JSON the sender sent: its words cannot be
+    # checked (only its sender holds the bytes), so it is left out of the changes
+    paths = [p for p in _paths(payload) if p[:2] != ("submission", "json")]
+    path = data.draw(st.sampled_from(paths))
     parent: Any = payload
     for key in path[:-1]:
         parent = parent[key]
