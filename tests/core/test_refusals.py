@@ -96,7 +96,7 @@ def _rejections(board: BulletinBoard) -> list[dict[str, Any]]:
 def _verified(setup: Setup, folder: Path) -> Report:
     write_record(setup.board.events(), folder)
     report = verify_record(folder)
-    assert report.ok, [r.to_json() for r in report.failures()]
+    assert report.sound, [r.to_json() for r in report.failures()]
     assert {r.check.value: r.status for r in report.results}["REJECTIONS"] is Status.PASS
     return report
 
@@ -214,7 +214,7 @@ def voting(tmp_path_factory: pytest.TempPathFactory) -> Voting:
     _refuse(setup, _ballot(setup, west[1]), "outside_window")
     folder = tmp_path_factory.mktemp("voting")
     write_record(setup.board.events(), folder)
-    assert verify_record(folder).ok
+    assert verify_record(folder).sound
     return Voting(setup, folder)
 
 
@@ -372,7 +372,7 @@ def test_a_refusal_whose_submission_is_not_as_recorded_fails(
 def test_workers_re_decide_refusals_alike(voting: Voting, tmp_path: Path) -> None:
     """The refusals of a record cut into many ranges, checked in two worker processes."""
     events, folder = voting.events(), voting.folder
-    assert verify_record(folder, workers=2, chunk_bytes=4096).ok
+    assert verify_record(folder, workers=2, chunk_bytes=4096).sound
     height = _height(events, m.BALLOT_REJECTED, reason="bad_proof")
     events[height][2].update(reason="replayed")
     forged = write_rehashed(events, tmp_path / "r")
