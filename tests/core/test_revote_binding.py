@@ -89,7 +89,7 @@ def _failed(report: Report) -> dict[str, str]:
 def test_the_honest_record_verifies(voting: tuple[Setup, list[str]], tmp_path: Path) -> None:
     setup, _ = voting
     report = _republish(setup.board, lambda items: items, tmp_path / "honest")
-    assert report.ok, _failed(report)
+    assert report.sound, _failed(report)
 
 
 def _swap_last_two(items: Payloads, codes: list[str], fix: bool) -> Payloads:
@@ -164,7 +164,7 @@ def test_dropping_the_last_ballot_verifies_but_the_device_refuses(
         return items
 
     report = _republish(setup.board, drop_last, tmp_path / "dropped-last")
-    assert report.ok, _failed(report)
+    assert report.sound, _failed(report)
     assert report.summary["counted"] == 3
     public = setup.credentials["east"][0].public
     assert check_last_ballot(third, third) == third
