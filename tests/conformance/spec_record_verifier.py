@@ -5,8 +5,8 @@ are those of ``tests/crypto/spec_verifier.py`` (RFC 9496 in pure Python), the re
 record.md (canonical JSON, events, chain, record directory), events.md (payloads and the
 order of events), crypto.md and rules.md.  It reports the first failing check with the ids of
 docs/spec/verification.md.  Deliberately plain and slow; it exists to show where the
-specification is complete, and where it is not (the ``GUESS`` notes below, gathered in
-``vectors/records/README.md``).
+specification is complete; the points it first had to guess, now stated in the spec, are
+listed in ``vectors/records/README.md``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ HASH = re.compile(r"[0-9a-f]{64}")
 TYPE = re.compile(r"[a-z][a-z0-9_.\-]{0,63}")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 MANIFEST_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-# GUESS: events.md says only "a fraction string ("1", "1/2")"; rules.md "fractions as "p/q"".
-FRACTION = re.compile(r"(0|[1-9][0-9]*)(/[1-9][0-9]*)?")
-WINDOW_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# events.md, "The forms used above": a fraction is "p/q" or "p", 1 to 18 digits each, no sign,
+# no leading zero (0 alone allowed for p), q not 0
+FRACTION = re.compile(r"(0|[1-9][0-9]{0,17})(/[1-9][0-9]{0,17})?")
+# events.md, *time*: whole seconds, optionally 1 to 6 fraction digits, then Z
+WINDOW_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 MAX_INT = 2**53 - 1
 REASONS = {
     "oversize", "malformed", "wrong_election", "not_open", "closed", "outside_window",
@@ -323,10 +325,9 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
         if not lo <= hi <= len(answers) or hi < 1:
             raise Fail(c, item, f"question {q['id']}: selections [{lo}, {hi}]")
         yes_no = set(answers) in ({"yes", "no"}, {"yes", "no", "blank"})
-        # GUESS: events.md does not say how many marks a yes/no question allows; one, as
-        # in crypto.md 5.1 ("yes / no / blank" has shape (3, 1, 1)).
-        if yes_no and (lo, hi) != (1, 1):
-            raise Fail(c, item, f"question {q['id']}: a yes/no question takes exactly one mark")
+        # events.md, manifest: a yes/no question has max_selections 1, min_selections 0 or 1
+        if yes_no and hi != 1:
+            raise Fail(c, item, f"question {q['id']}: a yes/no question takes at most one mark")
         if not yes_no and q["status_quo"] not in answers:
             raise Fail(c, item, f"question {q['id']}: status_quo is not one of its answers")
         on = q["regions"]
@@ -346,9 +347,10 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
         for t in (w["opens"], w["closes"]):
             if not isinstance(t, str) or not WINDOW_TIME.fullmatch(t):
                 raise Fail(c, item, f"window time {t!r}")
-        if not w["opens"] < w["closes"] or (window and window[-1][1] > w["opens"]):
+        opens, closes = _instant(w["opens"]), _instant(w["closes"])
+        if not opens < closes or (window and window[-1][1] > opens):
             raise Fail(c, item, "window periods out of order or overlapping")
-        window.append((w["opens"], w["closes"]))
+        window.append((opens, closes))
     trustees = _members(p["trustees"], {"names", "threshold"}, c, item, "trustees")
     tnames = trustees["names"]
     if not isinstance(tnames, list) or not tnames or not all(isinstance(n, str) for n in tnames):
@@ -390,7 +392,8 @@ def check_order(events: list[dict[str, Any]]) -> int:
             continue
         if t not in STAGES[stage]:
             raise Fail("EVENT_ORDER", item, f"{t} in stage {stage}")
-        # GUESS: "at most once per trustee / region" keyed by the payload member named so.
+        # events.md, "The order of events": "at most once per trustee / region", keyed by the
+        # payload member of that name; a second one is an EVENT_ORDER failure
         key: Any = None
         if t.startswith("trustee.") or t == "tally.share":
             key = event["payload"].get("trustee")
@@ -560,11 +563,10 @@ def check_ceremony(events: list[dict[str, Any]], man: Manifest) -> dict[str, Any
         for i in qualified:
             total = sv.add(total, _evaluate(candidates[i], j))
         vkeys[str(j)] = sv.encode(total).hex()
-    # GUESS: "disqualified" lists every trustee that is not qualified (events.md gives its
-    # type only).
+    # events.md, election.key step 4: the candidates disqualified by a justified complaint
     expected = {
         "qualified": qualified,
-        "disqualified": sorted(set(range(1, n + 1)) - set(qualified)),
+        "disqualified": sorted(set(candidates) - set(qualified)),
         "public_key": sv.encode(public).hex(),
         "verification_keys": vkeys,
     }
@@ -671,14 +673,20 @@ def check_window(events: list[dict[str, Any]], man: Manifest) -> None:
     for e in events:
         if e["type"] == "ballot.accepted" and not _within(man, e["timestamp"]):
             raise Fail("WINDOW", f"event {e['height']}", "outside every voting period")
-        if e["type"] == "voting.close" and e["timestamp"][:19] < man.window[-1][1][:19]:
+        if e["type"] == "voting.close" and e["timestamp"] < man.window[-1][1]:
             raise Fail("WINDOW", f"event {e['height']}", "voting closed before the window's end")
 
 
+def _instant(time: str) -> str:
+    """A manifest time in the event timestamps' layout (six fraction digits), so that the two
+    compare as instants to the microsecond by comparing the strings (events.md, *time*)."""
+    whole, _, fraction = time[:-1].partition(".")
+    return f"{whole}.{fraction:0<6}Z"
+
+
 def _within(man: Manifest, timestamp: str) -> bool:
-    """GUESS: a period is [opens, closes), compared on whole seconds (events.md says "inside
-    one of the voting periods"; manifest times have no fraction, event times six digits)."""
-    return any(o[:19] <= timestamp[:19] < cl[:19] for o, cl in man.window)
+    """events.md, *time*: a period is [opens, closes), compared to the microsecond."""
+    return any(o <= timestamp < cl for o, cl in man.window)
 
 
 _BALLOT_CACHE: dict[bytes, str | None] = {}
