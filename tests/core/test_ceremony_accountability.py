@@ -27,13 +27,16 @@ from referendum.services.keys import (
     check_payload,
     decryption_payload,
     publish_election_key,
+    setup_payload,
     submit_trustee_event,
+    trustee_deal,
+    trustee_setup,
     trustee_signed,
 )
 from referendum.services.state import load_state
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot
-from referendum.services.voting import cast, close_voting
+from referendum.services.voting import cast, close_voting, create
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import Check, CheckResult, Status
 
@@ -41,6 +44,7 @@ from .helpers import (
     OPENS,
     Setup,
     cheating_dealer_ceremony,
+    manifest,
     payloads_of,
     ready_referendum,
     write_rehashed,
@@ -370,3 +374,19 @@ def test_unsigned_share_fails_before_the_results(all_three: Path, tmp_path: Path
         del edited[_index(edited, m.DECRYPTION_SHARE, 1)][2]["signature"]
 
     _fails(_forged(all_three, tmp_path, change), Check.DECRYPTION, "payload.signature: missing")
+
+
+def test_a_trustee_refuses_a_ceremony_that_is_not_its_own(board: BulletinBoard) -> None:
+    """The manifest does not name transport keys (threat-model.md): a board that put another
+    transport key in trustee 1's place is caught by trustee 1 before it deals or checks."""
+    rng = DeterministicRandom(b"replaced-ceremony")
+    clock = SteppingClock(OPENS - dt.timedelta(days=3))
+    create(board, manifest(), clock)
+    _, own = setup_payload(load_state(board), 1, rng)  # trustee 1's key file, never published
+    trustee_setup(board, 1, rng, clock)  # the board's stand-in for trustee 1
+    for i in (2, 3):
+        trustee_setup(board, i, rng, clock)
+    before = board.head()
+    with pytest.raises(InputError, match="not this key file's"):
+        trustee_deal(board, own, rng, clock)
+    assert board.head() == before  # nothing appended

@@ -137,6 +137,18 @@ def _check_trustee(state: ElectionState, trustee: int) -> None:
 def _check_secrets(state: ElectionState, secrets: TrusteeSecrets) -> None:
     if secrets.fingerprint != state.fingerprint.hex():
         raise InputError("key file", "this key file belongs to another referendum")
+    published = state.transport.get(secrets.trustee)
+    if published is not None and published.get("transport_key") != (
+        base_mul(secrets.transport_secret).hex()
+    ):
+        # the manifest does not name transport keys (docs/spec/threat-model.md): each trustee
+        # checks that the board's ceremony holds its own
+        raise InputError(
+            "key file",
+            f"the board's transport key for trustee {secrets.trustee} is not this key file's:"
+            " the ceremony on the board is not this trustee's (replaced or forged); do not"
+            " take part, and report it",
+        )
 
 
 def _ready_for(
