@@ -112,7 +112,7 @@ def _dropped_deal(info: dict[str, Any], ceremony: dict[str, Any]) -> None:
 
 def _complaint(info: dict[str, Any], ceremony: dict[str, Any]) -> None:
     events_of(ceremony, "trustee.check")[0]["complaints"].append(
-        {"dealer": 2, "recipient": 1, "shared": attacker_key().hex(), "proof": {}}
+        {"dealer": "2", "recipient": 1, "shared": attacker_key().hex(), "proof": {}}
     )
 
 
@@ -143,8 +143,12 @@ CHEATS: dict[str, tuple[Callable[[dict[str, Any], dict[str, Any]], None], str, s
         "event 0 (trustee.deal).commitments.proof",
     ),
     "a trustee's deal hidden": (_dropped_deal, "ceremony", "trustee 2 has not dealt"),
-    "a complaint": (_complaint, "ceremony", "complaints"),
-    "a qualified trustee left out": (_fewer_qualified, "key", "qualified"),
+    "a complaint naming no dealer": (_complaint, "ceremony", "complaints[0].dealer"),
+    "a trustee disqualified without a complaint": (
+        _fewer_qualified,
+        "key",
+        "trustee 3, against whom no complaint was made",
+    ),
     "no ceremony served": (_no_ceremony, "ceremony", "events"),
 }
 

@@ -55,15 +55,20 @@ const sameList = (a, b) => Array.isArray(a) && a.length === b.length && a.every(
 
 /**
  * The election key recomputed from the ceremony's events `[{type, payload}]`: every trustee
- * 1..n dealt once, with `threshold` commitments and a valid proof of the constant term; no
- * `trustee.check` holds a complaint; `election.key` names every trustee qualified and none
- * disqualified, and its public key is the sum of the constant terms.  Returns the Point.
+ * 1..n dealt once, with `threshold` commitments and a valid proof of the constant term, and
+ * published one `trustee.check`; `election.key` splits the trustees into `qualified` (at least
+ * `threshold`) and `disqualified`, ascending, every disqualified dealer named by a complaint;
+ * its public key is the sum of the qualified dealers' constant terms.  The booth does not
+ * judge complaints (their DLEQ proofs): `referendum verify` does (KEY_CEREMONY).  Returns the
+ * Point.
  */
 export function electionKeyFromCeremony(manifest, fingerprint, events) {
   if (!Array.isArray(events)) throw new ServedValueError('ceremony', 'events: expected a list');
   const n = manifest.trustees.names.length;
   const t = manifest.trustees.threshold;
   const deals = new Map();
+  const checks = new Set();
+  const accused = new Set();
   let keyEvent = null;
   events.forEach((event, e) => {
     const where = `event ${e} (${event?.type})`;
@@ -74,9 +79,17 @@ export function electionKeyFromCeremony(manifest, fingerprint, events) {
       }
       deals.set(p.trustee, { payload: p, where });
     } else if (event?.type === 'trustee.check') {
-      if (!Array.isArray(p.complaints) || p.complaints.length !== 0) {
-        throw new ServedValueError('ceremony', `${where}.complaints: a complaint, which the booth does not judge`);
+      if (!Number.isInteger(p.trustee) || p.trustee < 1 || p.trustee > n || checks.has(p.trustee)) {
+        throw new ServedValueError('ceremony', `${where}.trustee: not a trustee, or a second check`);
       }
+      if (!Array.isArray(p.complaints)) throw new ServedValueError('ceremony', `${where}.complaints: expected a list`);
+      p.complaints.forEach((complaint, k) => {
+        if (!Number.isInteger(complaint?.dealer)) {
+          throw new ServedValueError('ceremony', `${where}.complaints[${k}].dealer: expected a trustee number`);
+        }
+        accused.add(complaint.dealer);
+      });
+      checks.add(p.trustee);
     } else if (event?.type === 'election.key') {
       if (keyEvent) throw new ServedValueError('ceremony', `${where}: a second election key`);
       keyEvent = { payload: p, where };
@@ -84,6 +97,20 @@ export function electionKeyFromCeremony(manifest, fingerprint, events) {
       throw new ServedValueError('ceremony', `${where}.type: not an event of the key ceremony`);
     }
   });
+  if (!keyEvent) throw new ServedValueError('ceremony', 'no election.key event');
+  const { qualified, disqualified } = keyEvent.payload;
+  const everyone = Array.from({ length: n }, (_, k) => k + 1);
+  const ascending = (list) => Array.isArray(list) && list.every((x, k) => Number.isInteger(x) && (k === 0 || x > list[k - 1]));
+  if (!ascending(qualified) || !ascending(disqualified) || !sameList([...qualified, ...disqualified].sort((a, b) => a - b), everyone)) {
+    throw new ServedValueError('key', `${keyEvent.where}.qualified: qualified and disqualified do not split the trustees`);
+  }
+  if (qualified.length < t) throw new ServedValueError('key', `${keyEvent.where}.qualified: fewer than ${t} trustees`);
+  for (const d of disqualified) {
+    if (!accused.has(d)) throw new ServedValueError('key', `${keyEvent.where}.disqualified: trustee ${d}, against whom no complaint was made`);
+  }
+  for (const i of everyone) {
+    if (!checks.has(i)) throw new ServedValueError('ceremony', `trustee ${i} has not published its trustee.check`);
+  }
   let sum = O;
   for (let i = 1; i <= n; i++) {
     const deal = deals.get(i);
@@ -96,15 +123,10 @@ export function electionKeyFromCeremony(manifest, fingerprint, events) {
     }
     const constant = point(commitments.coefficients[0], `${where}.coefficients[0]`);
     checkConstantProof(fingerprint, i, constant, commitments.proof ?? {}, `${where}.proof`);
-    sum = sum.add(constant);
-  }
-  if (!keyEvent) throw new ServedValueError('ceremony', 'no election.key event');
-  const everyone = Array.from({ length: n }, (_, k) => k + 1);
-  if (!sameList(keyEvent.payload.qualified, everyone) || !sameList(keyEvent.payload.disqualified, [])) {
-    throw new ServedValueError('key', `${keyEvent.where}.qualified: not every trustee, though no complaint was made`);
+    if (qualified.includes(i)) sum = sum.add(constant);
   }
   if (keyEvent.payload.public_key !== sum.toHex()) {
-    throw new ServedValueError('key', `${keyEvent.where}.public_key: not the sum of the dealers' constant terms`);
+    throw new ServedValueError('key', `${keyEvent.where}.public_key: not the sum of the qualified dealers' constant terms`);
   }
   return sum;
 }

@@ -1,7 +1,7 @@
 // The booth's recomputation of the fingerprint and the election key (src/recompute.js) on the
 // Python-made conformance records of vectors/records/: the key it recomputes from each
-// valid record's ceremony is the record's election.key, except where a complaint was made
-// (the booth does not judge complaints and refuses); altering any input is caught.
+// valid record's ceremony is the record's election.key, a disqualified dealer included;
+// altering any input is caught.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -21,18 +21,42 @@ function served(name) {
 
 const valid = JSON.parse(readFileSync(new URL('index.json', RECORDS), 'utf8')).records.filter((r) => r.verdict === 'valid').map((r) => r.name);
 
-test('the key of every valid conformance record is recomputed (or refused for a complaint)', () => {
+test('the key of every valid conformance record is recomputed, a disqualified dealer included', () => {
   assert.ok(valid.length >= 10);
   for (const name of valid) {
     const { info, ceremony } = served(name);
-    const complaints = ceremony.events.some((e) => e.type === 'trustee.check' && e.payload.complaints.length);
-    if (complaints) {
-      assert.throws(() => c.checkServedValues(info, ceremony), (e) => e.code === 'ceremony' && /complaint/.test(e.detail), name);
-    } else {
-      assert.deepEqual(c.checkServedValues(info, ceremony), info, name);
-    }
+    assert.deepEqual(c.checkServedValues(info, ceremony), info, name);
   }
   assert.ok(valid.includes('justified-complaint'));
+  const key = served('justified-complaint').ceremony.events.at(-1).payload;
+  assert.ok(key.disqualified.length === 1, 'the record disqualifies a dealer');
+});
+
+test('a disqualification without a complaint, a missing check or a short split is refused', () => {
+  const cases = [
+    ['key', 'disqualified', (s) => {
+      const key = s.ceremony.events.at(-1).payload;
+      key.disqualified = [key.qualified.pop()];
+    }],
+    ['ceremony', 'trustee.check', (s) => {
+      s.ceremony.events = s.ceremony.events.filter((e) => !(e.type === 'trustee.check' && e.payload.trustee === 2));
+    }],
+    ['key', 'split', (s) => { s.ceremony.events.at(-1).payload.qualified = [1, 2]; }],
+    ['ceremony', 'dealer', (s) => {
+      s.ceremony.events.find((e) => e.type === 'trustee.check').payload.complaints.push({ dealer: 'two' });
+    }],
+  ];
+  for (const [code, what, alter] of cases) {
+    const s = served('simple-majority');
+    alter(s);
+    assert.throws(() => c.checkServedValues(s.info, s.ceremony), (e) => e.code === code, what);
+  }
+  // keeping a justly accused dealer qualified gives another key: caught
+  const s = served('justified-complaint');
+  const key = s.ceremony.events.at(-1).payload;
+  key.qualified = [...key.qualified, ...key.disqualified].sort((a, b) => a - b);
+  key.disqualified = [];
+  assert.throws(() => c.checkServedValues(s.info, s.ceremony), (e) => e.code === 'key' && /public_key/.test(e.detail));
 });
 
 test('an altered manifest, fingerprint, key or deal is caught', () => {
