@@ -11,6 +11,7 @@ MODULES = [
     "referendum.crypto.random",
     "referendum.crypto.elgamal",
     "referendum.crypto.proofs.schnorr",
+    "referendum.crypto.proofs.shuffle",
 ]
 
 

@@ -2,7 +2,8 @@
 
 Every hash in the package is over ``encode_fields(domain, *parts)``: for each field its length
 as 8 bytes big-endian, then its bytes.  Domain tags are ASCII strings starting
-``referendum/v1/`` or, for constructions new in version 2 of the record, ``referendum/v2/``.
+``referendum/v1/`` or, for constructions new in version 2 of the record, ``referendum/v2/``
+(``referendum/v3/``: the shuffle of deniable revoting, docs/spec/shuffle.md).
 
 >>> encode_fields(b"ab", b"").hex()
 '000000000000000261620000000000000000'
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 DOMAIN_PREFIX: Final = "referendum/v1/"
-DOMAIN_PREFIXES: Final = (DOMAIN_PREFIX, "referendum/v2/")
+DOMAIN_PREFIXES: Final = (DOMAIN_PREFIX, "referendum/v2/", "referendum/v3/")
 
 
 def encode_fields(*parts: bytes) -> bytes:
