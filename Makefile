@@ -64,6 +64,7 @@ test: lint typecheck booth-test pytest
 # The conformance records (vectors/records/): regenerate after any change of the record format.
 vectors: $(STAMP)
 	$(BIN)/python tests/conformance/generate_records.py
+	$(BIN)/python tests/log/generate_log_vectors.py
 
 bench: $(STAMP)
 	$(BIN)/referendum bench
