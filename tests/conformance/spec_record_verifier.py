@@ -1162,47 +1162,79 @@ def _share(num: int, den: int) -> Fraction:
     return Fraction(num, den) if den else Fraction(0)
 
 
+_KINDS = ("yes", "no", "blank", "invalid")
+# rules.md "Thresholds": each component's comparison and ballots counted when it is written
+# as a bare fraction
+_DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "majority": ("at_least", ("yes", "no")),
+    "turnout_quorum": ("more_than", _KINDS),
+    "valid_quorum": ("more_than", ("yes", "no")),
+    "approval_quorum": ("at_least", ()),
+    "veto_quorum": ("at_least", ()),
+    "double_majority": ("more_than", ()),
+}
+
+
+def _threshold(rule: dict[str, Any], key: str) -> tuple[Fraction, str, tuple[str, ...]]:
+    given = rule[key]
+    comparison, counts = _DEFAULTS[key]
+    if given is True:
+        return Fraction(1, 2), "more_than", ()
+    if isinstance(given, str):
+        return Fraction(given), comparison, counts
+    comparison = "at_least" if "at_least" in given else "more_than"
+    return Fraction(given[comparison]), comparison, tuple(given.get("counts", counts))
+
+
+def _holds(value: Fraction, comparison: str, threshold: Fraction) -> bool:
+    return value >= threshold if comparison == "at_least" else value > threshold
+
+
+def _counted(counts: dict[str, int], kinds: tuple[str, ...]) -> int:
+    """rules.md: blank = ballots - yes - no, invalid = 0 in a record; all four kinds: ballots."""
+    of = {"yes": counts["yes"], "no": counts["no"], "invalid": 0,
+          "blank": counts["ballots"] - counts["yes"] - counts["no"]}  # fmt: skip
+    return sum(of[k] for k in kinds)
+
+
+def _majority(rule: dict[str, Any]) -> tuple[Fraction, str, tuple[str, ...]]:
+    if rule.get("majority") in (None, "simple"):
+        return Fraction(1, 2), "more_than", ("yes", "no")
+    return _threshold(rule, "majority")
+
+
 def _yes_no_outcome(
     counts: dict[str, int], rule: dict[str, Any], W: tuple[Fraction, Fraction] | None
 ) -> dict[str, Any]:
     """rules.md "A yes/no first question": checks and decision on one set of counts."""
-    yes, no, ballots, electorate = (
-        counts["yes"],
-        counts["no"],
-        counts["ballots"],
-        counts["electorate"],
-    )
+    yes, no, electorate = counts["yes"], counts["no"], counts["electorate"]
     checks: list[dict[str, Any]] = []
 
     def add(name: str, value: Fraction, threshold: Fraction, passed: bool) -> None:
         checks.append({"name": name, "passed": passed, "value": _fraction(value),
                        "threshold": _fraction(threshold)})  # fmt: skip
 
-    majority = rule.get("majority")
-    if "turnout_quorum" in rule:
-        q = Fraction(rule["turnout_quorum"])
-        add("turnout_quorum", _share(ballots, electorate), q, _share(ballots, electorate) > q)
-    if "valid_quorum" in rule:
-        q = Fraction(rule["valid_quorum"])
-        v = _share(yes + no, electorate)
-        add("valid_quorum", v, q, v > q)
+    for key in ("turnout_quorum", "valid_quorum"):
+        if key in rule:
+            q, op, kinds = _threshold(rule, key)
+            v = _share(_counted(counts, kinds), electorate)
+            add(key, v, q, _holds(v, op, q))
+    f, op, kinds = _majority(rule)
+    simple = f == Fraction(1, 2) and op == "more_than"
     if "veto_quorum" in rule:
-        q = Fraction(rule["veto_quorum"])
+        q, vop, _ = _threshold(rule, "veto_quorum")
         v = _share(no, electorate)
-        add("veto_quorum", v, q, not (no > yes and v >= q))
+        add("veto_quorum", v, q, not (no > yes and _holds(v, vop, q)))
     else:
-        v = _share(yes, yes + no)
-        if majority in (None, "simple"):
-            add("majority", v, Fraction(1, 2), v > Fraction(1, 2))
-        else:
-            f = Fraction(majority)
-            add("supermajority", v, f, v >= f)
+        v = _share(yes, _counted(counts, kinds))
+        add("majority" if simple else "supermajority", v, f, _holds(v, op, f))
     if "approval_quorum" in rule:
-        q = Fraction(rule["approval_quorum"])
+        q, aop, _ = _threshold(rule, "approval_quorum")
         v = _share(yes, electorate)
-        add("approval_quorum", v, q, v >= q)
+        add("approval_quorum", v, q, _holds(v, aop, q))
     if W is not None:
-        add("regional_majority", W[0], W[1] / 2, W[0] > W[1] / 2)
+        t, rop, _ = _threshold(rule, "double_majority")
+        add("regional_majority", W[0], W[1] * t, _holds(W[0], rop, W[1] * t))
     passed = {ch["name"]: ch["passed"] for ch in checks}
     if not passed.get("turnout_quorum", True) or not passed.get("valid_quorum", True):
         decision = "void"
@@ -1210,8 +1242,7 @@ def _yes_no_outcome(
         decision = "approved" if passed["veto_quorum"] else "rejected"
     elif all(ch["passed"] for ch in checks):
         decision = "approved"
-    elif (majority in (None, "simple") and "approval_quorum" not in rule
-          and (W is None) and yes == no):  # fmt: skip
+    elif simple and "approval_quorum" not in rule and (W is None) and yes == no:
         decision = "tie"
     else:
         decision = "rejected"
@@ -1245,7 +1276,11 @@ def expected_outcome(man: Manifest, regions: dict[str, Any]) -> dict[str, Any]:
     rule = man.rule
     W = None
     if rule.get("double_majority"):
-        w_yes = sum((man.regions[r] for r, c in per.items() if c["yes"] > c["no"]), Fraction(0))
+        kinds = _majority(rule)[2]
+        w_yes = sum(
+            (man.regions[r] for r, c in per.items() if 2 * c["yes"] > _counted(c, kinds)),
+            Fraction(0),
+        )
         W = (w_yes, sum(man.regions.values(), Fraction(0)))
     out = _yes_no_outcome(total, rule, W)
     out["regions"] = {r: _yes_no_outcome(c, rule, None) for r, c in per.items()}

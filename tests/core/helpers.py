@@ -41,7 +41,15 @@ from referendum.services.keys import (
 )
 from referendum.services.receipts import BoardKey
 from referendum.services.state import load_state
-from referendum.services.voting import create, open_voting, publish_credentials
+from referendum.services.tally import publish_results, publish_share, publish_tally
+from referendum.services.voter import prepare_ballot
+from referendum.services.voting import (
+    cast,
+    close_voting,
+    create,
+    open_voting,
+    publish_credentials,
+)
 
 OPENS = dt.datetime(2026, 5, 4, 8, 0, tzinfo=dt.UTC)
 
@@ -164,3 +172,21 @@ def run_main(*args: str, patches: Sequence[Any] = ()) -> tuple[int, str, str]:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
     return code, out.getvalue(), err.getvalue()
+
+
+def vote_and_count(
+    setup: Setup, choices: dict[str, list[str]], *, question: str = "q1"
+) -> dict[str, Any]:
+    """Cast one ballot per answer in ``choices`` (a region's first voters, in order), then
+    close, tally, decrypt with the first two trustees and publish the results."""
+    board = setup.board
+    for region, answers in choices.items():
+        for cred, answer in zip(setup.credentials[region], answers, strict=False):
+            ballot = prepare_ballot(setup.state, cred.private, {question: [answer]}, setup.rng)
+            cast(board, ballot.submission, setup.clock)
+    setup.clock.jump(OPENS + dt.timedelta(days=2))
+    close_voting(board, setup.clock)
+    publish_tally(board, setup.clock)
+    for secrets in setup.secrets[:2]:
+        publish_share(board, secrets, setup.rng, setup.clock)
+    return publish_results(board, setup.clock)

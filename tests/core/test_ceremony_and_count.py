@@ -23,7 +23,13 @@ from referendum.services.voter import prepare_ballot
 from referendum.services.voting import cast, close_voting, last_tracking_code
 from referendum.verify.record_verifier import verify_record
 
-from .helpers import OPENS, cheating_dealer_ceremony, manifest, ready_referendum
+from .helpers import (
+    OPENS,
+    cheating_dealer_ceremony,
+    manifest,
+    ready_referendum,
+    vote_and_count,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,19 +132,7 @@ def test_multi_option_question_needs_an_absolute_majority(tmp_path: Path) -> Non
     board = MemoryBoard()
     setup = ready_referendum(board, per_region=3, m=multi)
     votes = {"east": ["red", "blue", "keep"], "west": ["red", "red", "blue"]}
-    for region, answers in votes.items():
-        for cred, answer in zip(setup.credentials[region], answers, strict=True):
-            cast(
-                board,
-                prepare_ballot(setup.state, cred.private, {"q1": [answer]}, setup.rng).submission,
-                setup.clock,
-            )
-    setup.clock.jump(OPENS + dt.timedelta(days=2))
-    close_voting(board, setup.clock)
-    publish_tally(board, setup.clock)
-    for s in setup.secrets[:2]:
-        publish_share(board, s, setup.rng, setup.clock)
-    results = publish_results(board, setup.clock)
+    results = vote_and_count(setup, votes)
     # red has 3 of 6 votes: not an absolute majority, so the status quo stands
     assert results["outcome"]["decision"] == "rejected"
     assert "adopted" not in results["outcome"]

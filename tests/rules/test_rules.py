@@ -187,7 +187,7 @@ def test_per_region_outcomes() -> None:
 
 def test_rule_from_mapping_and_errors() -> None:
     rule = rule_from_mapping({"majority": "2/3", "turnout_quorum": "50%"})
-    assert rule.majority == Fraction(2, 3) and rule.turnout_quorum == Fraction(1, 2)
+    assert rule == Rule(majority=Fraction(2, 3), turnout_quorum=Fraction(1, 2))
     assert rule_from_mapping(rule.to_mapping()) == rule
     with pytest.raises(InputError, match=r"rule\.quorum"):
         rule_from_mapping({"quorum": 0.5})

@@ -146,6 +146,30 @@ def test_markdown_lists_facts_with_sources(run: Run) -> None:
             "expected one of approved, rejected, void, tie",
         ),
         ("[case\nname = 'x'\n", "case.toml", "not valid TOML"),
+        (
+            "[case]\nname = 'x'\nplace = 'y'\n[outcome]\n"
+            "rule = { value = { majority = '2/5' }, source = 's' }\n",
+            "outcome.rule.value.majority",
+            "below one half",
+        ),
+        (
+            "[case]\nname = 'x'\nplace = 'y'\n[outcome]\n"
+            "rule = { value = { turnout_quorum = { at_least = '150%' } }, source = 's' }\n",
+            "outcome.rule.value.turnout_quorum",
+            "outside 0 to 100%",
+        ),
+        (
+            "[case]\nname = 'x'\nplace = 'y'\n[outcome]\n"
+            "rule = { value = { turnout_quorum = { above = '1/2' } }, source = 's' }\n",
+            "outcome.rule.value.turnout_quorum.above",
+            "unknown key",
+        ),
+        (
+            "[case]\nname = 'x'\nplace = 'y'\n[outcome]\n"
+            "rule = { value = { quorum = '1/2' }, source = 's' }\n",
+            "outcome.rule.value.quorum",
+            "unknown field",
+        ),
     ],
 )
 def test_bad_case_files_exit_2_naming_the_field(

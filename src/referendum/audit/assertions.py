@@ -29,16 +29,68 @@ from referendum.audit.assorters import Assertion, CountCheck, Leaf, Side, majori
 from referendum.audit.readings import READINGS, Reading, Tally
 from referendum.errors import AuditInputError
 from referendum.rules import (
+    Comparison,
     Counts,
     Decision,
     RegionCounts,
     Rule,
     RuleCheck,
+    Threshold,
     evaluate,
     evaluate_region,
+    region_says_yes,
 )
 
-__all__ = ["RegionResult", "popular_leaves", "rule_leaves"]
+__all__ = ["RegionResult", "check_auditable", "counted_readings", "popular_leaves", "rule_leaves"]
+
+_VALID: frozenset[Reading] = frozenset({"yes", "no"})
+
+
+def counted_readings(threshold: Threshold, name: str) -> frozenset[Reading]:
+    """The readings a threshold counts.  A reading ``invalid`` is any ballot that is not a
+    vote for yes or no, so a rule may count both blank and invalid ballots or neither;
+    counting one of them cannot be audited from the readings (an input error)."""
+    extra = set(threshold.counts) - {"yes", "no"}
+    if not extra:
+        return _VALID
+    if extra == {"blank", "invalid"}:
+        return frozenset(READINGS)
+    raise AuditInputError(
+        f"rule.{name}.counts",
+        "the audit's readings do not tell blank from invalid ballots (both read 'invalid'): "
+        "an audited rule counts both or neither",
+    )
+
+
+def check_auditable(rule: Rule) -> None:
+    """Raise :class:`AuditInputError` naming the field when the audit cannot check ``rule``."""
+    counted_readings(rule.majority_threshold, "majority")
+    for name in ("turnout_quorum", "valid_quorum"):
+        threshold: Threshold | None = getattr(rule, name)
+        if threshold is not None:
+            counted_readings(threshold, name)
+
+
+def _side(
+    side: Side,
+    counted: frozenset[Reading],
+    tally: Tally,
+    *,
+    scope: str | None,
+    required: bool = True,
+    name: str = "majority",
+) -> Assertion:
+    """``side`` has more than half of the ``counted`` ballots (yes), or yes has at most half
+    of them (no: the others are more than half)."""
+    if counted == _VALID:
+        return majority(side, tally, scope=scope, required=required, name=name)
+    others: frozenset[Reading] = counted - {"yes"}
+    yes: frozenset[Reading] = frozenset({"yes"})
+    win, lose = (yes, others) if side == "yes" else (others, yes)
+    detail = (
+        f"yes {tally.yes} of {sum(tally.count(r) for r in counted)} ({'+'.join(sorted(counted))})"
+    )
+    return Assertion(name, win, lose, Fraction(1, 2), tally, scope, required, detail)
 
 
 @dataclass(frozen=True)
@@ -64,7 +116,7 @@ def _register_share(
     counted: frozenset[Reading],
     *,
     met: bool,
-    quorum: Fraction,
+    quorum: Threshold,
     electorate: int,
     tally: Tally,
     scope: str | None,
@@ -73,13 +125,16 @@ def _register_share(
     the shares of the ``N`` ballots: above ``qE/N`` of all ballots, or the others above
     ``1 - qE/N``.  Degenerate thresholds (0 or 1 and beyond) are decided by counting."""
     ballots = tally.ballots
-    share = quorum * electorate / ballots if ballots else Fraction(1)
+    share = quorum.value * electorate / ballots if ballots else Fraction(1)
     detail = (
-        f"{'+'.join(sorted(counted))} {'above' if met else 'at most'} {quorum} of "
-        f"{electorate} registered"
+        f"{'+'.join(sorted(counted))} {'' if met else 'not '}{quorum.comparison.words} "
+        f"{quorum.value} of {electorate} registered"
     )
     if not 0 < share < 1:
-        return CountCheck(name, ballots, electorate, quorum, met, scope, True, detail)
+        inclusive = quorum.comparison is Comparison.AT_LEAST
+        return CountCheck(
+            name, ballots, electorate, quorum.value, met, scope, True, detail, inclusive
+        )
     if met:
         return Assertion(name, counted, _others(counted), share, tally, scope, True, detail)
     return Assertion(name, _others(counted), counted, 1 - share, tally, scope, True, detail)
@@ -96,6 +151,7 @@ def popular_leaves(
     rule: Rule, tally: Tally, electorate: int | None, *, scope: str | None
 ) -> list[Leaf]:
     """Assertions confirming the outcome of ``rule``'s popular conditions on one electorate."""
+    check_auditable(rule)
     outcome = evaluate_region(
         rule, Counts(tally.yes, tally.no, invalid=tally.invalid, electorate=electorate)
     )
@@ -106,26 +162,41 @@ def popular_leaves(
     register = electorate or 0
     quorums: list[Leaf] = []
     quorum_met: list[bool] = []
-    if "turnout_quorum" in checks and rule.turnout_quorum is not None:
+    turnout = rule.turnout_quorum
+    if "turnout_quorum" in checks and turnout is not None:
         c = checks["turnout_quorum"]
-        quorums.append(
-            CountCheck(
-                "turnout_quorum",
-                tally.ballots,
-                register,
-                rule.turnout_quorum,
-                c.passed,
-                scope,
-                True,
-                f"{c.detail} (paper ballots in the manifest)",
+        if counted_readings(turnout, "turnout_quorum") == frozenset(READINGS):
+            quorums.append(
+                CountCheck(
+                    "turnout_quorum",
+                    tally.ballots,
+                    register,
+                    turnout.value,
+                    c.passed,
+                    scope,
+                    True,
+                    f"{c.detail} (paper ballots in the manifest)",
+                    turnout.comparison is Comparison.AT_LEAST,
+                )
             )
-        )
+        else:
+            quorums.append(
+                _register_share(
+                    "turnout_quorum",
+                    _VALID,
+                    met=c.passed,
+                    quorum=turnout,
+                    electorate=register,
+                    tally=tally,
+                    scope=scope,
+                )
+            )
         quorum_met.append(c.passed)
     if "valid_quorum" in checks and rule.valid_quorum is not None:
         quorums.append(
             _register_share(
                 "valid_quorum",
-                frozenset({"yes", "no"}),
+                counted_readings(rule.valid_quorum, "valid_quorum"),
                 met=checks["valid_quorum"].passed,
                 quorum=rule.valid_quorum,
                 electorate=register,
@@ -185,7 +256,9 @@ def _decision_leaves(
                 scope=scope,
             ),
         ]
-    main = _main_leaf(rule, tally, scope, yes_side=approved or tally.yes > tally.no)
+    counted = counted_readings(rule.majority_threshold, "majority")
+    says_yes = 2 * tally.yes > sum(tally.count(r) for r in counted)
+    main = _main_leaf(rule, tally, scope, yes_side=approved or says_yes)
     approval: Leaf | None = None
     if rule.approval_quorum is not None:
         passed = checks["approval_quorum"].passed
@@ -210,53 +283,69 @@ def _decision_leaves(
 
 
 def _main_leaf(rule: Rule, tally: Tally, scope: str | None, *, yes_side: bool) -> Assertion:
-    if rule.majority is None:
-        return majority("yes" if yes_side else "no", tally, scope=scope)
-    f = rule.majority
+    threshold = rule.majority_threshold
+    counted = counted_readings(threshold, "majority")
+    if rule.simple_majority:
+        return _side("yes" if yes_side else "no", counted, tally, scope=scope)
+    f = threshold.value
     if f >= 1:
         raise AuditInputError("rule.majority", "a unanimity rule cannot be audited by sampling")
-    detail = f"yes {tally.yes} of {tally.yes + tally.no} valid votes, threshold {f}"
+    others: frozenset[Reading] = counted - {"yes"}
+    total = sum(tally.count(r) for r in counted)
+    detail = f"yes {tally.yes} of {total} ({'+'.join(sorted(counted))}), {threshold.describe()}"
+    yes: frozenset[Reading] = frozenset({"yes"})
     if yes_side:
-        return Assertion(
-            "supermajority", frozenset({"yes"}), frozenset({"no"}), f, tally, scope, True, detail
-        )
-    return Assertion(
-        "supermajority", frozenset({"no"}), frozenset({"yes"}), 1 - f, tally, scope, True, detail
-    )
+        return Assertion("supermajority", yes, others, f, tally, scope, True, detail)
+    return Assertion("supermajority", others, yes, 1 - f, tally, scope, True, detail)
 
 
 def _informative(leaves: Sequence[Leaf]) -> list[Leaf]:
     return [dataclasses.replace(leaf, required=False) for leaf in leaves]
 
 
-def _region_majorities(regions: Sequence[RegionResult]) -> dict[str, Assertion]:
+def _region_majorities(rule: Rule, regions: Sequence[RegionResult]) -> dict[str, Assertion]:
+    counted = counted_readings(rule.majority_threshold, "majority")
     out: dict[str, Assertion] = {}
     for r in regions:
-        if r.tally.yes != r.tally.no:
-            side: Side = "yes" if r.tally.yes > r.tally.no else "no"
-            out[r.name] = majority(
-                side, r.tally, scope=r.name, required=False, name="regional_majority"
+        if 2 * r.tally.yes != sum(r.tally.count(k) for k in counted):
+            side: Side = "yes" if region_says_yes(rule, r.counts()) else "no"
+            out[r.name] = _side(
+                side, counted, r.tally, scope=r.name, required=False, name="regional_majority"
             )
     return out
 
 
 def _carrying_regions(
-    regions: Sequence[RegionResult], majorities: dict[str, Assertion], *, approve: bool
+    rule: Rule,
+    regions: Sequence[RegionResult],
+    majorities: dict[str, Assertion],
+    *,
+    approve: bool,
 ) -> set[str]:
-    """Regions chosen in advance whose confirmed majorities decide the regional vote."""
+    """Regions chosen in advance whose confirmed majorities decide the regional vote: yes
+    regions whose weight meets the regional threshold, or no regions whose weight leaves
+    too little for yes to meet it."""
+    regional = rule.double_majority
+    assert regional is not None
     total = sum((r.weight for r in regions), Fraction(0))
+    needed = regional.value * total
     side = "yes" if approve else "no"
+
+    def enough(weight: Fraction) -> bool:
+        if approve:
+            return regional.comparison.holds(weight, needed)
+        return not regional.comparison.holds(total - weight, needed)
+
     candidates = [r for r in regions if r.name in majorities and side in majorities[r.name].win]
     candidates.sort(key=lambda r: (majorities[r.name].ease, r.name), reverse=True)
     picked: set[str] = set()
     weight = Fraction(0)
     for r in candidates:
-        if (weight > total / 2) if approve else (weight >= total / 2):
+        if enough(weight):
             break
         picked.add(r.name)
         weight += r.weight
-    enough = weight > total / 2 if approve else weight >= total / 2
-    if not enough:
+    if not enough(weight):
         raise AuditInputError(
             "regions", "the regional vote rests on tied regions and cannot be audited"
         )
@@ -270,6 +359,7 @@ def rule_leaves(rule: Rule, regions: Sequence[RegionResult]) -> list[Leaf]:
     names = [r.name for r in regions]
     if len(set(names)) != len(names):
         raise AuditInputError("regions", "region names must be unique")
+    check_auditable(rule)
     if rule.per_region:
         out: list[Leaf] = []
         for r in regions:
@@ -281,8 +371,8 @@ def rule_leaves(rule: Rule, regions: Sequence[RegionResult]) -> list[Leaf]:
     electorates = [r.electorate for r in regions]
     electorate = None if None in electorates else sum(e or 0 for e in electorates)
     popular = popular_leaves(rule, totals, electorate, scope=None)
-    majorities = _region_majorities(regions)
-    if not rule.double_majority:
+    majorities = _region_majorities(rule, regions)
+    if rule.double_majority is None:
         return popular + list(majorities.values())
     outcome = evaluate(rule, [RegionCounts(r.name, r.counts(), r.weight) for r in regions])
     popular_decision = evaluate_region(rule, regions_counts_total(regions, electorate)).decision
@@ -292,14 +382,14 @@ def rule_leaves(rule: Rule, regions: Sequence[RegionResult]) -> list[Leaf]:
     if outcome.decision is Decision.REJECTED and popular_decision is Decision.APPROVED:
         use_popular, use_regional = False, True
     elif outcome.decision is Decision.REJECTED and not regional_ok:
-        carrying = _carrying_regions(regions, majorities, approve=False)
+        carrying = _carrying_regions(rule, regions, majorities, approve=False)
         hardest_regional = min(majorities[n].ease for n in carrying)
         hardest_popular = min(leaf.ease for leaf in popular)
         use_popular, use_regional = (
             (True, False) if hardest_popular >= hardest_regional else (False, True)
         )
     carrying = (
-        _carrying_regions(regions, majorities, approve=regional_ok) if use_regional else set()
+        _carrying_regions(rule, regions, majorities, approve=regional_ok) if use_regional else set()
     )
     regional = [dataclasses.replace(a, required=name in carrying) for name, a in majorities.items()]
     return (popular if use_popular else _informative(popular)) + list(regional)

@@ -151,9 +151,10 @@ class Assertion:
 
 @dataclass(frozen=True)
 class CountCheck:
-    """A count compared with the register: ``count > threshold * register`` must be
-    ``reported_met``.  Used for the turnout quorum, whose count is the number of paper
-    ballots in the ballot manifest (which must equal the reported number of ballots)."""
+    """A count compared with the register: ``count > threshold * register`` (``>=`` when
+    ``inclusive``) must be ``reported_met``.  Used for the turnout quorum, whose count is the
+    number of paper ballots in the ballot manifest (which must equal the reported number of
+    ballots)."""
 
     name: str
     count: int
@@ -163,11 +164,14 @@ class CountCheck:
     scope: str | None = None
     required: bool = True
     detail: str = ""
+    inclusive: bool = False  # the law's "at least": ``count >= threshold * register``
     kind: Literal["count"] = field(default="count", init=False)
 
     @property
     def holds(self) -> bool:
-        return (self.count > self.threshold * self.register) == self.reported_met
+        needed = self.threshold * self.register
+        met = self.count >= needed if self.inclusive else self.count > needed
+        return met == self.reported_met
 
     @property
     def ease(self) -> Fraction:
@@ -182,6 +186,7 @@ class CountCheck:
             "count": self.count,
             "register": self.register,
             "threshold": str(self.threshold),
+            "comparison": "at_least" if self.inclusive else "more_than",
             "reported_met": self.reported_met,
             "holds": self.holds,
             "detail": self.detail,

@@ -26,7 +26,12 @@ from typing import Any
 
 import yaml
 
-from referendum.audit.assertions import RegionResult, popular_leaves, rule_leaves
+from referendum.audit.assertions import (
+    RegionResult,
+    check_auditable,
+    popular_leaves,
+    rule_leaves,
+)
 from referendum.audit.assorters import Leaf
 from referendum.audit.batch import BatchReport
 from referendum.audit.readings import Tally
@@ -127,6 +132,7 @@ def load_results(text: str) -> Referendum:
     if not isinstance(rule_data, Mapping):
         raise AuditInputError("rule", "expected a mapping")
     rule = rule_from_mapping(rule_data)
+    check_auditable(rule)
     raw_regions = data.get("regions")
     if not isinstance(raw_regions, list) or not raw_regions:
         raise AuditInputError("regions", "expected a non-empty list of regions")

@@ -42,6 +42,7 @@ __all__ = [
     "Map",
     "Nullable",
     "Obj",
+    "OneOf",
     "Spec",
     "Text",
     "check_payload",
@@ -259,6 +260,22 @@ class Map(Spec):
 
 
 @dataclass(frozen=True)
+class OneOf(Spec):
+    """An object of the ``second`` spec's form, any other value of the ``first``'s (a rule's
+    threshold: ``"1/2"`` or ``{"at_least": "1/2"}``)."""
+
+    first: Spec
+    second: Spec
+
+    def check(self, value: object, where: str) -> None:
+        spec = self.second if isinstance(value, dict) else self.first
+        spec.check(value, where)
+
+    def describe(self) -> str:
+        return f"{self.first.describe()} or {self.second.describe()}"
+
+
+@dataclass(frozen=True)
 class Obj(Spec):
     """An object with exactly the ``required`` members, plus any of the ``optional`` ones."""
 
@@ -386,15 +403,22 @@ QUESTION: Final = Obj(
 )
 RATIO: Final = Text(37, 3, r"(0|[1-9][0-9]{0,17})/[1-9][0-9]{0,17}")
 """A fraction as the rule and the outcome write it: always ``"p/q"`` (docs/rules.md)."""
+_COMPARISONS: Final = {"at_least": RATIO, "more_than": RATIO}
+_COUNTS: Final = List(Text(7, 2, choices=frozenset({"yes", "no", "blank", "invalid"})), 2, 4)
+_COUNTED_THRESHOLD: Final = OneOf(RATIO, Obj({}, {**_COMPARISONS, "counts": _COUNTS}))
+"""A threshold (docs/rules.md, "Canonical form"): a bare ratio, or a table with one
+comparison and, where the component counts ballots, ``counts``; what the table means (one
+comparison exactly, yes and no counted) is the rule's to check."""
+_THRESHOLD: Final = OneOf(RATIO, Obj({}, _COMPARISONS))
 RULE: Final = Obj(
     {},
     {
-        "majority": RATIO,  # absent: a simple majority
-        "turnout_quorum": RATIO,
-        "valid_quorum": RATIO,
-        "approval_quorum": RATIO,
-        "veto_quorum": RATIO,
-        "double_majority": Boolean(),
+        "majority": _COUNTED_THRESHOLD,  # absent: a simple majority
+        "turnout_quorum": _COUNTED_THRESHOLD,
+        "valid_quorum": _COUNTED_THRESHOLD,
+        "approval_quorum": _THRESHOLD,
+        "veto_quorum": _THRESHOLD,
+        "double_majority": OneOf(Boolean(), Obj({}, _COMPARISONS)),
         "per_region": Boolean(),
     },
 )

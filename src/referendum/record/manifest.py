@@ -278,23 +278,39 @@ class Manifest(_Model):
         return payload
 
 
+def _check_rule_fraction(where: str, given: object) -> None:
+    if not isinstance(given, str):
+        raise ManifestError(where, "a fraction 'p/q' as a string")
+    try:
+        _check_fraction(given)
+    except ValueError as exc:
+        raise ManifestError(where, str(exc)) from None
+
+
 def _check_rule_form(rule: object) -> None:
-    """The rule's fractions are ``"p/q"`` strings and its flags booleans (``rule_from_mapping``
-    also reads the looser forms of case files, ``"0.5"`` or ``"50%"``: not in a manifest)."""
+    """The rule's fractions are ``"p/q"`` strings, bare or in a threshold table
+    (``{"at_least": "3/5"}``), and its flags booleans (``rule_from_mapping`` also reads the
+    looser forms of case files, ``"0.5"`` or ``"50%"``: not in a manifest)."""
     if not isinstance(rule, Mapping):
         return  # the model names it
-    for key in _RULE_FRACTIONS:
-        given = rule.get(key)
-        if key in rule and not (key == "majority" and given == "simple"):
-            if not isinstance(given, str):
-                raise ManifestError(f"rule.{key}", "a fraction 'p/q' as a string")
-            try:
-                _check_fraction(given)
-            except ValueError as exc:
-                raise ManifestError(f"rule.{key}", str(exc)) from None
-    for key in ("double_majority", "per_region"):
-        if key in rule and not isinstance(rule[key], bool):
-            raise ManifestError(f"rule.{key}", "expected true or false")
+    for key in (*_RULE_FRACTIONS, "double_majority"):
+        if key not in rule:
+            continue
+        given = rule[key]
+        if key == "majority" and given == "simple":
+            continue
+        if key == "double_majority" and isinstance(given, bool):
+            continue
+        if isinstance(given, Mapping):
+            for comparison in ("at_least", "more_than"):
+                if comparison in given:
+                    _check_rule_fraction(f"rule.{key}.{comparison}", given[comparison])
+            continue  # the rest of the table is the rule's (rule_from_mapping names it)
+        if key == "double_majority":
+            raise ManifestError(f"rule.{key}", "expected true, false or a threshold table")
+        _check_rule_fraction(f"rule.{key}", given)
+    if "per_region" in rule and not isinstance(rule["per_region"], bool):
+        raise ManifestError("rule.per_region", "expected true or false")
 
 
 def manifest_from_mapping(data: Mapping[str, Any]) -> Manifest:

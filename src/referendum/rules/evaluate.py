@@ -20,8 +20,15 @@ from referendum.rules.model import (
     RuleCheck,
     regions_total,
 )
+from referendum.rules.threshold import Comparison
 
-__all__ = ["evaluate", "evaluate_options", "evaluate_region", "evaluate_regional_votes"]
+__all__ = [
+    "evaluate",
+    "evaluate_options",
+    "evaluate_region",
+    "evaluate_regional_votes",
+    "region_says_yes",
+]
 
 _HALF = Fraction(1, 2)
 
@@ -36,85 +43,90 @@ def _electorate(counts: Counts, rule: Rule) -> int:
     return counts.electorate  # an empty register gives every share as 0/1 (_ratio)
 
 
+def _ballots(kinds: tuple[str, ...]) -> str:
+    return "+".join(kinds)
+
+
 def _conditions(rule: Rule, counts: Counts) -> tuple[list[RuleCheck], Decision]:
     """Evaluate the rule's popular conditions on one electorate."""
     checks: list[RuleCheck] = []
-    share = _ratio(counts.yes, counts.valid)
+    majority = rule.majority_threshold
+    counted = counts.counted(majority.counts)
+    share = _ratio(counts.yes, counted)
 
     # Participation quorums first: failing one makes the vote void.
     void = False
-    if rule.turnout_quorum is not None:
-        turnout = _ratio(counts.cast, _electorate(counts, rule))
-        ok = turnout > rule.turnout_quorum
+    for name, quorum in (
+        ("turnout_quorum", rule.turnout_quorum),
+        ("valid_quorum", rule.valid_quorum),
+    ):
+        if quorum is None:
+            continue
+        part = counts.counted(quorum.counts)
+        value = _ratio(part, _electorate(counts, rule))
+        ok = quorum.holds(value)
         void |= not ok
         checks.append(
             RuleCheck(
-                "turnout_quorum",
+                name,
                 ok,
-                turnout,
-                rule.turnout_quorum,
-                f"{counts.cast} of {counts.electorate} registered voted",
-            )
-        )
-    if rule.valid_quorum is not None:
-        valid_share = _ratio(counts.valid, _electorate(counts, rule))
-        ok = valid_share > rule.valid_quorum
-        void |= not ok
-        checks.append(
-            RuleCheck(
-                "valid_quorum",
-                ok,
-                valid_share,
-                rule.valid_quorum,
-                f"{counts.valid} valid votes of {counts.electorate} registered",
+                value,
+                quorum.value,
+                f"{_ballots(quorum.counts)} {part} of {counts.electorate} registered "
+                f"({quorum.describe()} needed)",
+                quorum.comparison,
+                f"({_ballots(quorum.counts)}) / electorate",
             )
         )
 
     if rule.veto_quorum is not None:
         no_share = _ratio(counts.no, _electorate(counts, rule))
-        vetoed = counts.no > counts.yes and no_share >= rule.veto_quorum
+        vetoed = counts.no > counts.yes and rule.veto_quorum.holds(no_share)
         checks.append(
             RuleCheck(
                 "veto_quorum",
                 not vetoed,
                 no_share,
-                rule.veto_quorum,
-                f"no {counts.no} vs yes {counts.yes}; no = {float(no_share):.2%} of the register",
+                rule.veto_quorum.value,
+                f"no {counts.no} vs yes {counts.yes}; no = {float(no_share):.2%} of the register "
+                f"({rule.veto_quorum.describe()} vetoes)",
+                rule.veto_quorum.comparison,
+                "no / electorate",
             )
         )
         decision = Decision.VOID if void else (Decision.REJECTED if vetoed else Decision.APPROVED)
         return checks, decision
 
-    if rule.majority is None:
-        ok = share > _HALF
-        tie = counts.yes == counts.no
-        checks.append(
-            RuleCheck("majority", ok, share, _HALF, f"yes {counts.yes} vs no {counts.no}")
+    ok = majority.holds(share)
+    simple = rule.simple_majority
+    checks.append(
+        RuleCheck(
+            "majority" if simple else "supermajority",
+            ok,
+            share,
+            majority.value,
+            f"yes {counts.yes} of {counted} ({_ballots(majority.counts)}; "
+            f"{majority.describe()} needed)",
+            majority.comparison,
+            f"yes / ({_ballots(majority.counts)})",
         )
-    else:
-        ok = share >= rule.majority
-        tie = False
-        checks.append(
-            RuleCheck(
-                "supermajority",
-                ok,
-                share,
-                rule.majority,
-                f"yes {counts.yes} of {counts.valid} valid votes",
-            )
-        )
+    )
+    tie = simple and counts.yes == counts.no
     approved = ok
     if rule.approval_quorum is not None:
         approval = _ratio(counts.yes, _electorate(counts, rule))
-        q_ok = approval >= rule.approval_quorum
+        q_ok = rule.approval_quorum.holds(approval)
         approved &= q_ok
         checks.append(
             RuleCheck(
                 "approval_quorum",
                 q_ok,
                 approval,
-                rule.approval_quorum,
-                f"yes {counts.yes} of {counts.electorate} registered",
+                rule.approval_quorum.value,
+                f"yes {counts.yes} of {counts.electorate} registered "
+                f"({rule.approval_quorum.describe()} needed)",
+                rule.approval_quorum.comparison,
+                "yes / electorate",
             )
         )
     if void:
@@ -122,6 +134,12 @@ def _conditions(rule: Rule, counts: Counts) -> tuple[list[RuleCheck], Decision]:
     if approved:
         return checks, Decision.APPROVED
     return checks, Decision.TIE if tie and rule.approval_quorum is None else Decision.REJECTED
+
+
+def region_says_yes(rule: Rule, counts: Counts) -> bool:
+    """A region's regional vote: yes is more than half of the ballots the majority counts
+    there (by default: yes > no), whatever the region's own quorums or supermajority."""
+    return 2 * counts.yes > counts.counted(rule.majority_threshold.counts)
 
 
 def evaluate_region(rule: Rule, counts: Counts) -> Outcome:
@@ -144,13 +162,13 @@ def evaluate(rule: Rule, regions: Sequence[RegionCounts]) -> Outcome:
     totals = regions_total(regions)
     checks, decision = _conditions(rule, totals)
     per_region = tuple((r.name, evaluate_region(rule, r.counts)) for r in regions)
-    if not rule.double_majority:
+    if rule.double_majority is None:
         return Outcome(decision=decision, checks=tuple(checks), totals=totals, regions=per_region)
 
     weight_total = sum((r.weight for r in regions), Fraction(0))
-    weight_yes = sum((r.weight for r in regions if r.counts.yes > r.counts.no), Fraction(0))
+    weight_yes = sum((r.weight for r in regions if region_says_yes(rule, r.counts)), Fraction(0))
     return _with_regional_majority(
-        decision, checks, totals, per_region, weight_yes=weight_yes, weight_total=weight_total
+        rule, decision, checks, totals, per_region, weight_yes=weight_yes, weight_total=weight_total
     )
 
 
@@ -168,7 +186,7 @@ def evaluate_regional_votes(
     ... ).decision.value
     'rejected'
     """
-    if not rule.double_majority:
+    if rule.double_majority is None:
         raise InputError("rule.double_majority", "regional votes only count in a double majority")
     if weight_total <= 0 or not (0 <= weight_yes <= weight_total):
         raise InputError(
@@ -176,11 +194,12 @@ def evaluate_regional_votes(
         )
     checks, decision = _conditions(rule, totals)
     return _with_regional_majority(
-        decision, checks, totals, (), weight_yes=weight_yes, weight_total=weight_total
+        rule, decision, checks, totals, (), weight_yes=weight_yes, weight_total=weight_total
     )
 
 
 def _with_regional_majority(
+    rule: Rule,
     decision: Decision,
     checks: list[RuleCheck],
     totals: Counts,
@@ -189,15 +208,20 @@ def _with_regional_majority(
     weight_yes: Fraction,
     weight_total: Fraction,
 ) -> Outcome:
-    regional_ok = weight_yes > weight_total / 2
+    regional = rule.double_majority
+    assert regional is not None
+    needed = weight_total * regional.value
+    regional_ok = regional.comparison.holds(weight_yes, needed)
     checks.append(
         RuleCheck(
             "regional_majority",
             regional_ok,
             weight_yes,
-            weight_total / 2,
+            needed,
             f"{_fmt(weight_yes)} of {_fmt(weight_total)} regional votes in favour "
-            f"(more than {_fmt(weight_total / 2)} needed)",
+            f"({regional.comparison.words} {_fmt(needed)} needed)",
+            regional.comparison,
+            f"weight of the regions with a yes majority, against {regional.value} of the total",
         )
     )
     if (decision is Decision.APPROVED and not regional_ok) or decision is Decision.TIE:
@@ -238,6 +262,8 @@ def evaluate_options(counts: Mapping[str, int], *, status_quo: str) -> Outcome:
         share,
         _HALF,
         f"{leader} {counts[leader]} of {total} votes",
+        Comparison.MORE_THAN,
+        "leader / (votes for the answers)",
     )
     decision = Decision.APPROVED if ok else Decision.REJECTED
     totals = Counts(yes=counts[leader] if ok else 0, no=total - (counts[leader] if ok else 0))

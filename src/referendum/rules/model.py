@@ -13,8 +13,23 @@ from fractions import Fraction
 from typing import Any
 
 from referendum.errors import InputError
+from referendum.rules.threshold import (
+    ALL_BALLOTS,
+    VALID_VOTES,
+    BallotKind,
+    Comparison,
+    Threshold,
+    fraction_text,
+    parse_fraction,
+    parse_threshold,
+    threshold_mapping,
+)
 
 __all__ = [
+    "DEFAULTS",
+    "REGIONAL_MAJORITY",
+    "RULE_KEYS",
+    "SIMPLE_MAJORITY",
     "Counts",
     "Decision",
     "Outcome",
@@ -77,6 +92,12 @@ class Counts:
         """Votes cast for yes or no (the denominator of majorities)."""
         return self.yes + self.no
 
+    def counted(self, kinds: tuple[BallotKind, ...]) -> int:
+        """The ballots of these kinds; all four kinds: every ballot cast (:attr:`cast`)."""
+        if set(kinds) == set(ALL_BALLOTS):
+            return self.cast
+        return sum(int(getattr(self, kind)) for kind in kinds)
+
     @property
     def cast(self) -> int:
         """Ballots cast (turnout count)."""
@@ -109,44 +130,88 @@ class RegionCounts:
     weight: Fraction = Fraction(1)
 
 
+SIMPLE_MAJORITY = Threshold(Fraction(1, 2), Comparison.MORE_THAN, VALID_VOTES)
+"""More than half of the valid votes for yes or no: the majority when ``majority`` is absent."""
+REGIONAL_MAJORITY = Threshold(Fraction(1, 2), Comparison.MORE_THAN)
+"""More than half of the regions' total weight: ``double_majority = true``."""
+
+# Each component's default comparison and ballots counted: a bare fraction in a rule means
+# these (the forms rules had before thresholds could say "at least" or "more than").
+DEFAULTS: dict[str, tuple[Comparison, tuple[BallotKind, ...] | None]] = {
+    "majority": (Comparison.AT_LEAST, VALID_VOTES),
+    "turnout_quorum": (Comparison.MORE_THAN, ALL_BALLOTS),
+    "valid_quorum": (Comparison.MORE_THAN, VALID_VOTES),
+    "approval_quorum": (Comparison.AT_LEAST, None),
+    "veto_quorum": (Comparison.AT_LEAST, None),
+    "double_majority": (Comparison.MORE_THAN, None),
+}
+_QUORUMS = ("turnout_quorum", "valid_quorum", "approval_quorum", "veto_quorum")
+
+
+def _as_threshold(name: str, value: object) -> Threshold | None:
+    """A component given as a bare fraction (or ``True`` for a double majority) takes the
+    component's default comparison and counts."""
+    if value is None or value is False:
+        return None
+    comparison, counts = DEFAULTS[name]
+    if isinstance(value, Threshold):
+        if counts is None and value.counts:
+            raise InputError(f"rule.{name}.counts", "this component counts no ballots")
+        if counts is not None and not value.counts:
+            return Threshold(value.value, value.comparison, counts)
+        return value
+    if value is True and name == "double_majority":
+        return REGIONAL_MAJORITY
+    return Threshold(parse_fraction(value, field_name=f"rule.{name}"), comparison, counts or ())
+
+
 @dataclass(frozen=True)
 class Rule:
     """An outcome rule.  Components combine: every configured condition must hold.
 
-    - ``majority``: the yes share of valid votes (yes / (yes + no)) must be strictly above
-      1/2 (``None``, simple majority) or at least the given fraction (a supermajority).
-    - ``turnout_quorum``: ballots cast / electorate must be strictly above it (Italy Art. 75).
-    - ``valid_quorum``: valid votes / electorate strictly above it (Hungary 2016).
-    - ``approval_quorum``: yes / electorate at least it (Denmark §42(5), §88).
+    Each threshold is a :class:`Threshold` (a bare fraction takes the component's default
+    from :data:`DEFAULTS`), so a law's "at least" and "more than" and the ballots it counts
+    are written as the law says (docs/rules.md):
+
+    - ``majority``: yes / (the counted ballots, by default yes + no); absent: a simple
+      majority, more than 1/2 of the valid votes; a fraction: at least it (a supermajority).
+    - ``turnout_quorum``: the counted ballots (by default all) / electorate, more than q.
+    - ``valid_quorum``: the counted ballots (by default yes + no) / electorate, more than q.
+    - ``approval_quorum``: yes / electorate, at least q (Denmark §42(5), §88).
     - ``veto_quorum``: the proposal is rejected only if no > yes *and* no / electorate is at
-      least it; otherwise approved (Ireland Art. 47.2).
-    - ``double_majority``: also needs a majority of the regions' weights (strictly more than
-      half of the total weight; Switzerland Art. 142: 12 of 23 cantonal votes).
+      least q; otherwise approved (Ireland Art. 47.2).
+    - ``double_majority``: also the weights of the regions with a yes majority / the total
+      weight, by default more than 1/2 (Switzerland Art. 142: 12 of 23 cantonal votes).
     - ``per_region``: each region decides for itself; no overall decision beyond the tally.
     """
 
-    majority: Fraction | None = None
-    turnout_quorum: Fraction | None = None
-    valid_quorum: Fraction | None = None
-    approval_quorum: Fraction | None = None
-    veto_quorum: Fraction | None = None
-    double_majority: bool = False
+    majority: Threshold | None = None
+    turnout_quorum: Threshold | None = None
+    valid_quorum: Threshold | None = None
+    approval_quorum: Threshold | None = None
+    veto_quorum: Threshold | None = None
+    double_majority: Threshold | None = None
     per_region: bool = False
 
     def __post_init__(self) -> None:
-        for name in (
-            "majority",
-            "turnout_quorum",
-            "valid_quorum",
-            "approval_quorum",
-            "veto_quorum",
-        ):
-            value = getattr(self, name)
-            if value is not None and not (0 <= value <= 1):
-                raise InputError(f"rule.{name}", f"must be a fraction between 0 and 1, got {value}")
-        if self.majority is not None and self.majority < Fraction(1, 2):
-            raise InputError("rule.majority", "a supermajority threshold must be at least 1/2")
-        if self.double_majority and self.per_region:
+        for name in ("majority", *_QUORUMS, "double_majority"):
+            object.__setattr__(self, name, _as_threshold(name, getattr(self, name)))
+        if self.majority == SIMPLE_MAJORITY:
+            object.__setattr__(self, "majority", None)
+        for name in _QUORUMS:
+            _check_share(f"rule.{name}", getattr(self, name), "a quorum")
+        _check_share("rule.double_majority", self.double_majority, "a regional majority")
+        if self.double_majority is not None and self.double_majority.value == 0:
+            raise InputError("rule.double_majority", "a share of 0 of the regions decides nothing")
+        if self.majority is not None:
+            _check_share("rule.majority", self.majority, "a majority")
+            if self.majority.value < Fraction(1, 2):
+                raise InputError(
+                    "rule.majority",
+                    f"{fraction_text(self.majority.value)} is below one half: a majority "
+                    "contradicts itself when yes and no could both reach it",
+                )
+        if self.double_majority is not None and self.per_region:
             raise InputError("rule", "double_majority and per_region exclude each other")
         if self.veto_quorum is not None and (
             self.majority is not None or self.approval_quorum is not None
@@ -154,67 +219,95 @@ class Rule:
             raise InputError("rule.veto_quorum", "a veto quorum replaces majority/approval rules")
 
     @property
+    def majority_threshold(self) -> Threshold:
+        """The majority in force: ``majority``, or a simple majority when it is absent."""
+        return self.majority or SIMPLE_MAJORITY
+
+    @property
+    def simple_majority(self) -> bool:
+        """Whether the majority is "more than one half" (checked as ``majority``; otherwise
+        it is a ``supermajority``)."""
+        m = self.majority_threshold
+        return m.value == Fraction(1, 2) and m.comparison is Comparison.MORE_THAN
+
+    @property
     def needs_electorate(self) -> bool:
-        return any(
-            q is not None
-            for q in (
-                self.turnout_quorum,
-                self.valid_quorum,
-                self.approval_quorum,
-                self.veto_quorum,
-            )
-        )
+        return any(getattr(self, name) is not None for name in _QUORUMS)
 
     def to_mapping(self) -> dict[str, Any]:
-        """The canonical mapping form (fractions as "p/q" strings), for records and JSON."""
+        """The canonical mapping form, for records and JSON: a bare ``"p/q"`` fraction when
+        a threshold has its component's default comparison and counts, else a table
+        (docs/rules.md, "Canonical form")."""
         out: dict[str, Any] = {}
-        for name in (
-            "majority",
-            "turnout_quorum",
-            "valid_quorum",
-            "approval_quorum",
-            "veto_quorum",
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = fraction_text(value)
-        if self.double_majority:
-            out["double_majority"] = True
+        for name in ("majority", *_QUORUMS):
+            threshold: Threshold | None = getattr(self, name)
+            if threshold is not None:
+                comparison, counts = DEFAULTS[name]
+                out[name] = threshold_mapping(threshold, default=comparison, counts=counts or ())
+        if self.double_majority is not None:
+            if self.double_majority == REGIONAL_MAJORITY:
+                out["double_majority"] = True
+            else:
+                out["double_majority"] = threshold_mapping(
+                    self.double_majority, default=Comparison.MORE_THAN
+                )
         if self.per_region:
             out["per_region"] = True
         return out
 
     def describe(self) -> str:
-        parts = []
-        if self.majority is None:
-            parts.append("simple majority of valid votes")
-        else:
-            parts.append(f"supermajority of at least {_pct(self.majority)} of valid votes")
+        m = self.majority_threshold
+        parts = [
+            "a simple majority" if self.simple_majority else f"a supermajority of {m.describe()}",
+        ]
+        parts[0] += f" of {_ballots_text(m.counts)}"
         if self.turnout_quorum is not None:
-            parts.append(f"turnout above {_pct(self.turnout_quorum)} of the electorate")
+            parts.append(
+                f"turnout ({_ballots_text(self.turnout_quorum.counts)}) "
+                f"{self.turnout_quorum.describe()} of the electorate"
+            )
         if self.valid_quorum is not None:
-            parts.append(f"valid votes above {_pct(self.valid_quorum)} of the electorate")
+            parts.append(
+                f"{_ballots_text(self.valid_quorum.counts)} "
+                f"{self.valid_quorum.describe()} of the electorate"
+            )
         if self.approval_quorum is not None:
-            parts.append(f"yes by at least {_pct(self.approval_quorum)} of the electorate")
+            parts.append(f"yes by {self.approval_quorum.describe()} of the electorate")
         if self.veto_quorum is not None:
-            parts = [
-                f"approved unless no wins with at least {_pct(self.veto_quorum)} of the register"
-            ]
-        if self.double_majority:
-            parts.append("a majority of the regions' weighted votes")
+            parts = [f"approved unless no wins with {self.veto_quorum.describe()} of the register"]
+        if self.double_majority is not None:
+            parts.append(
+                f"regions with a yes majority weighing {self.double_majority.describe()} "
+                "of the regions' weight"
+            )
         if self.per_region:
             parts.append("each region deciding for itself")
         return "; ".join(parts)
 
 
+def _check_share(field_name: str, threshold: Threshold | None, what: str) -> None:
+    if threshold is None:
+        return
+    value = threshold.value
+    if value < 0 or value > 1:
+        raise InputError(
+            field_name,
+            f"{what} of {fraction_text(value)} is outside 0 to 100% and contradicts itself",
+        )
+    if value == 1 and threshold.comparison is Comparison.MORE_THAN:
+        raise InputError(field_name, f"{what} of more than 100% can never be met")
+
+
+def _ballots_text(counts: tuple[BallotKind, ...]) -> str:
+    if counts == VALID_VOTES:
+        return "valid votes (yes + no)"
+    if counts == ALL_BALLOTS:
+        return "all ballots"
+    return " + ".join(counts) + " ballots"
+
+
 def _pct(value: Fraction) -> str:
     return f"{float(value) * 100:.4g}%"
-
-
-def fraction_text(value: Fraction) -> str:
-    """The canonical text of an exact fraction in records: ``"p/q"`` in lowest terms, ``q >= 1``
-    always written (``"1/1"``, ``"0/1"``, ``"17/2"``)."""
-    return f"{value.numerator}/{value.denominator}"
 
 
 def percent_text(text: str) -> str:
@@ -229,13 +322,18 @@ def percent_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class RuleCheck:
-    """One condition of a rule, evaluated: its name, whether it held, and the figures used."""
+    """One condition of a rule, evaluated: its name, whether it held, the figures used and how
+    they were compared (``value`` ``comparison`` ``threshold``)."""
 
     name: str
     passed: bool
     value: Fraction
     threshold: Fraction
     detail: str
+    comparison: Comparison = Comparison.MORE_THAN
+    share: str = ""
+    """What ``value`` divides, written out (``"yes / (yes+no+blank)"``, ``"no / electorate"``):
+    for display and reports, not part of a record's outcome form."""
 
 
 @dataclass(frozen=True)
@@ -277,54 +375,54 @@ class Outcome:
         return out
 
 
-def parse_fraction(value: object, *, field_name: str) -> Fraction:
-    """Parse ``"2/3"``, ``"0.5"``, ``"50%"``, ``0.5`` or ``Fraction`` into an exact fraction."""
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, bool):
-        raise InputError(field_name, f"expected a fraction, got {value!r}")
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        return Fraction(str(value))
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if text.endswith("%"):
-                return Fraction(text[:-1].strip()) / 100
-            return Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            pass
-    raise InputError(field_name, f"expected a fraction such as 0.5, 2/3 or 50%, got {value!r}")
-
-
-_FRACTION_KEYS = ("majority", "turnout_quorum", "valid_quorum", "approval_quorum", "veto_quorum")
-_BOOL_KEYS = ("double_majority", "per_region")
+RULE_KEYS = ("majority", *_QUORUMS, "double_majority", "per_region")
 
 
 def rule_from_mapping(data: Mapping[str, Any], *, prefix: str = "rule") -> Rule:
     """Build a rule from its mapping form (TOML/JSON/YAML), naming the field on error.
 
-    ``majority`` may be ``"simple"`` or a fraction; the other keys are listed on :class:`Rule`.
+    ``majority`` may be ``"simple"``, a fraction or a threshold table; the quorums a fraction
+    or a threshold table; ``double_majority`` a boolean or a threshold table (docs/rules.md).
     """
-    known = set(_FRACTION_KEYS) | set(_BOOL_KEYS)
     for key in data:
-        if key not in known:
+        if key not in RULE_KEYS:
             raise InputError(
-                f"{prefix}.{key}", f"unknown rule key; expected one of {sorted(known)}"
+                f"{prefix}.{key}", f"unknown rule key; expected one of {sorted(RULE_KEYS)}"
             )
     kwargs: dict[str, Any] = {}
-    for key in _FRACTION_KEYS:
-        if key in data and data[key] is not None:
-            if key == "majority" and data[key] == "simple":
-                continue
-            kwargs[key] = parse_fraction(data[key], field_name=f"{prefix}.{key}")
-    for key in _BOOL_KEYS:
-        if key in data:
-            if not isinstance(data[key], bool):
-                raise InputError(f"{prefix}.{key}", f"expected true or false, got {data[key]!r}")
-            kwargs[key] = data[key]
-    return Rule(**kwargs)
+    for key in ("majority", *_QUORUMS):
+        value = data.get(key)
+        if value is None or (key == "majority" and value == "simple"):
+            continue
+        comparison, counts = DEFAULTS[key]
+        kwargs[key] = parse_threshold(
+            value, field_name=f"{prefix}.{key}", default=comparison, counts=counts
+        )
+    if "double_majority" in data:
+        value = data["double_majority"]
+        if isinstance(value, Mapping):
+            kwargs["double_majority"] = parse_threshold(
+                value, field_name=f"{prefix}.double_majority", default=Comparison.MORE_THAN
+            )
+        elif isinstance(value, bool):
+            kwargs["double_majority"] = value
+        else:
+            raise InputError(
+                f"{prefix}.double_majority",
+                f'expected true, false or a table such as {{at_least = "1/2"}}, got {value!r}',
+            )
+    if "per_region" in data:
+        if not isinstance(data["per_region"], bool):
+            raise InputError(
+                f"{prefix}.per_region", f"expected true or false, got {data['per_region']!r}"
+            )
+        kwargs["per_region"] = data["per_region"]
+    try:
+        return Rule(**kwargs)
+    except InputError as exc:
+        if prefix != "rule" and exc.field.startswith("rule"):
+            raise InputError(prefix + exc.field.removeprefix("rule"), exc.reason) from None
+        raise
 
 
 def regions_total(regions: Sequence[RegionCounts]) -> Counts:

@@ -10,6 +10,8 @@ from typing import Any
 
 from referendum.errors import InputError
 from referendum.rules import (
+    ALL_BALLOTS,
+    VALID_VOTES,
     Counts,
     Outcome,
     RegionCounts,
@@ -70,7 +72,19 @@ def _pct(value: Any, field_name: str) -> Fraction:
     return parse_fraction(value, field_name=field_name) / 100
 
 
+def _counts_by_kind(rule: Rule) -> bool:
+    """Whether the rule counts blank or invalid ballots apart (reported percentages of "valid
+    votes" cannot tell them: counts are needed)."""
+    return (
+        rule.majority_threshold.counts != VALID_VOTES
+        or (rule.valid_quorum is not None and rule.valid_quorum.counts != VALID_VOTES)
+        or (rule.turnout_quorum is not None and rule.turnout_quorum.counts != ALL_BALLOTS)
+    )
+
+
 def _from_shares(case: Case, rule: Rule) -> CaseCounts | list[str]:
+    if _counts_by_kind(rule):
+        return ["outcome.results"]
     fact = case.fact("outcome.shares")
     if fact is None:
         return ["outcome.results", "outcome.shares"]
@@ -154,7 +168,9 @@ def _conditions(outcome: Outcome) -> list[dict[str, Any]]:
             "condition": c.name,
             "passed": c.passed,
             "value": float(c.value),
+            "comparison": c.comparison.value,
             "threshold": float(c.threshold),
+            "share": c.share,
         }
         for c in outcome.checks
     ]
@@ -224,7 +240,7 @@ def outcome(check: Check, case: Case) -> Finding:
             return check.unknown(found, used)
         used.extend(found.facts)
         basis = found.basis
-        if rule.double_majority:
+        if rule.double_majority is not None:
             if regional is None:
                 return check.unknown(["outcome.regional_votes", "outcome.regions"], used)
             used.append(regional)
