@@ -20,6 +20,8 @@ import pytest
 from board_targets import BoardTarget
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import BulletinBoard
+from referendum.errors import BoardError
+from referendum.protocol import merkle
 from referendum.record.chain import verify_chain
 from referendum.record.event import format_timestamp
 from referendum.record.io import read_record, write_record
@@ -76,6 +78,11 @@ def check_survives(board: BulletinBoard, tmp_path: Path) -> int:
     head = board.head()
     assert head is not None
     assert verify_chain(board.events()) == head
+    # the tree committed with the chain, never apart from it
+    leaves = [merkle.event_leaf(e.hash) for e in board.events()]
+    assert merkle.root_at(head.height + 1, board) == merkle.root_of(leaves)
+    with pytest.raises(BoardError):
+        board.read_nodes([(0, head.height + 1)])
     info = write_record(board.events(), tmp_path / "record", overwrite=True)
     assert info.head == head
     assert sum(1 for _ in read_record(tmp_path / "record")) == head.height + 1

@@ -7,9 +7,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from referendum.board import _tree
 from referendum.board._rows import EVENT_COLUMNS, event_from_row
-from referendum.board.protocol import Head
+from referendum.board.protocol import CHECKPOINT_PAGE, Head
 from referendum.errors import BoardError
+from referendum.protocol.merkle import Node
 from referendum.record.event import Event
 
 __all__ = ["HEAD_QUERY", "SqlReads"]
@@ -20,7 +22,8 @@ _PREFIXED = ", ".join(f"e.{c.strip()}" for c in EVENT_COLUMNS.split(","))
 
 
 class SqlReads(ABC):
-    """``head``, ``get``, ``lookup``, ``count`` and ``schema_version`` over the shared schema.
+    """``head``, ``get``, ``lookup``, ``count``, the Merkle tree's and checkpoints' reads and
+    ``schema_version`` over the shared schema.
 
     Queries are written with ``?`` placeholders; :meth:`_rows` runs one under ``self._lock``.
     """
@@ -70,6 +73,19 @@ class SqlReads(ABC):
     def count(self, type: str) -> int:
         """How many events of ``type``."""
         return int(self._rows("SELECT count(*) FROM events WHERE type = ?", (type,))[0][0])
+
+    def read_nodes(self, wanted: Collection[Node]) -> dict[Node, bytes]:
+        """Stored perfect subtrees of the Merkle tree (see the protocol)."""
+        return _tree.read_nodes(self._rows, wanted)
+
+    def checkpoints(self, after: int = -1, limit: int = CHECKPOINT_PAGE) -> list[tuple[int, str]]:
+        """Stored checkpoints of size greater than ``after``, ascending (see the protocol)."""
+        return _tree.checkpoint_rows(self._rows, after, limit)
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The largest stored checkpoint; None before the first."""
+        rows = self._rows("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def schema_version(self) -> int:
         """The highest migration number applied to this board's database."""

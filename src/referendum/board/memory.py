@@ -7,8 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Sequence
 
 from referendum.board._append import AppendOne, prepare
-from referendum.board.protocol import Draft, Head
-from referendum.errors import BoardError
+from referendum.board.protocol import CHECKPOINT_PAGE, Draft, Head
+from referendum.errors import BoardError, HeadMovedError, InputError
+from referendum.protocol.merkle import MemoryTree, Node, event_leaf
 from referendum.record.event import Event
 
 __all__ = ["MemoryBoard"]
@@ -21,6 +22,8 @@ class MemoryBoard(AppendOne):
         self._events: list[Event] = []
         self._keys: defaultdict[str, list[int]] = defaultdict(list)
         self._counts: Counter[str] = Counter()
+        self._tree = MemoryTree()
+        self._checkpoints: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._closed = False
 
@@ -45,6 +48,7 @@ class MemoryBoard(AppendOne):
                 self._counts[event.type] += 1
                 for key in keys:
                     self._keys[key].append(event.height)
+            self._tree.extend(event_leaf(event.hash) for event, _, _ in prepared)
         return [event for event, _, _ in prepared]
 
     def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
@@ -79,6 +83,36 @@ class MemoryBoard(AppendOne):
         """How many events of ``type``."""
         self._check_open()
         return self._counts[type]
+
+    def read_nodes(self, wanted: Collection[Node]) -> dict[Node, bytes]:
+        """Stored perfect subtrees of the Merkle tree (see the protocol)."""
+        self._check_open()
+        with self._lock:
+            try:
+                return self._tree.read_nodes(wanted)
+            except InputError:
+                raise BoardError(f"the Merkle tree has {self._tree.size} leaves only") from None
+
+    def add_checkpoint(self, size: int, note: str) -> None:
+        """Store a signed checkpoint of the tree of ``size`` leaves (see the protocol)."""
+        self._check_open()
+        with self._lock:
+            if size > self._tree.size:
+                raise BoardError(f"no checkpoint of size {size}: the tree is smaller")
+            if self._checkpoints and size <= self._checkpoints[-1][0]:
+                raise HeadMovedError(f"the board holds a checkpoint of size {size} or larger")
+            self._checkpoints.append((size, note))
+
+    def checkpoints(self, after: int = -1, limit: int = CHECKPOINT_PAGE) -> list[tuple[int, str]]:
+        """Stored checkpoints of size greater than ``after``, ascending (see the protocol)."""
+        self._check_open()
+        with self._lock:
+            return [c for c in self._checkpoints if c[0] > after][:limit]
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The largest stored checkpoint; None before the first."""
+        self._check_open()
+        return self._checkpoints[-1] if self._checkpoints else None
 
     def close(self) -> None:
         """Mark the board closed (its events are dropped with the object)."""

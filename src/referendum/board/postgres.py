@@ -25,12 +25,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from referendum.board import _tree
 from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import Draft
-from referendum.errors import BoardError, HeadMovedError, InputError
+from referendum.errors import BoardCorrupted, BoardError, HeadMovedError, InputError
 from referendum.record.event import Event
 
 __all__ = ["PostgresBoard"]
@@ -64,12 +65,7 @@ class PostgresBoard(AppendOne, SqlReads):
             conn = self._db()
             try:
                 with conn.transaction(), conn.cursor() as cur:
-                    # appenders queue here instead of racing to the unique constraints: the
-                    # one that waited sees the new head and gets HeadMovedError at once
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_lock,))
-                    cur.execute(HEAD_QUERY)
-                    row = cur.fetchone()
-                    head = None if row is None else (int(row[0]), row[1], row[2])
+                    head = self._locked_head(cur)
                     prepared = prepare(
                         head,
                         drafts,
@@ -86,6 +82,14 @@ class PostgresBoard(AppendOne, SqlReads):
                         cur.executemany(
                             "INSERT INTO event_keys (key, height) VALUES (%s, %s)", keys
                         )
+                    cur.executemany(  # the tree grows in the same transaction as the chain
+                        "INSERT INTO log_nodes (node, hash) VALUES (%s, %s)",
+                        _tree.new_tree_rows(
+                            _fetcher(cur),
+                            0 if head is None else head[0] + 1,
+                            [event.hash for event, _, _ in prepared],
+                        ),
+                    )
             except psycopg.errors.UniqueViolation as exc:
                 raise HeadMovedError(
                     f"another appender took height {head[0] + 1 if head else 0} first"
@@ -122,6 +126,23 @@ class PostgresBoard(AppendOne, SqlReads):
             else:
                 self._spare.append(conn)
 
+    def add_checkpoint(self, size: int, note: str) -> None:
+        """Store a signed checkpoint of the tree of ``size`` leaves (see the protocol)."""
+        with self._lock:
+            conn = self._db()
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    head = self._locked_head(cur)
+                    if size > (0 if head is None else head[0] + 1):
+                        raise BoardError(f"no checkpoint of size {size}: the tree is smaller")
+                    cur.execute(
+                        "INSERT INTO log_checkpoints (size, note) VALUES (%s, %s)", (size, note)
+                    )
+            except psycopg.errors.IntegrityConstraintViolation as exc:
+                raise HeadMovedError(
+                    f"the board holds a checkpoint of size {size} or larger"
+                ) from exc
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         with self._lock:
@@ -132,6 +153,15 @@ class PostgresBoard(AppendOne, SqlReads):
                 self._spare.pop().close()
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _locked_head(self, cur: psycopg.Cursor[Any]) -> tuple[int, str, str] | None:
+        """Take the board's append lock for the transaction, then read the head.  Appenders
+        queue here instead of racing to the unique constraints: the one that waited sees the
+        new head and gets HeadMovedError at once."""
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_lock,))
+        cur.execute(HEAD_QUERY)
+        row = cur.fetchone()
+        return None if row is None else (int(row[0]), row[1], row[2])
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -182,3 +212,38 @@ class PostgresBoard(AppendOne, SqlReads):
                     "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                     (migration.version, migration.name),
                 )
+        self._catch_up(conn)
+
+    def _catch_up(self, conn: psycopg.Connection[Any]) -> None:
+        """Give a board that predates its Merkle tree (migration 0002) the nodes of the events
+        it holds, a batch per transaction; a tree larger than the chain is corruption."""
+        while True:
+            with conn.transaction(), conn.cursor() as cur:
+                head = self._locked_head(cur)
+                fetch = _fetcher(cur)
+                size = _tree.tree_size(fetch)
+                events = 0 if head is None else head[0] + 1
+                if size > events:
+                    raise BoardCorrupted(f"the Merkle tree has {size} leaves, the chain {events}")
+                hashes = [
+                    r[0]
+                    for r in fetch(
+                        "SELECT hash FROM events WHERE height >= ? ORDER BY height LIMIT ?",
+                        [size, _tree.CATCH_UP_BATCH],
+                    )
+                ]
+                rows = _tree.new_tree_rows(fetch, size, hashes)
+                if rows:
+                    cur.executemany("INSERT INTO log_nodes (node, hash) VALUES (%s, %s)", rows)
+            if size + len(hashes) >= events:
+                return
+
+
+def _fetcher(cur: psycopg.Cursor[Any]) -> _tree.Fetch:
+    """A :data:`~referendum.board._tree.Fetch` on ``cur`` (inside its transaction)."""
+
+    def fetch(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cur.execute(query.replace("?", "%s"), params)
+        return cur.fetchall()
+
+    return fetch

@@ -12,12 +12,16 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from referendum.protocol.merkle import Node
 from referendum.record.event import Event, Head
 
-__all__ = ["MAX_KEY_LENGTH", "BulletinBoard", "Draft", "Head"]
+__all__ = ["CHECKPOINT_PAGE", "MAX_KEY_LENGTH", "BulletinBoard", "Draft", "Head"]
 
 MAX_KEY_LENGTH = 512
 """Longest index key (in characters) that :meth:`BulletinBoard.append` accepts."""
+
+CHECKPOINT_PAGE = 100
+"""Most checkpoints :meth:`BulletinBoard.checkpoints` returns at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,32 @@ class BulletinBoard(Protocol):
 
     def count(self, type: str) -> int:
         """How many events of ``type`` the board holds."""
+        ...
+
+    def read_nodes(self, wanted: Collection[Node]) -> Mapping[Node, bytes]:
+        """The hashes of complete perfect subtrees of the board's Merkle tree (a
+        :class:`~referendum.protocol.merkle.NodeReader`: proofs and roots of any size up to the
+        board's come from it); :class:`~referendum.errors.BoardError` for a node not complete.
+        The tree grows in the transaction of each append, so it always holds every event."""
+        ...
+
+    def add_checkpoint(self, size: int, note: str) -> None:
+        """Store a signed checkpoint (its note text) of the tree of ``size`` leaves.
+
+        The board does not check the signature (the publisher signs, the verifier checks).
+        Raises :class:`~referendum.errors.HeadMovedError` when the board already holds a
+        checkpoint of that size or larger, :class:`~referendum.errors.BoardError` when the
+        tree has fewer than ``size`` leaves.
+        """
+        ...
+
+    def checkpoints(self, after: int = -1, limit: int = CHECKPOINT_PAGE) -> list[tuple[int, str]]:
+        """Up to ``limit`` stored checkpoints ``(size, note)`` of size greater than
+        ``after``, ascending by size."""
+        ...
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The largest stored checkpoint ``(size, note)``; None before the first."""
         ...
 
     def close(self) -> None:

@@ -16,12 +16,13 @@ from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from referendum.board import _tree
 from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import Draft
-from referendum.errors import BoardError, HeadMovedError, InputError
+from referendum.errors import BoardCorrupted, BoardError, HeadMovedError, InputError
 from referendum.record.event import Event
 
 __all__ = ["SqliteBoard"]
@@ -85,6 +86,14 @@ class SqliteBoard(AppendOne, SqlReads):
                     "INSERT INTO event_keys (key, height) VALUES (?, ?)",
                     [(key, event.height) for event, _, keys in prepared for key in keys],
                 )
+                conn.executemany(  # the tree grows in the same transaction as the chain
+                    "INSERT INTO log_nodes (node, hash) VALUES (?, ?)",
+                    _tree.new_tree_rows(
+                        _fetcher(conn),
+                        0 if head is None else head[0] + 1,
+                        [event.hash for event, _, _ in prepared],
+                    ),
+                )
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
@@ -113,6 +122,26 @@ class SqliteBoard(AppendOne, SqlReads):
             if len(rows) < _BATCH:
                 return
             height = rows[-1][0] + 1
+
+    def add_checkpoint(self, size: int, note: str) -> None:
+        """Store a signed checkpoint of the tree of ``size`` leaves (see the protocol)."""
+        with self._lock:
+            conn = self._db()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                head = conn.execute(HEAD_QUERY).fetchone()
+                if size > (0 if head is None else head[0] + 1):
+                    raise BoardError(f"no checkpoint of size {size}: the tree is smaller")
+                conn.execute("INSERT INTO log_checkpoints (size, note) VALUES (?, ?)", (size, note))
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise HeadMovedError(
+                        f"the board holds a checkpoint of size {size} or larger"
+                    ) from exc
+                raise
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -156,6 +185,44 @@ class SqliteBoard(AppendOne, SqlReads):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        SqliteBoard._catch_up(conn)
+
+    @staticmethod
+    def _catch_up(conn: sqlite3.Connection) -> None:
+        """Give a board that predates its Merkle tree (migration 0002) the nodes of the events
+        it holds, a batch per transaction; a tree larger than the chain is corruption."""
+        fetch = _fetcher(conn)
+        while True:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                size = _tree.tree_size(fetch)
+                head = conn.execute(HEAD_QUERY).fetchone()
+                events = 0 if head is None else head[0] + 1
+                if size > events:
+                    raise BoardCorrupted(f"the Merkle tree has {size} leaves, the chain {events}")
+                hashes = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT hash FROM events WHERE height >= ? ORDER BY height LIMIT ?",
+                        (size, _tree.CATCH_UP_BATCH),
+                    )
+                ]
+                conn.executemany(
+                    "INSERT INTO log_nodes (node, hash) VALUES (?, ?)",
+                    _tree.new_tree_rows(fetch, size, hashes),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            if size + len(hashes) >= events:
+                return
+
+
+def _fetcher(conn: sqlite3.Connection) -> _tree.Fetch:
+    """A :data:`~referendum.board._tree.Fetch` on ``conn`` (inside its transaction)."""
+    return lambda query, params: conn.execute(query, params).fetchall()
 
 
 def _statements(script: str) -> Iterator[str]:

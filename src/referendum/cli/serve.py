@@ -46,6 +46,17 @@ def serve(
         ),
     ] = 1,
     board_key: BoardKeyOption = Path("board.key"),
+    checkpoint_every: Annotated[
+        int, typer.Option(help="Sign a checkpoint of the log at least every N events.", min=1)
+    ] = 1000,
+    checkpoint_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Sign a checkpoint when the last one is this many seconds old and the log "
+            "has grown (checked at each append and each request for a checkpoint).",
+            min=0.001,
+        ),
+    ] = 10.0,
 ) -> None:
     """Serve the voting booth, the public bulletin board, the organiser and trustee pages
     and the JSON API (OpenAPI schema at /api/openapi.json) over the board DB."""
@@ -56,6 +67,7 @@ def serve(
     import uvicorn
 
     from referendum.board.open import open_board
+    from referendum.services.checkpoints import CheckpointPolicy
     from referendum.web.app import ENV_SETTINGS, create_app
     from referendum.web.auth import Accounts
     from referendum.web.context import Limits, WebContext
@@ -63,6 +75,7 @@ def serve(
     accounts = Accounts.load(tokens)
     key = load_board_key(board_key)  # read now: a missing key stops the server at once
     limits = Limits(cast_per_second=cast_rate, cast_burst=cast_burst)
+    policy = CheckpointPolicy(every=checkpoint_every, seconds=checkpoint_seconds)
     typer.echo(
         f"serving {_safe(db)} on http://{host}:{port}/ with {workers} process(es) "
         f"({len(accounts.accounts)} organiser/trustee accounts)"
@@ -77,6 +90,7 @@ def serve(
                 "verify_workers": verify_workers,
                 "secure_cookies": secure_cookies,
                 "board_key": str(board_key.resolve()),
+                "checkpoints": dataclasses.asdict(policy),
             }
         )
         uvicorn.run(
@@ -96,6 +110,7 @@ def serve(
         workers=verify_workers,
         secure_cookies=secure_cookies,
         board_key=key,
+        checkpoint_policy=policy,
     )
     try:
         uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")

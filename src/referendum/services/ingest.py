@@ -136,7 +136,10 @@ def cast_many(
     current = state if state is not None and state.phase is Phase.OPEN else load_state(board)
     datas, examined = _examine(current, received)
     final = _append(board, current, received, datas, examined, clock)
-    return [_signed(board, outcome, event, signer) for outcome, event in final]
+    outcomes = [_signed(board, outcome, event, signer) for outcome, event in final]
+    if signer is not None and final:
+        signer.appended(board)  # a checkpoint may be due
+    return outcomes
 
 
 def _signed(

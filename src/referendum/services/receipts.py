@@ -9,19 +9,24 @@ appends ballots (``cast``, ``cast_many``, the web server's queue) takes a
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from referendum.board.protocol import BulletinBoard
 from referendum.crypto.random import RandomSource
-from referendum.errors import InputError
+from referendum.errors import InputError, ReferendumError
+from referendum.protocol.checkpoints import Checkpoint, SignedNote, sign_checkpoint
 from referendum.protocol.receipts import BoardReceipt, sign_receipt
 from referendum.protocol.state import manifest_fingerprint
 from referendum.record.event import Event
 from referendum.services.signing_key import SigningKey
 
 __all__ = ["BoardKey", "ReceiptSigner"]
+
+_log = logging.getLogger("referendum.board")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class ReceiptSigner:
 
     key: BoardKey
     rng: RandomSource
+    on_append: Callable[[BulletinBoard], object] | None = None
+    """Called after each batch of appended ballots (the checkpoint publisher's due check)."""
     _fingerprint: bytes | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -59,3 +66,18 @@ class ReceiptSigner:
         fingerprint = self.bind(board)
         with self._lock:  # the random source is not shared across threads unguarded
             return sign_receipt(event, fingerprint, self.key.secret, self.key.public, self.rng)
+
+    def sign_checkpoint(self, checkpoint: Checkpoint) -> SignedNote:
+        """The checkpoint signed with the board key (docs/spec/log.md section 3.2)."""
+        with self._lock:
+            return sign_checkpoint(checkpoint, self.key.secret, self.key.public, self.rng)
+
+    def appended(self, board: BulletinBoard) -> None:
+        """Tell :attr:`on_append` that ballots were appended.  Its failure is logged, never
+        raised: the ballots are on the board and their receipts signed already."""
+        if self.on_append is None:
+            return
+        try:
+            self.on_append(board)
+        except ReferendumError as exc:
+            _log.warning("after appending ballots: %s", type(exc).__name__)

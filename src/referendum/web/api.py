@@ -11,10 +11,11 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import BallotRejected
+from referendum.services import checkpoints as log
 from referendum.services.voting import Receipt
 from referendum.web import actions
 from referendum.web.auth import Account, Role
@@ -274,3 +275,55 @@ async def post_trustee_step(
     key_file = actions.parse_document(body, field="key_file") if body.strip() else None
     out = await run_in_threadpool(actions.trustee_step, ctx, trustee, step, key_file)
     return {"ok": True} if out is None else out
+
+
+# -- the transparency log (docs/spec/log.md section 6) ------------------------------------------
+
+
+@router.get(
+    "/log/checkpoint",
+    summary="The log's latest signed checkpoint (a C2SP signed note, text/plain)",
+    response_class=PlainTextResponse,
+)
+def get_log_checkpoint(ctx: Ctx) -> Response:
+    ctx.checkpoint_if_due()
+    latest = ctx.board.latest_checkpoint()
+    if latest is None:
+        raise HTTPException(
+            404,
+            detail={
+                "error": "no_checkpoint",
+                "field": "checkpoint",
+                "reason": "the board has published no checkpoint yet",
+            },
+        )
+    return PlainTextResponse(latest[1], headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/log/checkpoints",
+    summary="Signed checkpoints of size greater than after, ascending (100 a page; more)",
+)
+def get_log_checkpoints(ctx: Ctx, after: int = -1) -> dict[str, Any]:
+    ctx.checkpoint_if_due()
+    return log.checkpoint_page(ctx.board, after)
+
+
+@router.get(
+    "/log/inclusion",
+    summary="The leaf hash of event index and its inclusion proof in the tree of size size",
+)
+def get_log_inclusion(ctx: Ctx, index: int, size: int) -> dict[str, Any]:
+    return log.inclusion(ctx.board, index, size)
+
+
+@router.get(
+    "/log/consistency",
+    summary="The consistency proof between the trees of sizes from and to",
+)
+def get_log_consistency(
+    ctx: Ctx,
+    old: Annotated[int, Query(alias="from")],
+    new: Annotated[int, Query(alias="to")],
+) -> dict[str, Any]:
+    return log.consistency(ctx.board, old, new)

@@ -87,6 +87,7 @@ def app_from_environment() -> FastAPI:
     import os
 
     from referendum.board.open import open_board
+    from referendum.services.checkpoints import CheckpointPolicy
     from referendum.services.receipts import BoardKey
     from referendum.web.auth import Accounts
     from referendum.web.context import Limits
@@ -100,5 +101,6 @@ def app_from_environment() -> FastAPI:
         workers=int(settings["verify_workers"]),
         secure_cookies=bool(settings["secure_cookies"]),
         board_key=key,
+        checkpoint_policy=CheckpointPolicy(**settings.get("checkpoints", {})),
     )
     return create_app(ctx)

@@ -13,6 +13,7 @@ from referendum.clock import Clock, system_clock
 from referendum.crypto.random import RandomSource, SystemRandom
 from referendum.protocol.state import ElectionState, Phase
 from referendum.record import messages as m
+from referendum.services.checkpoints import CheckpointPolicy, CheckpointPublisher
 from referendum.services.ingest import CastQueue
 from referendum.services.receipts import BoardKey, ReceiptSigner
 from referendum.services.state import load_state
@@ -47,7 +48,11 @@ class WebContext:
     workers: int = 1
     secure_cookies: bool = False
     board_key: BoardKey | None = None
-    """Signs the receipt of every ballot accepted or refused (the manifest's ``board_key``)."""
+    """Signs the receipt of every ballot accepted or refused (the manifest's ``board_key``)
+    and the log's checkpoints."""
+    checkpoint_policy: CheckpointPolicy = field(default_factory=CheckpointPolicy)
+    """When the log's checkpoints are due (docs/spec/log.md section 3.3)."""
+    publisher: CheckpointPublisher | None = field(default=None, init=False)
     _state: ElectionState | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False)
@@ -63,6 +68,9 @@ class WebContext:
         signer = None if self.board_key is None else ReceiptSigner(self.board_key, self.rng)
         if signer is not None and self.board.head() is not None:
             signer.bind(self.board)  # a key that is not the manifest's stops the server now
+        if signer is not None:
+            self.publisher = CheckpointPublisher(signer, self.clock, self.checkpoint_policy)
+            signer.on_append = self.publisher.publish_if_due
         self.casts = CastQueue(self.board, self.clock, state=self.state, signer=signer)
 
     def state(self) -> ElectionState:
@@ -78,9 +86,16 @@ class WebContext:
         return state
 
     def invalidate(self) -> None:
-        """Forget the cached state (after appending a non-ballot event)."""
+        """Forget the cached state (after appending a non-ballot event), and publish the
+        checkpoint that such an event makes due."""
         with self._lock:
             self._state = None
+        self.checkpoint_if_due()
+
+    def checkpoint_if_due(self) -> None:
+        """Publish a checkpoint of the log if one is due (and the server holds the key)."""
+        if self.publisher is not None and self.board.head() is not None:
+            self.publisher.publish_if_due(self.board)
 
     def has_referendum(self) -> bool:
         """Whether the board holds a manifest yet."""
