@@ -35,6 +35,17 @@ from referendum.crypto.hashing import encode_fields, hash_to_group, hash_to_scal
 from referendum.crypto.proofs.disjunctive import prove_range_with_nonces, random_range_nonces
 from referendum.crypto.proofs.dleq import DleqStatement, prove_dleq_with_nonce
 from referendum.crypto.proofs.schnorr import prove_schnorr_with_nonce
+from referendum.crypto.proofs.shuffle import (
+    ShuffleProof,
+    ShuffleStatement,
+    ShuffleWitness,
+    prove_shuffle_with_nonces,
+    random_permutation,
+    random_shuffle_nonces,
+    rows_to_json,
+    shuffle_with_nonces,
+    verify_shuffle,
+)
 from referendum.crypto.random import DeterministicRandom
 from referendum.crypto.threshold import decryption_share_with_nonce
 
@@ -696,6 +707,152 @@ def threshold_vectors() -> dict[str, Any]:
     }
 
 
+def shuffle_case(seed: bytes, rows: int, width: int) -> dict[str, Any]:
+    """A valid shuffle with every input, nonce and intermediate value (spec shuffle.md)."""
+    rng = DeterministicRandom(seed)
+    key = base_mul(scalar(rng))
+    context = hashlib.sha256(seed).digest()
+    inputs = tuple(
+        tuple(encrypt(key, (3 * i + k) % 4, scalar(rng)) for k in range(width)) for i in range(rows)
+    )
+    permutation = random_permutation(rows, rng)
+    reencryption = tuple(tuple(scalar(rng) for _ in range(width)) for _ in range(rows))
+    nonces = random_shuffle_nonces(rows, width, rng)
+    outputs = shuffle_with_nonces(key, inputs, permutation, reencryption)
+    statement = ShuffleStatement(key, context, inputs, outputs)
+    proof = prove_shuffle_with_nonces(statement, ShuffleWitness(permutation, reencryption), nonces)
+    verify_shuffle(statement, proof)
+    return {
+        "kind": "shuffle",
+        "valid": True,
+        "seed": seed.decode(),
+        "context": context.hex(),
+        "public_key": key.hex(),
+        "inputs": rows_to_json(inputs),
+        "outputs": rows_to_json(outputs),
+        "proof": proof.to_json(),
+        "witness": {
+            "permutation": list(permutation),
+            "reencryption": [[r.hex() for r in row] for row in reencryption],
+            "nonces": {
+                name: ([v.hex() for v in value] if isinstance(value, tuple) else value.hex())
+                for name, value in ((n, getattr(nonces, n)) for n in nonces.__slots__)
+            },
+        },
+    }
+
+
+def _first_failure(case: dict[str, Any]) -> str:
+    """What the reference implementation names when it refuses ``case``."""
+    from referendum.crypto.elgamal import Ciphertext as Ct
+    from referendum.errors import InputError, ProofError
+
+    def rows(obj: Any) -> tuple[tuple[Ct, ...], ...]:
+        return tuple(tuple(Ct.from_json(ct) for ct in row) for row in obj)
+
+    inputs, outputs = rows(case["inputs"]), rows(case["outputs"])
+    statement = ShuffleStatement(
+        Point.from_hex(case["public_key"]), bytes.fromhex(case["context"]), inputs, outputs
+    )
+    try:
+        if len(outputs) != len(inputs):
+            statement.check_shape()
+        proof = ShuffleProof.from_json(case["proof"], rows=len(inputs), width=len(inputs[0]))
+        verify_shuffle(statement, proof)
+    except ProofError as exc:
+        return str(exc).split(":")[0].removeprefix("shuffle.")
+    except InputError as exc:
+        return exc.field
+    raise AssertionError("a negative shuffle vector verifies")
+
+
+def shuffle_vectors() -> dict[str, Any]:
+    small = shuffle_case(b"shuffle n=3 w=1", 3, 1)
+    base = shuffle_case(b"shuffle n=4 w=2", 4, 2)
+    cases = [shuffle_case(b"shuffle n=1 w=1", 1, 1), small, base]
+    other = shuffle_case(b"shuffle n=4 w=2, another key", 4, 2)
+    negatives: list[tuple[str, Any]] = []
+
+    def variant(reason: str, change: Any) -> None:
+        negatives.append((reason, change))
+
+    def set_proof(name: str, value: Any) -> Any:
+        return lambda c: c["proof"].__setitem__(name, value)
+
+    def bump(text: str) -> str:
+        """Another valid scalar (the little-endian value plus one, below L)."""
+        return Scalar.from_int(Scalar.from_hex(text).to_int() + 1).hex()
+
+    def bump_point(text: str) -> str:
+        return (Point.from_hex(text) + Point.generator()).hex()
+
+    def altered(member: str, index: int | None = None) -> Any:
+        """Change one scalar or point of the proof to another valid one."""
+
+        def change(case: dict[str, Any]) -> None:
+            holder = case["proof"] if index is None else case["proof"][member]
+            key: Any = member if index is None else index
+            value = holder[key]
+            holder[key] = bump(value) if member.startswith("s_") else bump_point(value)
+
+        return change
+
+    for member, index in (
+        ("s_sum", None),
+        ("s_product", None),
+        ("s_weighted", None),
+        ("s_reencryption", 1),
+        ("s_chain", 2),
+        ("s_permuted", 0),
+    ):
+        variant(
+            f"altered {member}" + ("" if index is None else f"[{index}]"), altered(member, index)
+        )
+    variant("altered permutation commitment (changes every challenge)", altered("permutation", 1))
+    variant("altered chain commitment", altered("chain", 3))
+    variant(
+        "altered t_reencryption[0].beta",
+        lambda c: c["proof"]["t_reencryption"][0].update(
+            beta=bump_point(c["proof"]["t_reencryption"][0]["beta"])
+        ),
+    )
+    variant(
+        "outputs 0 and 1 swapped",
+        lambda c: c.update(outputs=[c["outputs"][1], c["outputs"][0], *c["outputs"][2:]]),
+    )
+    variant("the proof of another key", lambda c: c.update(public_key=other["public_key"]))
+    variant("another context", lambda c: c.update(context=bytes(32).hex()))
+    variant("one input row replaced", lambda c: c["inputs"].__setitem__(0, c["inputs"][1]))
+    variant(
+        "an output replaced by another valid ciphertext",
+        lambda c: c["outputs"].__setitem__(2, other["outputs"][2]),
+    )
+    variant("one output row fewer", lambda c: c["outputs"].pop())
+    variant(
+        "s_product not below L",
+        set_proof("s_product", (GROUP_ORDER + 1).to_bytes(32, "little").hex()),
+    )
+    variant("t_sum not a canonical encoding", set_proof("t_sum", "ff" * 32))
+    variant("s_chain one item short", lambda c: c["proof"]["s_chain"].pop())
+    for reason, change in negatives:
+        case = json.loads(json.dumps(base))
+        del case["witness"]
+        change(case)
+        case.update(valid=False, reason=reason)
+        case["fails"] = _first_failure(case)
+        cases.append(case)
+    return {
+        **header(
+            "shuffle",
+            "verifiable shuffles of ElGamal ciphertext rows (Terelius-Wikström, "
+            "docs/spec/shuffle.md) with their witnesses and prover nonces, and altered ones "
+            "naming the first check that must fail",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
 def main() -> None:
     VECTORS.mkdir(exist_ok=True)
     for name, build in (
@@ -707,6 +864,7 @@ def main() -> None:
         ("credentials", credential_vectors),
         ("signed_ballot", signed_ballot_vectors),
         ("threshold", threshold_vectors),
+        ("shuffle", shuffle_vectors),
     ):
         text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
         (VECTORS / f"{name}.json").write_text(text, encoding="utf-8")

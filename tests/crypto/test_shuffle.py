@@ -3,8 +3,10 @@ a board could try is refused with the equation (or field) that caught it."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -301,3 +303,14 @@ def test_random_permutation_is_a_permutation_and_varies() -> None:
 def test_the_prover_refuses_a_witness_that_is_not_a_permutation() -> None:
     with pytest.raises(UsageError):
         prove_shuffle(STATEMENT, ShuffleWitness((0, 0, 1, 2, 3), WITNESS.nonces), RNG)
+
+
+def test_the_benchmark_runs() -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "shuffle_bench.py"
+    spec = importlib.util.spec_from_file_location("shuffle_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = module.run(3, 2)
+    assert figures["rows"] == 3 and figures["width"] == 2
+    assert all(figures[k] > 0 for k in ("prove_us", "verify_us", "proof_bytes_per_row"))

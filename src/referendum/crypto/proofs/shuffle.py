@@ -366,7 +366,7 @@ def _statement_seed(
     ]
     parts += [h.to_bytes() for h in generators.rows]
     for rows in (statement.inputs, statement.outputs):
-        parts += [ct.to_bytes() for row in rows for ct in row]
+        parts += [p.to_bytes() for row in rows for ct in row for p in (ct.alpha, ct.beta)]
     parts += [c.to_bytes() for c in permutation]
     return hashlib.sha512(encode_fields(*parts)).digest()
 
@@ -389,7 +389,7 @@ def _challenge(
     parts = [seed]
     parts += [p.to_bytes() for p in chain]
     parts += [t_sum.to_bytes(), t_product.to_bytes(), t_weighted.to_bytes()]
-    parts += [ct.to_bytes() for ct in t_reencryption]
+    parts += [p.to_bytes() for ct in t_reencryption for p in (ct.alpha, ct.beta)]
     parts += [p.to_bytes() for p in t_chain]
     return hash_to_scalar(CHALLENGE_DOMAIN, *parts)
 
