@@ -40,7 +40,7 @@ def run(rows: int, width: int = 1) -> dict[str, Any]:
     start = clock()
     outputs, witness = shuffle(key, inputs, rng)
     mixed = clock()
-    statement = ShuffleStatement(key, b"bench", inputs, outputs)
+    statement = ShuffleStatement((key,) * width, b"bench", inputs, outputs)
     proof = prove_shuffle(statement, witness, rng)
     proved = clock()
     verify_shuffle(statement, proof)

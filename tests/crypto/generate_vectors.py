@@ -710,16 +710,17 @@ def threshold_vectors() -> dict[str, Any]:
 def shuffle_case(seed: bytes, rows: int, width: int) -> dict[str, Any]:
     """A valid shuffle with every input, nonce and intermediate value (spec shuffle.md)."""
     rng = DeterministicRandom(seed)
-    key = base_mul(scalar(rng))
+    keys = tuple(base_mul(scalar(rng)) for _ in range(width))  # one key per column
     context = hashlib.sha256(seed).digest()
     inputs = tuple(
-        tuple(encrypt(key, (3 * i + k) % 4, scalar(rng)) for k in range(width)) for i in range(rows)
+        tuple(encrypt(keys[k], (3 * i + k) % 4, scalar(rng)) for k in range(width))
+        for i in range(rows)
     )
     permutation = random_permutation(rows, rng)
     reencryption = tuple(tuple(scalar(rng) for _ in range(width)) for _ in range(rows))
     nonces = random_shuffle_nonces(rows, width, rng)
-    outputs = shuffle_with_nonces(key, inputs, permutation, reencryption)
-    statement = ShuffleStatement(key, context, inputs, outputs)
+    outputs = shuffle_with_nonces(keys, inputs, permutation, reencryption)
+    statement = ShuffleStatement(keys, context, inputs, outputs)
     proof = prove_shuffle_with_nonces(statement, ShuffleWitness(permutation, reencryption), nonces)
     verify_shuffle(statement, proof)
     return {
@@ -727,7 +728,7 @@ def shuffle_case(seed: bytes, rows: int, width: int) -> dict[str, Any]:
         "valid": True,
         "seed": seed.decode(),
         "context": context.hex(),
-        "public_key": key.hex(),
+        "public_keys": [key.hex() for key in keys],
         "inputs": rows_to_json(inputs),
         "outputs": rows_to_json(outputs),
         "proof": proof.to_json(),
@@ -751,9 +752,8 @@ def _first_failure(case: dict[str, Any]) -> str:
         return tuple(tuple(Ct.from_json(ct) for ct in row) for row in obj)
 
     inputs, outputs = rows(case["inputs"]), rows(case["outputs"])
-    statement = ShuffleStatement(
-        Point.from_hex(case["public_key"]), bytes.fromhex(case["context"]), inputs, outputs
-    )
+    keys = tuple(Point.from_hex(key) for key in case["public_keys"])
+    statement = ShuffleStatement(keys, bytes.fromhex(case["context"]), inputs, outputs)
     try:
         if len(outputs) != len(inputs):
             statement.check_shape()
@@ -820,7 +820,11 @@ def shuffle_vectors() -> dict[str, Any]:
         "outputs 0 and 1 swapped",
         lambda c: c.update(outputs=[c["outputs"][1], c["outputs"][0], *c["outputs"][2:]]),
     )
-    variant("the proof of another key", lambda c: c.update(public_key=other["public_key"]))
+    variant(
+        "the proof of another key (column 1)",
+        lambda c: c["public_keys"].__setitem__(1, other["public_keys"][1]),
+    )
+    variant("the two columns' keys swapped", lambda c: c["public_keys"].reverse())
     variant("another context", lambda c: c.update(context=bytes(32).hex()))
     variant("one input row replaced", lambda c: c["inputs"].__setitem__(0, c["inputs"][1]))
     variant(

@@ -101,7 +101,7 @@ def point_field(value: Any, name: str) -> tuple[Point, bytes]:
 def check_shuffle(case: dict[str, Any]) -> None:
     """Spec sections "Statement", "Proof JSON" and "Verification"."""
     context = bytes.fromhex(case["context"])
-    key, key_raw = point_field(case["public_key"], "public_key")
+    keys = [point_field(k, "public_keys") for k in case["public_keys"]]
     rows_in = [
         [(point_field(c["alpha"], "inputs"), point_field(c["beta"], "inputs")) for c in row]
         for row in case["inputs"]
@@ -115,6 +115,8 @@ def check_shuffle(case: dict[str, Any]) -> None:
         raise Invalid("outputs")
     if any(len(row) != w for row in rows_in + rows_out):
         raise Invalid("outputs")
+    if len(keys) != w:
+        raise Invalid("keys")
     proof = case["proof"]
     names = {
         "permutation",
@@ -174,9 +176,9 @@ def check_shuffle(case: dict[str, Any]) -> None:
             b"referendum/v3/shuffle/statement",
             context,
             b"ristretto255",
-            key_raw,
             u64(n),
             u64(w),
+            *[raw for _, raw in keys],
             encode(h),
             *[encode(x) for x in hs],
             *[part[1] for row in rows_in for ct in row for part in ct],
@@ -224,7 +226,7 @@ def check_shuffle(case: dict[str, Any]) -> None:
         [(1, t_weighted[0]), *[(c * uj % L, x) for uj, (x, _) in zip(u, perm, strict=True)]],
     )
     for k in range(w):
-        for part, base in ((0, G), (1, key)):
+        for part, base in ((0, G), (1, keys[k][0])):
             name = f"reencryption[{k}].{('alpha', 'beta')[part]}"
             holds(
                 name,

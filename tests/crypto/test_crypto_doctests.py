@@ -10,6 +10,7 @@ MODULES = [
     "referendum.crypto.hashing",
     "referendum.crypto.random",
     "referendum.crypto.elgamal",
+    "referendum.crypto.proofs.linear",
     "referendum.crypto.proofs.schnorr",
     "referendum.crypto.proofs.shuffle",
 ]

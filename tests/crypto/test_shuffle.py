@@ -35,19 +35,26 @@ from referendum.errors import CryptoError, InputError, ProofError, UsageError
 RNG = DeterministicRandom(b"test-shuffle")
 SECRET = Scalar.random(RNG)
 KEY = base_mul(SECRET)
+SECRETS = (SECRET, Scalar.random(RNG))  # the columns are under two keys (as a ballot's are)
+KEYS = tuple(map(base_mul, SECRETS))
 CONTEXT = b"fingerprint|mix 0"
 MESSAGES = [[3, 0], [1, 1], [0, 2], [2, 0], [1, 3]]
 INPUTS: tuple[Row, ...] = tuple(
-    tuple(encrypt(KEY, m, Scalar.random(RNG)) for m in row) for row in MESSAGES
+    tuple(encrypt(key, m, Scalar.random(RNG)) for key, m in zip(KEYS, row, strict=True))
+    for row in MESSAGES
 )
-OUTPUTS, WITNESS = shuffle(KEY, INPUTS, RNG)
-STATEMENT = ShuffleStatement(KEY, CONTEXT, INPUTS, OUTPUTS)
+OUTPUTS, WITNESS = shuffle(KEYS, INPUTS, RNG)
+STATEMENT = ShuffleStatement(KEYS, CONTEXT, INPUTS, OUTPUTS)
 PROOF = prove_shuffle(STATEMENT, WITNESS, RNG)
 DLOG = DiscreteLog(10)
 
 
 def decrypt(rows: tuple[Row, ...]) -> list[tuple[int, ...]]:
-    return [tuple(DLOG.solve(ct.beta - ct.alpha * SECRET) for ct in row) for row in rows]
+    """Column ``k`` is under ``KEYS[k % 2]``."""
+    return [
+        tuple(DLOG.solve(ct.beta - ct.alpha * SECRETS[k % 2]) for k, ct in enumerate(row))
+        for row in rows
+    ]
 
 
 def refused(statement: ShuffleStatement, proof: ShuffleProof) -> str:
@@ -68,11 +75,12 @@ def test_honest_shuffle_verifies_and_keeps_the_plaintexts() -> None:
 def test_shapes(rows: int, width: int) -> None:
     rng = DeterministicRandom(b"shapes %d %d" % (rows, width))
     inputs = tuple(
-        tuple(encrypt(KEY, (i + k) % 5, Scalar.random(rng)) for k in range(width))
+        tuple(encrypt(KEYS[k % 2], (i + k) % 5, Scalar.random(rng)) for k in range(width))
         for i in range(rows)
     )
-    outputs, witness = shuffle(KEY, inputs, rng)
-    statement = ShuffleStatement(KEY, b"shape", inputs, outputs)
+    keys = tuple(KEYS[k % 2] for k in range(width))
+    outputs, witness = shuffle(keys, inputs, rng)
+    statement = ShuffleStatement(keys, b"shape", inputs, outputs)
     verify_shuffle(statement, prove_shuffle(statement, witness, rng))
     assert sorted(decrypt(outputs)) == sorted(decrypt(inputs))
 
@@ -152,7 +160,7 @@ def test_every_altered_element_is_refused(member: str, index: int | None, part: 
 
 def test_swapped_outputs_are_refused() -> None:
     swapped = (OUTPUTS[1], OUTPUTS[0], *OUTPUTS[2:])
-    assert refused(ShuffleStatement(KEY, CONTEXT, INPUTS, swapped), PROOF).startswith("shuffle.")
+    assert refused(ShuffleStatement(KEYS, CONTEXT, INPUTS, swapped), PROOF).startswith("shuffle.")
 
 
 def test_a_substituted_ballot_cannot_be_proven() -> None:
@@ -160,8 +168,8 @@ def test_a_substituted_ballot_cannot_be_proven() -> None:
     proves with the honest witness, re-using every nonce, is refused."""
     rng = DeterministicRandom(b"cheat")
     forged = list(OUTPUTS)
-    forged[0] = tuple(encrypt(KEY, 4, Scalar.random(rng)) for _ in OUTPUTS[0])
-    statement = ShuffleStatement(KEY, CONTEXT, INPUTS, tuple(forged))
+    forged[0] = tuple(encrypt(key, 4, Scalar.random(rng)) for key in KEYS)
+    statement = ShuffleStatement(KEYS, CONTEXT, INPUTS, tuple(forged))
     assert refused(statement, prove_shuffle(statement, WITNESS, rng)).startswith(
         "shuffle.reencryption[0]."
     )
@@ -175,12 +183,12 @@ def test_a_duplicated_ballot_cannot_be_proven() -> None:
     nonces = tuple(tuple(Scalar.random(rng) for _ in row) for row in INPUTS)
     outputs = tuple(
         tuple(
-            Ciphertext(ct.alpha + base_mul(r), ct.beta + KEY * r)
-            for ct, r in zip(INPUTS[j], nonces[i], strict=True)
+            Ciphertext(ct.alpha + base_mul(r), ct.beta + key * r)
+            for ct, r, key in zip(INPUTS[j], nonces[i], KEYS, strict=True)
         )
         for i, j in enumerate(mapping)
     )
-    statement = ShuffleStatement(KEY, CONTEXT, INPUTS, outputs)
+    statement = ShuffleStatement(KEYS, CONTEXT, INPUTS, outputs)
     for permutation in (WITNESS.permutation, tuple(range(len(INPUTS)))):
         proof = prove_shuffle(statement, ShuffleWitness(permutation, nonces), rng)
         assert refused(statement, proof).startswith("shuffle.reencryption[0].")
@@ -189,39 +197,43 @@ def test_a_duplicated_ballot_cannot_be_proven() -> None:
 def test_re_encryption_with_a_wrong_nonce_is_refused() -> None:
     rng = DeterministicRandom(b"nonce")
     permutation, nonces = WITNESS.permutation, [list(row) for row in WITNESS.nonces]
-    outputs = shuffle_with_nonces(KEY, INPUTS, permutation, nonces)
+    outputs = shuffle_with_nonces(KEYS, INPUTS, permutation, nonces)
     nonces[2][1] = altered_scalar(nonces[2][1])  # the proof uses another nonce than the mix
-    statement = ShuffleStatement(KEY, CONTEXT, INPUTS, outputs)
+    statement = ShuffleStatement(KEYS, CONTEXT, INPUTS, outputs)
     proof = prove_shuffle(statement, ShuffleWitness(permutation, tuple(map(tuple, nonces))), rng)
     assert refused(statement, proof) == (
         "shuffle.reencryption[1].alpha: verification equation does not hold"
     )
 
 
-@pytest.mark.parametrize("what", ["key", "context", "inputs", "outputs"])
+@pytest.mark.parametrize("what", ["key", "keys swapped", "context", "inputs", "outputs"])
 def test_a_proof_for_another_statement_is_refused(what: str) -> None:
     rng = DeterministicRandom(b"other " + what.encode())
     other_key = base_mul(Scalar.random(rng))
     changed = {
-        "key": ShuffleStatement(other_key, CONTEXT, INPUTS, OUTPUTS),
-        "context": ShuffleStatement(KEY, b"another mix", INPUTS, OUTPUTS),
-        "inputs": ShuffleStatement(KEY, CONTEXT, (INPUTS[0], INPUTS[0], *INPUTS[2:]), OUTPUTS),
+        "key": ShuffleStatement((KEY, other_key), CONTEXT, INPUTS, OUTPUTS),
+        "keys swapped": ShuffleStatement(KEYS[::-1], CONTEXT, INPUTS, OUTPUTS),
+        "context": ShuffleStatement(KEYS, b"another mix", INPUTS, OUTPUTS),
+        "inputs": ShuffleStatement(KEYS, CONTEXT, (INPUTS[0], INPUTS[0], *INPUTS[2:]), OUTPUTS),
         "outputs": ShuffleStatement(
-            KEY, CONTEXT, INPUTS, shuffle_with_nonces(KEY, OUTPUTS, range(5), WITNESS.nonces)
+            KEYS, CONTEXT, INPUTS, shuffle_with_nonces(KEYS, OUTPUTS, range(5), WITNESS.nonces)
         ),
     }[what]
     assert refused(changed, PROOF) == "shuffle.sum: verification equation does not hold"
 
 
 def test_shapes_that_do_not_match_are_named() -> None:
-    assert refused(ShuffleStatement(KEY, CONTEXT, INPUTS, OUTPUTS[:-1]), PROOF) == (
+    assert refused(ShuffleStatement(KEYS, CONTEXT, INPUTS, OUTPUTS[:-1]), PROOF) == (
         "shuffle.outputs: 4 rows for 5 input rows"
     )
     narrow = tuple(row[:1] for row in OUTPUTS)
-    assert refused(ShuffleStatement(KEY, CONTEXT, INPUTS, narrow), PROOF) == (
+    assert refused(ShuffleStatement(KEYS, CONTEXT, INPUTS, narrow), PROOF) == (
         "shuffle.outputs[0]: 1 ciphertexts, not 2"
     )
-    assert refused(ShuffleStatement(KEY, CONTEXT, (), ()), PROOF) == "shuffle.inputs: no rows"
+    assert refused(ShuffleStatement(KEYS, CONTEXT, (), ()), PROOF) == "shuffle.inputs: no rows"
+    assert refused(ShuffleStatement(KEYS[:1], CONTEXT, INPUTS, OUTPUTS), PROOF) == (
+        "shuffle.keys: 1 keys for 2 columns"
+    )
     short = ShuffleProof(**{**{n: getattr(PROOF, n) for n in ShuffleProof.__slots__},
                             "s_chain": PROOF.s_chain[:-1]})  # fmt: skip
     assert refused(STATEMENT, short) == "shuffle.proof.s_chain: 4 items for 5 rows"

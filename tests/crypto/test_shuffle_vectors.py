@@ -45,7 +45,7 @@ def test_header() -> None:
 
 def statement(case: dict[str, Any]) -> ShuffleStatement:
     return ShuffleStatement(
-        Point.from_hex(case["public_key"]),
+        tuple(Point.from_hex(key) for key in case["public_keys"]),
         bytes.fromhex(case["context"]),
         rows_from_json(case["inputs"], field="inputs"),
         tuple(tuple(Ciphertext.from_json(ct) for ct in row) for row in case["outputs"]),
@@ -57,7 +57,7 @@ def test_valid_shuffles_are_reproduced(case: dict[str, Any]) -> None:
     st = statement(case)
     witness = case["witness"]
     reencryption = tuple(tuple(map(Scalar.from_hex, row)) for row in witness["reencryption"])
-    outputs = shuffle_with_nonces(st.key, st.inputs, witness["permutation"], reencryption)
+    outputs = shuffle_with_nonces(st.keys, st.inputs, witness["permutation"], reencryption)
     assert rows_to_json(outputs) == case["outputs"]
     nonces = ShuffleNonces(
         **{

@@ -1,15 +1,17 @@
 """A verifiable shuffle of ElGamal ciphertext rows (Terelius-Wikström), with Fiat-Shamir.
 
-The mix takes ``N`` input rows of ``w`` ciphertexts each (one per question of a ballot), permutes
-the rows and re-encrypts every ciphertext: output row ``i`` is input row ``pi(i)`` with
-``(alpha, beta) + (rho·G, rho·K)`` in each column.  The proof is Terelius and Wikström's proof of
-a shuffle ("Proofs of restricted shuffles", Africacrypt 2010) in the form Verificatum and
-Belenios use: a commitment to the permutation matrix under independent generators, a chain of
-commitments showing that the matrix is a permutation, and one sigma protocol tying both to the
-re-encryption.  ``docs/spec/shuffle.md`` defines every value, hash and equation; the names here
-follow it.  The proof is published in commitment form, so verification is ``N + 4 + 2w`` linear
-equations that :func:`referendum.crypto.batch.verify_equations` checks with one multi-scalar
-multiplication, naming the first false equation when the batch fails.
+The mix takes ``N`` input rows of ``w`` ciphertexts each (one per question of a ballot, or a
+ballot's encrypted credential, counter and tag beside its choices), permutes the rows and
+re-encrypts every ciphertext: output row ``i`` is input row ``pi(i)`` with
+``(alpha, beta) + (rho·G, rho·K_k)`` in column ``k``, each column under its own key ``K_k``.
+The proof is Terelius and Wikström's proof of a shuffle ("Proofs of restricted shuffles",
+Africacrypt 2010) in the form Verificatum and Belenios use: a commitment to the permutation
+matrix under independent generators, a chain of commitments showing that the matrix is a
+permutation, and one sigma protocol tying both to the re-encryption.  ``docs/spec/shuffle.md``
+defines every value, hash and equation; the names here follow it.  The proof is published in
+commitment form, so verification is ``N + 3 + 2w`` linear equations that
+:func:`referendum.crypto.batch.verify_equations` checks with one multi-scalar multiplication,
+naming the first false equation when the batch fails.
 
 >>> from referendum.crypto.elgamal import encrypt
 >>> from referendum.crypto.group import base_mul
@@ -18,7 +20,7 @@ multiplication, naming the first false equation when the batch fails.
 >>> key = base_mul(Scalar.random(rng))
 >>> rows = [(encrypt(key, m, Scalar.random(rng)),) for m in (0, 1, 1)]
 >>> outputs, witness = shuffle(key, rows, rng)
->>> statement = ShuffleStatement(key, b"ctx", tuple(rows), outputs)
+>>> statement = ShuffleStatement((key,), b"ctx", tuple(rows), outputs)
 >>> verify_shuffle(statement, prove_shuffle(statement, witness, rng))
 """
 
@@ -96,11 +98,11 @@ def shuffle_generators(context: bytes, count: int) -> ShuffleGenerators:
 
 @dataclass(frozen=True, slots=True)
 class ShuffleStatement:
-    """``outputs`` is a permutation of ``inputs`` with every ciphertext re-encrypted under
-    ``key``; ``context`` (for a record: the election fingerprint and the mix's position) names
-    the shuffle and derives its generators."""
+    """``outputs`` is a permutation of ``inputs`` with every ciphertext of column ``k``
+    re-encrypted under ``keys[k]``; ``context`` (for a record: the election fingerprint and
+    the mix's position) names the shuffle and derives its generators."""
 
-    key: Point
+    keys: tuple[Point, ...]
     context: bytes
     inputs: tuple[Row, ...]
     outputs: tuple[Row, ...]
@@ -118,6 +120,8 @@ class ShuffleStatement:
             raise ProofError("shuffle.inputs: no rows")
         if w == 0:
             raise ProofError("shuffle.inputs[0]: no ciphertexts")
+        if len(self.keys) != w:
+            raise ProofError(f"shuffle.keys: {len(self.keys)} keys for {w} columns")
         if len(self.outputs) != n:
             raise ProofError(f"shuffle.outputs: {len(self.outputs)} rows for {n} input rows")
         for name, rows in (("inputs", self.inputs), ("outputs", self.outputs)):
@@ -302,35 +306,42 @@ def random_permutation(count: int, rng: RandomSource) -> tuple[int, ...]:
 
 
 def shuffle_with_nonces(
-    key: Point, rows: Sequence[Row], permutation: Sequence[int], nonces: Sequence[Sequence[Scalar]]
+    keys: Sequence[Point],
+    rows: Sequence[Row],
+    permutation: Sequence[int],
+    nonces: Sequence[Sequence[Scalar]],
 ) -> tuple[Row, ...]:
-    """Output row ``i`` = input row ``permutation[i]``, column ``k`` re-encrypted with
-    ``nonces[i][k]`` (deterministic twin of :func:`shuffle`)."""
+    """Output row ``i`` = input row ``permutation[i]``, column ``k`` re-encrypted under
+    ``keys[k]`` with ``nonces[i][k]`` (deterministic twin of :func:`shuffle`)."""
     if sorted(permutation) != list(range(len(rows))) or len(nonces) != len(rows):
         raise UsageError("shuffle: a permutation of the rows and one nonce row per row")
-    table = public_key_table(key)
+    tables = [public_key_table(key) for key in keys]
     out = []
     for i, j in enumerate(permutation):
         row = rows[j]
-        if len(nonces[i]) != len(row):
-            raise UsageError("shuffle: one nonce per ciphertext")
+        if not len(nonces[i]) == len(row) == len(tables):
+            raise UsageError("shuffle: one key per column and one nonce per ciphertext")
         out.append(
             tuple(
                 Ciphertext(ct.alpha + _G_TABLE.mul(r), ct.beta + table.mul(r))
-                for ct, r in zip(row, nonces[i], strict=True)
+                for ct, r, table in zip(row, nonces[i], tables, strict=True)
             )
         )
     return tuple(out)
 
 
 def shuffle(
-    key: Point, rows: Sequence[Row], rng: RandomSource
+    keys: Point | Sequence[Point], rows: Sequence[Row], rng: RandomSource
 ) -> tuple[tuple[Row, ...], ShuffleWitness]:
-    """Permute ``rows`` at random and re-encrypt every ciphertext; returns the output rows and
-    the witness the proof needs (keep it secret, then erase it)."""
+    """Permute ``rows`` at random and re-encrypt every ciphertext (column ``k`` under
+    ``keys[k]``, or every column under ``keys`` when it is one point); returns the output rows
+    and the witness the proof needs (keep it secret, then erase it)."""
+    width = len(rows[0]) if rows else 0
+    columns = (keys,) * width if isinstance(keys, Point) else tuple(keys)
     permutation = random_permutation(len(rows), rng)
     nonces = tuple(tuple(Scalar.random(rng) for _ in row) for row in rows)
-    return shuffle_with_nonces(key, rows, permutation, nonces), ShuffleWitness(permutation, nonces)
+    outputs = shuffle_with_nonces(columns, rows, permutation, nonces)
+    return outputs, ShuffleWitness(permutation, nonces)
 
 
 def random_shuffle_nonces(rows: int, width: int, rng: RandomSource) -> ShuffleNonces:
@@ -359,9 +370,9 @@ def _statement_seed(
         STATEMENT_DOMAIN.encode(),
         statement.context,
         _GROUP_NAME,
-        statement.key.to_bytes(),
         len(statement.inputs).to_bytes(8, "big"),
         statement.width.to_bytes(8, "big"),
+        *[key.to_bytes() for key in statement.keys],
         generators.chain.to_bytes(),
     ]
     parts += [h.to_bytes() for h in generators.rows]
@@ -407,7 +418,6 @@ def prove_shuffle_with_nonces(
     if len(nonces.r) != n or len(nonces.w_reencryption) != w:
         raise UsageError("prove_shuffle: nonces for another shape")
     gens = shuffle_generators(statement.context, n)
-    key_table = public_key_table(statement.key)
     g = _G_TABLE.mul
     # permutation commitment: c_{pi(i)} = r_{pi(i)}·G + H_i
     permutation: list[Point] = [Point.identity()] * n
@@ -449,7 +459,7 @@ def prove_shuffle_with_nonces(
     t_reencryption = []
     for k in range(w):
         alpha = -g(nonces.w_reencryption[k])
-        beta = -key_table.mul(nonces.w_reencryption[k])
+        beta = -public_key_table(statement.keys[k]).mul(nonces.w_reencryption[k])
         for i in range(n):
             out = statement.outputs[i][k]
             alpha = alpha + out.alpha * wp[i]
@@ -572,7 +582,7 @@ def shuffle_equations(
     for k in range(w):
         minus_s4 = -proof.s_reencryption[k]
         t4 = proof.t_reencryption[k]
-        for part, column_base in (("alpha", base), ("beta", statement.key)):
+        for part, column_base in (("alpha", base), ("beta", statement.keys[k])):
             terms = [(minus_s4, column_base), (minus_one, getattr(t4, part))]
             terms += [
                 (s, getattr(row[k], part))
