@@ -291,3 +291,19 @@ def test_a_dummy_cannot_be_passed_off_as_a_last_ballot() -> None:
     forced = prove_or(FILTER_DOMAIN, filter_relations(st), 0, (AUTHORITY, rho), CTX, RNG)
     with pytest.raises(ProofError, match=r"^filter\.branch0\[1\]"):
         verify_filter(st, forced, CTX)
+
+
+def test_a_ballot_bound_to_its_encrypted_credential_cannot_be_replayed() -> None:
+    """A deniable ballot's proofs are bound to its ``voter`` ciphertext: copied beside another
+    encrypted credential (a replay to learn the victim's vote from the tally), they fail."""
+    from referendum.crypto.ballot import BallotContext, QuestionShape, encrypt_ballot, verify_ballot
+
+    ctx = BallotContext(b"f" * 32, K, (QuestionShape(3, 1, 1),))
+    _, c = voter()
+    v = encrypt_credential(T, c, Scalar.random(RNG))
+    ballot, _ = encrypt_ballot(ctx, [[0, 1, 0]], RNG, binding=v.to_bytes())
+    verify_ballot(ctx, ballot, binding=v.to_bytes())
+    _, attacker = voter()
+    replay = encrypt_credential(T, attacker, Scalar.random(RNG))
+    with pytest.raises(ProofError):
+        verify_ballot(ctx, ballot, binding=replay.to_bytes())

@@ -29,6 +29,7 @@ from referendum.crypto.proofs.shuffle import (
     shuffle_with_nonces,
     verify_shuffle,
 )
+from referendum.crypto.proofs.shuffle_ranges import prepare, range_sum, verify_in_ranges
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import CryptoError, InputError, ProofError, UsageError
 
@@ -326,3 +327,31 @@ def test_the_benchmark_runs() -> None:
     figures = module.run(3, 2)
     assert figures["rows"] == 3 and figures["width"] == 2
     assert all(figures[k] > 0 for k in ("prove_us", "verify_us", "proof_bytes_per_row"))
+
+
+@pytest.mark.parametrize("range_rows", [1, 2, 3, 5, 100])
+def test_verification_in_ranges_accepts_the_honest_proof(range_rows: int) -> None:
+    verify_in_ranges(STATEMENT, PROOF, range_rows=range_rows)
+    check = prepare(STATEMENT, PROOF)
+    # the ranges' sums do not depend on how the rows are cut
+    whole = range_sum(check, STATEMENT, PROOF, 0, 5)
+    parts = range_sum(check, STATEMENT, PROOF, 0, 2) + range_sum(check, STATEMENT, PROOF, 2, 5)
+    assert whole == parts and not whole.is_identity()
+
+
+@pytest.mark.parametrize(("member", "index", "part"), every_element())
+def test_verification_in_ranges_refuses_what_the_whole_check_does(
+    member: str, index: int | None, part: str | None
+) -> None:
+    altered = alter(PROOF, member, index, part)
+    with pytest.raises(ProofError) as whole:
+        verify_shuffle(STATEMENT, altered)
+    with pytest.raises(ProofError) as ranges:
+        verify_in_ranges(STATEMENT, altered, range_rows=2)
+    assert str(ranges.value) == str(whole.value)
+
+
+def test_verification_in_ranges_refuses_a_swapped_output() -> None:
+    swapped = ShuffleStatement(KEYS, CONTEXT, INPUTS, (OUTPUTS[3], *OUTPUTS[:3], OUTPUTS[4]))
+    with pytest.raises(ProofError, match=r"^shuffle\."):
+        verify_in_ranges(swapped, PROOF, range_rows=2)

@@ -50,16 +50,22 @@ __all__ = [
     "ShuffleProof",
     "ShuffleStatement",
     "ShuffleWitness",
+    "chain_generator",
+    "check_proof_shape",
+    "permutation_challenge",
+    "proof_challenge",
     "prove_shuffle",
     "prove_shuffle_with_nonces",
     "random_permutation",
     "random_shuffle_nonces",
+    "row_generator",
     "rows_from_json",
     "rows_to_json",
     "shuffle",
     "shuffle_equations",
     "shuffle_generators",
     "shuffle_with_nonces",
+    "statement_seed",
     "verify_shuffle",
 ]
 
@@ -84,15 +90,21 @@ class ShuffleGenerators:
     rows: tuple[Point, ...]
 
 
+def chain_generator(context: bytes) -> Point:
+    """``H``: the start of the commitment chain."""
+    return hash_to_group(GENERATOR_DOMAIN, encode_fields(context, b"chain"))
+
+
+def row_generator(context: bytes, index: int) -> Point:
+    """``H_i``: the generator of row ``index`` (it does not depend on the number of rows)."""
+    return hash_to_group(GENERATOR_DOMAIN, encode_fields(context, b"row", index.to_bytes(8, "big")))
+
+
 def shuffle_generators(context: bytes, count: int) -> ShuffleGenerators:
     """The independent generators of a shuffle of ``count`` rows under ``context`` (RFC 9380
     hash-to-group: no one knows a relation between them or with ``G``)."""
     return ShuffleGenerators(
-        hash_to_group(GENERATOR_DOMAIN, encode_fields(context, b"chain")),
-        tuple(
-            hash_to_group(GENERATOR_DOMAIN, encode_fields(context, b"row", i.to_bytes(8, "big")))
-            for i in range(count)
-        ),
+        chain_generator(context), tuple(row_generator(context, i) for i in range(count))
     )
 
 
@@ -192,6 +204,29 @@ class ShuffleProof:
     s_reencryption: tuple[Scalar, ...]
     s_chain: tuple[Scalar, ...]
     s_permuted: tuple[Scalar, ...]
+
+    def challenge(self, seed: bytes) -> Scalar:
+        """``c`` of the spec for this proof's commitments after ``seed``."""
+        return proof_challenge(
+            seed,
+            self.chain,
+            self.t_sum,
+            self.t_product,
+            self.t_weighted,
+            self.t_reencryption,
+            self.t_chain,
+        )
+
+    def responses(self) -> list[Scalar]:
+        """Every response, in the order of the batch transcripts."""
+        return [
+            self.s_sum,
+            self.s_product,
+            self.s_weighted,
+            *self.s_reencryption,
+            *self.s_chain,
+            *self.s_permuted,
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The proof's JSON object (spec section "Proof JSON")."""
@@ -362,7 +397,7 @@ def random_shuffle_nonces(rows: int, width: int, rng: RandomSource) -> ShuffleNo
     )
 
 
-def _statement_seed(
+def statement_seed(
     statement: ShuffleStatement, generators: ShuffleGenerators, permutation: Sequence[Point]
 ) -> bytes:
     """``seed`` of the spec: SHA-512 over the whole statement and the permutation commitment."""
@@ -382,12 +417,16 @@ def _statement_seed(
     return hashlib.sha512(encode_fields(*parts)).digest()
 
 
-def _permutation_challenges(seed: bytes, count: int) -> list[Scalar]:
+def permutation_challenge(seed: bytes, index: int) -> Scalar:
     """``u_j = hash_to_scalar(PERMUTATION_DOMAIN, seed, u64(j))``."""
-    return [hash_to_scalar(PERMUTATION_DOMAIN, seed, j.to_bytes(8, "big")) for j in range(count)]
+    return hash_to_scalar(PERMUTATION_DOMAIN, seed, index.to_bytes(8, "big"))
 
 
-def _challenge(
+def _permutation_challenges(seed: bytes, count: int) -> list[Scalar]:
+    return [permutation_challenge(seed, j) for j in range(count)]
+
+
+def proof_challenge(
     seed: bytes,
     chain: Sequence[Point],
     t_sum: Point,
@@ -423,7 +462,7 @@ def prove_shuffle_with_nonces(
     permutation: list[Point] = [Point.identity()] * n
     for i, j in enumerate(pi):
         permutation[j] = g(nonces.r[j]) + gens.rows[i]
-    seed = _statement_seed(statement, gens, permutation)
+    seed = statement_seed(statement, gens, permutation)
     u = _permutation_challenges(seed, n)
     u_out = [u[j] for j in pi]  # u'_i = u_{pi(i)}
     # the chain: C_i = r^_i·G + u'_i·C_{i-1}, C_{-1} = H
@@ -470,7 +509,7 @@ def prove_shuffle_with_nonces(
     for i in range(n):
         t_chain.append(g(nonces.w_chain[i]) + previous * wp[i])
         previous = chain[i]
-    c = _challenge(seed, chain, t_sum, t_product, t_weighted, t_reencryption, t_chain)
+    c = proof_challenge(seed, chain, t_sum, t_product, t_weighted, t_reencryption, t_chain)
     return ShuffleProof(
         permutation=tuple(permutation),
         chain=tuple(chain),
@@ -498,7 +537,8 @@ def prove_shuffle(
     return prove_shuffle_with_nonces(statement, witness, nonces)
 
 
-def _check_proof_shape(statement: ShuffleStatement, proof: ShuffleProof) -> None:
+def check_proof_shape(statement: ShuffleStatement, proof: ShuffleProof) -> None:
+    """``ProofError`` unless the proof's lists have the statement's row count and width."""
     n, w = len(statement.inputs), statement.width
     lengths: Mapping[str, int] = {
         "permutation": len(proof.permutation),
@@ -524,23 +564,14 @@ def shuffle_equations(
     """The verification equations of the spec, each ``sum(s·P) == identity``: ``sum``,
     ``product``, ``weighted``, ``reencryption[k].alpha`` and ``.beta``, ``chain[i]``."""
     statement.check_shape()
-    _check_proof_shape(statement, proof)
+    check_proof_shape(statement, proof)
     n, w = len(statement.inputs), statement.width
     gens = shuffle_generators(statement.context, n)
-    seed = _statement_seed(statement, gens, proof.permutation)
+    seed = statement_seed(statement, gens, proof.permutation)
     u = _permutation_challenges(seed, n)
-    c = _challenge(
-        seed,
-        proof.chain,
-        proof.t_sum,
-        proof.t_product,
-        proof.t_weighted,
-        proof.t_reencryption,
-        proof.t_chain,
-    )
+    c = proof.challenge(seed)
     # the batch weights hash c and every response: together they fix every term
-    responses = [proof.s_sum, proof.s_product, proof.s_weighted]
-    responses += [*proof.s_reencryption, *proof.s_chain, *proof.s_permuted]
+    responses = proof.responses()
     transcript = hashlib.sha512(
         encode_fields(_WEIGHTS_DOMAIN, c.to_bytes(), *[s.to_bytes() for s in responses])
     ).digest()
