@@ -87,6 +87,25 @@ class Setup:
     rng: DeterministicRandom
 
 
+def publish_every_region(
+    board: BulletinBoard,
+    state: ElectionState,
+    per_region: int,
+    rng: DeterministicRandom,
+    clock: SteppingClock,
+) -> dict[str, list[IssuedCredential]]:
+    """Issue ``per_region`` credentials in each region and publish the signed lists."""
+    credentials = {}
+    for region in state.manifest.regions:
+        issued = issue_credentials(state.manifest.id, region.id, per_region, rng)
+        listing = credential_list_payload(
+            state.fingerprint, region.id, [c.public for c in issued], AUTHORITY, rng
+        )
+        publish_credentials(board, listing, clock)
+        credentials[region.id] = issued
+    return credentials
+
+
 def ready_referendum(
     board: BulletinBoard, *, per_region: int = 3, m: Manifest | None = None, open_now: bool = True
 ) -> Setup:
@@ -101,14 +120,7 @@ def ready_referendum(
     secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
     secrets = [trustee_check(board, s, rng, clock) for s in secrets]
     publish_election_key(board, clock)
-    credentials = {}
-    for region in m.regions:
-        issued = issue_credentials(m.id, region.id, per_region, rng)
-        listing = credential_list_payload(
-            state.fingerprint, region.id, [c.public for c in issued], AUTHORITY, rng
-        )
-        publish_credentials(board, listing, clock)
-        credentials[region.id] = issued
+    credentials = publish_every_region(board, state, per_region, rng, clock)
     if open_now:
         clock.jump(OPENS - dt.timedelta(minutes=5))
         open_voting(board, clock)

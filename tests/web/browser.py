@@ -3,6 +3,7 @@ Chromium driven by Playwright (its own browser download does not work here)."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import threading
@@ -41,15 +42,36 @@ def _free_port() -> int:
         return port
 
 
+class AccessLog(logging.Handler):
+    """The lines of the server's access log (uvicorn's ``uvicorn.access`` logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 @contextmanager
-def running(ctx: WebContext) -> Iterator[str]:
-    """Serve the app on loopback in a thread; yields its base URL."""
+def running(ctx: WebContext, access_log: AccessLog | None = None) -> Iterator[str]:
+    """Serve the app on loopback in a thread; yields its base URL.  With ``access_log``,
+    the server's access log is kept there."""
     import uvicorn
 
     port = _free_port()
     config = uvicorn.Config(
-        create_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        create_app(ctx),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        access_log=access_log is not None,
     )
+    logger = logging.getLogger("uvicorn.access")
+    if access_log is not None:
+        logger.setLevel(logging.INFO)
+        logger.addHandler(access_log)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -63,6 +85,8 @@ def running(ctx: WebContext) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if access_log is not None:
+            logger.removeHandler(access_log)
 
 
 @contextmanager

@@ -104,7 +104,7 @@ def test_voter_votes_challenges_revotes_and_tracks(
     page.fill("#credential", private[:-1] + ("0" if private[-1] != "0" else "1"))
     page.get_by_label("Yes", exact=True).check()
     page.click("#encrypt")
-    page.wait_for_selector("#booth-status:has-text('not valid')")
+    page.wait_for_selector("#credential-error:has-text('not valid')")
     page.fill("#credential", private)
 
     # challenge: the nonces are shown and check; the challenged ballot is never signed nor
@@ -122,7 +122,7 @@ def test_voter_votes_challenges_revotes_and_tracks(
     checker.goto(f"{url}/challenge")
     for data, expected in ((challenge, "Checked"), ({**challenge, "signature": {}}, "FAILED")):
         checker.fill("#check-input", json.dumps(data))
-        checker.click("#check-form button[type=submit]")
+        checker.click("#check-button")
         checker.wait_for_selector(f"#check-result:has-text('{expected}')")
     page.click("#restart")
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from referendum.errors import ReferendumError
 from referendum.web import pages
@@ -45,9 +47,10 @@ def create_app(ctx: WebContext) -> FastAPI:
             return JSONResponse(body, status_code=status)
         return pages.error_page(request, status, body)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"error": str(exc.detail)}
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # a route's refusal (FastAPI's HTTPException) or the router's own 404 and 405
+        detail = exc.detail if isinstance(exc.detail, dict) else _plain_error(exc.status_code)
         if exc.status_code in (401, 403, 413, 429):
             log_refusal(request.method, request.url.path, exc.status_code, exc)
         if request.url.path.startswith("/api/"):
@@ -78,6 +81,15 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.add_middleware(BodyLimit, limit_for=limit_for)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _plain_error(status: int) -> dict[str, Any]:
+    """The body of an error the router raises itself (no route, or not its method)."""
+    if status == 404:
+        return {"error": "not_found", "field": "path", "reason": "no such page"}
+    if status == 405:
+        return {"error": "method_not_allowed", "field": "method", "reason": "not allowed here"}
+    return {"error": "http", "field": "request", "reason": f"HTTP {status}"}
 
 
 def app_from_environment() -> FastAPI:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
@@ -59,6 +60,18 @@ class Translator:
     def __call__(self, key: str, **values: object) -> str:
         text = self._messages.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        """Whether the catalogues hold ``key``."""
+        return key in self._fallback
+
+    def problem(self, error: Mapping[str, object]) -> str:
+        """An error body's code in words: a ballot's refusal reason or a problem's title."""
+        code = str(error.get("error", ""))
+        for key in (f"reason.{code}", f"problem.{code}"):
+            if self.has(key):
+                return self(key)
+        return self("problem.refused")
 
     def messages(self, prefix: str) -> dict[str, str]:
         """Every message whose key starts with ``prefix`` (for the booth's script)."""

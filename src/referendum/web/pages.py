@@ -144,7 +144,10 @@ def _with_booth_script(request: Request, ctx: Ctx, template: str) -> HTMLRespons
     """A page running the booth's script, with its messages in the page's language."""
     t = Translator(_lang(request))
     return render(
-        request, template, s=_summary(ctx), booth_messages=_script_json(t.messages("booth."))
+        request,
+        template,
+        s=_summary(ctx),
+        booth_messages=_script_json({**t.messages("booth."), **t.messages("reason.")}),
     )
 
 

@@ -33,6 +33,10 @@ export function checkChallenge(info, data) {
   if (missing.length) throw new Error(`challenge.${missing[0]}: missing`);
   if (data.election !== info.fingerprint) throw new Error('the challenge is for another referendum');
   if (!info.manifest.regions.some((r) => r.id === data.region)) throw new Error('challenge.region: not a region of the referendum');
+  const style = new Set((info.ballot_styles?.[data.region] ?? info.question_shapes.map((_, i) => i)).map((i) => info.manifest.questions[i].id));
+  if (!data.choices || typeof data.choices !== 'object') throw new Error('challenge.choices: an object');
+  const offBallot = Object.keys(data.choices).filter((q) => !style.has(q));
+  if (offBallot.length) throw new Error(`challenge.choices: question ${offBallot[0]} is not on the ballot of ${data.region}`);
   const ctx = contextFromReferendum(info, data.region);
   const selections = selectionsFromChoices(info, data.choices, data.region);
   if (JSON.stringify(selections) !== JSON.stringify(data.selections)) throw new Error('the choices are not the selections');

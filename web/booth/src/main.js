@@ -43,6 +43,16 @@ function status(text, kind = 'error') {
   const node = $('booth-status');
   node.textContent = text;
   node.className = text ? kind : '';
+  if (text) node.scrollIntoView({ block: 'nearest' });
+}
+
+// A problem with the credential, shown under its field (on a phone the page's status line is
+// far below it); '' clears it.
+function credentialStatus(text) {
+  const node = $('credential-error');
+  node.textContent = text;
+  node.hidden = !text;
+  $('credential').setAttribute('aria-invalid', text ? 'true' : 'false');
 }
 
 function show(step) {
@@ -64,9 +74,20 @@ function offerReceipt(link, receipt, name) {
   return true;
 }
 
-function readChoices(form) {
+// The questions on a region's ballot (its ballot style): a question naming regions is shown
+// only once the credential's region is known, and only if that region is among them.
+function applyStyle(container, region) {
+  for (const fieldset of container.querySelectorAll('fieldset[data-regions]')) {
+    const onBallot = region !== null && fieldset.dataset.regions.split(' ').includes(region);
+    fieldset.hidden = !onBallot;
+    if (!onBallot) for (const input of fieldset.querySelectorAll('input')) input.checked = false;
+  }
+}
+
+function readChoices(container) {
   const choices = {};
-  for (const fieldset of form.querySelectorAll('fieldset[data-question]')) {
+  for (const fieldset of container.querySelectorAll('fieldset[data-question]')) {
+    if (fieldset.hidden) continue;
     const chosen = [...fieldset.querySelectorAll('input:checked')].map((i) => i.value);
     const min = Number(fieldset.dataset.min);
     const max = Number(fieldset.dataset.max);
@@ -74,6 +95,21 @@ function readChoices(form) {
     choices[fieldset.dataset.question] = chosen;
   }
   return choices;
+}
+
+// The chosen answers in words, as the voter saw them (the labels of the page).
+function showChoices(list, container, choices) {
+  list.replaceChildren();
+  for (const fieldset of container.querySelectorAll('fieldset[data-question]')) {
+    const id = fieldset.dataset.question;
+    if (!(id in choices)) continue;
+    const term = document.createElement('dt');
+    term.textContent = fieldset.querySelector('legend').textContent;
+    const answer = document.createElement('dd');
+    const labels = [...fieldset.querySelectorAll('input:checked')].map((i) => i.parentElement.textContent.trim());
+    answer.textContent = labels.length ? labels.join(', ') : t('no_answer');
+    list.append(term, answer);
+  }
 }
 
 function credentialError(e) {
@@ -105,13 +141,71 @@ function keepLast(info, credential, code) {
 }
 
 function describe(choices) {
-  return Object.values(choices).map((answers) => answers.join(', ')).join('; ');
+  return Object.values(choices).map((answers) => answers.join(', ') || t('no_answer')).join('; ');
+}
+
+// The voting periods, and the server's clock (the booth's own may be wrong): whether a
+// ballot cast now would still be inside a period.
+function serverOffset(info) {
+  const now = Date.parse(info.now ?? '');
+  return Number.isNaN(now) ? 0 : now - Date.now();
+}
+
+function periodOpen(info, offset) {
+  const now = Date.now() + offset;
+  return info.manifest.window.some((p) => Date.parse(p.opens) <= now && now < Date.parse(p.closes));
+}
+
+// The receipt of the last ballot cast in this tab, kept in the tab's session storage so that
+// it survives a reload or Back (it says nothing of the vote).
+const receiptKey = (info) => `referendum-receipt:${info.fingerprint}`;
+
+function keepReceipt(info, shown) {
+  try {
+    globalThis.sessionStorage.setItem(receiptKey(info), JSON.stringify(shown));
+  } catch (e) {
+    // storage disabled: the receipt stays on the page only
+  }
+}
+
+function keptReceipt(info) {
+  try {
+    return JSON.parse(globalThis.sessionStorage.getItem(receiptKey(info)) ?? 'null');
+  } catch (e) {
+    return null;
+  }
+}
+
+function receiptText(shown) {
+  const lines = [`${t('receipt_title')}`, `${t('tracking_code')}: ${shown.tracking_code}`];
+  if (shown.short_code) lines.push(`${t('short_code')} ${shown.short_code}`);
+  if (shown.replaces) lines.push(`${t('replaced')} ${shown.replaces}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function showReceipt(shown) {
+  $('refusal-receipt').hidden = true;
+  $('signed-receipt').hidden = !offerReceipt($('save-receipt'), shown.receipt, `receipt-${shown.height}.json`);
+  $('short-code').textContent = shown.short_code ?? '';
+  $('tracking-code').textContent = shown.tracking_code;
+  $('track-link').href = `/track?code=${shown.tracking_code}`;
+  $('replaced-note').hidden = !shown.replaces;
+  $('replaced-code').textContent = shown.replaces ?? '';
+  show('step-receipt');
+}
+
+/** A refusal in the page's language: the reason's code from the catalogue, else the server's words. */
+function refusalText(body, status) {
+  const known = body.error && MSG[`reason.${body.error}`];
+  return t('err_server', { reason: known ? MSG[`reason.${body.error}`] : (body.reason ?? status) });
 }
 
 async function booth() {
   const form = $('booth');
   const input = $('credential');
+  const encryptButton = $('encrypt');
   let info = null;
+  let offset = 0;
   let pending = null; // the encrypted, unsigned ballot awaiting cast or challenge
   let pendingKey = null; // its credential's key: signs it if (and only if) it is cast
   let pendingChoices = null;
@@ -126,9 +220,14 @@ async function booth() {
 
   const loaded = await getJson('/api/referendum');
   info = loaded.body;
+  offset = serverOffset(info);
+  // after a reload or Back/Forward, the receipt this tab was showing is shown again (a fresh
+  // visit of the booth starts a new ballot)
+  const navigation = globalThis.performance?.getEntriesByType?.('navigation')?.[0]?.type;
+  const kept = ['reload', 'back_forward'].includes(navigation) ? keptReceipt(info) : null;
+  if (kept) showReceipt(kept);
   if (info.phase !== 'open') {
     status(t('not_open'));
-    $('encrypt').disabled = true;
     return;
   }
   try {
@@ -136,33 +235,66 @@ async function booth() {
   } catch (e) {
     // the server's fingerprint or key is not what the booth recomputes: never encrypt
     status(servedError(e));
-    $('encrypt').disabled = true;
     form.dataset.refused = e.code ?? 'network';
     return;
   }
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  // the credential's region decides which questions are on the ballot
+  let styled = null; // the credential whose region the questions shown are for
+  async function regionOf(key) {
+    const found = await getJson(`/api/credentials/${key.public.toHex()}`);
+    if (found.status !== 200) return null;
+    return found.body.region;
+  }
+  async function styleFor(value) {
+    let key;
+    try {
+      key = deriveCredential(info.manifest.id, value);
+    } catch (e) {
+      return;
+    }
+    const region = await regionOf(key).catch(() => null);
+    if (region !== null && input.value === value) {
+      applyStyle(form, region);
+      styled = value;
+    }
+  }
+  input.addEventListener('change', () => styleFor(input.value));
+  if (input.value) styleFor(input.value);
+
+  async function encryptBallot() {
     status('');
+    credentialStatus('');
     let key;
     try {
       key = deriveCredential(info.manifest.id, input.value);
     } catch (e) {
-      status(credentialError(e));
+      credentialStatus(credentialError(e));
       input.focus();
       return;
     }
-    const choices = readChoices(form);
-    if (!choices) {
-      status(t('err_choice'));
-      return;
-    }
-    $('encrypt').disabled = true;
+    encryptButton.disabled = true;
     status(t('encrypting'), 'muted');
     try {
       const found = await getJson(`/api/credentials/${key.public.toHex()}`);
       if (found.status !== 200) {
-        status(t('err_unknown_credential'));
+        status('');
+        credentialStatus(t('err_unknown_credential'));
+        input.focus();
+        return;
+      }
+      if (styled !== input.value) {
+        // questions may have appeared or gone: let the voter see them before encrypting
+        applyStyle(form, found.body.region);
+        styled = input.value;
+        if (form.querySelector('fieldset[data-regions]:not([hidden])')) {
+          status(t('style_changed'));
+          return;
+        }
+      }
+      const choices = readChoices(form);
+      if (!choices) {
+        status(t('err_choice'));
         return;
       }
       // let the status paint before the (synchronous) encryption
@@ -171,17 +303,30 @@ async function booth() {
       pendingKey = key;
       pendingChoices = choices;
       $('pending-code').textContent = pending.trackingCode;
+      showChoices($('review-choices'), form, choices);
       status('');
       show('step-review');
     } catch (e) {
       status(t('err_network'));
     } finally {
-      $('encrypt').disabled = false;
+      encryptButton.disabled = false;
+    }
+  }
+  encryptButton.addEventListener('click', encryptBallot);
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.target instanceof HTMLInputElement) {
+      event.preventDefault();
+      encryptBallot();
     }
   });
+  encryptButton.disabled = false;
 
   $('cast').addEventListener('click', async () => {
     if (!pending) return;
+    if (!periodOpen(info, offset)) {
+      status(t('period_ended'));
+      return;
+    }
     $('cast').disabled = true;
     status(t('casting'), 'muted');
     try {
@@ -209,7 +354,7 @@ async function booth() {
       });
       const body = await response.json().catch(() => ({}));
       if (response.status !== 201) {
-        status(t('err_server', { reason: body.reason ?? response.status }));
+        status(refusalText(body, response.status));
         $('refusal-receipt').hidden = !offerReceipt(
           $('save-refusal'), body.receipt, `refusal-receipt-${body.receipt?.height}.json`);
         return;
@@ -218,15 +363,12 @@ async function booth() {
       pending = null;
       pendingKey = null;
       status('');
-      $('refusal-receipt').hidden = true;
-      $('signed-receipt').hidden = !offerReceipt(
-        $('save-receipt'), body.receipt, `receipt-${body.height}.json`);
-      $('short-code').textContent = body.short_code ?? '';
-      $('tracking-code').textContent = body.tracking_code;
-      $('track-link').href = `/track?code=${body.tracking_code}`;
-      $('replaced-note').hidden = !body.replaces;
-      $('replaced-code').textContent = body.replaces ?? '';
-      show('step-receipt');
+      const shown = {
+        tracking_code: body.tracking_code, short_code: body.short_code ?? null, height: body.height,
+        replaces: body.replaces ?? null, receipt: body.receipt ?? null,
+      };
+      keepReceipt(info, shown);
+      showReceipt(shown);
     } catch (e) {
       status(t('err_network'));
     } finally {
@@ -251,6 +393,23 @@ async function booth() {
     show('step-challenge');
   });
 
+  $('copy-receipt').addEventListener('click', async () => {
+    const shown = keptReceipt(info) ?? { tracking_code: $('tracking-code').textContent, short_code: $('short-code').textContent };
+    try {
+      await navigator.clipboard.writeText(receiptText(shown));
+      $('receipt-action').textContent = t('copied');
+    } catch (e) {
+      // no clipboard (insecure origin, or refused): select the code for the voter to copy
+      const range = document.createRange();
+      range.selectNodeContents($('tracking-code'));
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      $('receipt-action').textContent = t('copy_by_hand');
+    }
+  });
+  $('print-receipt').addEventListener('click', () => window.print());
+
   for (const id of ['restart', 'again']) {
     $(id).addEventListener('click', () => {
       status('');
@@ -261,9 +420,9 @@ async function booth() {
 }
 
 async function checkPage() {
-  const form = $('check-form');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  const button = $('check-button');
+  button.disabled = false;
+  button.addEventListener('click', async () => {
     const out = $('check-result');
     try {
       const data = JSON.parse($('check-input').value);
