@@ -31,6 +31,7 @@ STANDARDS_IDS = [
     "NO_ARMED_PRESENCE",
     "LAW_STABILITY",
     "NO_RULE_CHANGE_AFTER_CALL",
+    "CONSTITUTIONAL_REVISION_RULES",
     "MIN_LEAD_TIME",
     "CAMPAIGN_LENGTH",
     "NOT_COMBINED_WITH_AFFECTED_ELECTION",
@@ -50,6 +51,10 @@ STANDARDS_IDS = [
     "STATE_NEUTRALITY",
     "FINANCE_TRANSPARENCY",
     "FUNDAMENTAL_FREEDOMS",
+    "FUNDING_DISCLOSED_BEFORE_VOTE",
+    "MESSAGE_ORIGIN",
+    "PAID_ADVERTISING_DATA",
+    "NO_PUBLIC_FUNDS_FOR_AUTHORITIES",
     "POLLING_STATIONS_EVERY_DAY",
     "MOBILE_BOX_STRICT",
     "MULTI_DAY_CUSTODY",
@@ -198,9 +203,11 @@ def test_outcome_with_region_counts_and_half_cantons() -> None:
 
 
 def test_plausibility_fails_when_percentages_and_counts_disagree() -> None:
+    """Two documents (the protocols' counts, the announced percentages) that disagree: a
+    finding; one document read two ways is bad input (next test)."""
     outcome = {
-        "results": fact({"yes": 600, "no": 400, "electorate": 2000}),
-        "shares": fact({"turnout": 50.0, "yes_of_valid": 66.0}),
+        "results": fact({"yes": 600, "no": 400, "electorate": 2000}, "protocols"),
+        "shares": fact({"turnout": 50.0, "yes_of_valid": 66.0}, "announcement"),
     }
     found = build_report(case(outcome=outcome)).finding("RESULT_PLAUSIBILITY")
     assert found.status is Status.FAIL
@@ -209,6 +216,27 @@ def test_plausibility_fails_when_percentages_and_counts_disagree() -> None:
         66.0,
         60.0,
     )
+
+
+@pytest.mark.parametrize(
+    ("shares", "field"),
+    [
+        ({"turnout": 50.0, "yes_of_valid": 66.0}, "outcome.shares.yes_of_valid"),
+        ({"turnout": 50.0, "no_of_valid": 34.0}, "outcome.shares.no_of_valid"),
+        ({"turnout": 45.0, "yes_of_valid": 60.0}, "outcome.shares.turnout"),
+    ],
+)
+def test_a_percentage_that_disagrees_with_its_counts_is_bad_input(
+    shares: dict[str, float], field: str
+) -> None:
+    outcome = {
+        "results": fact({"yes": 600, "no": 400, "electorate": 2000}, "protocol"),
+        "shares": fact(shares, "protocol"),
+    }
+    with pytest.raises(InputError) as caught:
+        build_report(case(outcome=outcome))
+    assert caught.value.field == field
+    assert "same source" in caught.value.reason
 
 
 def test_plausibility_warns_on_turnout_over_90() -> None:

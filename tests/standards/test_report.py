@@ -14,7 +14,7 @@ import pytest
 
 import referendum.standards as standards
 from referendum.rules import Counts, Decision, Rule, evaluate_regional_votes
-from referendum.standards import build_report, load_case, render
+from referendum.standards import ALL_CHECKS, build_report, load_case, render
 from referendum.standards.i18n import catalogue
 from referendum.standards.timeline import timeline_svg
 
@@ -25,8 +25,8 @@ def test_json_report_shape() -> None:
     report = build_report(load_case(EXAMPLES / "donetsk-2022"))
     data = json.loads(render(report, format="json"))
     assert data["case"]["place"].startswith("Donetsk")
-    assert data["summary"]["total"] == 37
-    assert sum(data["summary"][s] for s in ("pass", "warn", "fail", "unknown")) == 37
+    assert data["summary"]["total"] == len(ALL_CHECKS) == 42
+    assert sum(data["summary"][s] for s in ("pass", "warn", "fail", "unknown")) == 42
     assert data["timeline"]["lead_days"] == 3 and data["timeline"]["minimum_days"] == 28
     for finding in data["findings"]:
         assert set(finding) >= {"id", "area", "status", "facts", "explanation", "source"}

@@ -1,7 +1,7 @@
 """The checks of ../shared/STANDARDS.md, one module per area.
 
 >>> len(ALL_CHECKS), ALL_CHECKS[0].id
-(37, 'LEGAL_BASIS')
+(42, 'LEGAL_BASIS')
 """
 
 from __future__ import annotations

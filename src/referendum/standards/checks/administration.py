@@ -44,22 +44,39 @@ def register_quality(check: Check, case: Case) -> Finding:
     )
 
 
-@Check("RESIDENCE_RULE", "administration", f"{CODE} I.1.1.c").define
+@Check("RESIDENCE_RULE", "administration", f"{CODE} I.1.1.c.ii-iii").define
 def residence_rule(check: Check, case: Case) -> Finding:
+    """A length of residence only for local or regional votes (ii: fail otherwise), which
+    "should be reasonable and, as a rule, should not exceed six months" (iii): longer fails
+    unless the case states a justified exception (a national minority's protection, a
+    decolonisation or peace settlement), which warns: a departure to explain."""
     months = case.fact("administration.residence_requirement_months")
     if months is None:
         return check.unknown(["administration.residence_requirement_months"])
     if months.as_number() == 0:
         return check.finding(Status.PASS, [months], "none")
-    if months.as_number() > MAX_RESIDENCE_MONTHS:
+    exception = case.fact("administration.residence_exception")
+    longer = months.as_number() > MAX_RESIDENCE_MONTHS
+    used = [f for f in (months, exception) if f is not None]
+    if longer and exception is None:
         return check.finding(
             Status.FAIL, [months], "fail", months=float(months.as_number()), maximum=6
         )
     level = case.fact("administration.vote_level")
     if level is None:
-        return check.unknown(["administration.vote_level"], [months])
+        return check.unknown(["administration.vote_level"], used)
     if level.as_text() == "national":
-        return check.finding(Status.FAIL, [months, level], "national")
+        return check.finding(Status.FAIL, [*used, level], "national")
+    if longer:
+        assert exception is not None
+        return check.finding(
+            Status.WARN,
+            [*used, level],
+            "exception",
+            months=float(months.as_number()),
+            maximum=6,
+            exception=exception.as_text().replace("_", " "),
+        )
     return check.finding(Status.PASS, [months, level], "pass", months=float(months.as_number()))
 
 

@@ -89,6 +89,20 @@ def _no_rule_change(check: Check, case: Case) -> Finding:
     return require_flags(check, case, {"legality.rules_changed_after_call": False})
 
 
+@Check("CONSTITUTIONAL_REVISION_RULES", "legality", f"{CODE} III.1").define
+def _constitutional_revision(check: Check, case: Case) -> Finding:
+    """A constitutional amendment put to the vote follows the constitution's own rules on
+    revision; a text that does not is procedurally invalid and "must not be put to a
+    referendum"."""
+    return if_then(
+        check,
+        case,
+        "legality.constitutional_amendment",
+        otherwise="not_amendment",
+        wanted={"legality.revision_procedure_followed": True},
+    )
+
+
 CHECKS: tuple[Check, ...] = (
     _legal_basis,
     _organiser_authority,
@@ -97,4 +111,5 @@ CHECKS: tuple[Check, ...] = (
     _no_armed_presence,
     _law_stability,
     _no_rule_change,
+    _constitutional_revision,
 )

@@ -299,6 +299,10 @@ def _counted_shares(case: Case) -> tuple[Fact | None, Fraction | None, Fraction 
     return fact, turnout, yes
 
 
+def _yes_key(shares: Fact) -> str:
+    return "yes_of_valid" if "yes_of_valid" in shares.as_mapping() else "no_of_valid"
+
+
 def _disagree(a: Fraction | None, b: Fraction | None) -> bool:
     return a is not None and b is not None and abs(a - b) > SHARE_TOLERANCE
 
@@ -315,6 +319,15 @@ def result_plausibility(check: Check, case: Case) -> Finding:
     for name, reported, counted in (("turnout", turnout_s, turnout_c), ("yes", yes_s, yes_c)):
         if _disagree(reported, counted):
             assert reported is not None and counted is not None
+            assert shares_fact is not None and counts_fact is not None
+            if shares_fact.source == counts_fact.source:
+                # one document cannot give both: the case file misreads it (bad input)
+                key = "turnout" if name == "turnout" else _yes_key(shares_fact)
+                raise InputError(
+                    f"outcome.shares.{key}",
+                    f"{round(float(reported), 2)}% disagrees with outcome.results "
+                    f"({round(float(counted), 2)}%) from the same source",
+                )
             return check.finding(
                 Status.FAIL,
                 used,
