@@ -857,6 +857,188 @@ def shuffle_vectors() -> dict[str, Any]:
     }
 
 
+def deniable_vectors() -> dict[str, Any]:
+    """The proofs of deniable revoting (docs/spec/coercion.md section 8), valid and altered."""
+    from referendum.crypto import deniable as dn
+    from referendum.crypto.proofs.linear import LinearProof, OrProof
+
+    rng = DeterministicRandom(b"deniable vectors")
+    t = scalar(rng)
+    authority = base_mul(t)
+    election = base_mul(scalar(rng))
+    context = b"vectors/deniable"
+    cases: list[dict[str, Any]] = []
+
+    def linear(proof: LinearProof) -> dict[str, Any]:
+        return proof.to_json()
+
+    def add(
+        kind: str, statement: dict[str, Any], proof: Any, altered: list[tuple[str, Any]]
+    ) -> None:
+        case = {"kind": kind, "valid": True, "context": context.hex(), **statement, "proof": proof}
+        cases.append(case)
+        for reason, change in altered:
+            bad = json.loads(json.dumps(case))
+            change(bad)
+            bad.update(valid=False, reason=reason)
+            cases.append(bad)
+
+    def bump(text: str) -> str:
+        return Scalar.from_int(Scalar.from_hex(text).to_int() + 1).hex()
+
+    def bump_response(c: dict[str, Any]) -> None:
+        c["proof"]["responses"][0] = bump(c["proof"]["responses"][0])
+
+    # credential proof
+    x, r = scalar(rng), scalar(rng)
+    voter = dn.encrypt_credential(authority, base_mul(x), r)
+    proof = dn.prove_credential(authority, voter, x, r, context, rng)
+    add(
+        "credential",
+        {"authority_key": authority.hex(), "voter": voter.to_json()},
+        linear(proof),
+        [
+            ("altered response", bump_response),
+            ("another context", lambda c: c.update(context=b"other".hex())),
+            ("another authority key", lambda c: c.update(authority_key=election.hex())),
+        ],
+    )
+    # pseudonym key and pseudonym
+    key = dn.PseudonymKey.create(t, rng)
+    s_point, u_point = key.public
+    add(
+        "pseudonym-key",
+        {"authority_key": authority.hex(), "S": s_point.hex(), "U": u_point.hex()},
+        linear(key.prove_key(authority, context, rng)),
+        [("U of another key", lambda c: c.update(U=base_mul(scalar(rng)).hex()))],
+    )
+    pseudonym, pproof = dn.prove_pseudonym(key, voter, context, rng)
+    other = dn.encrypt_credential(authority, base_mul(scalar(rng)), scalar(rng))
+    add(
+        "pseudonym",
+        {"S": s_point.hex(), "U": u_point.hex(), "voter": voter.to_json(),
+         "pseudonym": pseudonym.hex()},
+        linear(pproof),
+        [
+            ("another voter's ciphertext", lambda c: c.update(voter=other.to_json())),
+            ("altered response", bump_response),
+        ],
+    )  # fmt: skip
+    # counter opening
+    counter = encrypt(authority, 1234, scalar(rng))
+    opening = dn.decrypt_counter(t, counter, [1234], context, rng)
+    add(
+        "counter",
+        {"authority_key": authority.hex(), "counter": counter.to_json(), "value": 1234,
+         "factor": opening.factor.hex()},
+        linear(opening.proof),
+        [("another value", lambda c: c.update(value=1235))],
+    )  # fmt: skip
+    # re-encryption
+    after, rproof = dn.reencrypt_with_proof(authority, voter, context, rng)
+    add(
+        "reencryption",
+        {"key": authority.hex(), "before": voter.to_json(), "after": after.to_json()},
+        linear(rproof),
+        [("after of another ciphertext", lambda c: c.update(after=other.to_json()))],
+    )
+    # the filter: a real group (its candidate's tag encrypts 0) and a group of dummies only
+    for name, tag_values in (("real", (1, 0)), ("dummies", (1, 1, 1))):
+        tags = [encrypt(authority, v, scalar(rng)) for v in tag_values]
+        candidate = len(tags) - 1
+        choices = (encrypt(election, 1, scalar(rng)), encrypt(election, 0, scalar(rng)))
+        selected, fproof = dn.prove_filter(t, election, tags, candidate, choices, context, rng)
+        replacement = encrypt(election, 0, scalar(rng)).to_json()
+
+        def swap_selected(c: dict[str, Any], value: Any = replacement) -> None:
+            c["selected"][0] = value
+
+        def shift_challenge(c: dict[str, Any]) -> None:
+            c["proof"]["challenges"][0] = bump(c["proof"]["challenges"][0])
+
+        add(
+            "filter",
+            {
+                "group": name,
+                "authority_key": authority.hex(),
+                "election_key": election.hex(),
+                "tags": [tag.to_json() for tag in tags],
+                "candidate": candidate,
+                "choices": [ch.to_json() for ch in choices],
+                "selected": [ch.to_json() for ch in selected],
+            },
+            fproof.to_json(),
+            [("another selected ciphertext", swap_selected),
+             ("branch challenges that do not sum", shift_challenge)],
+        )  # fmt: skip
+    del OrProof
+    for case in cases:
+        if not case["valid"]:
+            case["fails"] = _deniable_failure(case)
+    return {
+        **header(
+            "deniable",
+            "the proofs of deniable revoting (docs/spec/coercion.md section 8): encrypted "
+            "credential, pseudonym key, pseudonym, counter opening, re-encryption, filter",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
+def _deniable_failure(case: dict[str, Any]) -> str:
+    """The name the reference implementation gives when it refuses ``case``."""
+    from referendum.crypto import deniable as dn
+    from referendum.crypto.elgamal import Ciphertext as Ct
+    from referendum.crypto.proofs.linear import LinearProof, OrProof
+    from referendum.errors import ProofError
+
+    ctx = bytes.fromhex(case["context"])
+    kind = case["kind"]
+    pt = Point.from_hex
+    try:
+        if kind == "credential":
+            key, voter = pt(case["authority_key"]), Ct.from_json(case["voter"])
+            rel = dn.credential_relation(key, voter)
+            dn.verify_credential(key, voter, LinearProof.from_json(case["proof"], rel), ctx)
+        elif kind == "pseudonym-key":
+            args = pt(case["authority_key"]), pt(case["S"]), pt(case["U"])
+            rel = dn.pseudonym_key_relation(*args)
+            dn.verify_pseudonym_key(*args, LinearProof.from_json(case["proof"], rel), ctx)
+        elif kind == "pseudonym":
+            s_point, u_point = pt(case["S"]), pt(case["U"])
+            voter, pseudonym = Ct.from_json(case["voter"]), pt(case["pseudonym"])
+            rel = dn.pseudonym_relation(s_point, u_point, voter, pseudonym)
+            proof = LinearProof.from_json(case["proof"], rel)
+            dn.verify_pseudonym(s_point, u_point, voter, pseudonym, proof, ctx)
+        elif kind == "counter":
+            key, factor = pt(case["authority_key"]), pt(case["factor"])
+            counter = Ct.from_json(case["counter"])
+            rel = dn.counter_relation(key, counter, factor)
+            proof = LinearProof.from_json(case["proof"], rel)
+            dn.verify_counter(key, counter, dn.CounterOpening(case["value"], factor, proof), ctx)
+        elif kind == "reencryption":
+            key = pt(case["key"])
+            before, after = Ct.from_json(case["before"]), Ct.from_json(case["after"])
+            rel = dn.reencryption_relation(key, before, after)
+            proof = LinearProof.from_json(case["proof"], rel)
+            dn.verify_reencryption(key, before, after, proof, ctx)
+        else:
+            st = dn.FilterStatement(
+                pt(case["authority_key"]),
+                pt(case["election_key"]),
+                tuple(Ct.from_json(x) for x in case["tags"]),
+                case["candidate"],
+                tuple(Ct.from_json(x) for x in case["choices"]),
+                tuple(Ct.from_json(x) for x in case["selected"]),
+            )
+            proof = OrProof.from_json(case["proof"], dn.filter_relations(st))
+            dn.verify_filter(st, proof, ctx)
+    except ProofError as exc:
+        return str(exc).split(":")[0]
+    raise AssertionError(f"a negative deniable vector verifies: {case['reason']}")
+
+
 def main() -> None:
     VECTORS.mkdir(exist_ok=True)
     for name, build in (
@@ -869,6 +1051,7 @@ def main() -> None:
         ("signed_ballot", signed_ballot_vectors),
         ("threshold", threshold_vectors),
         ("shuffle", shuffle_vectors),
+        ("deniable", deniable_vectors),
     ):
         text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
         (VECTORS / f"{name}.json").write_text(text, encoding="utf-8")

@@ -307,3 +307,17 @@ def test_a_ballot_bound_to_its_encrypted_credential_cannot_be_replayed() -> None
     replay = encrypt_credential(T, attacker, Scalar.random(RNG))
     with pytest.raises(ProofError):
         verify_ballot(ctx, ballot, binding=replay.to_bytes())
+
+
+def test_the_filter_outputs_credential_is_a_reencryption() -> None:
+    from referendum.crypto.deniable import reencrypt_with_proof, verify_reencryption
+
+    _, c = voter()
+    before = encrypt_credential(T, c, Scalar.random(RNG))
+    after, proof = reencrypt_with_proof(T, before, CTX, RNG)
+    verify_reencryption(T, before, after, proof, CTX)
+    assert after != before
+    _, other = voter()  # the authority swapping in another credential
+    swapped = Ciphertext(after.alpha, after.beta - c + other)
+    with pytest.raises(ProofError, match=r"^reencryption\[0\]"):
+        verify_reencryption(T, before, swapped, proof, CTX)

@@ -29,10 +29,10 @@ from referendum.crypto.proofs.linear import (
     LinearProof,
     LinearRelation,
     OrProof,
-    linear_equations,
     or_equations,
     prove_linear,
     prove_or,
+    verify_linear,
 )
 from referendum.crypto.random import RandomSource
 from referendum.errors import ProofError, UsageError
@@ -45,6 +45,7 @@ __all__ = [
     "PSEUDONYM_DOMAIN",
     "PSEUDONYM_KEY_DOMAIN",
     "REAL_TAG",
+    "REENCRYPTION_DOMAIN",
     "CounterOpening",
     "FilterStatement",
     "PseudonymKey",
@@ -61,11 +62,14 @@ __all__ = [
     "prove_pseudonym",
     "pseudonym_key_relation",
     "pseudonym_relation",
+    "reencrypt_with_proof",
+    "reencryption_relation",
     "verify_counter",
     "verify_credential",
     "verify_filter",
     "verify_pseudonym",
     "verify_pseudonym_key",
+    "verify_reencryption",
 ]
 
 CREDENTIAL_DOMAIN: Final = "referendum/v3/proof/encrypted-credential"
@@ -73,6 +77,7 @@ PSEUDONYM_KEY_DOMAIN: Final = "referendum/v3/proof/pseudonym-key"
 PSEUDONYM_DOMAIN: Final = "referendum/v3/proof/pseudonym"
 COUNTER_DOMAIN: Final = "referendum/v3/proof/counter-decryption"
 FILTER_DOMAIN: Final = "referendum/v3/proof/filter"
+REENCRYPTION_DOMAIN: Final = "referendum/v3/proof/reencryption"
 
 _G = Point.generator()
 _O = Point.identity()
@@ -117,9 +122,7 @@ def verify_credential(
 ) -> None:
     """``ProofError`` (``credential_proof[e]``) unless the proof verifies."""
     relation = credential_relation(authority_key, voter)
-    verify_equations(
-        linear_equations(CREDENTIAL_DOMAIN, relation, proof, context, label="credential_proof")
-    )
+    verify_linear(CREDENTIAL_DOMAIN, relation, proof, context, label="credential_proof")
 
 
 # --- dummies --------------------------------------------------------------------------------
@@ -182,9 +185,7 @@ def verify_pseudonym_key(
 ) -> None:
     """``ProofError`` (``pseudonym_key[e]``) unless ``U = s·T`` for the ``s`` of ``S``."""
     relation = pseudonym_key_relation(authority_key, s_point, u_point)
-    verify_equations(
-        linear_equations(PSEUDONYM_KEY_DOMAIN, relation, proof, context, label="pseudonym_key")
-    )
+    verify_linear(PSEUDONYM_KEY_DOMAIN, relation, proof, context, label="pseudonym_key")
 
 
 def pseudonym_relation(
@@ -221,7 +222,7 @@ def verify_pseudonym(
     """``ProofError`` unless ``pseudonym`` is ``s·C`` for the credential ``voter`` encrypts
     (with the key proven by :func:`verify_pseudonym_key`)."""
     relation = pseudonym_relation(s_point, u_point, voter, pseudonym)
-    verify_equations(linear_equations(PSEUDONYM_DOMAIN, relation, proof, context, label=label))
+    verify_linear(PSEUDONYM_DOMAIN, relation, proof, context, label=label)
 
 
 # --- counters -------------------------------------------------------------------------------
@@ -267,9 +268,7 @@ def verify_counter(
     if not 0 <= opening.value < 2**63:
         raise ProofError("counter: value out of range")
     relation = counter_relation(authority_key, counter, opening.factor)
-    verify_equations(
-        linear_equations(COUNTER_DOMAIN, relation, opening.proof, context, label="counter")
-    )
+    verify_linear(COUNTER_DOMAIN, relation, opening.proof, context, label="counter")
     if counter.beta - opening.factor != base_mul(Scalar.from_int(opening.value)):
         raise ProofError("counter: the ciphertext does not decrypt to the value")
 
@@ -370,3 +369,34 @@ def verify_filter(
 ) -> None:
     """``ProofError`` naming the failing equation unless the filter's proof verifies."""
     verify_equations(filter_equations(statement, proof, context, label=label))
+
+
+# --- re-encryption of one ciphertext (the filter output's credential) -----------------------
+
+
+def reencryption_relation(key: Point, before: Ciphertext, after: Ciphertext) -> LinearRelation:
+    """Secret ``rho``: ``after - before = (rho·G, rho·key)``."""
+    return LinearRelation(
+        (after.alpha - before.alpha, after.beta - before.beta),
+        (((0, _G),), ((0, key),)),
+        secrets=1,
+    )
+
+
+def reencrypt_with_proof(
+    key: Point, before: Ciphertext, context: bytes, rng: RandomSource
+) -> tuple[Ciphertext, LinearProof]:
+    """``before`` re-encrypted under ``key`` and the proof (for the filter's ``voter'``, the
+    same in both branches, so proven outside the OR)."""
+    rho = Scalar.random(rng)
+    after = Ciphertext(before.alpha + base_mul(rho), before.beta + key * rho)
+    relation = reencryption_relation(key, before, after)
+    return after, prove_linear(REENCRYPTION_DOMAIN, relation, (rho,), context, rng)
+
+
+def verify_reencryption(
+    key: Point, before: Ciphertext, after: Ciphertext, proof: LinearProof, context: bytes
+) -> None:
+    """``ProofError`` (``reencryption[e]``) unless ``after`` re-encrypts ``before``."""
+    relation = reencryption_relation(key, before, after)
+    verify_linear(REENCRYPTION_DOMAIN, relation, proof, context, label="reencryption")
