@@ -104,10 +104,28 @@ def publish_cmd(
     out: Annotated[Path, typer.Option(help="Directory to write the election record to.")],
     db: DbOption = DEFAULT_DB,
     overwrite: Annotated[bool, typer.Option(help="Replace a record already in OUT.")] = False,
+    board_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--board-key",
+            help="The board's key file: sign a last checkpoint of the whole log first "
+            "(without it, the record holds the checkpoints the board has published).",
+        ),
+    ] = None,
 ) -> None:
-    """Organiser: export the board as an election record (record.json, events.jsonl)."""
+    """Organiser: export the board as an election record (record.json, events.jsonl, and the
+    board's signed checkpoints in checkpoints.jsonl)."""
+    from referendum.crypto.random import SystemRandom
+    from referendum.services.checkpoints import CheckpointPublisher, stored_notes
+    from referendum.services.receipts import ReceiptSigner
+
+    key = None if board_key is None else load_board_key(board_key)
     with board_at(db) as board:
-        info = write_record(board.events(), out, overwrite=overwrite)
+        if key is not None:
+            CheckpointPublisher(ReceiptSigner(key, SystemRandom()), system_clock).publish(board)
+        info = write_record(
+            board.events(), out, overwrite=overwrite, checkpoints=stored_notes(board)
+        )
     typer.echo(f"{info.event_count} events written to {out}")
 
 

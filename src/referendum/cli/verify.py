@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from referendum.cli.main import app
+from referendum.verify.log import read_given_checkpoints
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import EXIT_STATUS, Report, Status, Verdict
 
@@ -67,15 +68,29 @@ def verify(
             "ballots; they must read the record at the same path, or at its URL."
         ),
     ] = None,
+    checkpoints: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--checkpoints",
+            help="Signed checkpoints of the board's log to check against the record too: a "
+            "file (one note, a checkpoints.jsonl, or a /api/log/checkpoints page) or a URL "
+            "(a board's .../api/log/checkpoints is followed page by page). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Verify a published election record: chain, manifest, key ceremony, credentials,
-    window, every ballot's signature and proofs, revotes, tally, decryption, results and
-    outcome.  Exits 0 when the record is complete and every check passes, 1 when a check
-    fails, 3 when no check fails but the record stops before the results (valid so far)."""
+    window, every ballot's signature and proofs, revotes, tally, decryption, results,
+    outcome, and the log (the Merkle tree and every signed checkpoint).  Exits 0 when the
+    record is complete and every check passes, 1 when a check fails, 3 when no check fails
+    but the record stops before the results (valid so far)."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("expected text or json", param_hint="--format")
+    given = [read_given_checkpoints(source) for source in checkpoints or []]
     report = verify_record(
-        record, workers=workers if workers > 0 else (os.cpu_count() or 1), dask=dask
+        record,
+        workers=workers if workers > 0 else (os.cpu_count() or 1),
+        dask=dask,
+        checkpoints=given,
     )
     if output_format == "json":
         typer.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))

@@ -26,6 +26,7 @@ from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.io import read_record
 from referendum.services.challenge import challenge_data, check_challenge_data
+from referendum.services.checkpoints import CheckpointPublisher
 from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
 from referendum.services.voter import (
@@ -178,6 +179,8 @@ def vote(
     private = _credential(credential, credential_file)
     kept = _last_ballot_file(last_ballot, credential_file)
     signer = None if challenge else ReceiptSigner(load_board_key(board_key), SystemRandom())
+    if signer is not None:  # the board's key is here: publish a checkpoint when one is due
+        signer.on_append = CheckpointPublisher(signer, system_clock).publish_if_due
     with board_at(db) as board:
         state = load_state(board)
         choices = _choices(choice)

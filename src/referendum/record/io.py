@@ -27,6 +27,7 @@ from referendum.record.chain import ChainChecker
 from referendum.record.event import Event, Head, event_hash_encoded
 
 __all__ = [
+    "CHECKPOINTS_FILE",
     "EVENTS_FILE",
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -43,6 +44,8 @@ FORMAT_NAME = "referendum-record"
 FORMAT_VERSION = 2
 RECORD_FILE = "record.json"
 EVENTS_FILE = "events.jsonl"
+CHECKPOINTS_FILE = "checkpoints.jsonl"
+"""The board's signed checkpoints, one JSON string (the signed note) per line (log.md section 5)."""
 
 _RECORD_KEYS = frozenset({"format", "version", "event_count", "head_hash", "events_sha256"})
 _MAX_LINE = 64 * 1024 * 1024  # a longer line is refused rather than read into memory
@@ -69,9 +72,15 @@ class RecordInfo:
 
 
 def write_record(
-    events: Iterable[Event], directory: str | os.PathLike[str], *, overwrite: bool = False
+    events: Iterable[Event],
+    directory: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    checkpoints: Iterable[str] = (),
 ) -> RecordInfo:
-    """Write ``events`` (streamed, ascending from height 0) as a record in ``directory``.
+    """Write ``events`` (streamed, ascending from height 0) as a record in ``directory``,
+    with the board's signed ``checkpoints`` (note texts, ascending size) in
+    ``checkpoints.jsonl`` when there are any.
 
     The chain is checked on the way (:class:`~referendum.errors.BoardCorrupted` if it is
     broken: a broken board is not exported).  Files are written under temporary names and
@@ -104,6 +113,17 @@ def write_record(
         partial.unlink(missing_ok=True)
         raise
     partial.replace(events_path)
+    notes = b"".join(canonical_json(note) + b"\n" for note in checkpoints)
+    checkpoints_path = folder / CHECKPOINTS_FILE
+    if notes:
+        partial = folder / f".{CHECKPOINTS_FILE}.partial"
+        with partial.open("wb") as out:
+            out.write(notes)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(checkpoints_path)
+    else:
+        checkpoints_path.unlink(missing_ok=True)
     info = RecordInfo(count, checker.head, digest.hexdigest())
     partial = folder / f".{RECORD_FILE}.partial"
     with partial.open("wb") as out:

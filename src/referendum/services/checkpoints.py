@@ -11,6 +11,7 @@ the ceremony, each phase change), and stores it on the board.  :func:`inclusion`
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "checkpoint_page",
     "consistency",
     "inclusion",
+    "stored_notes",
 ]
 
 
@@ -158,3 +160,14 @@ def checkpoint_page(board: BulletinBoard, after: int = -1) -> dict[str, Any]:
         "checkpoints": [note for _, note in rows[:CHECKPOINT_PAGE]],
         "more": len(rows) > CHECKPOINT_PAGE,
     }
+
+
+def stored_notes(board: BulletinBoard) -> Iterator[str]:
+    """Every checkpoint the board stores, ascending (what a record's checkpoints.jsonl holds)."""
+    after = -1
+    while True:
+        page = board.checkpoints(after, CHECKPOINT_PAGE)
+        yield from (note for _, note in page)
+        if len(page) < CHECKPOINT_PAGE:
+            return
+        after = page[-1][0]

@@ -33,6 +33,7 @@ from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.io import write_record
 from referendum.record.manifest import Manifest, manifest_from_mapping, parse_timestamp
+from referendum.services.checkpoints import CheckpointPublisher, stored_notes
 from referendum.services.credentials import (
     AuthorityKey,
     IssuedCredential,
@@ -140,11 +141,15 @@ def run_demo(
     signer = ReceiptSigner(BoardKey.generate(receipts_rng), receipts_rng)
     manifest = demo_manifest(seed, authority.public.hex(), signer.key.public.hex())
     clock = SteppingClock(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), dt.timedelta(seconds=7))
+    # checkpoints carry the time of the clock's last reading (reading it would move it)
+    publisher = CheckpointPublisher(signer, lambda: clock.last or clock.start)
+    signer.on_append = publisher.publish_if_due
     board = open_board(f"sqlite:///{database}")
     try:
         summary = _run(board, manifest, authority, signer, voters, rng, chooser, clock, progress)
         progress("publishing the record", 0, 1)
-        write_record(board.events(), out, overwrite=True)
+        publisher.publish(board)  # the last checkpoint covers the whole record
+        write_record(board.events(), out, overwrite=True, checkpoints=stored_notes(board))
         if summary.receipt is not None:
             (out / "receipt.json").write_bytes(canonical_json(summary.receipt.to_json()) + b"\n")
         _write_key(out / "board.key", signer.key)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import Point
 from referendum.errors import (
     ManifestError,
     PayloadError,
@@ -63,6 +65,7 @@ from referendum.verify.ballots import (
 )
 from referendum.verify.lines import LineError, Link, aligned_ranges, check_join, parse_event_line
 from referendum.verify.lines import read_lines as _read_lines
+from referendum.verify.log import GivenCheckpoints, check_log
 from referendum.verify.partition import open_runner
 from referendum.verify.report import Check, Report
 from referendum.verify.source import join, open_binary, record_info, stamp_of
@@ -170,9 +173,11 @@ def verify_record(
     workers: int = 1,
     dask: Any = None,
     chunk_bytes: int = CHUNK_BYTES,
+    checkpoints: Sequence[GivenCheckpoints] = (),
 ) -> Report:
     """Verify the record in ``directory`` (a path, or the URL of a record directory on a web
-    server that honours byte ranges); the report lists every check's result.
+    server that honours byte ranges); the report lists every check's result.  The LOG check
+    also checks the signed ``checkpoints`` given from elsewhere against the record.
 
     Ballots are checked in ``workers`` processes, or on the Dask cluster ``dask`` (a scheduler
     address or a ``dask.distributed.Client``; its workers must read the record at the same
@@ -291,6 +296,14 @@ def verify_record(
     report.summary["rejected"] = dict(p1.rejections)
 
     _verify_count(report, path, full, p1)
+    check_log(
+        report,
+        directory,
+        event_count=info.event_count,
+        fingerprint=full.fingerprint,
+        board_key=Point.from_hex(full.manifest.board_key),
+        given=checkpoints,
+    )
     return report
 
 

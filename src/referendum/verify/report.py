@@ -32,6 +32,7 @@ class Check(enum.StrEnum):
     DECRYPTION = "DECRYPTION"
     RESULTS = "RESULTS"
     OUTCOME = "OUTCOME"
+    LOG = "LOG"  # the Merkle tree and the signed checkpoints (docs/spec/log.md section 4)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from referendum.record import messages as m
 from referendum.record.event import Event
 from referendum.record.io import write_record
 from referendum.record.manifest import manifest_from_mapping
+from referendum.services.checkpoints import stored_notes
 from referendum.services.keys import (
     TrusteeSecrets,
     publish_election_key,
@@ -226,7 +227,9 @@ def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:
 def export_record(ctx: WebContext, directory: Path) -> Path:
     """Write the board's current record into ``directory/record``; returns that path."""
     target = directory / "record"
-    write_record(ctx.board.events(), target)
+    if ctx.publisher is not None:
+        ctx.publisher.publish(ctx.board)  # the record's last checkpoint covers all of it
+    write_record(ctx.board.events(), target, checkpoints=stored_notes(ctx.board))
     return target
 
 
