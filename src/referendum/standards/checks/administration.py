@@ -3,13 +3,22 @@ a register that grows during voting, votes cast outside the territory."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
-from referendum.standards.case import Case
+from referendum.errors import InputError
+from referendum.standards.case import Case, Fact
 from referendum.standards.checks._sources import CODE
 from referendum.standards.finding import Check, Finding, Status, if_then, require_flags
 
-__all__ = ["CHECKS", "COVERAGE_FAIL_BELOW", "COVERAGE_PASS_FROM", "MAX_RESIDENCE_MONTHS"]
+__all__ = [
+    "CHECKS",
+    "COVERAGE_FAIL_BELOW",
+    "COVERAGE_PASS_FROM",
+    "MAX_RESIDENCE_MONTHS",
+    "coverage_share",
+]
 
 MAX_RESIDENCE_MONTHS = 6
 """Code I.1.1.c: a residence requirement of at most six months, local/regional votes only."""
@@ -80,22 +89,76 @@ def residence_rule(check: Check, case: Case) -> Finding:
     return check.finding(Status.PASS, [months, level], "pass", months=float(months.as_number()))
 
 
+def coverage_share(case: Case) -> tuple[Fraction, list[Fact], str, str] | list[str]:
+    """The share (%) of the electorate able to vote, from whichever facts exist, the facts
+    used, its basis and the derivation written out; or the facts that would give it.
+
+    In order: the reported ``administration.share_able_to_vote``; the areas (districts,
+    towns) that did not vote, with their electorates, against
+    ``administration.electorate_total``; the polling stations opened out of those planned
+    (assuming stations of equal size)."""
+    share = case.fact("administration.share_able_to_vote")
+    if share is not None:
+        value = share.as_number()
+        return value, [share], "share", f"{float(value):g}% as reported"
+    areas = case.fact("administration.areas_not_voting")
+    total = case.fact("administration.electorate_total")
+    if areas is not None and total is not None:
+        listed: Sequence[Mapping[str, Any]] = areas.as_list()
+        excluded = [int(a["electorate"]) for a in listed]
+        size = total.as_int()
+        if size <= 0 or sum(excluded) > size:
+            raise InputError(
+                "administration.areas_not_voting",
+                f"the areas not voting hold {sum(excluded)} voters of an electorate_total "
+                f"of {size}",
+            )
+        value = 100 * (1 - Fraction(sum(excluded), size))
+        terms = " + ".join(map(str, excluded)) or "0"
+        names = ", ".join(str(a["name"]) for a in listed) or "none"
+        derivation = f"100 × (1 − ({terms}) / {size}) = {float(value):.2f}% (not voting: {names})"
+        return value, [areas, total], "areas", derivation
+    opened = case.fact("voting.polling_stations_opened")
+    planned = case.fact("voting.polling_stations_planned")
+    if opened is not None and planned is not None:
+        o, p = opened.as_int(), planned.as_int()
+        if p <= 0 or o > p:
+            raise InputError("voting.polling_stations_opened", f"{o} opened of {p} planned")
+        value = Fraction(100 * o, p)
+        derivation = (
+            f"100 × {o} / {p} = {float(value):.2f}% of the planned polling stations opened "
+            "(stations assumed of equal size)"
+        )
+        return value, [opened, planned], "stations", derivation
+    return [
+        "administration.share_able_to_vote",
+        "administration.areas_not_voting",
+        "voting.polling_stations_opened",
+    ]
+
+
 @Check("ELECTORATE_COVERAGE", "administration", f"derived from {CODE} I.1").define
 def electorate_coverage(check: Check, case: Case) -> Finding:
-    share = case.fact("administration.share_able_to_vote")
     below = case.fact("administration.share_able_to_vote_below")
     inhabitants = case.fact("administration.inhabitants")
-    used = [f for f in (share, below, inhabitants) if f is not None]
-    if share is None and below is not None and below.as_number() <= COVERAGE_FAIL_BELOW:
-        return check.finding(Status.FAIL, used, "fail_bound", share=float(below.as_number()))
-    if share is None:
-        return check.unknown(["administration.share_able_to_vote"], used)
-    value = share.as_number()
-    if value < COVERAGE_FAIL_BELOW:
-        return check.finding(Status.FAIL, used, "fail", share=float(value))
-    if value < COVERAGE_PASS_FROM:
-        return check.finding(Status.WARN, used, "warn", share=float(value))
-    return check.finding(Status.PASS, used, "pass", share=float(value))
+    extra = [f for f in (below, inhabitants) if f is not None]
+    found = coverage_share(case)
+    if isinstance(found, list):
+        if below is not None and below.as_number() <= COVERAGE_FAIL_BELOW:
+            return check.finding(Status.FAIL, extra, "fail_bound", share=float(below.as_number()))
+        return check.unknown(found[:1], extra)
+    value, used, basis, derivation = found
+    details = {"basis": basis, "derivation": derivation, "share": float(value)}
+    facts = [*used, *extra]
+    share = round(float(value), 2)
+    level, message = (
+        (Status.FAIL, "fail")
+        if value < COVERAGE_FAIL_BELOW
+        else (Status.WARN, "warn")
+        if value < COVERAGE_PASS_FROM
+        else (Status.PASS, "pass")
+    )
+    return check.finding(level, facts, message, details=details, share=share, how=derivation)
 
 
 @Check("ELECTORATE_FROZEN", "administration", f"{CODE} I.1.2").define

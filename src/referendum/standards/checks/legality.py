@@ -3,6 +3,11 @@ stable rules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from referendum.errors import InputError
 from referendum.standards.case import Case
 from referendum.standards.checks._sources import (
     CODE,
@@ -13,7 +18,12 @@ from referendum.standards.checks._sources import (
 )
 from referendum.standards.finding import Check, Finding, Status, if_then, require_flags
 
-__all__ = ["CHECKS"]
+__all__ = ["AUTHORITIES", "CHECKS", "SHARE_SLACK"]
+
+AUTHORITIES = ("legitimate", "disputed", "occupied")
+"""The organiser's authority in a part of the territory (``context.territory_parts``)."""
+SHARE_SLACK = Fraction(5, 100)
+"""Rounded electorate shares of the parts may add up to 100.05% at most."""
 
 
 @Check("LEGAL_BASIS", "legality", f"{CODE} II.1, II.3.a").define
@@ -36,10 +46,52 @@ def _legal_basis(check: Check, case: Case) -> Finding:
     "ORGANISER_AUTHORITY", "legality", "OSCE statement 21 Sep 2022; UNGA res. 68/262, ES-11/4"
 ).define
 def _organiser_authority(check: Check, case: Case) -> Finding:
-    return require_flags(
-        check,
-        case,
-        {"context.territory_under_occupation": False, "legality.organiser_legitimate": True},
+    """With ``context.territory_parts`` (each part: its name, the organiser's authority
+    there, its share of the electorate, whether it voted, a source), the vote held where the
+    organiser is the legitimate authority passes, held in disputed parts warns and held in
+    occupied parts fails, each with the electorate shares; otherwise the whole territory's
+    yes/no facts decide."""
+    parts = case.fact("context.territory_parts")
+    if parts is None:
+        return require_flags(
+            check,
+            case,
+            {"context.territory_under_occupation": False, "legality.organiser_legitimate": True},
+        )
+    rows: Sequence[Mapping[str, Any]] = parts.as_list()
+    total = sum((Fraction(str(p["electorate_share"])) for p in rows), Fraction(0))
+    if total > 100 + SHARE_SLACK:
+        raise InputError(
+            "context.territory_parts",
+            f"the parts' electorate shares add up to {float(total):g}%, more than 100%",
+        )
+    voted = [p for p in rows if p["voted"]]
+    shares = {a: round(float(_share(voted, a)), 2) for a in AUTHORITIES}
+    names = {
+        authority: ", ".join(str(p["name"]) for p in voted if p["authority"] == authority)
+        for authority in AUTHORITIES
+    }
+    details = {
+        "parts": [
+            {k: p[k] for k in ("name", "authority", "electorate_share", "voted", "source")}
+            for p in rows
+        ],
+        "voted_share": shares,
+    }
+    params = {f"{a}_share": v for a, v in shares.items()} | {
+        f"{a}_parts": names[a] or "none" for a in AUTHORITIES
+    }
+    if names["occupied"]:
+        return check.finding(Status.FAIL, [parts], "parts_occupied", details=details, **params)
+    if names["disputed"]:
+        return check.finding(Status.WARN, [parts], "parts_disputed", details=details, **params)
+    return check.finding(Status.PASS, [parts], "parts_legitimate", details=details, **params)
+
+
+def _share(parts: Sequence[Mapping[str, Any]], authority: str) -> Fraction:
+    return sum(
+        (Fraction(str(p["electorate_share"])) for p in parts if p["authority"] == authority),
+        Fraction(0),
     )
 
 

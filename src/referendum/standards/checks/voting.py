@@ -3,12 +3,15 @@ secrecy, reconciliation, observers, early claims, appeals."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from referendum.standards.case import Case
 from referendum.standards.checks._days import voting_days
 from referendum.standards.checks._sources import CODE, COPENHAGEN
 from referendum.standards.finding import Check, Finding, Status, require_flags
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "STAGES"]
 
 
 @Check("POLLING_STATIONS_EVERY_DAY", "voting", f"{CODE} I.3.2.a.ii").define
@@ -83,13 +86,56 @@ def reconciliation(check: Check, case: Case) -> Finding:
     return require_flags(check, case, {"voting.ballots_reconcile": True})
 
 
+STAGES = ("voting", "count", "tabulation")
+"""The stages observers must be able to see (Code II.4.2: every stage, the count included)."""
+_OBSERVED = (
+    ("international_mission", "accredited international missions"),
+    ("domestic", "domestic observers"),
+)
+
+
 @Check("OBSERVERS", "voting", f"{CODE} II.4.2; {COPENHAGEN} §8").define
 def observers(check: Check, case: Case) -> Finding:
-    return require_flags(
-        check,
-        case,
-        {"voting.domestic_observers": True, "voting.international_observers": True},
-    )
+    """Accredited international missions and domestic observers, each with access to the
+    voting, the count and the tabulation (``voting.observers``, one entry per group, each
+    with its own source).  Invited experts without accreditation are no international
+    observation mission and party agents no non-partisan observers: both are reported,
+    neither stands in for them.  Without ``voting.observers`` the yes/no facts
+    ``voting.domestic_observers`` and ``voting.international_observers`` are read."""
+    fact = case.fact("voting.observers")
+    if fact is None:
+        return require_flags(
+            check,
+            case,
+            {"voting.domestic_observers": True, "voting.international_observers": True},
+        )
+    entries: Sequence[Mapping[str, Any]] = fact.as_list()
+    details = {
+        "observers": [
+            {
+                "kind": e["kind"],
+                "name": e.get("name", ""),
+                "access": [s for s in STAGES if s in e.get("access", [])],
+                "source": e["source"],
+            }
+            for e in entries
+        ]
+    }
+    kinds = ", ".join(sorted({str(e["kind"]).replace("_", " ") for e in entries})) or "none"
+    lacking: list[str] = []
+    for kind, name in _OBSERVED:
+        present = [e for e in entries if e["kind"] == kind]
+        access = {stage for e in present for stage in e.get("access", [])}
+        if not present:
+            lacking.append(f"no {name}")
+        elif missing := [s for s in STAGES if s not in access]:
+            lacking.append(f"{name} without access to the {', '.join(missing)}")
+    if lacking:
+        violations = "; ".join(lacking)
+        return check.finding(
+            Status.FAIL, [fact], "fail_kinds", details=details, violations=violations, kinds=kinds
+        )
+    return check.finding(Status.PASS, [fact], "pass_kinds", details=details, kinds=kinds)
 
 
 @Check("NO_RESULT_BEFORE_CLOSE", "voting", f"{CODE} (STANDARDS.md: Luhansk 2022)").define
