@@ -202,6 +202,46 @@ def _valid_records() -> list[Record]:
                 Vote("west", 2, {"q1": ["reform"]}),
             ],
         ),
+        _valid(
+            "multilingual",
+            "official languages uk and ru: the title, the information, the questions and the "
+            "answers of a second question in both (covered by the fingerprint); the second "
+            "question on West's ballot only; 2 yes and 1 no",
+            manifest={
+                "title": "Референдум про міський парк",
+                "information": "Рада пропонує відкрити парк щодня.",
+                "languages": ["uk", "ru"],
+                "questions": [
+                    {"id": "q1", "answers": ["yes", "no"], "text": "Відкрити парк щодня?"},
+                    {
+                        "id": "q2",
+                        "answers": ["summer", "always"],
+                        "text": "Коли відкривати ставок?",
+                        "status_quo": "summer",
+                        "regions": ["west"],
+                    },
+                ],
+                "translations": {
+                    "ru": {
+                        "title": "Референдум о городском парке",
+                        "information": "Совет предлагает открыть парк ежедневно.",
+                        "questions": {
+                            "q1": {"text": "Открыть парк ежедневно?", "answers": {}},
+                            "q2": {
+                                "text": "Когда открывать пруд?",
+                                "answers": {"summer": "Летом", "always": "Всегда"},
+                            },
+                        },
+                        "regions": {"east": "Восток", "west": "Запад"},
+                    }
+                },
+            },
+            ballots=[
+                Vote("east", 0, {"q1": ["yes"]}),
+                Vote("east", 1, {"q1": ["no"]}),
+                Vote("west", 0, {"q1": ["yes"], "q2": ["always"]}),
+            ],
+        ),
         _same(ABSENT),
         Record(
             REVOTES.name,

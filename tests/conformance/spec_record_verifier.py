@@ -281,6 +281,31 @@ class Manifest:
         return [q for q in self.questions if q.regions is None or region in q.regions]
 
 
+def _check_translations(p: dict[str, Any], c: str, item: str) -> None:
+    """events.md, manifest, "Official languages": every official language after the first has
+    a translation holding the title, the information (when the manifest has some) and the text
+    of every question, and the answers of every question that is not a yes/no question."""
+    languages, translations = p["languages"], p["translations"]
+    if not isinstance(languages, list) or not languages or len(set(languages)) != len(languages):
+        raise Fail(c, item, "languages")
+    if not isinstance(translations, dict) or set(translations) != set(languages[1:]):
+        raise Fail(c, item, "translations: exactly the official languages after the first")
+    for lang, tr in translations.items():
+        where = f"translations.{lang}"
+        tr = _members(tr, {"title", "information", "questions", "regions"}, c, item, where)
+        if not _string(tr["title"], c, item, f"{where}.title").strip():
+            raise Fail(c, item, f"{where}.title")
+        if p["information"].strip() and not tr["information"].strip():
+            raise Fail(c, item, f"{where}.information")
+        for q in p["questions"]:
+            text = tr["questions"].get(q["id"]) if isinstance(tr["questions"], dict) else None
+            if not isinstance(text, dict) or not str(text.get("text", "")).strip():
+                raise Fail(c, item, f"{where}.questions.{q['id']}")
+            yes_no = set(q["answers"]) in ({"yes", "no"}, {"yes", "no", "blank"})
+            if not yes_no and set(text.get("answers", {})) != set(q["answers"]):
+                raise Fail(c, item, f"{where}.questions.{q['id']}.answers")
+
+
 def check_manifest(event: dict[str, Any]) -> Manifest:
     """events.md, ``manifest``."""
     c, item = "MANIFEST", "event 0"
@@ -288,6 +313,8 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
         raise Fail(c, item, "event 0 is not a manifest")
     names = {"format", "id", "title", "information", "questions", "regions", "window",
              "trustees", "credential_authority", "board_key", "rule"}  # fmt: skip
+    if isinstance(event["payload"], dict) and "languages" in event["payload"]:
+        names |= {"languages", "translations"}  # a multilingual manifest: both, or neither
     p = _members(event["payload"], names, c, item, "manifest")
     if p["format"] != "referendum-manifest/2":
         raise Fail(c, item, "format")
@@ -362,6 +389,8 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
     _hex32(p["board_key"], c, item, "board_key")  # signs receipts (record.md section 10)
     if not isinstance(p["rule"], dict):
         raise Fail(c, item, "rule")
+    if "languages" in p:
+        _check_translations(p, c, item)
     fingerprint = hashlib.sha256(sv.fields(b"referendum/v1/manifest", cj(p))).digest()
     return Manifest(
         p, fingerprint, questions, regions, window, tnames, threshold, authority, p["rule"]

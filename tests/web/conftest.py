@@ -12,6 +12,7 @@ import pytest
 from board_targets import BoardTarget
 from core.helpers import BOARD_KEY, Setup, ready_referendum
 from referendum.board.protocol import BulletinBoard
+from referendum.clock import Clock
 from referendum.crypto.random import DeterministicRandom
 from referendum.web.auth import Account, Accounts, hash_token
 from referendum.web.context import Limits, WebContext
@@ -34,6 +35,17 @@ def accounts() -> Accounts:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def context_over(board: BulletinBoard, clock: Clock) -> WebContext:
+    """The server's context over ``board`` with the test accounts, exports rebuilt at once."""
+    return WebContext(
+        board=board,
+        accounts=accounts(),
+        clock=clock,
+        limits=Limits(export_interval=0.0),
+        board_key=BOARD_KEY,
+    )
 
 
 @pytest.fixture

@@ -54,6 +54,33 @@ def styled_manifest(**overrides: Any) -> Manifest:
     return manifest_from_mapping(data)
 
 
+TRANSLATIONS: dict[str, Any] = {
+    "uk": {
+        "title": "Регіональний референдум",
+        "information": "Офіційна інформація: що означає кожна відповідь.",
+        "questions": {
+            "q1": {"text": "Чи схвалюєте ви статут?"},
+            "q2": {"text": "Чи має захід обирати власну раду?"},
+        },
+        "regions": {"east": "Схід", "west": "Захід"},
+    },
+    "ru": {
+        "title": "Региональный референдум",
+        "information": "Официальная информация: что означает каждый ответ.",
+        "questions": {
+            "q1": {"text": "Одобряете ли вы устав?"},
+            "q2": {"text": "Должен ли запад избирать собственный совет?"},
+        },
+        "regions": {"east": "Восток", "west": "Запад"},
+    },
+}
+
+
+def trilingual_manifest() -> Manifest:
+    """The issue's referendum in English, Ukrainian and Russian (the official languages)."""
+    return styled_manifest(languages=["en", "uk", "ru"], translations=TRANSLATIONS)
+
+
 def choices_for(manifest: Manifest, region: str, k: int) -> dict[str, list[str]]:
     """A valid choice on the region's ballot, varying with ``k``."""
     out: dict[str, list[str]] = {}
@@ -66,19 +93,31 @@ def choices_for(manifest: Manifest, region: str, k: int) -> dict[str, list[str]]
     return out
 
 
+def _start(manifest: Manifest) -> dt.datetime:
+    opens = min(p.opens for p in manifest.window)
+    return dt.datetime.fromisoformat(opens.replace("Z", "+00:00"))
+
+
+def clock_for(manifest: Manifest) -> SteppingClock:
+    """The clock :func:`walk` moves: two days before voting opens."""
+    return SteppingClock(_start(manifest) - dt.timedelta(days=2), dt.timedelta(seconds=1))
+
+
 def walk(
     board: BulletinBoard,
     manifest: Manifest,
     look: Callable[[str, SteppingClock, dict[str, list[IssuedCredential]]], None],
     *,
     voters: int = 2,
+    clock: SteppingClock | None = None,
+    until: str = "published",
 ) -> None:
     """Take ``manifest`` through every phase on ``board``, calling ``look(phase, clock,
-    credentials)`` in each (the board empty first)."""
+    credentials)`` in each (the board empty first), up to phase ``until`` ("tallied" or
+    "published"); ``clock`` (from :func:`clock_for`) when the caller needs it before."""
     rng = DeterministicRandom(b"phases")
-    opens = min(p.opens for p in manifest.window)
-    start = dt.datetime.fromisoformat(opens.replace("Z", "+00:00"))
-    clock = SteppingClock(start - dt.timedelta(days=2), dt.timedelta(seconds=1))
+    start = _start(manifest)
+    clock = clock or clock_for(manifest)
     credentials: dict[str, list[IssuedCredential]] = {}
     look("empty", clock, credentials)
     state = create(board, manifest, clock)
@@ -107,5 +146,7 @@ def walk(
     look("tallied", clock, credentials)
     for s in secrets[: manifest.trustees.threshold]:
         publish_share(board, s, rng, clock)
+    if until == "tallied":  # the shares are there; the results are for the caller to publish
+        return
     publish_results(board, clock)
     look("published", clock, credentials)

@@ -20,11 +20,11 @@ from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock
 from referendum.record.manifest import Manifest, manifest_from_mapping
 from referendum.services.credentials import IssuedCredential
-from referendum.web.context import Limits, WebContext
+from referendum.web.context import WebContext
 from referendum.web.i18n import LANGUAGES
 
-from .conftest import ORGANISER, TRUSTEES, accounts
-from .phases import styled_manifest, walk
+from .conftest import ORGANISER, TRUSTEES, accounts, context_over
+from .phases import styled_manifest, trilingual_manifest, walk
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -39,13 +39,7 @@ def pages_answer(board: BulletinBoard, clock: SteppingClock, phase: str) -> list
     """Every page in every language; returns what failed (path, language, status)."""
     from referendum.web.app import create_app
 
-    ctx = WebContext(
-        board=board,
-        accounts=accounts(),
-        clock=clock,
-        limits=Limits(export_interval=0.0),
-        board_key=BOARD_KEY,
-    )
+    ctx = context_over(board, clock)
     failed = []
     with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
         for lang in LANGUAGES:
@@ -54,7 +48,7 @@ def pages_answer(board: BulletinBoard, clock: SteppingClock, phase: str) -> list
                 if path in SIGNED_IN:
                     client.cookies.set("referendum_session", SIGNED_IN[path])
                 response = client.get(f"{path}?lang={lang}")
-                if response.status_code != 200 or f'<html lang="{lang}">' not in response.text:
+                if response.status_code != 200 or f'<html lang="{lang}"' not in response.text:
                     failed.append(f"{phase} {path} {lang}: {response.status_code}")
             missing = client.get(f"/no/such/page?lang={lang}", headers={"Accept": "text/html"})
             if missing.status_code != 404 or "<h1>" not in missing.text:
@@ -80,7 +74,11 @@ def example_manifest() -> Manifest:
     return manifest_from_mapping(data)
 
 
-@pytest.mark.parametrize("make", [example_manifest, styled_manifest], ids=["example", "styled"])
+@pytest.mark.parametrize(
+    "make",
+    [example_manifest, styled_manifest, trilingual_manifest],
+    ids=["example", "styled", "trilingual"],
+)
 def test_every_page_in_every_phase(make: Any) -> None:
     assert every_phase(make()) == []
 

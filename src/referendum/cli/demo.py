@@ -11,57 +11,49 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from referendum.cli.main import app
-from referendum.rules import percent_text
+from referendum.record.manifest import Manifest
+from referendum.services.readable import results_view
+from referendum.web.i18n import Translator
 
 __all__ = ["demo", "print_results"]
 
 
-def print_results(results: dict[str, Any], console: Console) -> None:
-    """Per-region and overall counts of the first question, and the outcome."""
-    regions = results["regions"]
-    first_region = next(iter(regions.values()))
-    qid, counts = next(iter(first_region["questions"].items()))
-    answers = list(counts)
-    table = Table(title=f"Results ({qid})")
-    table.add_column("region")
-    for answer in answers:
-        table.add_column(answer, justify="right")
-    table.add_column("ballots", justify="right")
-    table.add_column("electorate", justify="right")
-    table.add_column("turnout", justify="right")
-    totals = dict.fromkeys(answers, 0)
-    ballots = electorate = 0
-    for rid, entry in regions.items():
-        row = entry["questions"][qid]
-        for a in answers:
-            totals[a] += row[a]
-        ballots += entry["ballots"]
-        electorate += entry["electorate"]
-        table.add_row(
-            rid,
-            *(str(row[a]) for a in answers),
-            str(entry["ballots"]),
-            str(entry["electorate"]),
-            f"{entry['ballots'] / entry['electorate']:.1%}" if entry["electorate"] else "-",
-        )
-    table.add_row(
-        "[bold]all[/]",
-        *(f"[bold]{totals[a]}[/]" for a in answers),
-        f"[bold]{ballots}[/]",
-        f"[bold]{electorate}[/]",
-        f"[bold]{ballots / electorate:.1%}[/]" if electorate else "-",
-    )
-    console.print(table)
-    outcome = results.get("outcome")
-    if outcome:
-        console.print(f"Outcome: [bold]{outcome['decision'].upper()}[/]")
-        for check in outcome["checks"]:
-            mark = "[green]met[/]" if check["passed"] else "[red]not met[/]"
-            value, threshold = percent_text(check["value"]), percent_text(check["threshold"])
-            console.print(f"  {check['name']}: {mark} ({value}; threshold {threshold})")
-        for rid, sub in outcome.get("regions", {}).items():
-            console.print(f"  region {rid}: {sub['decision']}")
-    console.print(f"Decrypted by trustees {results['trustees']}")
+def print_results(manifest: Manifest, results: dict[str, Any], console: Console) -> None:
+    """Every question's counts per region and overall, with each answer's share of the
+    ballots and the turnout; the outcome and the rule's conditions in words with their
+    figures (the same as the board page, services.readable)."""
+    view = results_view(manifest, results)
+    words = Translator("en")
+    for question in view.questions:
+        text = manifest.texts(None).questions[question.id]
+        table = Table(title=f"{question.id}: {text}", title_justify="left")
+        table.add_column("region")
+        for answer in question.answers:
+            table.add_column(answer, justify="right")
+        for column in ("ballots", "electorate", "turnout"):
+            table.add_column(column, justify="right")
+        rows = [*question.rows, question.total] if len(question.rows) > 1 else question.rows
+        for row in rows:
+            name = row.name if row.region is not None else "[bold]all regions[/]"
+            table.add_row(
+                name,
+                *(f"{f.count} ({f.percent})" for f in row.answers),
+                str(row.ballots),
+                str(row.electorate),
+                row.turnout,
+            )
+        table.caption = "(share of the ballots cast in the region; turnout: ballots / electorate)"
+        console.print(table)
+    if view.decision:
+        console.print(f"Outcome: [bold]{words('decision.' + view.decision).upper()}[/]")
+        for c in view.conditions:
+            mark = "[green]met[/]" if c.passed else "[red]not met[/]"
+            where = f"{manifest.region(c.region).name}: " if c.region else ""
+            sentence = words(f"condition.{c.name}", value=c.value, threshold=c.threshold)
+            console.print(f"  {where}{sentence}: {mark}")
+        for rid, decision in view.regional:
+            console.print(f"  {manifest.region(rid).name}: {words('decision.' + decision)}")
+    console.print(f"Decrypted by trustees {list(view.trustees)}")
 
 
 @app.command()
@@ -98,7 +90,7 @@ def demo(
         f"refused: {sum(summary.rejected.values())} "
         f"({', '.join(f'{k} {v}' for k, v in sorted(summary.rejected.items()))})"
     )
-    print_results(summary.results, console)
+    print_results(summary.manifest, summary.results, console)
     console.print(f"Election record written to {out} (board: {summary.database})")
     console.print(f"Check it yourself: referendum verify {out}")
     console.print(

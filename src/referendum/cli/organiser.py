@@ -96,7 +96,8 @@ def results_cmd(db: DbOption = DEFAULT_DB) -> None:
     """Organiser (or anyone): combine the trustees' decryption shares and publish the results."""
     with board_at(db) as board:
         results = publish_results(board, system_clock)
-    print_results(results, Console())
+        manifest = load_state(board).manifest
+    print_results(manifest, results, Console())
 
 
 @app.command("publish")

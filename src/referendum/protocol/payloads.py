@@ -457,6 +457,27 @@ OUTCOME: Final = Obj(
     },
 )
 
+LANGUAGE: Final = Text(3, 2, r"[a-z]{2,3}")
+MAX_LANGUAGES: Final = 8
+TRANSLATION: Final = Obj(
+    {
+        "title": Text(1000, 1, r"(?s).*\S.*"),
+        "information": Text(MAX_INFORMATION),
+        "questions": Map(
+            IDENTIFIER,
+            Obj(
+                {
+                    "text": Text(MAX_TEXT, 1, r"(?s).*\S.*"),
+                    "answers": Map(NAME, NAME, 0, MAX_ANSWERS),
+                }
+            ),
+            1,
+            MAX_QUESTIONS,
+        ),
+        "regions": Map(IDENTIFIER, NAME, 0, MAX_REGIONS),
+    }
+)
+"""The manifest's texts in one more official language (``translations.LANG``)."""
 MANIFEST: Final = Obj(
     {
         "format": Const("referendum-manifest/2"),
@@ -470,7 +491,11 @@ MANIFEST: Final = Obj(
         "credential_authority": HEX32,
         "board_key": HEX32,
         "rule": RULE,
-    }
+    },
+    {  # a multilingual manifest (absent: one language, as before)
+        "languages": List(LANGUAGE, 1, MAX_LANGUAGES),
+        "translations": Map(LANGUAGE, TRANSLATION, 0, MAX_LANGUAGES),
+    },
 )
 
 PAYLOADS: Final[Mapping[str, Obj]] = {

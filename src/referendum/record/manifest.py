@@ -13,6 +13,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,10 +35,14 @@ from referendum.errors import InputError, ManifestError
 from referendum.rules import Rule, rule_from_mapping
 
 __all__ = [
+    "LANGUAGE_TAG",
     "Manifest",
+    "ManifestTexts",
     "Period",
     "Question",
+    "QuestionTranslation",
     "Region",
+    "Translation",
     "Trustees",
     "load_manifest",
     "manifest_from_mapping",
@@ -48,6 +53,10 @@ __all__ = [
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FRACTION = re.compile(r"(0|[1-9][0-9]{0,17})(/[1-9][0-9]{0,17})?")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
+LANGUAGE_TAG = r"[a-z]{2,3}"
+"""An official language: an ISO 639 code in lower case (``"uk"``, ``"ru"``, ``"en"``)."""
+_LANGUAGE = re.compile(LANGUAGE_TAG)
+MAX_LANGUAGES = 8
 _RULE_FRACTIONS = ("majority", "turnout_quorum", "valid_quorum", "approval_quorum", "veto_quorum")
 
 
@@ -94,10 +103,19 @@ def _check_fraction(value: str) -> str:
     return value
 
 
+def _check_language(value: str) -> str:
+    if not _LANGUAGE.fullmatch(value):
+        raise ValueError("a language is an ISO 639 code in lower case: 'uk', 'ru', 'en'")
+    return value
+
+
 Identifier = Annotated[StrictStr, AfterValidator(_check_id)]
 """An id of the manifest: lower-case letters, digits, '-' or '_' (at most 64)."""
 Name = Annotated[StrictStr, Field(max_length=200), AfterValidator(_check_text)]
 """A name or an answer: 1 to 200 characters, not only spaces."""
+Language = Annotated[StrictStr, AfterValidator(_check_language)]
+QuestionText = Annotated[StrictStr, Field(max_length=10_000), AfterValidator(_check_text)]
+Title = Annotated[StrictStr, Field(max_length=1000), AfterValidator(_check_text)]
 
 
 class Question(_Model):
@@ -105,7 +123,7 @@ class Question(_Model):
     ``blank``; a multi-option question must name its ``status_quo`` answer."""
 
     id: Identifier
-    text: Annotated[StrictStr, Field(max_length=10_000), AfterValidator(_check_text)]
+    text: QuestionText
     answers: tuple[Name, ...] = Field(min_length=2, max_length=32)
     min_selections: StrictInt = Field(default=1, ge=0, le=32)
     max_selections: StrictInt = Field(default=1, ge=1, le=32)
@@ -193,12 +211,41 @@ class Trustees(_Model):
         return self
 
 
+class QuestionTranslation(_Model):
+    """A question in another official language: its text and the labels of its answers
+    (by answer; a yes/no question's answers may be left to the booth's own words)."""
+
+    text: QuestionText
+    answers: dict[Name, Name] = Field(default_factory=dict)
+
+
+class Translation(_Model):
+    """The manifest's texts in one more official language."""
+
+    title: Title
+    information: StrictStr = Field(default="", max_length=100_000)
+    questions: dict[Identifier, QuestionTranslation]
+    regions: dict[Identifier, Name] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ManifestTexts:
+    """The referendum's texts in one language (see :meth:`Manifest.texts`)."""
+
+    language: str | None
+    title: str
+    information: str
+    questions: Mapping[str, str]
+    answers: Mapping[str, Mapping[str, str]]
+    regions: Mapping[str, str]
+
+
 class Manifest(_Model):
     """The whole manifest (the genesis event's payload)."""
 
     format: Literal["referendum-manifest/2"] = "referendum-manifest/2"
     id: Identifier
-    title: Annotated[StrictStr, Field(max_length=1000), AfterValidator(_check_text)]
+    title: Title
     information: StrictStr = Field(default="", max_length=100_000)
     questions: tuple[Question, ...] = Field(min_length=1, max_length=16)
     regions: tuple[Region, ...] = Field(min_length=1, max_length=512)
@@ -208,6 +255,12 @@ class Manifest(_Model):
     board_key: StrictStr
     """The board's public signing key: it signs the receipts of accepted and refused ballots."""
     rule: dict[str, Any] = Field(default_factory=dict)
+    languages: tuple[Language, ...] | None = Field(
+        default=None, min_length=1, max_length=MAX_LANGUAGES
+    )
+    """The official languages (``None``: one, unnamed); the texts above are in the first."""
+    translations: dict[Language, Translation] | None = None
+    """The texts in each other official language."""
 
     @field_validator("credential_authority", "board_key")
     @classmethod
@@ -253,7 +306,76 @@ class Manifest(_Model):
         self.outcome_rule()  # validates the rule
         if not self.questions[0].is_referendum and self.rule:
             raise ValueError("an outcome rule applies to a yes/no first question")
+        self._check_translations()
         return self
+
+    def _check_translations(self) -> None:
+        languages = self.languages or ()
+        if len(set(languages)) != len(languages):
+            raise InputError("languages", "must be distinct")
+        given = self.translations or {}
+        if self.translations is not None and self.languages is None:
+            raise InputError("translations", "needs the list of official languages (languages)")
+        for lang in languages[1:]:
+            if lang not in given:
+                raise InputError(
+                    f"translations.{lang}",
+                    "missing (every official language after the first has the title, the "
+                    "information and every question)",
+                )
+        for lang, translation in given.items():
+            where = f"translations.{lang}"
+            if lang not in languages[1:]:
+                raise InputError(where, "not an official language after the first")
+            if self.information.strip() and not translation.information.strip():
+                raise InputError(f"{where}.information", "missing (the official information)")
+            for q in self.questions:
+                if q.id not in translation.questions:
+                    raise InputError(f"{where}.questions.{q.id}", "missing (the question's text)")
+                labels = translation.questions[q.id].answers
+                if unknown := sorted(set(labels) - set(q.answers)):
+                    raise InputError(
+                        f"{where}.questions.{q.id}.answers", f"{unknown[0]!r} is not an answer"
+                    )
+                if not q.is_referendum and (absent := [a for a in q.answers if a not in labels]):
+                    raise InputError(
+                        f"{where}.questions.{q.id}.answers.{absent[0]}",
+                        "missing (the answer in this language)",
+                    )
+            if unknown := sorted(set(translation.questions) - {q.id for q in self.questions}):
+                raise InputError(f"{where}.questions.{unknown[0]}", "not a question")
+            if unknown := sorted(set(translation.regions) - {r.id for r in self.regions}):
+                raise InputError(f"{where}.regions.{unknown[0]}", "not a region")
+
+    def text_language(self, wanted: str) -> str | None:
+        """The official language to show a reader of ``wanted``: that one if official, else
+        the first (``None`` for a manifest that names no languages)."""
+        if not self.languages:
+            return None
+        return wanted if wanted in self.languages else self.languages[0]
+
+    def texts(self, language: str | None) -> ManifestTexts:
+        """The referendum's texts in an official ``language`` (the first one's, which are
+        the manifest's own, for ``None`` or a language that is not official)."""
+        own = ManifestTexts(
+            language=self.languages[0] if self.languages else None,
+            title=self.title,
+            information=self.information,
+            questions={q.id: q.text for q in self.questions},
+            answers={},
+            regions={r.id: r.name for r in self.regions},
+        )
+        translation = (self.translations or {}).get(language or "")
+        if translation is None:
+            return own
+        return ManifestTexts(
+            language=language,
+            title=translation.title,
+            information=translation.information,
+            questions={qid: q.text for qid, q in translation.questions.items()},
+            answers={qid: dict(q.answers) for qid, q in translation.questions.items()},
+            regions={**own.regions, **translation.regions},
+        )
 
     def outcome_rule(self) -> Rule:
         return rule_from_mapping(self.rule)
@@ -275,6 +397,10 @@ class Manifest(_Model):
         """The JSON form stored in the genesis event (no floats, canonical-ready)."""
         payload = self.model_dump(mode="json")
         payload["rule"] = self.outcome_rule().to_mapping()
+        if self.languages is None:  # a single-language manifest: as before languages existed
+            del payload["languages"], payload["translations"]
+        elif self.translations is None:
+            payload["translations"] = {}
         return payload
 
 

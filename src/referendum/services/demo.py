@@ -110,6 +110,7 @@ class DemoSummary:
     record: Path
     database: Path
     results: dict[str, Any]
+    manifest: Manifest
     receipt: BoardReceipt | None = None
     """The board's receipt of the last ballot cast (written to ``receipt.json``)."""
     accepted: int = 0
@@ -203,7 +204,7 @@ def _run(
     state = load_state(board)
 
     # Voting over the three days; about 88% turn out, some revote.
-    summary = DemoSummary(record=Path(), database=Path(), results={})
+    summary = DemoSummary(record=Path(), database=Path(), results={}, manifest=manifest)
     yes_rate = {r: p for r, _, _, p in _REGIONS}
     turnout = [c for c in credentials if chooser.random() < 0.88]
     revoters = set(chooser.sample(range(len(turnout)), k=max(2, len(turnout) // 10)))

@@ -10,7 +10,7 @@ import tarfile
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -185,24 +185,32 @@ def _rejection_row(event: Event) -> dict[str, Any]:
     }
 
 
-def _page(ctx: WebContext, event_type: str, after: int, limit: int) -> Iterator[Event]:
+def _page(ctx: WebContext, event_type: str, after: int, limit: int) -> tuple[list[Event], bool]:
+    """At most ``limit`` events of the type after height ``after``, and whether more follow
+    (one more is read to know: a "next page" link never leads to an empty page)."""
     limit = max(1, min(limit, _PAGE_MAX))
-    for k, event in enumerate(ctx.board.events(start=max(0, after + 1), types=(event_type,))):
-        if k >= limit:
-            break
-        yield event
+    events: list[Event] = []
+    for event in ctx.board.events(start=max(0, after + 1), types=(event_type,)):
+        if len(events) == limit:
+            return events, True
+        events.append(event)
+    return events, False
 
 
 def accepted_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
-    """Accepted ballots after height ``after`` (at most ``limit``), oldest first."""
-    rows = [_ballot_row(e) for e in _page(ctx, m.BALLOT_ACCEPTED, after, limit)]
-    return {"ballots": rows, "next_after": rows[-1]["height"] if rows else None}
+    """Accepted ballots after height ``after`` (at most ``limit``), oldest first;
+    ``next_after`` is the height to ask for the next page (``None``: this is the last)."""
+    events, more = _page(ctx, m.BALLOT_ACCEPTED, after, limit)
+    rows = [_ballot_row(e) for e in events]
+    return {"ballots": rows, "next_after": rows[-1]["height"] if more else None}
 
 
 def rejected_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
-    """Refused submissions with their reasons, after height ``after``."""
-    rows = [_rejection_row(e) for e in _page(ctx, m.BALLOT_REJECTED, after, limit)]
-    return {"rejections": rows, "next_after": rows[-1]["height"] if rows else None}
+    """Refused submissions with their reasons, after height ``after`` (as
+    :func:`accepted_page`)."""
+    events, more = _page(ctx, m.BALLOT_REJECTED, after, limit)
+    rows = [_rejection_row(e) for e in events]
+    return {"rejections": rows, "next_after": rows[-1]["height"] if more else None}
 
 
 def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:

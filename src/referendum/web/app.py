@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from referendum.errors import ReferendumError
 from referendum.web import pages
@@ -79,8 +81,25 @@ def create_app(ctx: WebContext) -> FastAPI:
         return ctx.limits.body
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(CompressPages)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+class CompressPages:
+    """ASGI middleware compressing pages and static files (the booth's script above all)
+    with gzip for clients that accept it; the JSON API is left as it is (small answers on the
+    casting path, and record archives that are compressed already)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=1024)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/api/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _plain_error(status: int) -> dict[str, Any]:

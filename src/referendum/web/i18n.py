@@ -14,7 +14,7 @@ from typing import Final
 
 __all__ = ["LANGUAGES", "LANG_COOKIE", "Translator", "catalogue", "choose_language"]
 
-LANGUAGES: Final = {"en": "English", "uk": "Українська"}
+LANGUAGES: Final = {"en": "English", "uk": "Українська", "ru": "Русский"}
 LANG_COOKIE: Final = "referendum_lang"
 _DIR = Path(__file__).parent / "locales"
 

@@ -11,21 +11,26 @@ import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import InputError, ReferendumError
-from referendum.rules import percent_text
+from referendum.record.manifest import manifest_from_payload
+from referendum.services.readable import QuestionResults, results_view
 from referendum.web import actions
 from referendum.web.api import get_context
 from referendum.web.auth import Account
+from referendum.web.charts import bar_chart
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
 from referendum.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose_language
 from referendum.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_ok
+from referendum.web.texts import ManifestTexts
 
 __all__ = ["SESSION_COOKIE", "error_page", "router"]
 
@@ -37,7 +42,6 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_TEMPLATES.filters["percent"] = percent_text
 router = APIRouter(include_in_schema=False)
 Ctx = Annotated[WebContext, Depends(get_context)]
 
@@ -55,17 +59,61 @@ def _account(request: Request) -> Account | None:
     return ctx.accounts.find(request.cookies.get(SESSION_COOKIE))
 
 
+def _referendum_values(summary: dict[str, Any] | None, t: Translator) -> dict[str, Any]:
+    """The referendum's texts in the reader's language, and its results arranged to read."""
+    if summary is None or summary.get("phase") == "empty":
+        return {"texts": None, "view": None, "chart": None}
+    manifest = manifest_from_payload(summary["manifest"])
+    texts = ManifestTexts(manifest, t)
+
+    def chart(chart_id: str, title: str, question: QuestionResults) -> Any:
+        labels = texts.question(question.id).answers
+        bars = [(labels[f.answer], f) for f in question.total.answers]
+        return bar_chart(chart_id, title, bars)
+
+    results = summary.get("results")
+    view = results_view(manifest, results) if results else None
+    return {"texts": texts, "view": view, "chart": chart}
+
+
+def utc_text(moment: str) -> str:
+    """A UTC time of the record as people read it: ``2026-05-04 08:00:00 UTC``."""
+    return moment.replace("T", " ").rstrip("Z").split(".")[0] + " UTC"
+
+
+def when(moment: str | None) -> Markup:
+    """:func:`utc_text` in a ``<time>`` element, which ``/static/time.js`` completes with the
+    time in the reader's own time zone."""
+    if not moment:
+        return Markup("–")
+    return Markup('<time datetime="{0}">{1}</time>').format(moment, utc_text(moment))
+
+
+_TEMPLATES.filters["when"] = when
+_TEMPLATES.filters["utc"] = utc_text
+
+
+def _with_lang(request: Request, code: str) -> str:
+    """The request's query string with ``lang=code`` (the page's other parameters kept, so
+    that switching language keeps a tracking code's result or a list's page)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return urlencode([*kept, ("lang", code)])
+
+
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     """Render a page in the request's language, with a CSRF token (cookie set if new)."""
     ctx: WebContext = request.app.state.ctx
     lang = _lang(request)
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    t = Translator(lang)
     html = _TEMPLATES.get_template(template).render(
-        t=Translator(lang),
+        **_referendum_values(values.get("s"), t),
+        t=t,
         lang=lang,
         languages=LANGUAGES,
         path=request.url.path,
         query=str(request.url.query),
+        lang_query=lambda code: _with_lang(request, code),
         csrf_field=CSRF_FIELD,
         csrf=csrf,
         account=_account(request),

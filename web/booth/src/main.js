@@ -200,6 +200,43 @@ function refusalText(body, status) {
   return t('err_server', { reason: known ? MSG[`reason.${body.error}`] : (body.reason ?? status) });
 }
 
+// Switching language reloads the page in the other language: what the voter entered (the
+// credential, the answers) and the receipt shown are carried over in the tab's session
+// storage, for that one navigation only (read and deleted at once; never sent anywhere).
+const CARRY = 'referendum-booth-carry';
+
+function carryOnLanguageSwitch(form, input) {
+  for (const link of document.querySelectorAll('.langs a')) {
+    link.addEventListener('click', () => {
+      const answers = [...form.querySelectorAll('input:checked')].map((i) => [i.name, i.value]);
+      const receipt = !$('step-receipt').hidden;
+      try {
+        globalThis.sessionStorage.setItem(CARRY, JSON.stringify({ credential: input.value, answers, receipt }));
+      } catch (e) {
+        // storage disabled: the page in the other language starts afresh
+      }
+    });
+  }
+}
+
+function carried() {
+  try {
+    const kept = JSON.parse(globalThis.sessionStorage.getItem(CARRY) ?? 'null');
+    globalThis.sessionStorage.removeItem(CARRY);
+    return kept;
+  } catch (e) {
+    return null;
+  }
+}
+
+function restoreAnswers(form, answers) {
+  for (const [name, value] of answers ?? []) {
+    for (const item of form.querySelectorAll('input[name]')) {
+      if (item.name === name && item.value === value) item.checked = true;
+    }
+  }
+}
+
 async function booth() {
   const form = $('booth');
   const input = $('credential');
@@ -212,6 +249,9 @@ async function booth() {
 
   // a credential in the link's fragment (#credential=...): fill it in, then drop it from the
   // address bar and history
+  const carry = carried();
+  carryOnLanguageSwitch(form, input);
+  if (carry?.credential) input.value = carry.credential;
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   if (fragment.get('credential')) {
     input.value = fragment.get('credential');
@@ -224,7 +264,7 @@ async function booth() {
   // after a reload or Back/Forward, the receipt this tab was showing is shown again (a fresh
   // visit of the booth starts a new ballot)
   const navigation = globalThis.performance?.getEntriesByType?.('navigation')?.[0]?.type;
-  const kept = ['reload', 'back_forward'].includes(navigation) ? keptReceipt(info) : null;
+  const kept = ['reload', 'back_forward'].includes(navigation) || carry?.receipt ? keptReceipt(info) : null;
   if (kept) showReceipt(kept);
   if (info.phase !== 'open') {
     status(t('not_open'));
@@ -260,7 +300,8 @@ async function booth() {
     }
   }
   input.addEventListener('change', () => styleFor(input.value));
-  if (input.value) styleFor(input.value);
+  if (input.value) await styleFor(input.value);
+  restoreAnswers(form, carry?.answers);
 
   async function encryptBallot() {
     status('');

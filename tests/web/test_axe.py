@@ -1,0 +1,153 @@
+"""Accessibility: axe-core (npm ``axe-core``, injected by Playwright into Debian's Chromium)
+finds no serious or critical violation on any page, in any phase of the issue's two-region
+referendum (in English, Ukrainian and Russian), at desktop and phone sizes (a test each; the
+languages taken in turn by phase), nor in the booth's review, challenge and receipt steps on
+a phone in every language.
+Screenshots of the booth and the board in English, Ukrainian and Russian are refreshed in
+docs/img/ when ``REFERENDUM_SCREENSHOTS`` is set to that folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.helpers import BOARD_KEY
+from referendum.board.open import open_board
+from referendum.clock import SteppingClock
+from referendum.crypto.random import DeterministicRandom
+from referendum.services.credentials import IssuedCredential
+from referendum.web.context import Limits, WebContext
+from referendum.web.i18n import LANGUAGES
+
+from .browser import chromium, need_chromium, running
+from .conftest import ORGANISER, TRUSTEES, accounts
+from .phases import clock_for, trilingual_manifest, walk
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "web" / "booth" / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": {"width": 1200, "height": 900}, "phone": {"width": 360, "height": 740}}
+PUBLIC = ["/", "/booth", "/challenge", "/track", "/ballots", "/rejections", "/verify", "/login"]
+SIGNED_IN = {"/organiser": ORGANISER, "/trustee": TRUSTEES[1]}
+
+
+def violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page, as ``rule: target`` (axe is
+    loaded into every page of the context by :func:`context_of`)."""
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(found)
+
+
+def context_of(browser: Any, size: str, lang: str, url: str, token: str | None = None) -> Any:
+    context = browser.new_context(viewport=SIZES[size], locale=lang, bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    if token is not None:
+        context.add_cookies([{"name": "referendum_session", "value": token, "url": url}])
+    return context
+
+
+def keep(page: Any, name: str, tmp_path: Path) -> None:
+    """A full-page screenshot (also copied to ``$REFERENDUM_SCREENSHOTS``)."""
+    target = tmp_path / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    extra = os.environ.get("REFERENDUM_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(target, Path(extra) / target.name)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_no_serious_violation_on_any_page_in_any_phase(size: str, tmp_path: Path) -> None:
+    need_chromium()
+    if not AXE.exists():
+        pytest.skip("axe-core is installed by `make booth` (npm ci in web/booth)")
+    manifest = trilingual_manifest()
+    board = open_board(tmp_path / "board.sqlite")
+    clock = clock_for(manifest)
+    ctx = WebContext(
+        board=board,
+        accounts=accounts(),
+        clock=clock,
+        rng=DeterministicRandom(b"axe"),
+        limits=Limits(export_interval=0.0, cast_burst=1000),
+        board_key=BOARD_KEY,
+    )
+    found: list[str] = []
+    languages = list(LANGUAGES)
+    with running(ctx) as url, chromium() as browser:
+        turn = 0
+        pages = {  # one page per account, axe loaded into each
+            path: context_of(browser, size, "en-GB", url, SIGNED_IN.get(path or "")).new_page()
+            for path in (False, *SIGNED_IN)
+        }
+
+        def look(
+            phase: str, _: SteppingClock, credentials: dict[str, list[IssuedCredential]]
+        ) -> None:
+            nonlocal turn
+            ctx.invalidate()
+            if os.environ.get("AXE_PHASES") and phase not in os.environ["AXE_PHASES"].split(","):
+                return
+            lang = languages[turn % len(languages)]
+            turn += 1
+            for path in [*PUBLIC, *SIGNED_IN, "/no/such/page"]:
+                page = pages[path in SIGNED_IN and path]
+                page.goto(f"{url}{path}?lang={lang}")
+                if path in ("/booth", "/challenge"):
+                    page.wait_for_load_state("networkidle")  # the booth's checks done
+                found.extend(f"{phase} {size} {lang} {path}: {v}" for v in violations(page))
+            if size != "phone":
+                return
+            if phase == "open":
+                found.extend(booth_steps(browser, url, credentials, tmp_path))
+            if phase == "published":
+                for lang in languages:
+                    context = context_of(browser, "phone", lang, url)
+                    page = context.new_page()
+                    page.goto(f"{url}/?lang={lang}")
+                    keep(page, f"board-{lang}", tmp_path)
+                    context.close()
+
+        walk(board, manifest, look, clock=clock, voters=3)
+    board.close()
+    assert found == []
+
+
+def booth_steps(
+    browser: Any, url: str, credentials: dict[str, list[IssuedCredential]], tmp_path: Path
+) -> list[str]:
+    """The booth's steps (review, challenge, receipt) at phone size, in each language, with
+    a west voter (who gets the regional question); screenshots of the booth."""
+    found = []
+    for lang in LANGUAGES:
+        context = context_of(browser, "phone", lang, url)
+        page = context.new_page()
+        voter = credentials["west"][-1]
+        page.goto(f"{url}/booth?lang={lang}#credential={voter.private}")
+        page.wait_for_selector("fieldset[data-question=q2]:not([hidden])")
+        for question in ("q1", "q2"):
+            page.locator(f"fieldset[data-question={question}] input").first.check()
+        keep(page, f"booth-{lang}", tmp_path)
+        page.click("#encrypt")
+        page.wait_for_selector("#step-review:not([hidden])")
+        found.extend(f"booth review {lang}: {v}" for v in violations(page))
+        page.click("#challenge")
+        page.wait_for_selector("#step-challenge:not([hidden])")
+        found.extend(f"booth challenge {lang}: {v}" for v in violations(page))
+        page.click("#restart")
+        page.click("#encrypt")
+        page.wait_for_selector("#step-review:not([hidden])")
+        page.click("#cast")
+        page.wait_for_selector("#step-receipt:not([hidden])")
+        found.extend(f"booth receipt {lang}: {v}" for v in violations(page))
+        keep(page, f"booth-receipt-{lang}", tmp_path)
+        context.close()
+    return found
