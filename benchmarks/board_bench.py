@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from referendum.bench.payloads import ballot_payload
 from referendum.board.open import open_board, split_schema
 from referendum.board.protocol import BulletinBoard, Draft
 from referendum.errors import HeadMovedError
@@ -36,21 +37,6 @@ __all__ = ["ballot_payload", "run"]
 
 CONCURRENT_PROCESSES = 4
 BATCH = 100
-
-
-def ballot_payload(index: int) -> dict[str, Any]:
-    """A payload the size and shape of an encrypted three-option ballot with its proofs."""
-    hex32 = f"{index:064x}"
-    options = [
-        {"alpha": hex32, "beta": hex32, "proof": {"c": [hex32] * 2, "r": [hex32] * 2}}
-        for _ in range(3)
-    ]
-    return {
-        "credential": hex32,
-        "region": f"R{index % 5}",
-        "ballot": {"questions": [{"options": options, "sum_proof": [hex32] * 4}]},
-        "signature": {"c": hex32, "r": hex32},
-    }
 
 
 def _now() -> str:

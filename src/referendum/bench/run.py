@@ -264,10 +264,12 @@ def run_bench(
     peers: bool = True,
     peer_ballots: int = 30,
     record: Path | None = None,
+    log_events: int = 0,
     progress: Progress = lambda _: None,
 ) -> dict[str, Any]:
     """Run every stage; returns the figures (also written to ``out/bench.json``).  With
-    ``record``, that earlier run's record is reused instead of generating one."""
+    ``record``, that earlier run's record is reused instead of generating one; with
+    ``log_events``, the transparency log's figures on a tree of that many events too."""
     out.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Any] = {"machine": machine(), "ballots": ballots}
     if record is not None:
@@ -337,6 +339,13 @@ def run_bench(
         figures["modp_baseline"] = peer("modp_baseline", max(3, peer_ballots // 6))
         progress("Belenios (benchmarks/belenios_side_by_side.py)")
         figures["belenios"] = peer("belenios_side_by_side", peer_ballots)
+    if log_events:
+        from referendum.bench.merkle import log_figures
+
+        progress(f"transparency log: the tree's share of ingest, proofs on {log_events:,} events")
+        figures["log"] = log_figures(
+            out / "log", events=log_events, ballots=min(ingest_ballots, 600), workers=workers
+        )
     (out / "bench.json").write_text(json.dumps(figures, indent=2, default=str))
     return figures
 

@@ -27,6 +27,36 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
     return f"{theirs / ours:,.0f}x faster"
 
 
+def _print_log(log: dict[str, Any], console: Console) -> None:
+    over, proofs = log["tree_overhead"], log["proofs"]
+    table = Table(title="Transparency log: the Merkle tree's share (one run, medians)")
+    for column in ("per ballot", "with the tree", "without", "overhead"):
+        table.add_column(column, justify="right" if column != "per ballot" else "left")
+    for name, key in (
+        ("ingest with verification, ms", "ingest_per_ballot"),
+        ("board append alone, wall ms", "append_per_ballot_wall"),
+        ("board append alone, CPU ms", "append_per_ballot_cpu"),
+    ):
+        row = over[key]
+        table.add_row(
+            name,
+            f"{row['with_tree_ms']:.3f}",
+            f"{row['without_tree_ms']:.3f}",
+            f"{row['overhead']:+.1%}",
+        )
+    console.print(table)
+    served = Table(title=f"Proofs on a tree of {proofs['events']:,} events ({proofs['proofs']})")
+    for column in ("step", "median ms", "p99 ms"):
+        served.add_column(column, justify="right" if column != "step" else "left")
+    for name, key in (
+        ("inclusion proof served", "inclusion_serve"),
+        ("consistency proof served", "consistency_serve"),
+        ("inclusion proof checked (Python)", "inclusion_check_python"),
+    ):
+        served.add_row(name, f"{proofs[key]['median_ms']:.3f}", f"{proofs[key]['p99_ms']:.3f}")
+    console.print(served)
+
+
 def print_figures(figures: dict[str, Any], console: Console) -> None:
     """The figures of one run as tables."""
     host = figures["machine"]
@@ -116,6 +146,8 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
             "[green]verifies[/]" if run["ok"] else f"[red]FAILS[/] {run.get('error') or ''}",
         )
     console.print(large)
+    if "log" in figures:
+        _print_log(figures["log"], console)
 
 
 @app.command()
@@ -145,12 +177,21 @@ def bench(
             "generation figures are read from the bench.json beside it); --ballots is ignored."
         ),
     ] = None,
+    log_events: Annotated[
+        int,
+        typer.Option(
+            help="Events of the Merkle tree on which inclusion proofs are served (built from "
+            "synthetic event hashes; 0: skip the transparency log's figures).",
+            min=0,
+        ),
+    ] = 1_000_000,
 ) -> None:
     """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
     and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
     with concurrent writers when --db is given), export, verification with 1 and N workers
-    and on a Dask LocalCluster, peak memory; and the same per-ballot work of the 4096-bit
-    baseline and of Belenios, as ratios."""
+    and on a Dask LocalCluster, peak memory; the same per-ballot work of the 4096-bit
+    baseline and of Belenios, as ratios; and the transparency log's (the Merkle tree's share
+    of ingest, with and without it, and proofs served on a tree of --log-events events)."""
     from referendum.bench.run import run_bench
 
     if ballots < 10:
@@ -171,6 +212,7 @@ def bench(
             ingest_ballots=ingest_ballots,
             peers=peers,
             record=record,
+            log_events=log_events,
             progress=lambda step: console.print(f"[dim]... {step}[/]"),
         )
     print_figures(figures, console)
