@@ -90,3 +90,19 @@ def test_the_exception_and_its_source_are_in_the_report() -> None:
 def test_an_exception_the_schema_does_not_know_is_refused() -> None:
     with pytest.raises(CaseFileError, match=r"administration\.residence_exception\.value"):
         _residence(residence_requirement_months=12, residence_exception="convenience")
+
+
+def test_an_election_on_the_same_day_is_advised_against_not_forbidden() -> None:
+    """III.9.c: "it is suitable not to hold elections and referendums on the same day if the
+    referendum is about the institution facing election"."""
+    combined = {
+        "combined_with_election": _fact(True),
+        "combined_election_affected": _fact(True),
+    }
+    case = case_from_mapping({"case": {"name": "t", "place": "p"}, "timing": combined})
+    finding = check_by_id("NOT_COMBINED_WITH_AFFECTED_ELECTION").evaluate(case)
+    assert (finding.status, finding.message) == (
+        Status.WARN,
+        "NOT_COMBINED_WITH_AFFECTED_ELECTION.warn",
+    )
+    assert "advises against" in catalogue("en").explain(finding)

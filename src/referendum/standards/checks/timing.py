@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from referendum.standards.case import Case
 from referendum.standards.checks._days import voting_days
 from referendum.standards.checks._sources import CODE
@@ -48,7 +50,10 @@ def campaign_length(check: Check, case: Case) -> Finding:
 
 @Check("NOT_COMBINED_WITH_AFFECTED_ELECTION", "timing", f"{CODE} III.9.c").define
 def not_combined(check: Check, case: Case) -> Finding:
-    return if_then(
+    """III.9.c: "it is suitable not to hold elections and referendums on the same day if the
+    referendum is about the institution facing election": advice, so a warning, not a
+    failure, when the two are combined."""
+    found = if_then(
         check,
         case,
         "timing.combined_with_election",
@@ -56,6 +61,9 @@ def not_combined(check: Check, case: Case) -> Finding:
         wanted={"timing.combined_election_affected": False},
         passed="unaffected",
     )
+    if found.status is not Status.FAIL:
+        return found
+    return dataclasses.replace(found, status=Status.WARN, message=f"{check.id}.warn")
 
 
 @Check("INFO_IN_TIME", "timing", f"{CODE} I.3.1.e").define
