@@ -56,8 +56,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The whole suite on the default group backend (libdecaf), then the vectors, the crypto and the
+# verifier on every conformance record again on the portable one (docs/crypto-backend.md).
+SODIUM_TESTS := tests/crypto tests/conformance
 pytest: $(STAMP) booth
 	$(BIN)/pytest -n 2 -q
+	REFERENDUM_GROUP_BACKEND=sodium $(BIN)/pytest -n 2 -q $(SODIUM_TESTS)
 
 test: lint typecheck booth-test pytest
 

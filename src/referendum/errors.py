@@ -8,7 +8,8 @@
     │   ├── PayloadError        an event payload not of its spec's exact form (names the member)
     │   ├── CaseFileError       a legitimacy case file (standards)
     │   ├── TableError          a results table (forensics)
-    │   └── AuditInputError     audit tallies, manifests, samples, seeds
+    │   ├── AuditInputError     audit tallies, manifests, samples, seeds
+    │   └── BackendError        REFERENDUM_GROUP_BACKEND names no installed group backend
     ├── CryptoError             group encodings, proofs and signatures
     │   ├── EncodingError       bytes that are not a canonical point or scalar
     │   └── ProofError          a proof or signature that does not verify
@@ -32,6 +33,7 @@ from typing import Any
 
 __all__ = [
     "AuditInputError",
+    "BackendError",
     "BallotRejected",
     "BoardCorrupted",
     "BoardError",
@@ -85,6 +87,11 @@ class TableError(InputError):
 
 class AuditInputError(InputError):
     """Bad audit input: a seed, tallies, a ballot manifest or a sample file."""
+
+
+class BackendError(InputError):
+    """``REFERENDUM_GROUP_BACKEND`` names an unknown group backend, or one that is not
+    installed (:mod:`referendum.crypto.backend`)."""
 
 
 class CryptoError(ReferendumError):

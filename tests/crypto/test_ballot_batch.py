@@ -21,7 +21,7 @@ from referendum.crypto.ballot import (
     encrypt_ballot,
     verify_ballot,
 )
-from referendum.crypto.ballot_batch import BallotBatch, CiphertextSums
+from referendum.crypto.ballot_batch import AVAILABLE, BallotBatch, CiphertextSums
 from referendum.crypto.credentials import (
     Signature,
     derive_credential,
@@ -34,6 +34,8 @@ from referendum.crypto.group import GROUP_ORDER, Point, Scalar, base_mul
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import CryptoError, InputError
 from referendum.protocol.ballots import ballot_signing_message
+
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason="the C batch checker is decaf's")
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 SHAPES = (QuestionShape(3, 1, 1), QuestionShape(4, 0, 2))

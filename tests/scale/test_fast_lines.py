@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from referendum.bench.generate import generate_record
-from referendum.crypto.ballot_batch import BallotBatch
+from referendum.crypto.ballot_batch import AVAILABLE, BallotBatch
 from referendum.errors import InputError
 from referendum.protocol.state import state_from_events
 from referendum.record import messages as m
@@ -27,6 +27,8 @@ from referendum.verify.ballots import RangeTask, check_range, setup_events
 from referendum.verify.fastline import BallotLines
 from referendum.verify.lines import LineError, parse_event_line
 from referendum.verify.record_verifier import verify_record
+
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason="compares with the C batch checker")
 
 
 @pytest.fixture(scope="module")

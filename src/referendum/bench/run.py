@@ -29,6 +29,8 @@ from typing import Any
 from referendum.bench.generate import VoterSlice, generate_record, make_ballots
 from referendum.bench.ingest import ingest
 from referendum.bench.memory import PeakMemory
+from referendum.crypto import ballot_batch
+from referendum.crypto.backend import BACKEND, BACKENDS, available
 from referendum.crypto.ballot_batch import BallotBatch
 from referendum.errors import ReferendumError
 from referendum.protocol.ballots import signing_message
@@ -39,7 +41,7 @@ from referendum.record.io import read_record
 from referendum.verify.ballots import RangeTask, check_chunk, check_range, setup_events
 from referendum.verify.lines import parse_event_line, read_lines
 
-__all__ = ["machine", "peer", "per_ballot", "run_bench", "verify_timed"]
+__all__ = ["machine", "peer", "per_ballot", "per_ballot_by_backend", "run_bench", "verify_timed"]
 
 Progress = Callable[[str], None]
 
@@ -66,9 +68,10 @@ def machine() -> dict[str, Any]:
     }
 
 
-def per_ballot(record: Path, *, sample: int) -> dict[str, float]:
-    """CPU milliseconds per ballot: encrypt+prove+sign; verify one by one; verify batched
-    (both from the record's lines: parsing, hashes, every check)."""
+def per_ballot(record: Path, *, sample: int) -> dict[str, Any]:
+    """CPU milliseconds per ballot on this process's group backend: encrypt+prove+sign;
+    verify one by one; verify batched (both from the record's lines: parsing, hashes, every
+    check; on a backend without the C batch checker the verifier checks each ballot alone)."""
     events = read_record(record).events()
     setup = []
     offset = 0
@@ -103,7 +106,11 @@ def per_ballot(record: Path, *, sample: int) -> dict[str, float]:
     batched = time.process_time() - start
     assert not result.failures and result.error is None
 
-    one, together = _c_batch_times(state, [p for _, p in chunk if "credential" in p])
+    one, together = (
+        _c_batch_times(state, [p for _, p in chunk if "credential" in p])
+        if ballot_batch.AVAILABLE
+        else (None, None)
+    )
 
     key = state.public_key.to_bytes()
     regions = tuple(r.id for r in state.manifest.regions)
@@ -124,6 +131,7 @@ def per_ballot(record: Path, *, sample: int) -> dict[str, float]:
         create = time.process_time() - start
     n = len(lines)
     return {
+        "backend": BACKEND,
         "ballots": n,
         "encrypt_prove_sign_ms": create / sample * 1e3,
         "verify_single_ms": single / n * 1e3,
@@ -131,6 +139,34 @@ def per_ballot(record: Path, *, sample: int) -> dict[str, float]:
         "c_check_one_ms": one,
         "c_check_batched_ms": together,
     }
+
+
+def per_ballot_by_backend(record: Path, *, sample: int) -> dict[str, Any]:
+    """:func:`per_ballot` on each installed group backend, side by side in one run (each in
+    its own process, the backend being chosen once per process), and how many times longer
+    the portable backend takes than libdecaf's (``ratio``: CPU time of the verifier's path,
+    batched, and one by one)."""
+    found: dict[str, Any] = {}
+    for name in BACKENDS:
+        if not available(name):
+            found[name] = None
+            continue
+        run = subprocess.run(
+            [sys.executable, "-m", "referendum.bench.run", str(record), str(sample)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "REFERENDUM_GROUP_BACKEND": name},
+        )
+        found[name] = (
+            json.loads(run.stdout) if run.returncode == 0 else {"error": run.stderr[-500:]}
+        )
+    fast, slow = found.get("decaf"), found.get("sodium")
+    if fast and slow and "error" not in fast and "error" not in slow:
+        found["ratio"] = {
+            key: slow[key] / fast[key]
+            for key in ("verify_batched_ms", "verify_single_ms", "encrypt_prove_sign_ms")
+        }
+    return found
 
 
 def _c_batch_times(state: ElectionState, payloads: list[Any]) -> tuple[float, float]:
@@ -266,6 +302,7 @@ def run_bench(
     record: Path | None = None,
     log_events: int = 0,
     progress: Progress = lambda _: None,
+    backend_sample: int = 300,
 ) -> dict[str, Any]:
     """Run every stage; returns the figures (also written to ``out/bench.json``).  With
     ``record``, that earlier run's record is reused instead of generating one; with
@@ -289,6 +326,10 @@ def run_bench(
     ballots = figures["ballots"]
     progress("per-ballot CPU times")
     figures["per_ballot"] = per_ballot(record, sample=min(sample, ballots))
+    progress("per-ballot CPU times on each group backend, side by side")
+    figures["per_ballot_by_backend"] = per_ballot_by_backend(
+        record, sample=min(backend_sample, ballots)
+    )
     progress("ingest with verification on SQLite")
     figures["ingest"] = [
         asdict(
@@ -386,3 +427,7 @@ def _drop_schema(db: str, schema: str) -> None:
     conninfo, _ = split_schema(db)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+if __name__ == "__main__":  # per_ballot_by_backend's worker: RECORD SAMPLE
+    print(json.dumps(per_ballot(Path(sys.argv[1]), sample=int(sys.argv[2]))))

@@ -14,7 +14,7 @@ from rich.table import Table
 from referendum.cli.main import app
 from referendum.errors import InputError
 
-__all__ = ["bench", "print_figures"]
+__all__ = ["bench", "print_backends", "print_figures"]
 
 
 class BenchInputError(InputError):
@@ -96,6 +96,7 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
             _ratio(ours, peer),
         )
     console.print(table)
+    print_backends(figures.get("per_ballot_by_backend"), console)
 
     ingest = Table(title="Board ingest with verification, then export")
     for column in ("backend", "writers", "batch", "ballots", "ballots/s", "export events/s"):
@@ -216,3 +217,35 @@ def bench(
             progress=lambda step: console.print(f"[dim]... {step}[/]"),
         )
     print_figures(figures, console)
+
+
+def print_backends(found: dict[str, Any] | None, console: Console) -> None:
+    """The verifier's per-ballot times on each group backend, side by side."""
+    if not found:
+        return
+    runs = {k: v for k, v in found.items() if k != "ratio" and v and "error" not in v}
+    table = Table(
+        title="Per ballot on each group backend, side by side in this run (CPU ms; "
+        + ", ".join(f"{k}: {v['ballots']} ballots" for k, v in runs.items())
+        + ")"
+    )
+    table.add_column("step")
+    for name in runs:
+        table.add_column(name, justify="right")
+    if "ratio" in found:
+        table.add_column("sodium / decaf", justify="right")
+    for label, key in (
+        ("verify (the verifier's path)", "verify_batched_ms"),
+        ("verify, one by one", "verify_single_ms"),
+        ("encrypt + prove + sign", "encrypt_prove_sign_ms"),
+    ):
+        cells = [f"{run[key]:.3f}" for run in runs.values()]
+        if "ratio" in found:
+            cells.append(f"{found['ratio'][key]:.1f}x")
+        table.add_row(label, *cells)
+    console.print(table)
+    for name, run in found.items():
+        if run is None:
+            console.print(f"{name}: not installed here")
+        elif name != "ratio" and "error" in run:
+            console.print(f"[red]{name}: {run['error']}[/]")

@@ -52,8 +52,8 @@ def _root() -> None:
 
 def main() -> None:
     """Entry point: runs the app and maps errors to exit codes (2: bad input, 1: failure)."""
-    _register()
     try:
+        _register()  # imports the group: REFERENDUM_GROUP_BACKEND may name no backend
         app()
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from referendum.cli.main import app
+from referendum.crypto.backend import BACKEND, slow_backend_note
 from referendum.verify.log import read_given_checkpoints
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import EXIT_STATUS, Report, Status, Verdict
@@ -22,7 +23,8 @@ _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "yellow"}
 
 
 def print_report(report: Report, console: Console) -> None:
-    """Print every check with its result, and the item that failed."""
+    """Print the group backend, every check with its result, and the item that failed."""
+    console.print(f"Group backend: {report.summary.get('backend', BACKEND)}")
     table = Table(title="Verification of the election record", show_lines=False)
     table.add_column("check")
     table.add_column("result")
@@ -86,6 +88,9 @@ def verify(
     if output_format not in ("text", "json"):
         raise typer.BadParameter("expected text or json", param_hint="--format")
     given = [read_given_checkpoints(source) for source in checkpoints or []]
+    note = slow_backend_note()
+    if note:
+        typer.echo(note, err=True)
     report = verify_record(
         record,
         workers=workers if workers > 0 else (os.cpu_count() or 1),

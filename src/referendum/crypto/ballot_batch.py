@@ -15,6 +15,10 @@ both agree on every vector and on every kind of corruption.
 The batch weights are 128-bit values from SHAKE-256 seeded with a hash of everything the
 equations depend on (the context, every encoding and every signed message), so that whoever
 made the ballots cannot predict them, and verification stays deterministic.
+
+The checker exists on the libdecaf backend only (:data:`AVAILABLE`); on the portable one
+(:mod:`referendum.crypto.backend`) every ballot is checked by the reference code, which gives
+the same answers (docs/crypto-backend.md).
 """
 
 from __future__ import annotations
@@ -24,15 +28,21 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from referendum.crypto._decaf import ffi, lib
+from referendum.crypto.backend import BACKEND
 from referendum.crypto.ballot import COUNT_DOMAIN, SELECTION_DOMAIN, BallotContext
 from referendum.crypto.credentials import SIGNATURE_DOMAIN
 from referendum.crypto.elgamal import Ciphertext
-from referendum.crypto.group import FixedBase, points_from_buffer
 from referendum.crypto.hashing import encode_fields
 from referendum.errors import UsageError
 
-__all__ = ["BALLOT_BATCH_DOMAIN", "BallotBatch", "CiphertextSums"]
+if BACKEND == "decaf":
+    from referendum.crypto._decaf import ffi, lib
+    from referendum.crypto._group_decaf import FixedBase, points_from_buffer
+
+__all__ = ["AVAILABLE", "BALLOT_BATCH_DOMAIN", "BallotBatch", "CiphertextSums"]
+
+AVAILABLE: Final = BACKEND == "decaf"
+"""Whether the C batch checker runs in this process (the libdecaf backend)."""
 
 BALLOT_BATCH_DOMAIN: Final = b"referendum/v1/ballot-batch-weights"
 
@@ -51,6 +61,7 @@ class CiphertextSums:
     memory; :meth:`BallotBatch.check` adds the ballots of a batch that holds."""
 
     def __init__(self, ctx: BallotContext) -> None:
+        _require()
         self._options = [q.options for q in ctx.questions]
         count = 2 * sum(self._options)
         self._buffer = ffi.new("decaf_255_point_s[]", count)
@@ -76,6 +87,7 @@ class BallotBatch:
     """Ballots of one ballot style (``ctx``) waiting to be checked together."""
 
     def __init__(self, ctx: BallotContext) -> None:
+        _require()
         self.ctx = ctx
         shape = [(q.options, q.min_selections, q.max_selections) for q in ctx.questions]
         self._shape = ffi.new("uint32_t[]", [v for triple in shape for v in triple])
@@ -203,6 +215,11 @@ class BallotBatch:
         if result == 1 and sums is not None:
             sums.ballots += n
         return result == 1
+
+
+def _require() -> None:
+    if not AVAILABLE:
+        raise UsageError(f"the batch ballot checker needs the decaf backend, not {BACKEND}")
 
 
 def _line_order(shape: Sequence[tuple[int, int, int]]) -> list[int]:

@@ -1,12 +1,17 @@
-"""The group: ristretto255 (RFC 9496), through libdecaf's ``decaf_255``.
+"""The group: ristretto255 (RFC 9496), the one small group interface of the package.
 
-This is the one small group interface of the package; besides it, only the batch ballot checker
-(:mod:`referendum.crypto.ballot_batch`, public data only) touches the binding.
+Two implementations give the same results to the byte, chosen once per process by
+:mod:`referendum.crypto.backend` (docs/crypto-backend.md): libdecaf through the package's cffi
+extension (:mod:`referendum.crypto._group_decaf`, the fast one) and libsodium through PyNaCl
+(:mod:`referendum.crypto._group_sodium`, the portable one).  Everything else in the package
+imports the group from here.
+
 ``Scalar`` is an integer modulo the group order L; ``Point`` a ristretto255 element.  Every
 operation on secrets (``Point * Scalar``, ``base_mul``, ``FixedBase.mul``, scalar arithmetic)
-runs in constant time; ``double_mul_vartime`` is variable time and only for public data
-(verification).  Encodings are the canonical 32-byte ones: scalars little-endian below L,
-points as in RFC 9496 section 4.3.2; decoding rejects anything else with ``EncodingError``.
+runs in constant time; ``double_mul_vartime`` and the multi-scalar multiplications are
+variable time and only for public data (verification).  Encodings are the canonical 32-byte
+ones: scalars little-endian below L, points as in RFC 9496 section 4.3.2; decoding rejects
+anything else with ``EncodingError``.
 
 >>> two = Scalar.from_int(2)
 >>> (Point.generator() * two).hex()[:16]
@@ -15,16 +20,43 @@ points as in RFC 9496 section 4.3.2; decoding rejects anything else with ``Encod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from referendum.crypto.backend import BACKEND
 
-from referendum.crypto._decaf import ffi, lib
-from referendum.errors import EncodingError, UsageError
-
-if TYPE_CHECKING:
-    from referendum.crypto.random import RandomSource
+if BACKEND == "decaf":
+    from referendum.crypto._group_decaf import (
+        GROUP_ORDER,
+        POINT_BYTES,
+        SCALAR_BYTES,
+        FixedBase,
+        Point,
+        Scalar,
+        base_mul,
+        double_mul_vartime,
+        multi_mul_vartime,
+        select_point,
+        select_scalar,
+        small_multiple,
+        weighted_multi_mul_vartime,
+    )
+else:  # the same names and behaviour (tests/crypto/test_backends.py compares them)
+    from referendum.crypto._group_sodium import (  # type: ignore[assignment]
+        GROUP_ORDER,
+        POINT_BYTES,
+        SCALAR_BYTES,
+        FixedBase,
+        Point,
+        Scalar,
+        base_mul,
+        double_mul_vartime,
+        multi_mul_vartime,
+        select_point,
+        select_scalar,
+        small_multiple,
+        weighted_multi_mul_vartime,
+    )
 
 __all__ = [
+    "BACKEND",
     "GROUP_ORDER",
     "POINT_BYTES",
     "SCALAR_BYTES",
@@ -34,413 +66,8 @@ __all__ = [
     "base_mul",
     "double_mul_vartime",
     "multi_mul_vartime",
-    "points_from_buffer",
     "select_point",
     "select_scalar",
     "small_multiple",
     "weighted_multi_mul_vartime",
 ]
-
-GROUP_ORDER: Final = 2**252 + 27742317777372353535851937790883648493
-SCALAR_BYTES: Final = 32
-POINT_BYTES: Final = 32
-_SUCCESS: Final = -1  # DECAF_SUCCESS
-
-
-_SMALL_SCALARS: dict[int, Scalar] = {}
-_SMALL_SCALAR_LIMIT: Final = 1 << 12
-
-
-class Scalar:
-    """An integer modulo the group order L (immutable)."""
-
-    __slots__ = ("_enc", "_s")
-
-    _s: object
-    _enc: bytes | None
-
-    def __init__(self) -> None:
-        raise UsageError("build a Scalar with from_bytes, from_int, random or from_uniform_bytes")
-
-    @classmethod
-    def _new(cls) -> tuple[Scalar, object]:
-        obj = object.__new__(cls)
-        s = ffi.new("decaf_255_scalar_s *")
-        obj._s = s
-        obj._enc = None
-        return obj, s
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Scalar:
-        """Decode the canonical 32-byte little-endian encoding (value below L)."""
-        if not isinstance(data, bytes | bytearray) or len(data) != SCALAR_BYTES:
-            raise EncodingError("a scalar is 32 bytes")
-        obj, s = cls._new()
-        data = bytes(data)
-        if lib.decaf_255_scalar_decode(s, data) != _SUCCESS:
-            raise EncodingError("scalar encoding is not below the group order")
-        obj._enc = data
-        return obj
-
-    @classmethod
-    def from_int(cls, n: int) -> Scalar:
-        """The scalar ``n mod L`` (negative ``n`` allowed; small values come from a cache)."""
-        cached = _SMALL_SCALARS.get(n)
-        if cached is not None:
-            return cached
-        value = cls.from_bytes((n % GROUP_ORDER).to_bytes(SCALAR_BYTES, "little"))
-        if -_SMALL_SCALAR_LIMIT <= n <= _SMALL_SCALAR_LIMIT:
-            _SMALL_SCALARS[n] = value
-        return value
-
-    @classmethod
-    def from_uniform_bytes(cls, data: bytes) -> Scalar:
-        """Reduce 64 bytes (little-endian) modulo L: uniform when the bytes are."""
-        if len(data) != 64:
-            raise UsageError("from_uniform_bytes takes exactly 64 bytes")
-        obj, s = cls._new()
-        lib.decaf_255_scalar_decode_long(s, bytes(data), 64)
-        return obj
-
-    @classmethod
-    def random(cls, rng: RandomSource) -> Scalar:
-        """A uniformly random scalar: 64 bytes from ``rng`` reduced modulo L."""
-        return cls.from_uniform_bytes(rng.random_bytes(64))
-
-    @classmethod
-    def from_hex(cls, text: str) -> Scalar:
-        """Decode lowercase or uppercase hex of the canonical encoding."""
-        try:
-            data = bytes.fromhex(text)
-        except (ValueError, TypeError) as exc:
-            raise EncodingError("scalar is not hex") from exc
-        return cls.from_bytes(data)
-
-    def to_bytes(self) -> bytes:
-        """The canonical 32-byte little-endian encoding (computed once, then cached)."""
-        if self._enc is None:
-            out = ffi.new("unsigned char[32]")
-            lib.decaf_255_scalar_encode(out, self._s)
-            self._enc = bytes(out)
-        return self._enc
-
-    def hex(self) -> str:
-        """Lowercase hex of ``to_bytes()``."""
-        return self.to_bytes().hex()
-
-    def to_int(self) -> int:
-        """The integer in ``0 .. L-1``."""
-        return int.from_bytes(self.to_bytes(), "little")
-
-    def __add__(self, other: Scalar) -> Scalar:
-        obj, s = Scalar._new()
-        lib.decaf_255_scalar_add(s, self._s, other._s)
-        return obj
-
-    def __sub__(self, other: Scalar) -> Scalar:
-        obj, s = Scalar._new()
-        lib.decaf_255_scalar_sub(s, self._s, other._s)
-        return obj
-
-    def __mul__(self, other: Scalar) -> Scalar:
-        obj, s = Scalar._new()
-        lib.decaf_255_scalar_mul(s, self._s, other._s)
-        return obj
-
-    def __neg__(self) -> Scalar:
-        obj, s = Scalar._new()
-        lib.decaf_255_scalar_sub(s, _ZERO_SCALAR._s, self._s)
-        return obj
-
-    def inverse(self) -> Scalar:
-        """The multiplicative inverse; ``UsageError`` for zero."""
-        obj, s = Scalar._new()
-        if lib.decaf_255_scalar_invert(s, self._s) != _SUCCESS:
-            raise UsageError("zero has no inverse")
-        return obj
-
-    def is_zero(self) -> bool:
-        """Whether this is the scalar 0."""
-        return self == _ZERO_SCALAR
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Scalar):
-            return NotImplemented
-        return bool(lib.decaf_255_scalar_eq(self._s, other._s))
-
-    def __hash__(self) -> int:
-        return hash((Scalar, self.to_bytes()))
-
-    def __repr__(self) -> str:
-        return f"Scalar({self.hex()})"
-
-    def __reduce__(self) -> tuple[object, tuple[bytes]]:
-        # picklable (for worker processes) through the canonical encoding
-        return (Scalar.from_bytes, (self.to_bytes(),))
-
-
-class Point:
-    """A ristretto255 group element (immutable)."""
-
-    __slots__ = ("_enc", "_p")
-
-    _p: object
-    _enc: bytes | None
-
-    def __init__(self) -> None:
-        raise UsageError("build a Point with from_bytes, generator, identity or arithmetic")
-
-    @classmethod
-    def _new(cls) -> tuple[Point, object]:
-        obj = object.__new__(cls)
-        p = ffi.new("decaf_255_point_s *")
-        obj._p = p
-        obj._enc = None
-        return obj, p
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Point:
-        """Decode a canonical ristretto255 encoding (RFC 9496 4.3.1); the identity is allowed."""
-        if not isinstance(data, bytes | bytearray) or len(data) != POINT_BYTES:
-            raise EncodingError("a group element is 32 bytes")
-        obj, p = cls._new()
-        data = bytes(data)
-        if lib.decaf_255_point_decode(p, data, 1) != _SUCCESS:
-            raise EncodingError("not a canonical ristretto255 encoding")
-        obj._enc = data
-        return obj
-
-    @classmethod
-    def from_hex(cls, text: str) -> Point:
-        """Decode hex of the canonical encoding."""
-        try:
-            data = bytes.fromhex(text)
-        except (ValueError, TypeError) as exc:
-            raise EncodingError("group element is not hex") from exc
-        return cls.from_bytes(data)
-
-    @classmethod
-    def from_uniform_bytes(cls, data: bytes) -> Point:
-        """RFC 9496 element derivation (section 4.3.4) from 64 uniform bytes."""
-        if len(data) != 64:
-            raise UsageError("from_uniform_bytes takes exactly 64 bytes")
-        obj, p = cls._new()
-        lib.decaf_255_point_from_hash_uniform(p, bytes(data))
-        return obj
-
-    @staticmethod
-    def generator() -> Point:
-        """The RFC 9496 generator."""
-        return _GENERATOR
-
-    @staticmethod
-    def identity() -> Point:
-        """The neutral element."""
-        return _IDENTITY
-
-    def to_bytes(self) -> bytes:
-        """The canonical 32-byte encoding (computed once, then cached)."""
-        if self._enc is None:
-            out = ffi.new("unsigned char[32]")
-            lib.decaf_255_point_encode(out, self._p)
-            self._enc = bytes(out)
-        return self._enc
-
-    def hex(self) -> str:
-        """Lowercase hex of ``to_bytes()``."""
-        return self.to_bytes().hex()
-
-    def is_identity(self) -> bool:
-        """Whether this is the neutral element."""
-        return self == _IDENTITY
-
-    def __add__(self, other: Point) -> Point:
-        obj, p = Point._new()
-        lib.decaf_255_point_add(p, self._p, other._p)
-        return obj
-
-    def __sub__(self, other: Point) -> Point:
-        obj, p = Point._new()
-        lib.decaf_255_point_sub(p, self._p, other._p)
-        return obj
-
-    def __neg__(self) -> Point:
-        obj, p = Point._new()
-        lib.decaf_255_point_negate(p, self._p)
-        return obj
-
-    def __mul__(self, scalar: Scalar) -> Point:
-        """Constant-time scalar multiplication."""
-        if not isinstance(scalar, Scalar):
-            return NotImplemented
-        obj, p = Point._new()
-        lib.decaf_255_point_scalarmul(p, self._p, scalar._s)
-        return obj
-
-    def __rmul__(self, scalar: Scalar) -> Point:
-        return self.__mul__(scalar)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Point):
-            return NotImplemented
-        return bool(lib.decaf_255_point_eq(self._p, other._p))
-
-    def __hash__(self) -> int:
-        return hash((Point, self.to_bytes()))
-
-    def __repr__(self) -> str:
-        return f"Point({self.hex()})"
-
-    def __reduce__(self) -> tuple[object, tuple[bytes]]:
-        # picklable (for worker processes) through the canonical encoding
-        return (Point.from_bytes, (self.to_bytes(),))
-
-
-def _constant_point(source: object) -> Point:
-    obj, p = Point._new()
-    ffi.memmove(p, source, ffi.sizeof("decaf_255_point_s"))
-    return obj
-
-
-_ZERO_SCALAR = Scalar.from_bytes(bytes(32))
-_GENERATOR = _constant_point(lib.decaf_255_point_base)
-_IDENTITY = _constant_point(lib.decaf_255_point_identity)
-
-
-def select_scalar(pick_b: int, a: Scalar, b: Scalar) -> Scalar:
-    """``b`` if ``pick_b`` (0 or 1) else ``a``, without a data-dependent branch."""
-    obj, s = Scalar._new()
-    lib.decaf_255_scalar_cond_sel(s, a._s, b._s, pick_b)
-    return obj
-
-
-def select_point(pick_b: int, a: Point, b: Point) -> Point:
-    """``b`` if ``pick_b`` (0 or 1) else ``a``, without a data-dependent branch."""
-    obj, p = Point._new()
-    lib.decaf_255_point_cond_sel(p, a._p, b._p, pick_b)
-    return obj
-
-
-def base_mul(scalar: Scalar) -> Point:
-    """``scalar·G`` through libdecaf's precomputed generator table (constant time)."""
-    obj, p = Point._new()
-    lib.decaf_255_precomputed_scalarmul(p, lib.decaf_255_precomputed_base, scalar._s)
-    return obj
-
-
-def double_mul_vartime(a: Scalar, b: Scalar, point: Point) -> Point:
-    """``a·G + b·point`` in variable time: for public data only (verification)."""
-    if b.is_zero():
-        # libdecaf 1.0.2's base_double_scalarmul_non_secret returns the identity when the
-        # second scalar is zero (tests/crypto/test_group.py checks this path).
-        return base_mul(a)
-    obj, p = Point._new()
-    lib.decaf_255_base_double_scalarmul_non_secret(p, a._s, point._p, b._s)
-    return obj
-
-
-def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:
-    """``sum(s·P)`` in variable time (Straus' method): for public data only."""
-    if len(scalars) != len(points):
-        raise UsageError("multi_mul_vartime: as many scalars as points")
-    obj, p = Point._new()
-    if not points:
-        return _IDENTITY
-    ok = lib.referendum_msm_vartime(
-        p,
-        ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
-        ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
-        len(points),
-    )
-    if not ok:
-        raise MemoryError("multi_mul_vartime: out of memory")
-    return obj
-
-
-def points_from_buffer(buffer: object, count: int) -> list[Point]:
-    """Copies of the first ``count`` points of a C array of ``decaf_255_point_s`` (the sums
-    that :mod:`referendum.crypto.ballot_batch` keeps in C memory)."""
-    size = ffi.sizeof("decaf_255_point_s")
-    source = ffi.cast("decaf_255_point_s *", buffer)
-    out = []
-    for i in range(count):
-        obj, p = Point._new()
-        ffi.memmove(p, source + i, size)
-        out.append(obj)
-    return out
-
-
-def weighted_multi_mul_vartime(
-    points: Sequence[Point],
-    weights: bytes,
-    scalars: Sequence[Scalar],
-    point_index: Sequence[int],
-    weight_index: Sequence[int],
-) -> Point:
-    """``sum(w[weight_index[k]]·scalars[k]·points[point_index[k]])`` in variable time, where
-    ``w[i]`` is the i-th 16-byte little-endian integer of ``weights``: a random linear
-    combination of equations, for public data only."""
-    n = len(scalars)
-    if not len(point_index) == len(weight_index) == n:
-        raise UsageError("weighted_multi_mul_vartime: one point and weight index per scalar")
-    if len(weights) % 16 or any(not 0 <= w < len(weights) // 16 for w in weight_index):
-        raise UsageError("weighted_multi_mul_vartime: weight index out of range")
-    obj, p = Point._new()
-    ok = lib.referendum_weighted_msm_vartime(
-        p,
-        ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
-        len(points),
-        weights,
-        ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
-        ffi.new("size_t[]", list(point_index)),
-        ffi.new("size_t[]", list(weight_index)),
-        n,
-    )
-    if not ok:
-        raise UsageError("weighted_multi_mul_vartime: point index out of range")
-    return obj
-
-
-class FixedBase:
-    """A point with a precomputed table, for repeated constant-time multiplication.
-
-    >>> table = FixedBase(Point.generator())
-    >>> table.mul(Scalar.from_int(3)) == base_mul(Scalar.from_int(3))
-    True
-    """
-
-    __slots__ = ("_buffer", "_table", "point")
-
-    def __init__(self, point: Point) -> None:
-        size = lib.decaf_255_sizeof_precomputed_s
-        align = lib.decaf_255_alignof_precomputed_s
-        self._buffer = ffi.new("unsigned char[]", size + align)
-        address = int(ffi.cast("uintptr_t", self._buffer))
-        aligned = (address + align - 1) // align * align
-        self._table = ffi.cast("decaf_255_precomputed_s *", aligned)
-        lib.decaf_255_precompute(self._table, point._p)
-        self.point = point
-
-    @property
-    def table(self) -> object:
-        """The ``decaf_255_precomputed_s *`` of the table (for the C batch checker)."""
-        return self._table
-
-    def mul(self, scalar: Scalar) -> Point:
-        """``scalar·point`` (constant time)."""
-        obj, p = Point._new()
-        lib.decaf_255_precomputed_scalarmul(p, self._table, scalar._s)
-        return obj
-
-
-_SMALL: list[Point] = [_IDENTITY]
-_SMALL_LIMIT: Final = 1 << 16
-
-
-def small_multiple(m: int) -> Point:
-    """``m·G`` for ``0 <= m < 65536`` from a cached table (public values only)."""
-    if not 0 <= m < _SMALL_LIMIT:
-        raise UsageError(f"small_multiple takes 0 <= m < {_SMALL_LIMIT}, got {m}")
-    while len(_SMALL) <= m:
-        _SMALL.append(_SMALL[-1] + _GENERATOR)
-    return _SMALL[m]

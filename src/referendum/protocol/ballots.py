@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from referendum.crypto import ballot_batch
 from referendum.crypto.ballot import (
     EncryptedBallot,
     tracking_code,
@@ -134,9 +135,12 @@ class RegionBatches:
     ) -> tuple[BallotBatch, bytes] | None:
         """The batch of ``region`` and the message the ballot's signature signs, when
         ``credential`` is on ``region``'s list and ``replaces`` is null or a code; ``None``
-        otherwise (the ballot is then checked alone, which gives the reason)."""
+        otherwise (the ballot is then checked alone, which gives the reason), and always on a
+        group backend without the C checker (:data:`~referendum.crypto.ballot_batch.AVAILABLE`).
+        """
         if (
-            not isinstance(credential, str)
+            not ballot_batch.AVAILABLE
+            or not isinstance(credential, str)
             or not isinstance(region, str)
             or not (replaces is None or isinstance(replaces, str))
             or self.state.region_of(credential) != region

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+from referendum.crypto.backend import BACKEND
 from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point
 from referendum.errors import (
@@ -184,6 +185,7 @@ def verify_record(
     path), in byte ranges of about ``chunk_bytes``.  The report is the same whichever runs it.
     """
     report = Report()
+    report.summary["backend"] = BACKEND  # the group backend that checked the cryptography
     try:
         info = record_info(directory)
     except RecordError as exc:
