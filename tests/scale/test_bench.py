@@ -74,3 +74,19 @@ def test_peak_memory_counts_child_processes() -> None:
         child.kill()
     assert peak.peak >= alone + (60 << 20)
     assert peak.peak_pss >= 60 << 20  # the child's pages are its own: counted whole
+
+
+def test_per_ballot_on_each_backend_side_by_side(tmp_path: Path) -> None:
+    from referendum.bench.run import per_ballot_by_backend
+    from referendum.crypto.backend import available
+
+    if not available("decaf"):
+        pytest.skip("the libdecaf extension is not built: nothing to compare with")
+    record = tmp_path / "rec"
+    generate_record(record, voters=6, regions=1, workers=1, seed=3, revote_every=0)
+    found = per_ballot_by_backend(record, sample=4)
+    assert found["decaf"]["backend"] == "decaf" and found["sodium"]["backend"] == "sodium"
+    assert found["sodium"]["c_check_one_ms"] is None and found["decaf"]["c_check_one_ms"] > 0
+    assert found["decaf"]["ballots"] == found["sodium"]["ballots"] == 4
+    assert set(found["ratio"]) == {"verify_batched_ms", "verify_single_ms", "encrypt_prove_sign_ms"}
+    assert all(r > 0 for r in found["ratio"].values())

@@ -1,9 +1,11 @@
 """cffi (API mode) build script for the thin binding to libdecaf's ristretto255 (decaf_255).
 
-Compiled at install time by ``setup.py``; the extension is ``referendum.crypto._decaf``.
+Compiled at install time by ``setup.py`` where libdecaf's headers exist; the extension is
+``referendum.crypto._decaf`` (without it the package runs on the portable backend).
 Only the functions the group interface needs are declared.
 """
 
+import os
 from pathlib import Path
 
 from cffi import FFI
@@ -105,7 +107,7 @@ ffibuilder.set_source(
     """
     + _C_SOURCE,
     libraries=["decaf"],
-    include_dirs=["/usr/include/decaf"],
+    include_dirs=[os.environ.get("REFERENDUM_DECAF_INCLUDE", "/usr/include/decaf")],
 )
 
 if __name__ == "__main__":

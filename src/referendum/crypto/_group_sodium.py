@@ -74,6 +74,10 @@ _IDENTITY_E: Final = (1).to_bytes(32, "little")  # the Edwards encoding of (0, 1
 _FOUR: Final = (4).to_bytes(32, "little")
 _QUARTER: Final = pow(4, -1, GROUP_ORDER).to_bytes(32, "little")
 _MASK: Final = (1 << 256) - 1
+# The last points decoded, by encoding: a decoding costs a square root in Python (~0.1 ms),
+# and the verifier decodes a ballot's ciphertexts twice (to check, then to sum them).
+_DECODED: dict[bytes, Point] = {}
+_DECODED_LIMIT: Final = 256  # a few ballots: never a whole pass of the verifier
 
 
 class Scalar(ScalarForms):
@@ -174,11 +178,18 @@ class Point(PointForms):
         if not isinstance(data, bytes | bytearray) or len(data) != POINT_BYTES:
             raise EncodingError("a group element is 32 bytes")
         data = bytes(data)
+        known = _DECODED.get(data)
+        if known is not None:
+            return known
         affine = ristretto.decode(data)
         if affine is None:
             raise EncodingError("not a canonical ristretto255 encoding")
         x, y = affine
-        return cls._from_extended((x, y, 1, x * y % ristretto.P), data)
+        point = cls._from_extended((x, y, 1, x * y % ristretto.P), data)
+        if len(_DECODED) >= _DECODED_LIMIT:
+            _DECODED.clear()
+        _DECODED[data] = point
+        return point
 
     @classmethod
     def from_uniform_bytes(cls, data: bytes) -> Point:

@@ -88,9 +88,10 @@ BACKEND: Final[BackendName] = choose(os.environ)
 """The backend of this process."""
 
 
-PORTABLE_SLOWDOWN: Final = 40
+PORTABLE_SLOWDOWN: Final = 32
 """How many times longer ``referendum verify`` takes per ballot on ``sodium`` than on
-``decaf``, measured side by side by ``referendum bench`` (docs/performance.md)."""
+``decaf``: 31.7x measured side by side by ``referendum bench``'s backend step
+(docs/performance.md, "On each group backend")."""
 
 
 def slow_backend_note(backend: str = BACKEND) -> str | None:
