@@ -17,23 +17,43 @@ DATA_NAME = "russia-2020-constitutional-vote.csv.zip"
 CliResult = tuple[int, str, str]
 
 
-def shared_data_path() -> Path:
-    """``../shared/data`` next to the repository, or ``$REFERENDUM_SHARED_DATA``."""
+DATA_2018 = "russia-2018-presidential.csv.zip"
+DATA_2024 = "russia-2024-presidential.csv.zip"
+
+
+def shared_data_path(name: str = DATA_NAME) -> Path:
+    """``../shared/data/NAME`` next to the repository, or in ``$REFERENDUM_SHARED_DATA``."""
     configured = os.environ.get("REFERENDUM_SHARED_DATA")
     base = Path(configured) if configured else REPO.parent / "shared" / "data"
-    return base / DATA_NAME
+    return base / name
+
+
+def _shared(name: str) -> Path:
+    path = shared_data_path(name)
+    if not path.exists():
+        pytest.skip(
+            f"real data absent: {name} not found in ../shared/data "
+            "(set REFERENDUM_SHARED_DATA to its directory)"
+        )
+    return path
 
 
 @pytest.fixture(scope="session")
 def russia_2020() -> Path:
     """The 2020 vote's results per station (skips when the shared data are absent)."""
-    path = shared_data_path()
-    if not path.exists():
-        pytest.skip(
-            f"real data absent: {DATA_NAME} not found in ../shared/data "
-            "(set REFERENDUM_SHARED_DATA to its directory)"
-        )
-    return path
+    return _shared(DATA_NAME)
+
+
+@pytest.fixture(scope="session")
+def russia_2018() -> Path:
+    """The 2018 presidential election's results per station (skips when absent)."""
+    return _shared(DATA_2018)
+
+
+@pytest.fixture(scope="session")
+def russia_2024() -> Path:
+    """The 2024 presidential election's results per station (skips when absent)."""
+    return _shared(DATA_2024)
 
 
 @pytest.fixture

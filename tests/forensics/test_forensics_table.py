@@ -188,3 +188,40 @@ def test_degenerate_tables_give_figures_not_crashes() -> None:
         assert result.excess_votes.choice == 0.0
         assert "of valid ballots" in render_text(result)  # no invalid column: said so
         assert render_html(table, result, title="tiny").startswith("<!DOCTYPE html>")
+
+
+def test_each_fault_has_its_own_reason_and_count() -> None:
+    """Votes above voters, ballots without voters, negatives: counted by reason, none lost."""
+    frame = _plain_frame().with_columns(
+        pl.Series("n", ["1000", "0", "900", "300"]),
+        pl.Series("b", ["600", "50", "-5", "290"]),
+        pl.Series("v", ["590", "50", "495", "400"]),
+    )
+    with pytest.raises(TableError, match=r"row 2, column 'b': ballots without voters"):
+        table_from_frame(frame, columns=SPEC)
+    table = table_from_frame(frame, columns=SPEC, skip_bad_rows=True)
+    assert table.stations == 1
+    assert table.skipped_rows == 3
+    assert table.skipped_by_reason == {
+        "ballots_without_voters": 1,
+        "negative_count": 1,
+        "votes_above_registered": 1,
+    }
+    reasons = {p.row: p.reason for p in table.problems}
+    assert reasons[4] == "more votes (400 counted) than voters (300)"
+
+
+def test_rows_without_any_result_are_left_out_and_counted() -> None:
+    """A station whose results were never published is counted, not an error, not lost."""
+    frame = _plain_frame().with_columns(
+        *(
+            pl.Series(c, [*_plain_frame()[c].to_list()[:3], None])
+            for c in ("n", "b", "v", "i", "yes", "no")
+        )
+    )
+    table = table_from_frame(frame, columns=SPEC)
+    assert (table.stations, table.no_results, table.skipped_rows) == (3, 1, 0)
+    # one empty cell among counts is still a bad row
+    partial = frame.with_columns(pl.Series("yes", ["400", None, "300", None]))
+    with pytest.raises(TableError, match=r"row 2, column 'yes': empty cell"):
+        table_from_frame(partial, columns=SPEC)

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from referendum.forensics.table import ColumnSpec
 
 
+class IntegerMethod(StrEnum):
+    """How ``referendum forensics`` tests integer percentages."""
+
+    kobak2016 = "kobak2016"
+    window = "window"
+
+
 class OutputFormat(StrEnum):
     """What ``referendum forensics`` prints."""
 
@@ -90,15 +97,27 @@ def forensics(
         bool, typer.Option(help="Skip bad rows (and count them) instead of stopping.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and model fit.")] = 0,
+    integer_method: Annotated[
+        IntegerMethod,
+        typer.Option(
+            help="Integer-peak test: kobak2016 (as published, default) or window (variant)."
+        ),
+    ] = IntegerMethod.kobak2016,
     draws: Annotated[
         int | None,
-        typer.Option(min=2, help="Monte Carlo draws (default: 1,000, fewer for big tables)."),
+        typer.Option(
+            min=2,
+            help="Monte Carlo draws (default 1,000; the window variant: fewer for big tables).",
+        ),
     ] = None,
     window: Annotated[
-        float, typer.Option(min=0.0, max=0.5, help="Half-width around whole percentages, points.")
+        float,
+        typer.Option(
+            min=0.0, max=0.5, help="Window variant: half-width around whole percentages, points."
+        ),
     ] = DEFAULT_WINDOW,
     min_size: Annotated[
-        int, typer.Option(min=1, help="Smallest denominator tested for integer peaks.")
+        int, typer.Option(min=1, help="Window variant: smallest denominator tested.")
     ] = DEFAULT_MIN_SIZE,
 ) -> None:
     """Look for statistical signs of falsification in results per polling station.
@@ -117,7 +136,14 @@ def forensics(
     from referendum.forensics.analysis import ForensicsOptions, analyse
     from referendum.forensics.report import render_html, render_json, render_text, write_report
 
-    options = ForensicsOptions(choice=choice, draws=draws, window=window, min_size=min_size)
+    options = ForensicsOptions(
+        choice=choice,
+        integer_method=integer_method.value,
+        draws=draws,
+        seed=seed,
+        window=window,
+        min_size=min_size,
+    )
     result = analyse(table, options=options, rng=numpy.random.default_rng(seed))
     title = file.name
     if out is not None:

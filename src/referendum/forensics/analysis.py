@@ -23,14 +23,22 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
 from referendum.errors import TableError
 from referendum.forensics.digits import DigitTest, second_digit_test
 from referendum.forensics.excess import ExcessEstimate, shpilkin_excess
 from referendum.forensics.fingerprint import FraudFit, fit_fraud_model
+from referendum.forensics.integer_anomaly import (
+    DEFAULT_DRAWS,
+    IntegerAnomaly,
+    IntegerCount,
+    integer_anomaly_by_region,
+)
 from referendum.forensics.integer_peaks import (
     DEFAULT_MIN_SIZE,
     DEFAULT_WINDOW,
+    MIN_NORMAL_SD,
     PeakTest,
     auto_draws,
     peak_tests_by_region,
@@ -48,6 +56,8 @@ __all__ = [
     "station_rates",
 ]
 
+IntegerMethod = Literal["kobak2016", "window"]
+"""``kobak2016``: the published procedure (the default); ``window``: the earlier variant."""
 Flag = Literal[
     "integer_turnout_peaks",
     "integer_share_peaks",
@@ -65,15 +75,22 @@ _LOG_P_CAP = 50.0
 class ForensicsOptions:
     """Options of :func:`analyse`.
 
-    ``choice``: the option studied (default: the one with most votes).  ``draws``: Monte
-    Carlo draws of the integer-peak null (default :func:`auto_draws`).  ``window`` and
-    ``min_size``: the integer-peak window (percentage points) and smallest denominator.
-    ``alpha``: the p-value below which a region is flagged.  ``fit_sample``: stations used
-    to fit the fingerprint model.  ``workers``: threads for the Monte Carlo.
+    ``choice``: the option studied (default: the one with most votes).
+    ``integer_method``: ``kobak2016`` (default), the procedure of Kobak et al. 2016 as
+    published (:mod:`~referendum.forensics.integer_anomaly`), or ``window``, the earlier
+    variant (:mod:`~referendum.forensics.integer_peaks`).  ``draws``: Monte Carlo draws of
+    the integer-peak null (default 1,000 for ``kobak2016``, :func:`auto_draws` for
+    ``window``).  ``seed``: seed of the published method's generator (default: drawn from
+    the analysis' generator; reported either way).  ``window`` and ``min_size``: the
+    variant's window (percentage points) and smallest denominator.  ``alpha``: the
+    p-value below which a region is flagged.  ``fit_sample``: stations used to fit the
+    fingerprint model.  ``workers``: threads for the Monte Carlo.
     """
 
     choice: str | None = None
+    integer_method: IntegerMethod = "kobak2016"
     draws: int | None = None
+    seed: int | None = None
     window: float = DEFAULT_WINDOW
     min_size: int = DEFAULT_MIN_SIZE
     alpha: float = 0.001
@@ -83,12 +100,21 @@ class ForensicsOptions:
 
 @dataclass(frozen=True, slots=True)
 class IntegerPeaks:
-    """Integer-percentage tests of turnout and of the choice's share."""
+    """Integer-percentage tests of turnout and of the choice's share.
+
+    ``either`` (published method only) counts stations with integer turnout or share, the
+    statistic of Kobak et al. 2016; ``seed`` and ``excluded`` likewise.  ``window`` and
+    ``min_size`` describe the integer bin (0.05 and 100 for the published method).
+    """
 
     turnout: PeakTest
     choice_share: PeakTest
     window: float
     min_size: int
+    method: IntegerMethod = "window"
+    either: PeakTest | None = None
+    seed: int | None = None
+    excluded: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +157,8 @@ class ForensicsResult:
     stations: int
     skipped_rows: int
     problems: list[RowProblem]
+    skipped_by_reason: dict[str, int]
+    no_results: int
     registered: int
     ballots: int
     cast: int
@@ -195,22 +223,7 @@ def analyse(
     cast = table.cast
     others = cast - votes
     regions = len(table.region_names)
-    draws = options.draws if options.draws is not None else auto_draws(table.stations)
-
-    (turnout_all, turnout_regions), (share_all, share_regions) = (
-        peak_tests_by_region(
-            counts,
-            totals,
-            table.region_codes,
-            regions,
-            rng=rng,
-            draws=draws,
-            window=options.window,
-            min_size=options.min_size,
-            workers=options.workers,
-        )
-        for counts, totals in ((table.ballots, table.registered), (votes, cast))
-    )
+    integer_peaks, turnout_regions, share_regions = _integer_peaks(table, votes, options, rng)
     overall_excess = shpilkin_excess(votes, others, table.ballots, table.registered)
     turnout, share, usable = station_rates(table, choice)
 
@@ -244,6 +257,8 @@ def analyse(
         stations=table.stations,
         skipped_rows=table.skipped_rows,
         problems=list(table.problems),
+        skipped_by_reason=dict(table.skipped_by_reason),
+        no_results=table.no_results,
         registered=int(table.registered.sum()),
         ballots=int(table.ballots.sum()),
         cast=int(cast.sum()),
@@ -253,7 +268,7 @@ def analyse(
         choice_share_of_valid=_percent(float(votes.sum()), float(table.valid.sum())),
         share_denominator="valid+invalid" if table.has_invalid else "valid",
         options={name: int(v.sum()) for name, v in table.options.items()},
-        integer_peaks=IntegerPeaks(turnout_all, share_all, options.window, options.min_size),
+        integer_peaks=integer_peaks,
         excess_votes=ExcessVotes(
             choice=overall_excess.excess_votes,
             ballots=overall_excess.excess_ballots,
@@ -269,6 +284,76 @@ def analyse(
         summary=summarise(turnout[usable], share[usable]),
         digits={name: second_digit_test(counts) for name, counts in table.options.items()},
         regions=region_results,
+    )
+
+
+def _integer_peaks(
+    table: ResultsTable,
+    votes: NDArray[np.int64],
+    options: ForensicsOptions,
+    rng: np.random.Generator,
+) -> tuple[IntegerPeaks, list[PeakTest], list[PeakTest]]:
+    """The integer-peak tests by the chosen method, overall and per region."""
+    regions = len(table.region_names)
+    if options.integer_method == "kobak2016":
+        draws = options.draws if options.draws is not None else DEFAULT_DRAWS
+        seed = options.seed if options.seed is not None else int(rng.integers(2**31))
+        overall, per_region = integer_anomaly_by_region(
+            table.registered,
+            table.ballots,
+            table.cast,
+            votes,
+            table.region_codes,
+            regions,
+            draws=draws,
+            seed=seed,
+            workers=options.workers,
+        )
+        peaks = IntegerPeaks(
+            turnout=_peak(overall.turnout, overall),
+            choice_share=_peak(overall.share, overall),
+            window=0.05,
+            min_size=100,
+            method="kobak2016",
+            either=_peak(overall.either, overall),
+            seed=seed,
+            excluded=overall.excluded,
+        )
+        return (
+            peaks,
+            [_peak(r.turnout, r) for r in per_region],
+            [_peak(r.share, r) for r in per_region],
+        )
+    draws = options.draws if options.draws is not None else auto_draws(table.stations)
+    (turnout_all, turnout_regions), (share_all, share_regions) = (
+        peak_tests_by_region(
+            counts,
+            totals,
+            table.region_codes,
+            regions,
+            rng=rng,
+            draws=draws,
+            window=options.window,
+            min_size=options.min_size,
+            workers=options.workers,
+        )
+        for counts, totals in ((table.ballots, table.registered), (votes, table.cast))
+    )
+    peaks = IntegerPeaks(turnout_all, share_all, options.window, options.min_size)
+    return peaks, turnout_regions, share_regions
+
+
+def _peak(count: IntegerCount, anomaly: IntegerAnomaly) -> PeakTest:
+    return PeakTest(
+        stations=anomaly.stations,
+        observed=count.observed,
+        expected=count.expected,
+        sd=count.sd,
+        z=count.z,
+        p_value=count.p_value,
+        p_value_monte_carlo=count.p_value,
+        draws=anomaly.draws,
+        bar=count.bar,
     )
 
 
@@ -298,8 +383,8 @@ def _region(
     if high > HIGH_TURNOUT_FLAG:
         flags.append("turnout_above_95")
     suspicion = (
-        _log_p(turnout_test.p_value)
-        + _log_p(share_test.p_value)
+        _log_p(_normal_p(turnout_test))
+        + _log_p(_normal_p(share_test))
         + 100.0 * max(excess_share, 0.0)
         + high
     )
@@ -318,6 +403,11 @@ def _region(
         flags=flags,
         suspicion=suspicion,
     )
+
+
+def _normal_p(test: PeakTest) -> float:
+    """The normal approximation's p-value where the null is wide enough, else the test's."""
+    return float(stats.norm.sf(test.z)) if test.sd >= MIN_NORMAL_SD else test.p_value
 
 
 def _log_p(p: float) -> float:

@@ -68,6 +68,8 @@ class PeakTest:
     p_value: float
     p_value_monte_carlo: float
     draws: int
+    bar: float | None = None
+    """The null's 99.9th percentile minus its mean (published method only)."""
 
     @property
     def excess(self) -> float:

@@ -36,12 +36,16 @@ def render_json(result: ForensicsResult) -> str:
 
 def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
     """A plain-text summary for the terminal, with the ``regions`` most suspicious regions."""
-    peaks = result.integer_peaks
     excess = result.excess_votes
     fit = result.fingerprint
     lines = [
         f"stations          {result.stations:,}"
-        + (f" ({result.skipped_rows} bad rows skipped)" if result.skipped_rows else ""),
+        + (
+            f" ({result.skipped_rows} bad rows skipped: {_reasons(result)})"
+            if result.skipped_rows
+            else ""
+        )
+        + (f" ({result.no_results:,} rows without results left out)" if result.no_results else ""),
         f"registered        {result.registered:,}",
         f"ballots issued    {result.ballots:,}",
         f"turnout           {result.turnout:.2f}%",
@@ -50,10 +54,7 @@ def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
         "",
         f"fingerprint       f_i = {fit.f_incremental:.3f}, f_e = {fit.f_extreme:.3f} "
         "(Klimek et al. 2012)",
-        f"integer turnout   {peaks.turnout.observed} stations on round % vs "
-        f"{peaks.turnout.expected:.1f} expected, p = {peaks.turnout.p_value:.3g}",
-        f"integer share     {peaks.choice_share.observed} stations on round % vs "
-        f"{peaks.choice_share.expected:.1f} expected, p = {peaks.choice_share.p_value:.3g}",
+        *_integer_lines(result),
         f"excess votes      {excess.choice:,.0f} for {result.choice} (Shpilkin; mode "
         f"{excess.mode_turnout:.1f}%, sum over regions {excess.choice_sum_of_regions:,.0f})",
         f"correlation       {result.summary.correlation:.3f} (turnout vs share)",
@@ -75,6 +76,36 @@ def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
                 f"{region.choice_share:.1f}%, flags: {flags}"
             )
     return "\n".join(lines)
+
+
+def _integer_lines(result: ForensicsResult) -> list[str]:
+    peaks = result.integer_peaks
+    rows = [("integer turnout", peaks.turnout), ("integer share", peaks.choice_share)]
+    if peaks.either is not None:
+        rows.insert(0, ("integer either", peaks.either))
+    lines = [
+        f"{label:<18}{test.observed} stations on round % vs {test.expected:.1f} expected "
+        f"(excess {test.observed - test.expected:+.1f}), p = {test.p_value:.3g}"
+        for label, test in rows
+    ]
+    if peaks.method == "kobak2016":
+        lines.append(
+            f"                  Kobak et al. 2016 as published: {peaks.turnout.stations:,} "
+            f"stations included, {peaks.excluded:,} left out, {peaks.turnout.draws} "
+            f"binomial draws, seed {peaks.seed}"
+        )
+    else:
+        lines.append(
+            f"                  window variant: ±{peaks.window} points, denominators "
+            f">= {peaks.min_size}, {peaks.turnout.draws} draws"
+        )
+    return lines
+
+
+def _reasons(result: ForensicsResult) -> str:
+    return ", ".join(
+        f"{count} {kind.replace('_', ' ')}" for kind, count in result.skipped_by_reason.items()
+    )
 
 
 def render_html(table: ResultsTable, result: ForensicsResult, *, title: str) -> str:

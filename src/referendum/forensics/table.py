@@ -86,13 +86,26 @@ class ColumnSpec:
         return (self.ballots,) if isinstance(self.ballots, str) else tuple(self.ballots)
 
 
+ProblemKind = Literal[
+    "empty_cell",
+    "not_a_count",
+    "negative_count",
+    "ballots_above_registered",
+    "ballots_without_voters",
+    "votes_above_registered",
+    "duplicated_station",
+]
+"""Why a row is bad: the keys of :attr:`ResultsTable.skipped_by_reason`."""
+
+
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """One bad value: its 1-based data row, its column and why it is bad."""
+    """One bad value: its 1-based data row, its column, why it is bad and the kind of fault."""
 
     row: int
     column: str
     reason: str
+    kind: ProblemKind = "not_a_count"
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column!r}: {self.reason}"
@@ -104,7 +117,10 @@ class ResultsTable:
 
     ``valid`` and ``invalid`` are the ballots counted valid and invalid; the choice's share
     is taken of their sum, as the Commission and Kobak et al. do.  ``region_codes`` index
-    ``region_names``.
+    ``region_names``.  ``skipped_by_reason`` counts the bad rows left out (with
+    ``skip_bad_rows``) by their first fault; ``no_results`` counts the rows whose every
+    count is empty (stations whose results were never published), always left out and
+    always reported.
     """
 
     registered: IntArray
@@ -118,6 +134,8 @@ class ResultsTable:
     has_invalid: bool = True
     skipped_rows: int = 0
     problems: tuple[RowProblem, ...] = field(default=())
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    no_results: int = 0
 
     @property
     def stations(self) -> int:
@@ -143,6 +161,8 @@ class ResultsTable:
             has_invalid=self.has_invalid,
             skipped_rows=self.skipped_rows,
             problems=self.problems,
+            skipped_by_reason=self.skipped_by_reason,
+            no_results=self.no_results,
         )
 
 
@@ -250,21 +270,27 @@ def table_from_frame(
         if label is not None and label not in frame.columns:
             raise TableError(f"column {label!r}", "missing from the table")
 
-    counts, problems = _parse_counts(frame, count_columns)
+    counts, problems, empty = _parse_counts(frame, count_columns)
+    # A row whose every count is empty is a station without published results: it is left
+    # out and counted (``no_results``), not an error.
+    no_results = np.logical_and.reduce(list(empty.values()))
+    problems = [p for p in problems if not no_results[p.row - 1]]
     registered = counts[spec.registered]
     ballots = np.sum([counts[c] for c in spec.ballot_columns()], axis=0)
     options = {name: counts[name] for name in spec.options}
     invalid = counts[spec.invalid] if spec.invalid else np.zeros_like(registered)
     valid = counts[spec.valid] if spec.valid else np.sum(list(options.values()), axis=0)
-    bad = np.zeros(frame.height, dtype=bool)
+    bad = no_results.copy()
     for problem in problems:
         bad[problem.row - 1] = True
-    problems.extend(_check_ballots(registered, ballots, bad, spec))
-    problems.extend(_check_duplicates(frame, spec, layout, bad))
+    problems.extend(_check_ballots(registered, ballots, valid + invalid, bad, spec))
+    problems.extend(_check_duplicates(frame, spec, layout, bad | no_results))
     problems.sort(key=lambda p: p.row)
+    first_kind: dict[int, ProblemKind] = {}
     for problem in problems:
         bad[problem.row - 1] = True
-    skipped = int(bad.sum())
+        first_kind.setdefault(problem.row, problem.kind)
+    skipped = len(first_kind)
     if skipped and not skip_bad_rows:
         first = problems[0]
         raise TableError(
@@ -275,6 +301,9 @@ def table_from_frame(
     keep = ~bad
     if not keep.any():
         raise TableError("rows", "no valid row left in the table")
+    by_reason: dict[str, int] = {}
+    for kind in first_kind.values():
+        by_reason[kind] = by_reason.get(kind, 0) + 1
     region_codes, region_names = _regions(frame, spec.region)
     return ResultsTable(
         registered=registered[keep],
@@ -288,6 +317,8 @@ def table_from_frame(
         has_invalid=spec.invalid is not None,
         skipped_rows=skipped,
         problems=tuple(problems[:_SHOWN_PROBLEMS]),
+        skipped_by_reason=dict(sorted(by_reason.items())),
+        no_results=int(no_results.sum()),
     )
 
 
@@ -348,10 +379,11 @@ def _count_columns(spec: ColumnSpec) -> list[str]:
 
 def _parse_counts(
     frame: pl.DataFrame, names: list[str]
-) -> tuple[dict[str, IntArray], list[RowProblem]]:
-    """Each count column as int64 (bad cells become 0) and the problems found."""
+) -> tuple[dict[str, IntArray], list[RowProblem], dict[str, NDArray[np.bool_]]]:
+    """Each count column as int64 (bad cells become 0), the problems, the empty cells."""
     counts: dict[str, IntArray] = {}
     problems: list[RowProblem] = []
+    empty: dict[str, NDArray[np.bool_]] = {}
     for name in names:
         column = frame.get_column(name)
         if column.dtype == pl.String:
@@ -365,37 +397,66 @@ def _parse_counts(
             parsed = column.cast(pl.Int64, strict=False)
             text = column.cast(pl.String)
         missing = parsed.is_null().to_numpy()
+        blank = (text.is_null() | (text == "")).fill_null(True).to_numpy()
         values = parsed.fill_null(0).to_numpy().astype(np.int64, copy=False)
-        for row in np.flatnonzero(missing)[: _SHOWN_PROBLEMS * 5]:
-            cell = text[int(row)]
-            reason = "empty cell" if cell is None or cell == "" else f"not a count: {cell!r}"
-            problems.append(RowProblem(int(row) + 1, name, reason))
-        problems.extend(_flag(np.flatnonzero(missing)[_SHOWN_PROBLEMS * 5 :], name, "not a count"))
+        for row in np.flatnonzero(missing):
+            if blank[row]:
+                problems.append(RowProblem(int(row) + 1, name, "empty cell", "empty_cell"))
+            else:
+                cell = text[int(row)]
+                problems.append(
+                    RowProblem(int(row) + 1, name, f"not a count: {cell!r}", "not_a_count")
+                )
         negative = np.flatnonzero(values < 0)
         problems.extend(
-            RowProblem(int(r) + 1, name, f"negative count ({int(values[r])})") for r in negative
+            RowProblem(int(r) + 1, name, f"negative count ({int(values[r])})", "negative_count")
+            for r in negative
         )
         counts[name] = values
-    return counts, problems
-
-
-def _flag(rows: NDArray[np.int64], column: str, reason: str) -> list[RowProblem]:
-    return [RowProblem(int(r) + 1, column, reason) for r in rows]
+        empty[name] = blank & missing
+    return counts, problems, empty
 
 
 def _check_ballots(
-    registered: IntArray, ballots: IntArray, bad: NDArray[np.bool_], spec: ColumnSpec
+    registered: IntArray,
+    ballots: IntArray,
+    cast: IntArray,
+    bad: NDArray[np.bool_],
+    spec: ColumnSpec,
 ) -> list[RowProblem]:
-    over = np.flatnonzero((ballots > registered) & ~bad)
+    """Ballots without voters, ballots issued or counted above the registered voters."""
     column = " + ".join(spec.ballot_columns())
-    return [
+    counted = " + ".join(c for c in (spec.valid or "the options", spec.invalid) if c)
+    problems = [
+        RowProblem(
+            int(r) + 1,
+            column,
+            f"ballots without voters ({int(ballots[r])} issued, no registered voter)",
+            "ballots_without_voters",
+        )
+        for r in np.flatnonzero((registered == 0) & ((ballots > 0) | (cast > 0)) & ~bad)
+    ]
+    problems += [
         RowProblem(
             int(r) + 1,
             column,
             f"ballots issued ({int(ballots[r])}) above registered voters ({int(registered[r])})",
+            "ballots_above_registered",
         )
-        for r in over
+        for r in np.flatnonzero((ballots > registered) & (registered > 0) & ~bad)
     ]
+    problems += [
+        RowProblem(
+            int(r) + 1,
+            counted,
+            f"more votes ({int(cast[r])} counted) than voters ({int(registered[r])})",
+            "votes_above_registered",
+        )
+        for r in np.flatnonzero(
+            (cast > registered) & (ballots <= registered) & (registered > 0) & ~bad
+        )
+    ]
+    return problems
 
 
 def _check_duplicates(
@@ -414,7 +475,12 @@ def _check_duplicates(
     rows = np.flatnonzero(repeated & ~bad)
     label = ", ".join(keys) if len(keys) <= 4 else "all columns"
     return [
-        RowProblem(int(r) + 1, label, "duplicated station (same key as an earlier row)")
+        RowProblem(
+            int(r) + 1,
+            label,
+            "duplicated station (same key as an earlier row)",
+            "duplicated_station",
+        )
         for r in rows
     ]
 
