@@ -43,8 +43,10 @@ def test_clean_data_show_nothing(clean: ForensicsResult) -> None:
 
 def test_rounded_protocols_show_integer_peaks() -> None:
     result, _ = _analyse(2, rounded=0.05)
+    assert result.integer_peaks is not None
     for test in (result.integer_peaks.turnout, result.integer_peaks.choice_share):
-        assert test.p_value < 1e-6
+        assert test.p_value == 1 / (1 + test.draws)
+        assert test.z > 5
         assert test.observed > test.expected + 0.5 * 0.05 * STATIONS
     assert any("integer_share_peaks" in region.flags for region in result.regions)
 

@@ -225,3 +225,81 @@ def test_rows_without_any_result_are_left_out_and_counted() -> None:
     partial = frame.with_columns(pl.Series("yes", ["400", None, "300", None]))
     with pytest.raises(TableError, match=r"row 2, column 'yes': empty cell"):
         table_from_frame(partial, columns=SPEC)
+
+
+MAPPING = """
+source = "test table, written by the test"
+leader = "no"
+
+[columns]
+registered = "n"
+ballots = "b"
+valid = "v"
+invalid = "i"
+station = "id"
+options = ["yes", "no"]
+
+[apart]
+column = "id"
+values = ["s4"]
+"""
+
+
+def test_mapping_names_columns_source_leader_and_rows_kept_apart(
+    tmp_path: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    table_path = tmp_path / "t.csv"
+    _plain_frame().write_csv(table_path)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    code, out, err = run_cli(
+        "forensics", str(table_path), "--mapping", str(mapping), "--format", "json",
+        "--draws", "20", "--methods", "summary,integer_peaks",
+    )  # fmt: skip
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["source"] == "test table, written by the test"
+    assert document["choice"] == "no"
+    assert document["stations"] == 3
+    assert document["apart"] == {
+        "rows": 1,
+        "registered": 800,
+        "ballots": 400,
+        "yes": 250,
+        "no": 150,
+    }
+    assert document["methods"] == ["integer_peaks", "summary"]
+    assert document["fingerprint"] is None and document["battery"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (MAPPING.replace('source = "test table, written by the test"', ""), "m.toml: source"),
+        (MAPPING.replace('registered = "n"', 'registered = "voters"'), "column 'voters'"),
+        (MAPPING + "colour = 1\n", "apart.colour"),
+        (MAPPING.replace('ballots = "b"', "ballots = []"), "m.toml: columns.ballots"),
+        ("source = ", "not valid TOML"),
+    ],
+)
+def test_bad_mapping_names_the_field(
+    tmp_path: Path, run_cli: Callable[..., CliResult], text: str, message: str
+) -> None:
+    table_path = tmp_path / "t.csv"
+    _plain_frame().write_csv(table_path)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(text, encoding="utf-8")
+    code, _, err = run_cli("forensics", str(table_path), "--mapping", str(mapping))
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unknown_method_is_refused(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+    table_path = tmp_path / "t.csv"
+    _plain_frame().write_csv(table_path)
+    code, _, err = run_cli(
+        "forensics", str(table_path), "--registered", "n", "--ballots", "b", "--methods", "benford"
+    )
+    assert code == 2
+    assert "unknown method benford" in err

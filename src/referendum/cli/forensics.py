@@ -15,6 +15,7 @@ from referendum.forensics.defaults import DEFAULT_MIN_SIZE, DEFAULT_WINDOW
 __all__ = ["forensics"]
 
 if TYPE_CHECKING:
+    from referendum.forensics.analysis import MethodName
     from referendum.forensics.table import ColumnSpec
 
 
@@ -62,6 +63,22 @@ def _column_spec(
     )
 
 
+def _methods(text: str | None) -> frozenset[MethodName]:
+    from referendum.forensics.analysis import METHODS
+
+    if text is None:
+        return frozenset(METHODS)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in METHODS]
+    if unknown or not names:
+        raise TableError(
+            "--methods",
+            f"unknown method {', '.join(unknown) or '(none given)'}; choose from "
+            + ", ".join(METHODS),
+        )
+    return frozenset(name for name in METHODS if name in names)
+
+
 @app.command("forensics")
 def forensics(
     file: Annotated[Path, typer.Argument(help="Results per station: CSV, zipped CSV or Parquet.")],
@@ -93,6 +110,22 @@ def forensics(
     out: Annotated[
         Path | None, typer.Option(help="Directory to write forensics.html and forensics.json.")
     ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file naming the table's columns, its source, leader and rows kept apart."
+        ),
+    ] = None,
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated methods to run (default all): fingerprint, integer_peaks, "
+            "excess_votes, summary, digits, distribution."
+        ),
+    ] = None,
+    replicates: Annotated[
+        int, typer.Option(min=10, help="Bootstrap replicates of the battery's intervals.")
+    ] = 1000,
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Skip bad rows (and count them) instead of stopping.")
     ] = False,
@@ -123,14 +156,29 @@ def forensics(
     """Look for statistical signs of falsification in results per polling station.
 
     Runs the turnout x share fingerprint (Klimek et al. 2012), integer-percentage peaks
-    (Kobak et al. 2016), Shpilkin's excess votes, correlations and tails, and second-digit
-    tests.  Tables of the Russian CEC layout (github.com/dkobak/elections) need no column
-    options.
+    (Kobak et al. 2016, as published), Shpilkin's excess votes, correlations and tails, and
+    the Election Forensics Toolkit's digit and distribution tests with bootstrap intervals.
+    Tables of the Russian CEC layout (github.com/dkobak/elections) need no column options;
+    others take a TOML column mapping (--mapping) or the column options.
     """
     spec = _column_spec(registered, ballots, valid, invalid, region, station, option)
     from referendum.forensics.table import read_table
 
-    table = read_table(file, columns=spec, skip_bad_rows=skip_bad_rows)
+    source = None
+    apart = None
+    if mapping is not None:
+        if spec is not None:
+            raise TableError("--mapping", "give the columns either in the mapping or by options")
+        from referendum.forensics.mapping import read_mapping
+
+        parsed = read_mapping(mapping)
+        spec = parsed.column_spec()
+        source = parsed.source
+        choice = choice or parsed.leader
+        if parsed.apart is not None:
+            apart = (parsed.apart.column, tuple(parsed.apart.values))
+    chosen = _methods(methods)
+    table = read_table(file, columns=spec, skip_bad_rows=skip_bad_rows, apart=apart, source=source)
     import numpy
 
     from referendum.forensics.analysis import ForensicsOptions, analyse
@@ -143,6 +191,8 @@ def forensics(
         seed=seed,
         window=window,
         min_size=min_size,
+        methods=chosen,
+        replicates=replicates,
     )
     result = analyse(table, options=options, rng=numpy.random.default_rng(seed))
     title = file.name

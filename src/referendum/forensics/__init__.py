@@ -3,10 +3,16 @@
 Methods, each in its own module and documented in docs/forensics/:
 
 - :mod:`~referendum.forensics.fingerprint`: turnout x share fingerprint, Klimek et al. 2012;
-- :mod:`~referendum.forensics.integer_peaks`: integer percentages, Kobak et al. 2016;
+- :mod:`~referendum.forensics.integer_anomaly`: integer percentages, Kobak et al. 2016 as
+  published (the default); :mod:`~referendum.forensics.integer_peaks`: the window variant;
 - :mod:`~referendum.forensics.excess`: excess votes from the turnout distribution, Shpilkin;
 - :mod:`~referendum.forensics.summary`: correlation and tails near 100%;
-- :mod:`~referendum.forensics.digits`: second-digit Benford tests, Mebane.
+- :mod:`~referendum.forensics.digits`: second-digit Benford tests, Mebane;
+- :mod:`~referendum.forensics.battery`: the Election Forensics Toolkit's digit and
+  distribution tests with bootstrap intervals (:mod:`~referendum.forensics.bootstrap`).
+
+Tables come from :func:`read_table` (the CEC layout, or a column mapping:
+:mod:`~referendum.forensics.mapping`).
 
 :func:`analyse` runs them all on a :class:`ResultsTable` read by :func:`read_table`;
 :mod:`~referendum.forensics.report` renders text, JSON and HTML.

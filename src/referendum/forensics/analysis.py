@@ -26,6 +26,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from referendum.errors import TableError
+from referendum.forensics.battery import Battery, run_battery
+from referendum.forensics.bootstrap import DEFAULT_REPLICATES
 from referendum.forensics.digits import DigitTest, second_digit_test
 from referendum.forensics.excess import ExcessEstimate, shpilkin_excess
 from referendum.forensics.fingerprint import FraudFit, fit_fraud_model
@@ -58,6 +60,19 @@ __all__ = [
 
 IntegerMethod = Literal["kobak2016", "window"]
 """``kobak2016``: the published procedure (the default); ``window``: the earlier variant."""
+MethodName = Literal[
+    "fingerprint", "integer_peaks", "excess_votes", "summary", "digits", "distribution"
+]
+"""The methods ``--methods`` picks from (each a section of the report)."""
+METHODS: tuple[MethodName, ...] = (
+    "fingerprint",
+    "integer_peaks",
+    "excess_votes",
+    "summary",
+    "digits",
+    "distribution",
+)
+"""Every method, in the report's order; :func:`analyse` runs them all by default."""
 Flag = Literal[
     "integer_turnout_peaks",
     "integer_share_peaks",
@@ -84,7 +99,9 @@ class ForensicsOptions:
     the analysis' generator; reported either way).  ``window`` and ``min_size``: the
     variant's window (percentage points) and smallest denominator.  ``alpha``: the
     p-value below which a region is flagged.  ``fit_sample``: stations used to fit the
-    fingerprint model.  ``workers``: threads for the Monte Carlo.
+    fingerprint model.  ``workers``: threads for the Monte Carlo.  ``methods``: the
+    methods run (default :data:`METHODS`); the others' fields are ``None``.
+    ``replicates``: bootstrap replicates of the battery's intervals.
     """
 
     choice: str | None = None
@@ -96,6 +113,8 @@ class ForensicsOptions:
     alpha: float = 0.001
     fit_sample: int = 20_000
     workers: int = 2
+    methods: frozenset[MethodName] = frozenset(METHODS)
+    replicates: int = DEFAULT_REPLICATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +159,10 @@ class RegionResult:
     ballots: int
     turnout: float
     choice_share: float
-    integer_peaks_turnout: PeakTest
-    integer_peaks_choice_share: PeakTest
-    excess_votes: float
-    excess_share: float
+    integer_peaks_turnout: PeakTest | None
+    integer_peaks_choice_share: PeakTest | None
+    excess_votes: float | None
+    excess_share: float | None
     turnout_above_95: float
     flags: list[Flag]
     suspicion: float
@@ -159,6 +178,8 @@ class ForensicsResult:
     problems: list[RowProblem]
     skipped_by_reason: dict[str, int]
     no_results: int
+    source: str | None
+    apart: dict[str, int] | None
     registered: int
     ballots: int
     cast: int
@@ -168,11 +189,13 @@ class ForensicsResult:
     choice_share_of_valid: float
     share_denominator: Literal["valid+invalid", "valid"]
     options: dict[str, int]
-    integer_peaks: IntegerPeaks
-    excess_votes: ExcessVotes
-    fingerprint: FraudFit
-    summary: Summary
-    digits: dict[str, DigitTest]
+    methods: list[MethodName]
+    integer_peaks: IntegerPeaks | None
+    excess_votes: ExcessVotes | None
+    fingerprint: FraudFit | None
+    summary: Summary | None
+    digits: dict[str, DigitTest] | None
+    battery: Battery | None
     regions: list[RegionResult] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -216,15 +239,26 @@ def analyse(
     options: ForensicsOptions | None = None,
     rng: np.random.Generator,
 ) -> ForensicsResult:
-    """Run the fingerprint, integer-peak, excess-vote, summary and digit analyses."""
+    """Run the chosen methods (all by default): see :data:`METHODS`."""
     options = options or ForensicsOptions()
+    unknown = set(options.methods) - set(METHODS)
+    if unknown:
+        raise TableError(
+            "methods", f"unknown {', '.join(sorted(unknown))}; choose from {', '.join(METHODS)}"
+        )
+    run = options.methods
     choice = _choose(table, options.choice)
     votes = table.options[choice]
     cast = table.cast
     others = cast - votes
     regions = len(table.region_names)
-    integer_peaks, turnout_regions, share_regions = _integer_peaks(table, votes, options, rng)
-    overall_excess = shpilkin_excess(votes, others, table.ballots, table.registered)
+    seed = options.seed if options.seed is not None else int(rng.integers(2**31))
+    integer_peaks: IntegerPeaks | None = None
+    turnout_regions: list[PeakTest | None] = [None] * regions
+    share_regions: list[PeakTest | None] = [None] * regions
+    if "integer_peaks" in run:
+        integer_peaks, by_turnout, by_share = _integer_peaks(table, votes, options, rng, seed)
+        turnout_regions, share_regions = list(by_turnout), list(by_share)
     turnout, share, usable = station_rates(table, choice)
 
     order = np.argsort(table.region_codes, kind="stable")
@@ -233,10 +267,12 @@ def analyse(
     region_excess: list[ExcessEstimate] = []
     for code in range(regions):
         rows = order[bounds[code] : bounds[code + 1]]
-        estimate = shpilkin_excess(
-            votes[rows], others[rows], table.ballots[rows], table.registered[rows]
-        )
-        region_excess.append(estimate)
+        estimate = None
+        if "excess_votes" in run:
+            estimate = shpilkin_excess(
+                votes[rows], others[rows], table.ballots[rows], table.registered[rows]
+            )
+            region_excess.append(estimate)
         region_results.append(
             _region(
                 table,
@@ -252,6 +288,33 @@ def analyse(
         )
     region_results.sort(key=lambda r: (-r.suspicion, r.name))
 
+    excess_votes = None
+    if "excess_votes" in run:
+        overall = shpilkin_excess(votes, others, table.ballots, table.registered)
+        excess_votes = ExcessVotes(
+            choice=overall.excess_votes,
+            ballots=overall.excess_ballots,
+            mode_turnout=overall.mode_turnout,
+            clean_choice_share=overall.clean_choice_share,
+            stations_above_mode=overall.stations_above_mode,
+            choice_sum_of_regions=float(sum(e.excess_votes for e in region_excess)),
+            ballots_sum_of_regions=float(sum(e.excess_ballots for e in region_excess)),
+        )
+    battery = None
+    if {"digits", "distribution"} & run:
+        counts = {"ballots issued": table.ballots[usable]}
+        counts |= {name: v[usable] for name, v in table.options.items()}
+        battery = run_battery(
+            counts,
+            turnout[usable],
+            share[usable],
+            leader=choice,
+            seed=seed,
+            replicates=options.replicates,
+            digits="digits" in run,
+            distribution="distribution" in run,
+        )
+
     return ForensicsResult(
         layout=table.layout,
         stations=table.stations,
@@ -259,6 +322,8 @@ def analyse(
         problems=list(table.problems),
         skipped_by_reason=dict(table.skipped_by_reason),
         no_results=table.no_results,
+        source=table.source,
+        apart=dict(table.apart) if table.apart is not None else None,
         registered=int(table.registered.sum()),
         ballots=int(table.ballots.sum()),
         cast=int(cast.sum()),
@@ -268,21 +333,19 @@ def analyse(
         choice_share_of_valid=_percent(float(votes.sum()), float(table.valid.sum())),
         share_denominator="valid+invalid" if table.has_invalid else "valid",
         options={name: int(v.sum()) for name, v in table.options.items()},
+        methods=[m for m in METHODS if m in run],
         integer_peaks=integer_peaks,
-        excess_votes=ExcessVotes(
-            choice=overall_excess.excess_votes,
-            ballots=overall_excess.excess_ballots,
-            mode_turnout=overall_excess.mode_turnout,
-            clean_choice_share=overall_excess.clean_choice_share,
-            stations_above_mode=overall_excess.stations_above_mode,
-            choice_sum_of_regions=float(sum(e.excess_votes for e in region_excess)),
-            ballots_sum_of_regions=float(sum(e.excess_ballots for e in region_excess)),
-        ),
+        excess_votes=excess_votes,
         fingerprint=fit_fraud_model(
             table.registered, table.ballots, votes, cast, rng=rng, sample=options.fit_sample
-        ),
-        summary=summarise(turnout[usable], share[usable]),
-        digits={name: second_digit_test(counts) for name, counts in table.options.items()},
+        )
+        if "fingerprint" in run
+        else None,
+        summary=summarise(turnout[usable], share[usable]) if "summary" in run else None,
+        digits={name: second_digit_test(counts) for name, counts in table.options.items()}
+        if "digits" in run
+        else None,
+        battery=battery,
         regions=region_results,
     )
 
@@ -292,12 +355,12 @@ def _integer_peaks(
     votes: NDArray[np.int64],
     options: ForensicsOptions,
     rng: np.random.Generator,
+    seed: int,
 ) -> tuple[IntegerPeaks, list[PeakTest], list[PeakTest]]:
     """The integer-peak tests by the chosen method, overall and per region."""
     regions = len(table.region_names)
     if options.integer_method == "kobak2016":
         draws = options.draws if options.draws is not None else DEFAULT_DRAWS
-        seed = options.seed if options.seed is not None else int(rng.integers(2**31))
         overall, per_region = integer_anomaly_by_region(
             table.registered,
             table.ballots,
@@ -363,29 +426,32 @@ def _region(
     rows: NDArray[np.int64],
     votes: NDArray[np.int64],
     turnout: NDArray[np.float64],
-    estimate: ExcessEstimate,
-    turnout_test: PeakTest,
-    share_test: PeakTest,
+    estimate: ExcessEstimate | None,
+    turnout_test: PeakTest | None,
+    share_test: PeakTest | None,
     alpha: float,
 ) -> RegionResult:
     registered = int(table.registered[rows].sum())
     ballots = int(table.ballots[rows].sum())
     choice_votes = float(votes[rows].sum())
-    excess_share = estimate.excess_votes / choice_votes if choice_votes else 0.0
+    excess_share = None
+    if estimate is not None:
+        excess_share = estimate.excess_votes / choice_votes if choice_votes else 0.0
     high = _percent(float(np.count_nonzero(turnout > 0.95)), float(turnout.size))
     flags: list[Flag] = []
-    if turnout_test.p_value < alpha:
+    # The published method's Monte Carlo p-value cannot go below 1/(draws + 1): flags use
+    # the normal approximation from z, as the ranking does.
+    if turnout_test is not None and _normal_p(turnout_test) < alpha:
         flags.append("integer_turnout_peaks")
-    if share_test.p_value < alpha:
+    if share_test is not None and _normal_p(share_test) < alpha:
         flags.append("integer_share_peaks")
-    if excess_share > EXCESS_FLAG:
+    if excess_share is not None and excess_share > EXCESS_FLAG:
         flags.append("excess_votes")
     if high > HIGH_TURNOUT_FLAG:
         flags.append("turnout_above_95")
     suspicion = (
-        _log_p(_normal_p(turnout_test))
-        + _log_p(_normal_p(share_test))
-        + 100.0 * max(excess_share, 0.0)
+        sum(_log_p(_normal_p(t)) for t in (turnout_test, share_test) if t is not None)
+        + 100.0 * max(excess_share or 0.0, 0.0)
         + high
     )
     return RegionResult(
@@ -397,8 +463,8 @@ def _region(
         choice_share=_percent(choice_votes, float(table.cast[rows].sum())),
         integer_peaks_turnout=turnout_test,
         integer_peaks_choice_share=share_test,
-        excess_votes=estimate.excess_votes,
-        excess_share=100.0 * excess_share,
+        excess_votes=estimate.excess_votes if estimate is not None else None,
+        excess_share=100.0 * excess_share if excess_share is not None else None,
         turnout_above_95=high,
         flags=flags,
         suspicion=suspicion,

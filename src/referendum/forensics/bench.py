@@ -1,7 +1,9 @@
 """The forensics benchmark: a large synthetic table loaded from CSV and analysed.
 
 ``referendum bench`` (and ``benchmarks/forensics_bench.py``) call :func:`run_benchmark`.
-The target (issue 5): 1,000,000 stations in under 60 seconds on a 2-core machine.
+The targets (issue 15): the whole battery (the published integer-peak Monte Carlo of 1,000
+draws and the bootstrap intervals included) on 100,000 stations in under 60 seconds and on
+1,000,000 in under 10 minutes on a 2-core machine: 0.6 ms per station either way.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from referendum.forensics.table import read_table
 __all__ = ["TARGET_SECONDS", "run_benchmark"]
 
 TARGET_SECONDS = 60.0
-"""Issue 5's target for 1,000,000 stations on 2 cores."""
+"""Issue 15's target for 100,000 stations on 2 cores (600 s for 1,000,000: the same rate)."""
+_TARGET_STATIONS = 100_000
 
 
 def run_benchmark(stations: int = 1_000_000, *, seed: int = 0) -> dict[str, float | int | bool]:
@@ -27,7 +30,7 @@ def run_benchmark(stations: int = 1_000_000, *, seed: int = 0) -> dict[str, floa
 
     The table has 85 regions and 5% of its stations stuffed.  Returns the seconds spent
     loading, analysing and in all, the Monte Carlo draws used, and whether the total met
-    the target scaled to the table's size (``60 s * stations / 1,000,000``).
+    the target scaled to the table's size (``60 s * stations / 100,000``).
     """
     rng = np.random.default_rng(seed)
     frame = synthetic_frame(stations, rng=rng, regions=85, stuffed=0.05)
@@ -42,10 +45,11 @@ def run_benchmark(stations: int = 1_000_000, *, seed: int = 0) -> dict[str, floa
     total = done - start
     return {
         "stations": stations,
-        "draws": result.integer_peaks.turnout.draws,
+        "draws": result.integer_peaks.turnout.draws if result.integer_peaks else 0,
+        "replicates": result.battery.replicates if result.battery else 0,
         "load_seconds": round(loaded - start, 3),
         "analyse_seconds": round(done - loaded, 3),
         "total_seconds": round(total, 3),
-        "target_seconds": TARGET_SECONDS * stations / 1_000_000,
-        "met_target": total < TARGET_SECONDS * max(stations, 1) / 1_000_000,
+        "target_seconds": TARGET_SECONDS * stations / _TARGET_STATIONS,
+        "met_target": total < TARGET_SECONDS * max(stations, 1) / _TARGET_STATIONS,
     }

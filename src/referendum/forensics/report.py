@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from referendum.forensics.analysis import ForensicsResult, station_rates
+from referendum.forensics.analysis import ExcessVotes, ForensicsResult, station_rates
 from referendum.forensics.fingerprint import fingerprint_histogram
 from referendum.forensics.table import ResultsTable
 
@@ -36,8 +36,6 @@ def render_json(result: ForensicsResult) -> str:
 
 def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
     """A plain-text summary for the terminal, with the ``regions`` most suspicious regions."""
-    excess = result.excess_votes
-    fit = result.fingerprint
     lines = [
         f"stations          {result.stations:,}"
         + (
@@ -46,27 +44,50 @@ def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
             else ""
         )
         + (f" ({result.no_results:,} rows without results left out)" if result.no_results else ""),
+        *([f"source            {result.source}"] if result.source else []),
+        *(
+            [
+                f"kept apart        {result.apart['rows']:,} rows (aggregated electronic votes): "
+                + ", ".join(f"{k} {v:,}" for k, v in result.apart.items() if k != "rows")
+            ]
+            if result.apart
+            else []
+        ),
         f"registered        {result.registered:,}",
         f"ballots issued    {result.ballots:,}",
         f"turnout           {result.turnout:.2f}%",
         f"choice            {result.choice}: {result.choice_share:.2f}% of "
         f"{result.share_denominator} ballots",
         "",
-        f"fingerprint       f_i = {fit.f_incremental:.3f}, f_e = {fit.f_extreme:.3f} "
-        "(Klimek et al. 2012)",
-        *_integer_lines(result),
-        f"excess votes      {excess.choice:,.0f} for {result.choice} (Shpilkin; mode "
-        f"{excess.mode_turnout:.1f}%, sum over regions {excess.choice_sum_of_regions:,.0f})",
-        f"correlation       {result.summary.correlation:.3f} (turnout vs share)",
-        "turnout above     "
-        + ", ".join(f">{t}%: {v:.2f}%" for t, v in result.summary.turnout_above.items()),
-        "share above       "
-        + ", ".join(f">{t}%: {v:.2f}%" for t, v in result.summary.choice_share_above.items()),
-        "second digits     "
-        + ", ".join(
-            f"{name}: mean {d.mean:.3f}, p = {d.p_value:.3g}" for name, d in result.digits.items()
-        ),
     ]
+    if (fit := result.fingerprint) is not None:
+        lines.append(
+            f"fingerprint       f_i = {fit.f_incremental:.3f}, f_e = {fit.f_extreme:.3f} "
+            "(Klimek et al. 2012)"
+        )
+    lines += _integer_lines(result)
+    if (excess := result.excess_votes) is not None:
+        lines.append(
+            f"excess votes      {excess.choice:,.0f} for {result.choice} (Shpilkin; mode "
+            f"{excess.mode_turnout:.1f}%, sum over regions {excess.choice_sum_of_regions:,.0f})"
+        )
+    if (summary := result.summary) is not None:
+        lines += [
+            f"correlation       {summary.correlation:.3f} (turnout vs share)",
+            "turnout above     "
+            + ", ".join(f">{t}%: {v:.2f}%" for t, v in summary.turnout_above.items()),
+            "share above       "
+            + ", ".join(f">{t}%: {v:.2f}%" for t, v in summary.choice_share_above.items()),
+        ]
+    if result.digits is not None:
+        lines.append(
+            "second digits     "
+            + ", ".join(
+                f"{name}: mean {d.mean:.3f}, p = {d.p_value:.3g}"
+                for name, d in result.digits.items()
+            )
+        )
+    lines += _battery_lines(result)
     if len(result.regions) > 1:
         lines += ["", f"most suspicious regions (of {len(result.regions)}):"]
         for region in result.regions[:regions]:
@@ -78,8 +99,34 @@ def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
     return "\n".join(lines)
 
 
+def _battery_lines(result: ForensicsResult) -> list[str]:
+    battery = result.battery
+    if battery is None:
+        return []
+    lines = [
+        f"battery           Election Forensics Toolkit tests, {battery.level:.0%} bootstrap "
+        f"intervals ({battery.replicates} replicates, seed {battery.seed}); * = expected "
+        "value outside the interval"
+    ]
+    for s in battery.statistics:
+        interval = (
+            f"[{s.ci_low:.4g}, {s.ci_high:.4g}]"
+            if s.ci_low is not None and s.ci_high is not None
+            else ""
+        )
+        expected = f" expected {s.expected:.4g}" if s.expected is not None else ""
+        p_value = f" p = {s.p_value:.3g}" if s.p_value is not None else ""
+        mark = " *" if s.departs else ""
+        lines.append(
+            f"  {s.test:<14}{s.variable}: {s.value:.4g} {interval}{expected}{p_value}{mark}"
+        )
+    return lines
+
+
 def _integer_lines(result: ForensicsResult) -> list[str]:
     peaks = result.integer_peaks
+    if peaks is None:
+        return []
     rows = [("integer turnout", peaks.turnout), ("integer share", peaks.choice_share)]
     if peaks.either is not None:
         rows.insert(0, ("integer either", peaks.either))
@@ -140,12 +187,14 @@ def _png(figure: Figure) -> str:
 
 def _plots(table: ResultsTable, result: ForensicsResult) -> dict[str, Any]:
     turnout, share, usable = station_rates(table, result.choice)
-    return {
+    plots = {
         "fingerprint": _fingerprint_plot(turnout[usable], share[usable], result.choice),
         "turnout": _histogram_plot(100.0 * turnout[usable], "turnout, %"),
         "share": _histogram_plot(100.0 * share[usable], f"{result.choice}, % of ballots"),
-        "shpilkin": _shpilkin_plot(table, result),
     }
+    if result.excess_votes is not None:
+        plots["shpilkin"] = _shpilkin_plot(table, result, result.excess_votes)
+    return plots
 
 
 def _fingerprint_plot(turnout: np.ndarray, share: np.ndarray, choice: str) -> str:
@@ -193,7 +242,7 @@ def _histogram_plot(percent: np.ndarray, label: str) -> str:
     return _png(figure)
 
 
-def _shpilkin_plot(table: ResultsTable, result: ForensicsResult) -> str:
+def _shpilkin_plot(table: ResultsTable, result: ForensicsResult, excess: ExcessVotes) -> str:
     votes = table.options[result.choice]
     others = table.cast - votes
     usable = table.registered > 0
@@ -201,7 +250,7 @@ def _shpilkin_plot(table: ResultsTable, result: ForensicsResult) -> str:
     edges = np.arange(0.0, 101.0, 1.0)
     choice_votes, _ = np.histogram(turnout, bins=edges, weights=votes[usable])
     other_votes, _ = np.histogram(turnout, bins=edges, weights=others[usable])
-    share = result.excess_votes.clean_choice_share / 100.0
+    share = excess.clean_choice_share / 100.0
     ratio = share / (1.0 - share) if share < 1.0 else 0.0
     centres = edges[:-1] + 0.5
     figure = Figure(figsize=(10, 3.6), layout="constrained")
@@ -211,7 +260,7 @@ def _shpilkin_plot(table: ResultsTable, result: ForensicsResult) -> str:
     axes.plot(
         centres, ratio * other_votes, label="choice at clean ratio", color="#c00000", linestyle="--"
     )
-    axes.axvline(result.excess_votes.mode_turnout, color="black", linewidth=0.6)
+    axes.axvline(excess.mode_turnout, color="black", linewidth=0.6)
     axes.set_xlabel("turnout, % (1% bins)")
     axes.set_ylabel("votes")
     axes.legend(frameon=False)

@@ -120,7 +120,9 @@ class ResultsTable:
     ``region_names``.  ``skipped_by_reason`` counts the bad rows left out (with
     ``skip_bad_rows``) by their first fault; ``no_results`` counts the rows whose every
     count is empty (stations whose results were never published), always left out and
-    always reported.
+    always reported.  ``apart`` sums the rows kept apart (aggregated electronic votes:
+    ``rows``, ``registered``, ``ballots`` and each option's votes), ``None`` when no rows
+    were asked to be kept apart; ``source`` records where the data come from.
     """
 
     registered: IntArray
@@ -136,6 +138,8 @@ class ResultsTable:
     problems: tuple[RowProblem, ...] = field(default=())
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     no_results: int = 0
+    apart: dict[str, int] | None = None
+    source: str | None = None
 
     @property
     def stations(self) -> int:
@@ -163,6 +167,8 @@ class ResultsTable:
             problems=self.problems,
             skipped_by_reason=self.skipped_by_reason,
             no_results=self.no_results,
+            apart=self.apart,
+            source=self.source,
         )
 
 
@@ -239,9 +245,17 @@ def read_table(
     *,
     columns: ColumnSpec | None = None,
     skip_bad_rows: bool = False,
+    apart: tuple[str, tuple[str, ...]] | None = None,
+    source: str | None = None,
 ) -> ResultsTable:
     """Read and validate a results table; the CEC layout is recognised when ``columns`` is None."""
-    return table_from_frame(read_frame(path), columns=columns, skip_bad_rows=skip_bad_rows)
+    return table_from_frame(
+        read_frame(path),
+        columns=columns,
+        skip_bad_rows=skip_bad_rows,
+        apart=apart,
+        source=source,
+    )
 
 
 def table_from_frame(
@@ -249,8 +263,15 @@ def table_from_frame(
     *,
     columns: ColumnSpec | None = None,
     skip_bad_rows: bool = False,
+    apart: tuple[str, tuple[str, ...]] | None = None,
+    source: str | None = None,
 ) -> ResultsTable:
-    """Validate a frame and turn it into a :class:`ResultsTable`."""
+    """Validate a frame and turn it into a :class:`ResultsTable`.
+
+    ``apart``: a column and its values marking rows kept apart (aggregated electronic
+    votes): they are validated like the others, left out of the stations and summed in
+    :attr:`ResultsTable.apart`.
+    """
     layout: Layout = "columns"
     if columns is None:
         columns = recognise_cec(frame.columns)
@@ -263,12 +284,10 @@ def table_from_frame(
         layout = "cec"
     spec = _complete_spec(frame, columns)
     count_columns = _count_columns(spec)
-    for name in count_columns:
-        if name not in frame.columns:
-            raise TableError(f"column {name!r}", "missing from the table")
-    for label in (spec.region, spec.station):
+    present = ", ".join(frame.columns[:12]) + (", ..." if frame.width > 12 else "")
+    for label in (*count_columns, spec.region, spec.station, apart[0] if apart else None):
         if label is not None and label not in frame.columns:
-            raise TableError(f"column {label!r}", "missing from the table")
+            raise TableError(f"column {label!r}", f"missing from the table (it has: {present})")
 
     counts, problems, empty = _parse_counts(frame, count_columns)
     # A row whose every count is empty is a station without published results: it is left
@@ -280,11 +299,15 @@ def table_from_frame(
     options = {name: counts[name] for name in spec.options}
     invalid = counts[spec.invalid] if spec.invalid else np.zeros_like(registered)
     valid = counts[spec.valid] if spec.valid else np.sum(list(options.values()), axis=0)
-    bad = no_results.copy()
+    kept_apart = np.zeros(frame.height, dtype=bool)
+    if apart is not None:
+        marks = frame.get_column(apart[0]).cast(pl.String).str.strip_chars()
+        kept_apart = marks.is_in(list(apart[1])).fill_null(False).to_numpy()
+    bad = no_results | kept_apart
     for problem in problems:
         bad[problem.row - 1] = True
     problems.extend(_check_ballots(registered, ballots, valid + invalid, bad, spec))
-    problems.extend(_check_duplicates(frame, spec, layout, bad | no_results))
+    problems.extend(_check_duplicates(frame, spec, layout, bad))
     problems.sort(key=lambda p: p.row)
     first_kind: dict[int, ProblemKind] = {}
     for problem in problems:
@@ -299,6 +322,13 @@ def table_from_frame(
             "--skip-bad-rows skips them and counts them in the report)",
         )
     keep = ~bad
+    apart_sums = None
+    if apart is not None:
+        apart_sums = {
+            "rows": int(kept_apart.sum()),
+            "registered": int(registered[kept_apart].sum()),
+            "ballots": int(ballots[kept_apart].sum()),
+        } | {name: int(votes[kept_apart].sum()) for name, votes in options.items()}
     if not keep.any():
         raise TableError("rows", "no valid row left in the table")
     by_reason: dict[str, int] = {}
@@ -319,6 +349,8 @@ def table_from_frame(
         problems=tuple(problems[:_SHOWN_PROBLEMS]),
         skipped_by_reason=dict(sorted(by_reason.items())),
         no_results=int(no_results.sum()),
+        apart=apart_sums,
+        source=source,
     )
 
 
