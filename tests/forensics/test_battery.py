@@ -107,3 +107,12 @@ def test_false_positives_on_clean_data_and_power_on_rounded_and_stuffed() -> Non
     assert rate("P05s:yes share %", fives=0.15) == 1.0
     assert rate("P05s:yes share %", rounded=0.15) <= 0.3
     assert rate("correlation", stuffed=0.2) == 1.0
+
+
+def test_too_few_stations_give_no_battery_and_no_warning() -> None:
+    with np.errstate(all="raise"):
+        battery = run_battery(
+            {"yes": np.array([120, 130])}, np.array([0.5, 0.6]), np.array([0.4, 0.5]),
+            leader="yes", seed=0, replicates=10,
+        )  # fmt: skip
+    assert battery.statistics == []

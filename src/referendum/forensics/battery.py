@@ -64,6 +64,7 @@ __all__ = [
     "DIGIT_MIN",
     "DIP_REPLICATES",
     "LAST_DIGIT_MIN",
+    "MIN_STATIONS",
     "Battery",
     "Statistic",
     "TestName",
@@ -85,6 +86,8 @@ DIGIT_MIN = 10
 """Counts below 10 have no second digit: left out of the second-digit test."""
 LAST_DIGIT_MIN = 100
 """Counts below 100 are left out of the last-digit tests (their last digit is Benford's)."""
+MIN_STATIONS = 10
+"""Fewer usable stations give no battery (no interval means anything there)."""
 DIP_REPLICATES = 200
 """Bootstrap replicates of the dip statistic (each one sorts the stations)."""
 _BENFORD_MEAN = float(np.dot(np.arange(10), BENFORD_SECOND))
@@ -144,6 +147,8 @@ def run_battery(
     others (skewness, kurtosis, dip, correlation).
     """
     rng = np.random.default_rng(seed)
+    if turnout.shape[0] < MIN_STATIONS:
+        return Battery([], replicates, dip_replicates, seed, LEVEL)
     blocks: list[tuple[str, FloatArray]] = []
     if digits:
         blocks += [(name, _digit_columns(values)) for name, values in counts.items()]
@@ -261,6 +266,10 @@ def _rate_statistics(
         return skew, kurt
 
     def derive(m: FloatArray) -> list[tuple[TestName, str, FloatArray, float | None]]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return derived(m)
+
+    def derived(m: FloatArray) -> list[tuple[TestName, str, FloatArray, float | None]]:
         t_skew, t_kurt = moments(m, 0)
         s_skew, s_kurt = moments(m, 4)
         covariance = m[:, 8] - m[:, 0] * m[:, 4]
