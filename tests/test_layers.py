@@ -19,6 +19,7 @@ FORBIDDEN = {
     "services": {"verify", "cli", "web"},
     "verify": {"board", "services", "cli", "web"},
     "standards": {"board", "services", "cli", "web"},
+    "observe": {"board", "services", "cli", "web"},
     "forensics": {"board", "services", "cli", "web", "crypto"},
     "audit": {"board", "services", "cli", "web", "crypto"},
 }

@@ -2,8 +2,8 @@
 
 Each role and pillar registers its commands from its own module, so that the shells stay
 thin and independent: ``organiser``, ``authority`` (credentials), ``board`` (its receipt
-key), ``trustee``, ``voter``, ``verify`` (auditor), ``demo``, ``check``, ``forensics``,
-``audit``, ``bench``, ``serve``.
+key), ``trustee``, ``voter``, ``verify`` (auditor), ``monitor`` (observer), ``demo``,
+``check``, ``forensics``, ``audit``, ``bench``, ``serve``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def _register() -> None:
         check,
         demo,
         forensics,
+        monitor,
         organiser,
         serve,
         trustee,

@@ -129,10 +129,13 @@ def check_join(previous: Link | None, first: Link, index: int) -> None:
         )
 
 
-def aligned_ranges(path: str | os.PathLike[str], start: int, size: int) -> list[tuple[int, int]]:
-    """Split ``[start, end of file)`` into ranges of about ``size`` bytes, each beginning at a
-    line start (found by reading to the next line feed after each cut)."""
-    total = size_of(path)
+def aligned_ranges(
+    path: str | os.PathLike[str], start: int, size: int, *, end: int | None = None
+) -> list[tuple[int, int]]:
+    """Split ``[start, end)`` (``end``: the end of the file by default, or a line's end)
+    into ranges of about ``size`` bytes, each beginning at a line start (found by reading to
+    the next line feed after each cut)."""
+    total = size_of(path) if end is None else end
     cuts = [start]
     with open_binary(path, block=1 << 14) as handle:  # over HTTP: a small read per cut
         position = start + size

@@ -16,7 +16,7 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from referendum.crypto.backend import BACKEND
@@ -69,9 +69,9 @@ from referendum.verify.lines import read_lines as _read_lines
 from referendum.verify.log import GivenCheckpoints, check_log
 from referendum.verify.partition import open_runner
 from referendum.verify.report import Check, Report
-from referendum.verify.source import join, open_binary, record_info, stamp_of
+from referendum.verify.source import join, open_binary, record_info, size_of, stamp_of
 
-__all__ = ["CHUNK_BYTES", "verify_record"]
+__all__ = ["CHUNK_BYTES", "RecordFollower", "verify_record"]
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """The size of the byte ranges checked independently (about 1,300 yes/no/blank ballots)."""
@@ -192,63 +192,158 @@ def verify_record(
         report.failed(Check.RECORD_FORMAT, "record.json", str(exc))
         return report
     report.passed(Check.RECORD_FORMAT, f"referendum-record version {info.version}")
-    path = join(directory, EVENTS_FILE)
-
-    p1 = _Pass1()
-    current: list[_Item] = []
+    follower = RecordFollower(
+        join(directory, EVENTS_FILE), workers=workers, dask=dask, chunk_bytes=chunk_bytes
+    )
+    follower.report = report
     hasher = ThreadPoolExecutor(max_workers=1)
-    digest: Future[str] | None = None
     try:
-        setup_end = _read_setup(path, p1, current)
-        if setup_end is not None:
-            setup_state = state_from_events(setup_events(p1.non_ballot))
-            tasks = _tasks(path, setup_end, chunk_bytes)
-            if tasks:
-                prime_state(tasks[0], setup_state)
-                runner = open_runner(workers=workers, dask=dask)
-                digest = hasher.submit(_sha256_of, path)
-                try:
-                    for result in runner.run(tasks):
-                        _merge(p1, result, path, current)
-                finally:
-                    runner.close()
-                    release_state()  # the full state is rebuilt below: never hold both
-            del setup_state
-        if digest is None:
-            digest = hasher.submit(_sha256_of, path)
-        _check_totals(p1, path, info, digest.result())
-    except (PayloadError, ManifestError) as exc:
-        item = current[-1]
-        member = exc.field.split(".")[0].split("[")[0]
-        check = _CHECK_OF_MEMBER.get(
-            (item.type, member), _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
-        )
-        field = f"payload.{exc.field}"
-        report.failed(
-            check, f"event {item.height} ({item.type})", f"{field}: {exc.reason}", field=field
-        )
-        return report
-    except RecordError as exc:
-        report.failed(Check.CHAIN, "events.jsonl", str(exc))
-        return report
-    except OSError as exc:  # a read failing midway (a file or a server gone)
-        report.failed(Check.CHAIN, "events.jsonl", f"cannot be read: {exc.strerror or exc}")
-        return report
-    except (ReferendumError, KeyError, TypeError, ValueError) as exc:
-        item = current[-1]
-        check = _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
-        report.failed(check, f"event {item.height} ({item.type})", f"malformed: {exc!r}")
-        return report
+        digest = hasher.submit(_sha256_of, follower.path)
+        if follower.advance():
+            try:
+                _check_totals(follower.p1, follower.path, info, digest.result())
+            except RecordError as exc:
+                report.failed(Check.CHAIN, "events.jsonl", str(exc))
+                return report
     finally:
         hasher.shutdown(cancel_futures=True)
-    report.passed(Check.CHAIN, f"{info.event_count} events, hashes and links verified")
+    if not report.sound:
+        return report
+    report = follower.conclude(f"{info.event_count} events, hashes and links verified")
+    full = follower.full
+    if full is not None:
+        check_log(
+            report,
+            directory,
+            event_count=info.event_count,
+            fingerprint=full.fingerprint,
+            board_key=Point.from_hex(full.manifest.board_key),
+            given=checkpoints,
+        )
+    return report
+
+
+class RecordFollower:
+    """Verify a record that grows: each :meth:`advance` checks the lines appended to its
+    ``events.jsonl`` since the last (the setup as :func:`verify_record` reads it, then the
+    rest in byte ranges with :func:`~referendum.verify.ballots.check_range`), and
+    :meth:`conclude` gives the verdict on the record so far.  ``verify_record`` is one
+    advance over the whole file plus the checks against ``record.json``; an observer
+    following a board (``referendum monitor``) appends what the board serves and advances.
+
+    >>> RecordFollower("events.jsonl").offset
+    0
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        workers: int = 1,
+        dask: Any = None,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
+        self.path = path
+        self.workers = workers
+        self.dask = dask
+        self.chunk_bytes = chunk_bytes
+        self.p1 = _Pass1()
+        self.offset = 0
+        """Where the next advance starts reading (the end of the lines checked so far)."""
+        self.report = Report()
+        """The failure that stopped the reading, if any (then it is final)."""
+        self._setup_state: ElectionState | None = None
+        self.full: ElectionState | None = None
+        """The referendum's state at the last :meth:`conclude` (``None``: none yet)."""
+        self._setup_end = 0
+        self._current: list[_Item] = []
+
+    @property
+    def events(self) -> int:
+        """How many events were checked so far."""
+        return self.p1.lines
+
+    @property
+    def head(self) -> Link | None:
+        """The height, hash and timestamp of the last event checked."""
+        return self.p1.link
+
+    def region_ballots(self) -> dict[str, int]:
+        """The accepted ballots so far in each region that has any (replaced ones
+        included)."""
+        return {region: sums.ballots for region, sums in sorted(self.p1.sums.items())}
+
+    def advance(self, end: int | None = None) -> bool:
+        """Check the lines from :attr:`offset` up to ``end`` (default: the end of the file,
+        which must end with a whole line); ``False`` once a failure stopped the reading
+        (it is in :attr:`report`, and every later advance does nothing)."""
+        if not self.report.sound:
+            return False
+        p1, current = self.p1, self._current
+        try:
+            if end is None:
+                end = size_of(self.path)
+            if self._setup_state is None and self.offset < end:
+                reached, opened = _read_setup(self.path, p1, current, self.offset, end)
+                self.offset = self._setup_end = reached
+                if opened:
+                    self._setup_state = state_from_events(setup_events(p1.non_ballot))
+            if self._setup_state is not None and self.offset < end:
+                tasks = _tasks(self.path, self._setup_end, self.offset, end, self.chunk_bytes)
+                if tasks:
+                    prime_state(tasks[0], self._setup_state)
+                    runner = open_runner(workers=self.workers, dask=self.dask)
+                    try:
+                        for result in runner.run(tasks):
+                            _merge(p1, result, self.path, current)
+                    finally:
+                        runner.close()
+                        release_state()
+                self.offset = end
+        except (PayloadError, ManifestError) as exc:
+            item = current[-1]
+            member = exc.field.split(".")[0].split("[")[0]
+            check = _CHECK_OF_MEMBER.get(
+                (item.type, member), _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
+            )
+            field = f"payload.{exc.field}"
+            self.report.failed(
+                check, f"event {item.height} ({item.type})", f"{field}: {exc.reason}", field=field
+            )
+        except RecordError as exc:
+            self.report.failed(Check.CHAIN, "events.jsonl", str(exc))
+        except OSError as exc:  # a read failing midway (a file or a server gone)
+            self.report.failed(
+                Check.CHAIN, "events.jsonl", f"cannot be read: {exc.strerror or exc}"
+            )
+        except (ReferendumError, KeyError, TypeError, ValueError) as exc:
+            item = current[-1]
+            check = _CHECK_OF_TYPE.get(item.type, Check.EVENT_ORDER)
+            self.report.failed(check, f"event {item.height} ({item.type})", f"malformed: {exc!r}")
+        return self.report.sound
+
+    def conclude(self, chain: str | None = None) -> Report:
+        """The report on the events checked so far (every check of
+        :func:`verify_record` but those against ``record.json``); ``chain`` is the CHAIN
+        check's detail.  A fresh report each time (the reading's failure, if any, alone)."""
+        if not self.report.sound:
+            return self.report
+        report = Report(results=list(self.report.results))
+        report.passed(Check.CHAIN, chain or f"{self.p1.lines} events, hashes and links verified")
+        self.full = _conclude(report, self.path, self.p1)
+        return report
+
+
+def _conclude(report: Report, path: str, p1: _Pass1) -> ElectionState | None:
+    """The checks of the record read into ``p1`` (after its chain); the referendum's state
+    (``None`` when the manifest cannot be read)."""
     report.phase = PHASES[p1.stage]
 
     try:
         full = state_from_events(p1.non_ballot)
     except (ReferendumError, KeyError, TypeError, ValueError) as exc:
         report.failed(Check.MANIFEST, "event 0", str(exc))
-        return report
+        return None
     report.passed(
         Check.MANIFEST,
         f"referendum {full.manifest.id!r}, fingerprint {full.fingerprint.hex()[:16]}...",
@@ -298,31 +393,27 @@ def verify_record(
     report.summary["rejected"] = dict(p1.rejections)
 
     _verify_count(report, path, full, p1)
-    check_log(
-        report,
-        directory,
-        event_count=info.event_count,
-        fingerprint=full.fingerprint,
-        board_key=Point.from_hex(full.manifest.board_key),
-        given=checkpoints,
-    )
-    return report
+    return full
 
 
-def _read_setup(path: str, p1: _Pass1, current: list[_Item]) -> int | None:
-    """Read and merge the events up to ``voting.open``; the offset just after it (``None``
-    when voting never opened: then this read the whole record)."""
+def _read_setup(
+    path: str, p1: _Pass1, current: list[_Item], start: int = 0, end: int = 1 << 62
+) -> tuple[int, bool]:
+    """Read and merge the events from ``start`` up to ``voting.open`` (or ``end``); the
+    offset just after the last line read, and whether it was ``voting.open``."""
     try:
         handle = open_binary(path)
     except OSError as exc:
         raise RecordError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    reached = start
     with handle:
         try:
-            for index, (offset, line) in enumerate(_read_lines(handle, 0, 1 << 62)):
+            for index, (offset, line) in enumerate(_read_lines(handle, start, end), p1.lines):
                 event = parse_event_line(line, index)
                 check_join(p1.link, Link(event.height, event.parent, event.timestamp), index)
                 p1.link = Link(event.height, event.hash, event.timestamp)
                 p1.lines += 1
+                reached = offset + len(line) + 1
                 item: _Item = event
                 if event.type == m.BALLOT_ACCEPTED:
                     item = BallotEntry(event.height, None, None, None, offset)
@@ -333,19 +424,21 @@ def _read_setup(path: str, p1: _Pass1, current: list[_Item]) -> int | None:
                 current.pop()
                 if event.type == m.VOTING_OPEN:
                     current.append(item)  # a setup that does not replay is blamed on it
-                    return offset + len(line) + 1
+                    return reached, True
         except LineError as exc:
             raise RecordError(f"{path}: line {exc.line + 1}: {exc.reason}") from None
-    return None
+    return reached, False
 
 
-def _tasks(path: str, setup_end: int, chunk_bytes: int) -> list[RangeTask]:
+def _tasks(path: str, setup_end: int, start: int, end: int, chunk_bytes: int) -> list[RangeTask]:
+    """The ranges of the lines in ``[start, end)``, past the setup (which ends at
+    ``setup_end``)."""
     stamp = stamp_of(path)
-    if setup_end >= stamp[0]:
+    if start >= end:
         return []
     return [
-        RangeTask(path, start, end, setup_end, stamp)
-        for start, end in aligned_ranges(path, setup_end, chunk_bytes)
+        RangeTask(path, a, b, setup_end, stamp)
+        for a, b in aligned_ranges(path, start, chunk_bytes, end=end)
     ]
 
 

@@ -19,6 +19,7 @@ import yaml
 from referendum.errors import InputError, PhaseError, RecordError
 from referendum.protocol.state import ElectionState, credential_key, tracking_key
 from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.record.io import write_record
 from referendum.record.manifest import manifest_from_mapping
@@ -43,6 +44,7 @@ from referendum.verify.record_verifier import verify_record
 from referendum.web.context import WebContext
 
 __all__ = [
+    "EVENTS_PAGE_MAX",
     "Document",
     "OrganiserStep",
     "TrusteeStep",
@@ -51,6 +53,7 @@ __all__ = [
     "ballot_status",
     "ceremony",
     "create_referendum",
+    "events_page",
     "export_record",
     "last_ballot_of",
     "organiser_step",
@@ -70,6 +73,7 @@ Document = Literal["manifest", "credentials"]
 OrganiserStep = Literal["election-key", "open", "close", "tally", "results"]
 TrusteeStep = Literal["setup", "deal", "check", "share"]
 _PAGE_MAX = 500
+EVENTS_PAGE_MAX = 2000
 _locks: dict[str, threading.Lock] = {}
 T = TypeVar("T")
 
@@ -211,6 +215,19 @@ def rejected_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict
     events, more = _page(ctx, m.BALLOT_REJECTED, after, limit)
     rows = [_rejection_row(e) for e in events]
     return {"rejections": rows, "next_after": rows[-1]["height"] if more else None}
+
+
+def events_page(ctx: WebContext, *, after: int = -1, limit: int = 500) -> bytes:
+    """The events after height ``after`` (at most ``limit``), each as its line of the
+    record's ``events.jsonl`` (canonical JSON and a line feed): what an observer appends to
+    its copy of the record and verifies (``referendum monitor``)."""
+    limit = max(1, min(limit, EVENTS_PAGE_MAX))
+    lines = []
+    for k, event in enumerate(ctx.board.events(start=max(0, after + 1))):
+        if k >= limit:
+            break
+        lines.append(canonical_json(event.to_json()) + b"\n")
+    return b"".join(lines)
 
 
 def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:

@@ -22,9 +22,10 @@ from referendum.web.auth import Account, Role
 from referendum.web.context import WebContext
 from referendum.web.errors import REJECTION_STATUS, log_refusal
 
-__all__ = ["bearer_account", "get_context", "router"]
+__all__ = ["NDJSON", "bearer_account", "get_context", "router"]
 
 router = APIRouter(prefix="/api")
+NDJSON = "application/x-ndjson"
 
 
 def get_context(request: Request) -> WebContext:
@@ -196,6 +197,19 @@ def get_rejections(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     return actions.rejected_page(ctx, after=after, limit=limit)
+
+
+@router.get(
+    "/events",
+    summary="The board's events after a height, as record lines (application/x-ndjson)",
+    response_class=Response,
+)
+def get_events(
+    ctx: Ctx,
+    after: Annotated[int, Query(ge=-1)] = -1,
+    limit: Annotated[int, Query(ge=1, le=actions.EVENTS_PAGE_MAX)] = 500,
+) -> Response:
+    return Response(actions.events_page(ctx, after=after, limit=limit), media_type=NDJSON)
 
 
 @router.get("/results", summary="The published results and outcome")
