@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from core.helpers import payloads_of, run_main
+from referendum.observe.monitor import Monitor
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import GENESIS_PARENT, Event, make_event
-from referendum.observe.monitor import Monitor
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import Check, Verdict
 from web.browser import running
