@@ -328,7 +328,7 @@ class RecordFollower:
         check's detail.  A fresh report each time (the reading's failure, if any, alone)."""
         if not self.report.sound:
             return self.report
-        report = Report(results=list(self.report.results))
+        report = Report(results=list(self.report.results), summary=dict(self.report.summary))
         report.passed(Check.CHAIN, chain or f"{self.p1.lines} events, hashes and links verified")
         self.full = _conclude(report, self.path, self.p1)
         return report
