@@ -3,7 +3,7 @@
 Each role and pillar registers its commands from its own module, so that the shells stay
 thin and independent: ``organiser``, ``authority`` (credentials), ``board`` (its receipt
 key), ``trustee``, ``voter``, ``verify`` (auditor), ``monitor`` (observer), ``demo``,
-``check``, ``forensics``, ``audit``, ``bench``, ``serve``.
+``check``, ``forensics``, ``audit``, ``bench``, ``serve``, ``witness``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def _register() -> None:
         verify,
         version,
         voter,
+        witness,
     )
 
 

@@ -16,6 +16,7 @@ from referendum.clock import system_clock
 from referendum.crypto.group import Point
 from referendum.crypto.random import SystemRandom
 from referendum.errors import BallotRejected, InputError, ProofError
+from referendum.observe.light import LightVerdict, check_light, is_board
 from referendum.protocol.receipts import (
     MAX_RECEIPT_BYTES,
     check_receipt_signature,
@@ -37,6 +38,7 @@ from referendum.services.voter import (
 )
 from referendum.services.voting import cast, last_tracking_code
 from referendum.verify.receipt import ReceiptVerdict, check_receipt, find_short_code
+from referendum.verify.source import is_url
 
 __all__ = ["check_challenge_cmd", "track", "track_receipt", "track_short_code", "vote"]
 
@@ -251,7 +253,8 @@ def track(
         typer.Argument(
             metavar="CODE|RECORD",
             help="The tracking code shown when you cast; with --receipt, the published record "
-            "(a directory or an http(s) URL of one).",
+            "(a directory or an http(s) URL of one), or the board's URL: then the light check "
+            "(an inclusion proof in the checkpoint the manifest's witnesses cosigned).",
         ),
     ],
     receipt: Annotated[
@@ -325,13 +328,33 @@ def track_receipt(path: Path, record: str, output: OutputFormat) -> None:
             raw = handle.read(MAX_RECEIPT_BYTES + 1)
     except OSError as exc:
         raise InputError(str(path), f"cannot read the receipt: {exc.strerror}") from None
-    verdict = check_receipt(parse_receipt(raw), record)
+    receipt = parse_receipt(raw)
+    verdict: ReceiptVerdict | LightVerdict
+    if is_url(record) and is_board(record):  # a board: the light check with its witnesses
+        verdict = check_light(receipt, record)
+    else:
+        verdict = check_receipt(receipt, record)
     if output == "json":
         typer.echo(json.dumps(verdict.statement(), indent=2, sort_keys=True))
+    elif isinstance(verdict, LightVerdict):
+        _print_light(verdict)
     else:
         _print_verdict(verdict)
     if not verdict.holds:
         raise typer.Exit(1)
+
+
+def _print_light(verdict: LightVerdict) -> None:
+    if verdict.holds:
+        typer.echo(f"OK: {verdict.reason}")
+    elif verdict.status == "not_yet":
+        typer.echo(f"NOT YET: {verdict.reason}")
+    else:
+        typer.echo(f"BOARD MISBEHAVIOUR: {verdict.reason}")
+        typer.echo("Statement (anyone can check it: the checkpoints verify under the board key):")
+        typer.echo(json.dumps(verdict.statement(), indent=2, sort_keys=True))
+    for name, problem in verdict.problems.items():
+        typer.echo(f"witness {name} left out: {problem}", err=True)
 
 
 def track_short_code(code: str, record: str) -> None:

@@ -44,6 +44,8 @@ __all__ = [
     "Region",
     "Translation",
     "Trustees",
+    "Witness",
+    "Witnesses",
     "load_manifest",
     "manifest_from_mapping",
     "manifest_from_payload",
@@ -240,6 +242,63 @@ class ManifestTexts:
     regions: Mapping[str, str]
 
 
+_WITNESS_NAME = re.compile(r"[\x21-\x2a\x2c-\x7e]{1,256}")
+_WITNESS_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")
+
+
+class Witness(_Model):
+    """A witness of the board's log: the key name it cosigns under (a C2SP signed-note key
+    name), its public key and where it serves its cosignatures."""
+
+    name: StrictStr
+    public_key: StrictStr
+    url: StrictStr
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not _WITNESS_NAME.fullmatch(value):
+            raise ValueError("1 to 256 printable ASCII characters, no space or '+'")
+        return value
+
+    @field_validator("public_key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        from referendum.crypto.group import Point
+        from referendum.errors import EncodingError
+
+        try:
+            Point.from_hex(value)
+        except (EncodingError, ValueError) as exc:
+            raise ValueError(f"the witness's public key (64 hex digits): {exc}") from None
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not _WITNESS_URL.fullmatch(value):
+            raise ValueError("an http:// or https:// URL of printable ASCII (at most 2,000)")
+        return value
+
+
+class Witnesses(_Model):
+    """The witnesses of the board's log, ``threshold`` of whose cosignatures make a
+    checkpoint witnessed."""
+
+    threshold: StrictInt = Field(ge=1, le=32)
+    members: tuple[Witness, ...] = Field(min_length=1, max_length=32)
+
+    @model_validator(mode="after")
+    def _check(self) -> Witnesses:
+        if self.threshold > len(self.members):
+            raise ValueError("threshold exceeds the number of witnesses")
+        if len({w.name for w in self.members}) != len(self.members):
+            raise ValueError("witness names must be distinct")
+        if len({w.public_key for w in self.members}) != len(self.members):
+            raise ValueError("witness public keys must be distinct")
+        return self
+
+
 class Manifest(_Model):
     """The whole manifest (the genesis event's payload)."""
 
@@ -261,6 +320,9 @@ class Manifest(_Model):
     """The official languages (``None``: one, unnamed); the texts above are in the first."""
     translations: dict[Language, Translation] | None = None
     """The texts in each other official language."""
+    witnesses: Witnesses | None = None
+    """The witnesses of the board's log and how many cosignatures a checkpoint needs
+    (``None``: the manifest names none; the member is then absent from the payload)."""
 
     @field_validator("credential_authority", "board_key")
     @classmethod
@@ -401,6 +463,8 @@ class Manifest(_Model):
             del payload["languages"], payload["translations"]
         elif self.translations is None:
             payload["translations"] = {}
+        if self.witnesses is None:
+            del payload["witnesses"]  # absent, as in manifests written before it existed
         return payload
 
 
@@ -462,7 +526,11 @@ def manifest_from_payload(payload: Mapping[str, Any]) -> Manifest:
     canonical = manifest.to_payload()
     if canonical != dict(payload):
         names = sorted(set(canonical) | set(payload))
-        name = next(n for n in names if canonical.get(n) != payload.get(n))
+        name = next(
+            n
+            for n in names
+            if (n in canonical) != (n in payload) or canonical.get(n) != payload.get(n)
+        )
         raise ManifestError(
             name, f"not in canonical form (the manifest writes {str(canonical.get(name))[:80]})"
         )

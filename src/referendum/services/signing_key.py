@@ -1,4 +1,4 @@
-"""Signing keys kept in files: the credential authority's and the board's.
+"""Signing keys kept in files: the credential authority's, the board's and a witness's.
 
 Each is a secret scalar whose public half goes in the manifest; its file (written mode 0600)
 is ``{"format": ..., "secret": hex, "public": hex}``.
@@ -14,7 +14,7 @@ from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.random import RandomSource
 from referendum.errors import EncodingError, InputError
 
-__all__ = ["SigningKey"]
+__all__ = ["SigningKey", "WitnessKey"]
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,11 @@ class SigningKey:
             return cls(Scalar.from_hex(str(data["secret"])))
         except (KeyError, ValueError, EncodingError) as exc:
             raise InputError(cls.WHAT, f"malformed: {type(exc).__name__}") from None
+
+
+@dataclass(frozen=True)
+class WitnessKey(SigningKey):
+    """A witness's cosigning key; its public half is named in the manifest's ``witnesses``."""
+
+    FORMAT: ClassVar[str] = "referendum-witness-key/1"
+    WHAT: ClassVar[str] = "witness key"
