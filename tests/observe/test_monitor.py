@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.helpers import payloads_of, run_main
+from observe.fake_log import FakeLog, View
 from referendum.observe.monitor import Monitor
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
@@ -37,6 +38,8 @@ def serving(events: list[Event]) -> Callable[[str], tuple[int, bytes]]:
     """A board's ``/api/events`` serving ``events`` (as a cheating board would)."""
 
     def get(url: str) -> tuple[int, bytes]:
+        if "/api/events?" not in url:
+            return 404, b"{}"  # a board without a log
         query = dict(p.split("=") for p in url.split("?", 1)[1].split("&"))
         start, limit = int(query["after"]) + 1, int(query["limit"])
         page = events[start : start + limit]
@@ -159,3 +162,44 @@ def test_monitor_command_once_over_http(served: Served) -> None:
     assert code == 1 and "cannot be reached" in err
     code, _, err = run_main("monitor", "board.example", "--once")
     assert code == 2
+
+
+def with_log(
+    served: Served, log: FakeLog, alter: Callable[[list[Event]], list[Event]] | None = None
+) -> Any:
+    """GETs answered by the app, and the log's checkpoints signed by ``log`` over the board's
+    events (or over ``alter`` of them, as a board whose log is not its record would sign)."""
+    app = through(served)
+
+    def get(url: str) -> tuple[int, bytes]:
+        if "/api/log/" not in url:
+            return app(url)
+        events = list(served.setup.board.events())
+        log.payload = served.setup.state.manifest_payload
+        log.fingerprint = served.setup.state.fingerprint
+        log.view = View()
+        log.view.extend(alter(events) if alter else events)
+        return log.get(url)
+
+    return get
+
+
+def test_monitor_checks_each_checkpoint_against_the_events(served: Served, tmp_path: Path) -> None:
+    log = FakeLog()
+    watch = Monitor("http://board.test", tmp_path / "copy", get=with_log(served, log))
+    watch.poll()
+    assert len(watch.checkpoints) == 1 and watch.log_error is None
+    assert watch.checkpoints[-1].size == watch.events
+    assert post(served, ballot(served, "east", 0).submission).status_code == 201
+    watch.poll()
+    assert len(watch.checkpoints) == 2 and watch.checkpoints[-1].size == watch.events
+
+    def dropped(events: list[Event]) -> list[Event]:  # the log leaves the last ballot out
+        return rehashed(payloads_of(events[:-2] + events[-1:]))
+
+    assert post(served, ballot(served, "east", 1).submission).status_code == 201
+    assert post(served, ballot(served, "west", 0).submission).status_code == 201
+    watch.get = with_log(served, log, dropped)
+    watch.poll()
+    assert watch.report().verdict is Verdict.VALID_SO_FAR  # the events themselves verify
+    assert watch.log_error is not None and "not the root of the tree" in watch.log_error

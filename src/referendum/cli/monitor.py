@@ -38,6 +38,16 @@ def print_status(watch: Monitor, console: Console) -> None:
     if report.verdict is Verdict.FAILS:
         first = report.failures()[0]
         console.print(f"  {first.check.value}: {escape(first.detail)}")
+    if watch.log_error is not None:
+        console.print(
+            f"[bold red]The board's log does NOT match its events:[/] {escape(watch.log_error)}"
+        )
+    elif watch.checkpoints:
+        last = watch.checkpoints[-1]
+        console.print(
+            f"{len(watch.checkpoints)} signed checkpoints match the events (the last: size "
+            f"{last.size}, {last.time})"
+        )
 
 
 @app.command()
@@ -63,7 +73,8 @@ def monitor(
     """Observer: follow a board over its public API, checking every new event as the
     verifier does (ballot proofs included) and printing the running count of ballots per
     region and the verdict so far; Ctrl-C stops.  Exits as `referendum verify` does: 0 the
-    record verifies, 1 a check fails (the first failure stops the monitor), 3 valid so far."""
+    record verifies, 1 a check fails (the first failure stops the monitor) or a signed
+    checkpoint is not of the events, 3 valid so far."""
     if not url.startswith(("http://", "https://")):
         raise typer.BadParameter("expected an http(s) URL", param_hint="URL")
     console = Console()
@@ -77,11 +88,12 @@ def monitor(
             if keep is not None:
                 watch.write_record_json()
         verdict = watch.report().verdict
+        status = 1 if watch.log_error is not None else EXIT_STATUS[verdict]
         if output == "json":
             typer.echo(json.dumps(watch.to_json(), indent=2, sort_keys=True))
         elif not once:
             print_status(watch, console)
-    raise typer.Exit(EXIT_STATUS[verdict])
+    raise typer.Exit(status)
 
 
 def _follow(watch: Monitor, console: Console, *, once: bool, interval: float, output: str) -> None:
@@ -97,6 +109,6 @@ def _follow(watch: Monitor, console: Console, *, once: bool, interval: float, ou
         if output == "text" and (new or first):
             print_status(watch, console)
         first = False
-        if once or watch.report().verdict is Verdict.FAILS:
+        if once or watch.report().verdict is Verdict.FAILS or watch.log_error is not None:
             return
         time.sleep(interval)

@@ -8,6 +8,11 @@ proofs, revotes, refusals, and once published the tally, decryption and results)
 moment it knows the verdict on the record so far, and the running count of ballots in each
 region, without downloading the record again.  A failure is final: the board served an
 event that does not verify, and the monitor stops reading.
+
+It also checks each checkpoint the board publishes (``GET /api/log/checkpoints?after=SIZE``,
+docs/spec/log.md section 4) against the events it has: the board's signature under the
+manifest's key, sizes increasing and times not decreasing, and the root of the Merkle tree of
+that many events, recomputed here.  A checkpoint larger than the events seen waits for them.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from referendum.errors import RecordError
+from referendum.crypto.group import Point
+from referendum.errors import InputError, ProofError, RecordError
 from referendum.observe.client import Fetch, fetch, url_of
+from referendum.protocol.checkpoints import Checkpoint, parse_note, verify_checkpoint
+from referendum.protocol.merkle import MemoryTree, event_leaf
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Head
@@ -58,6 +66,12 @@ class Monitor:
     regions: dict[str, RegionCount] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.tree = MemoryTree()
+        self.checkpoints: list[Checkpoint] = []
+        """The checkpoints checked against the events, ascending."""
+        self.log_error: str | None = None
+        """Why a checkpoint the board signed is not of the events it served (final)."""
+        self._pending: list[str] = []
         self.directory.mkdir(parents=True, exist_ok=True)
         self.events_path = self.directory / EVENTS_FILE
         self.events_path.write_bytes(b"")  # a fresh copy: every event is checked here
@@ -90,6 +104,7 @@ class Monitor:
                 break
             lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
             self._count(body)
+            self._leaves(body)
             with self.events_path.open("ab") as handle:
                 handle.write(body)
             self._sha256.update(body)
@@ -98,7 +113,71 @@ class Monitor:
             new += lines
             if lines < self.page:
                 break
+        if self.follower.report.sound and self.log_error is None:
+            self._check_checkpoints()
         return new
+
+    def _leaves(self, body: bytes) -> None:
+        """The tree's leaves of the served lines (a canonical line begins with its hash; a
+        line that does not is refused by the follower, and the tree stops there)."""
+        leaves = []
+        for line in body.splitlines():
+            if not (line.startswith(b'{"hash":"') and line[73:74] == b'"'):
+                break
+            try:
+                leaves.append(event_leaf(line[9:73].decode("ascii")))
+            except ValueError:
+                break
+        self.tree.extend(leaves)
+
+    def _check_checkpoints(self) -> None:
+        genesis = self.follower.genesis
+        if genesis is None:
+            return
+        while not self._pending:
+            after = self.checkpoints[-1].size if self.checkpoints else -1
+            url = url_of(self.url, "/api/log/checkpoints", after=after)
+            status, body = self.get(url)
+            if status == 404:
+                return  # a board without a log
+            if status != 200:
+                raise RecordError(f"{url}: HTTP {status}")
+            try:
+                data = json.loads(body)
+                notes, more = data["checkpoints"], data["more"]
+            except (ValueError, KeyError, TypeError):
+                raise RecordError(f"{url}: not a list of checkpoints") from None
+            if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+                raise RecordError(f"{url}: not a list of checkpoints")
+            self._pending = notes
+            if not notes or not more:
+                break
+        key = Point.from_hex(genesis.manifest.board_key)
+        while self._pending:
+            text = self._pending[0]
+            try:
+                checkpoint = verify_checkpoint(
+                    parse_note(text), fingerprint=genesis.fingerprint, board_key=key
+                )
+            except (InputError, ProofError) as exc:
+                self.log_error = f"a checkpoint the board published: {exc}"
+                return
+            if checkpoint.size > self.tree.size:
+                return  # checked once the monitor has that many events
+            self._pending.pop(0)
+            problem = None
+            if self.checkpoints and checkpoint.size <= self.checkpoints[-1].size:
+                problem = (
+                    f"its size is not above the last checkpoint's ({self.checkpoints[-1].size})"
+                )
+            elif self.checkpoints and checkpoint.time < self.checkpoints[-1].time:
+                problem = f"its time {checkpoint.time} is before the last checkpoint's"
+            elif checkpoint.root != self.tree.root_at(checkpoint.size):
+                problem = "its root is not the root of the tree of the board's events"
+            if problem is not None:
+                self.log_error = f"checkpoint of size {checkpoint.size}: {problem}"
+                return
+            self.checkpoints.append(checkpoint)
 
     def report(self) -> Report:
         """The verifier's report on the events so far (a failure names the event)."""
@@ -137,5 +216,7 @@ class Monitor:
             "events": self.events,
             "head": None if head is None else {"height": head.height, "hash": head.hash},
             "regions": {r: c.to_json() for r, c in sorted(self.regions.items())},
+            "checkpoints": len(self.checkpoints),
+            "log_error": self.log_error,
             "report": self.report().to_json(),
         }

@@ -478,6 +478,26 @@ TRANSLATION: Final = Obj(
     }
 )
 """The manifest's texts in one more official language (``translations.LANG``)."""
+
+WITNESSES: Final = Obj(
+    {
+        "threshold": Integer(1, 32),
+        "members": List(
+            Obj(
+                {
+                    "name": Text(256, 1, r"[\x21-\x2a\x2c-\x7e]+"),
+                    "public_key": HEX32,
+                    "url": Text(2000, 8, r"https?://[\x21-\x7e]+"),
+                }
+            ),
+            1,
+            32,
+        ),
+    }
+)
+"""The manifest's witnesses (docs/spec/witness.md section 1; the manifest checks the rest:
+distinct names and keys, keys on the curve, the threshold at most the members)."""
+
 MANIFEST: Final = Obj(
     {
         "format": Const("referendum-manifest/2"),
@@ -492,9 +512,10 @@ MANIFEST: Final = Obj(
         "board_key": HEX32,
         "rule": RULE,
     },
-    {  # a multilingual manifest (absent: one language, as before)
+    {  # a multilingual manifest (absent: one language, as before); the log's witnesses
         "languages": List(LANGUAGE, 1, MAX_LANGUAGES),
         "translations": Map(LANGUAGE, TRANSLATION, 0, MAX_LANGUAGES),
+        "witnesses": WITNESSES,
     },
 )
 

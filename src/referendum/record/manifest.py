@@ -243,7 +243,9 @@ class ManifestTexts:
 
 
 _WITNESS_NAME = re.compile(r"[\x21-\x2a\x2c-\x7e]{1,256}")
-_WITNESS_URL = re.compile(r"https?://[\x21-\x7e]{1,2000}")
+_WITNESS_URL = re.compile(
+    r"https?://(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?(/[\x21-\x7e]{0,1700})?"
+)
 
 
 class Witness(_Model):
@@ -277,7 +279,10 @@ class Witness(_Model):
     @classmethod
     def _check_url(cls, value: str) -> str:
         if not _WITNESS_URL.fullmatch(value):
-            raise ValueError("an http:// or https:// URL of printable ASCII (at most 2,000)")
+            raise ValueError(
+                "an http:// or https:// URL: a host name or address, an optional port, an "
+                "optional path of printable ASCII"
+            )
         return value
 
 

@@ -268,6 +268,11 @@ class RecordFollower:
         """The height, hash and timestamp of the last event checked."""
         return self.p1.link
 
+    @property
+    def genesis(self) -> ElectionState | None:
+        """The state of the manifest alone (``None`` before the first event)."""
+        return self.p1.genesis
+
     def region_ballots(self) -> dict[str, int]:
         """The accepted ballots so far in each region that has any (replaced ones
         included)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +21,7 @@ from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
 from referendum.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app"]
+__all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app", "witness_origins"]
 
 STATIC = Path(__file__).parent / "static"
 ENV_SETTINGS = "REFERENDUM_WEB_SETTINGS"
@@ -82,7 +83,7 @@ def create_app(ctx: WebContext) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
     app.add_middleware(CompressPages)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, connect=lambda: witness_origins(ctx))
     return app
 
 
@@ -109,6 +110,21 @@ def _plain_error(status: int) -> dict[str, Any]:
     if status == 405:
         return {"error": "method_not_allowed", "field": "method", "reason": "not allowed here"}
     return {"error": "http", "field": "request", "reason": f"HTTP {status}"}
+
+
+def witness_origins(ctx: WebContext) -> list[str]:
+    """The origins of the witnesses the manifest names (the booth fetches their cosigned
+    checkpoints after casting)."""
+    if not ctx.has_referendum():
+        return []
+    witnesses = ctx.state().manifest.witnesses
+    if witnesses is None:
+        return []
+    out = []
+    for member in witnesses.members:
+        parts = urlsplit(member.url)
+        out.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(out))
 
 
 def app_from_environment() -> FastAPI:

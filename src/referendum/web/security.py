@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +38,7 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 CSRF_COOKIE = "referendum_csrf"
 CSRF_FIELD = "csrf_token"
 
@@ -51,20 +53,29 @@ _HEADERS = (
 
 
 class SecurityHeaders:
-    """ASGI middleware adding the security headers to every HTTP response."""
+    """ASGI middleware adding the security headers to every HTTP response; ``connect``
+    gives the origins the pages may fetch from besides their own (the witnesses the
+    manifest names: the booth fetches their cosigned checkpoints)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, connect: Callable[[], Sequence[str]] = tuple) -> None:
         self.app = app
+        self.connect = connect
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        origins = [o for o in self.connect() if _ORIGIN.fullmatch(o)]
+        extra = _HEADERS
+        if origins:
+            csp = CSP.replace("connect-src 'self'", "connect-src 'self' " + " ".join(origins))
+            extra = ((b"content-security-policy", csp.encode()), *_HEADERS[1:])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0] not in dict(_HEADERS)]
-                message = {**message, "headers": [*headers, *_HEADERS]}
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -21,6 +21,8 @@ from referendum.observe.witness import Witness
 __all__ = ["create_witness_app"]
 
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+_PUBLIC = {"Access-Control-Allow-Origin": "*"}
+"""Anyone's page may read a cosigned checkpoint (the booth, from the board's origin)."""
 
 
 def create_witness_app(witness: Witness) -> FastAPI:
@@ -76,7 +78,7 @@ def create_witness_app(witness: Witness) -> FastAPI:
                     "reason": "this witness has cosigned no checkpoint of this referendum",
                 },
             )
-        return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+        return PlainTextResponse(note, media_type="text/plain; charset=utf-8", headers=_PUBLIC)
 
     @app.get("/evidence", summary="The split-view statements this witness kept")
     def evidence() -> list[dict[str, Any]]:

@@ -9,3 +9,5 @@ export * from './credentials.js';
 export * from './submission.js';
 export * from './challenge.js';
 export * from './recompute.js';
+export * from './log.js';
+export * from './lightcheck.js';

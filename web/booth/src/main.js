@@ -6,6 +6,7 @@ import { checkLastBallot, encryptChoices, signBallot } from './submission.js';
 import { challengeData, checkChallenge } from './challenge.js';
 import { ServedValueError, checkServedValues } from './recompute.js';
 import { canonicalJsonText } from './canonical.js';
+import { lightCheck, LightCheckError } from './lightcheck.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -234,6 +235,38 @@ function restoreAnswers(form, answers) {
     for (const item of form.querySelectorAll('input[name]')) {
       if (item.name === name && item.value === value) item.checked = true;
     }
+
+// GETs for the light check: the board's own answers, and the witnesses' (other origins,
+// without cookies).
+async function getText(url) {
+  const own = url.startsWith('/');
+  const response = await fetch(url, own ? { credentials: 'same-origin' } : { credentials: 'omit', mode: 'cors' });
+  return { status: response.status, text: await response.text() };
+}
+
+function joinNames(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${t('and')} ${names[names.length - 1]}`;
+}
+
+// After casting: is the ballot in the log the manifest's witnesses cosigned? (lightcheck.js)
+async function checkInLog(info, receipt) {
+  const node = $('log-check');
+  if (!node) return;
+  if (!receipt || !info.manifest.witnesses) {
+    node.hidden = true;
+    return;
+  }
+  node.hidden = false;
+  node.className = 'muted';
+  node.textContent = t('log_checking');
+  try {
+    const found = await lightCheck({ info, receipt, get: getText });
+    node.className = 'ok';
+    node.textContent = t('log_ok', { witnesses: joinNames(found.witnesses), size: found.size });
+  } catch (e) {
+    node.className = 'error';
+    const code = e instanceof LightCheckError ? e.code : 'network';
+    node.textContent = t(`log_err.${code}`, { detail: e.detail ?? e.message });
   }
 }
 
@@ -410,6 +443,7 @@ async function booth() {
       };
       keepReceipt(info, shown);
       showReceipt(shown);
+      checkInLog(info, body.receipt);
     } catch (e) {
       status(t('err_network'));
     } finally {
