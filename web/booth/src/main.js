@@ -248,6 +248,9 @@ function joinNames(names) {
   return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${t('and')} ${names[names.length - 1]}`;
 }
 
+const LOG_ATTEMPTS = 20;
+const LOG_RETRY_MS = 1000;
+
 // After casting: is the ballot in the log the manifest's witnesses cosigned? (lightcheck.js)
 async function checkInLog(info, receipt) {
   const node = $('log-check');
@@ -259,14 +262,24 @@ async function checkInLog(info, receipt) {
   node.hidden = false;
   node.className = 'muted';
   node.textContent = t('log_checking');
-  try {
-    const found = await lightCheck({ info, receipt, get: getText });
-    node.className = 'ok';
-    node.textContent = t('log_ok', { witnesses: joinNames(found.witnesses), size: found.size });
-  } catch (e) {
-    node.className = 'error';
-    const code = e instanceof LightCheckError ? e.code : 'network';
-    node.textContent = t(`log_err.${code}`, { detail: e.detail ?? e.message });
+  // the witnesses poll the board every few seconds: wait a little for them to cosign a
+  // checkpoint that includes this ballot before saying they have not
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const found = await lightCheck({ info, receipt, get: getText });
+      node.className = 'ok';
+      node.textContent = t('log_ok', { witnesses: joinNames(found.witnesses), size: found.size });
+      return;
+    } catch (e) {
+      const code = e instanceof LightCheckError ? e.code : 'network';
+      if (code === 'not_yet' && attempt < LOG_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, LOG_RETRY_MS));
+        continue;
+      }
+      node.className = 'error';
+      node.textContent = t(`log_err.${code}`, { detail: e.detail ?? e.message });
+      return;
+    }
   }
 }
 
