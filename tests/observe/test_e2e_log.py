@@ -6,6 +6,7 @@ that shows a witness another view is refused by the witness, which keeps the evi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import subprocess
@@ -134,7 +135,14 @@ def running_log(tmp_path: Path) -> Iterator[dict[str, Any]]:
     }
     db = tmp_path / "board.sqlite"
     board = open_board(db)
-    setup = ready_referendum(board, m=manifest(witnesses=witnesses))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the server's clock is the system's
+    window = [
+        {
+            "opens": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "closes": (now + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    ]
+    setup = ready_referendum(board, m=manifest(witnesses=witnesses, window=window))
     board.close()
     (tmp_path / "board.key").write_text(json.dumps(BOARD_KEY.to_json()))
     url = f"http://127.0.0.1:{board_port}"
@@ -179,15 +187,15 @@ def test_board_two_witnesses_and_the_booth(running_log: dict[str, Any]) -> None:
     page.wait_for_function("() => window.location.hash === ''")
     encrypt(page, "Yes")
     page.click("#cast")
-    page.wait_for_selector("#step-receipt:not([hidden])")
+    page.wait_for_selector("#step-receipt:not([hidden]), #booth-status.error")
+    assert page.is_visible("#step-receipt"), page.inner_text("#booth-status")
     page.wait_for_selector("#log-check.ok, #log-check.error", timeout=60_000)
     text = page.inner_text("#log-check")
     assert "Your ballot is in the log that witnesses witness-a and witness-b have cosigned" in text
-    receipt = page.evaluate(
-        "fetch(document.getElementById('save-receipt').href).then(r => r.text())"
-    )
+    with page.expect_download() as download:
+        page.click("#save-receipt")
     path = tmp / "receipt.json"
-    path.write_text(receipt)
+    download.value.save_as(path)
 
     code, out, err = run_main("track", "--receipt", str(path), url)
     assert code == 0, out + err

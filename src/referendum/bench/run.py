@@ -29,6 +29,7 @@ from typing import Any
 from referendum.bench.generate import VoterSlice, generate_record, make_ballots
 from referendum.bench.ingest import ingest
 from referendum.bench.memory import PeakMemory
+from referendum.bench.witness import witness_rate
 from referendum.crypto import ballot_batch
 from referendum.crypto.backend import BACKEND, BACKENDS, available
 from referendum.crypto.ballot_batch import BallotBatch
@@ -375,6 +376,11 @@ def run_bench(
     progress(f"verifying the record on a {workers}-worker Dask LocalCluster")
     runs.append(_dask_verify(record, workers))
     figures["verify"] = runs
+    progress("a witness following a board's checkpoints (events per second it keeps up with)")
+    figures["witness"] = [
+        witness_rate(events=100_000, every=1000),
+        witness_rate(events=20_000, every=100),
+    ]
     if peers:
         progress("4096-bit modular ElGamal baseline (benchmarks/modp_baseline.py)")
         figures["modp_baseline"] = peer("modp_baseline", max(3, peer_ballots // 6))

@@ -150,6 +150,18 @@ def print_figures(figures: dict[str, Any], console: Console) -> None:
     if "log" in figures:
         _print_log(figures["log"], console)
 
+    witness = Table(title="A witness following the board's checkpoints (cosigned, state fsync'd)")
+    for column in ("checkpoint every", "checkpoints", "ms per checkpoint", "events/s"):
+        witness.add_column(column, justify="right")
+    for row in figures.get("witness", []):
+        witness.add_row(
+            f"{row['checkpoint_every']:,} events",
+            str(row["checkpoints"]),
+            f"{row['ms_per_checkpoint']:.2f}",
+            f"{row['events_per_second']:,.0f}",
+        )
+    console.print(witness)
+
 
 @app.command()
 def bench(
@@ -192,7 +204,8 @@ def bench(
     with concurrent writers when --db is given), export, verification with 1 and N workers
     and on a Dask LocalCluster, peak memory; the same per-ballot work of the 4096-bit
     baseline and of Belenios, as ratios; and the transparency log's (the Merkle tree's share
-    of ingest, with and without it, and proofs served on a tree of --log-events events)."""
+    of ingest, with and without it, and proofs served on a tree of --log-events events); and
+    the events per second a witness keeps up with."""
     from referendum.bench.run import run_bench
 
     if ballots < 10:

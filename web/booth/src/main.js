@@ -235,6 +235,8 @@ function restoreAnswers(form, answers) {
     for (const item of form.querySelectorAll('input[name]')) {
       if (item.name === name && item.value === value) item.checked = true;
     }
+  }
+}
 
 // GETs for the light check: the board's own answers, and the witnesses' (other origins,
 // without cookies).
