@@ -191,3 +191,21 @@ def test_the_manifest_names_the_witnesses_under_its_fingerprint() -> None:
         assert field in caught.value.field
     with pytest.raises(ManifestError, match="witnesses"):
         manifest_from_payload({**plain, "witnesses": None})
+
+
+def test_a_board_serving_the_same_page_forever_does_not_hang_the_witness(tmp_path: Path) -> None:
+    log = FakeLog()
+    log.grow(5)
+    w = witness(log, tmp_path)
+    assert first_of(w.poll()).status == "cosigned"
+    stale = log.note(size=5)
+    honest = log.get
+
+    def looping(url: str) -> tuple[int, bytes]:
+        if "/api/log/checkpoints" in url:  # "more" for ever, nothing new
+            return 200, json.dumps({"checkpoints": [stale], "more": True}).encode()
+        return honest(url)
+
+    w.get = looping
+    outcomes = w.poll()
+    assert [o.status for o in outcomes] == ["unchanged", "unchanged"]

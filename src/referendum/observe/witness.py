@@ -143,9 +143,11 @@ class Witness:
                 outcomes.append(self.offer(text))
                 if outcomes[-1].status in ("split_view", "refused"):
                     return outcomes  # the rest is offered again at the next poll
-            if not more or not notes:
+            now = self.state.logs.get(fingerprint)
+            if not more or not notes or now is None or now.size <= after:
                 # and the latest: a checkpoint of the size last cosigned with another root
-                # is in no list "after" that size
+                # is in no list "after" that size (a page that cosigned nothing new ends the
+                # reading too: a board cannot keep the witness asking for the same page)
                 return [*outcomes, self._latest()]
 
     def _latest(self) -> Outcome:
