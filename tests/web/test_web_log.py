@@ -98,10 +98,48 @@ def test_bad_parameters_name_the_parameter(served: Served) -> None:
         ("/api/log/consistency?from=3&to=2", "to"),
         ("/api/log/consistency?from=-1&to=2", "from"),
         ("/api/log/checkpoints?after=-2", "after"),
+        (f"/api/log/inclusion?index=0&size={2**63}", "size"),
+        (f"/api/log/inclusion?index={2**64}&size={size}", "index"),
+        (f"/api/log/consistency?from={2**63}&to={2**64}", "to"),
+        (f"/api/log/consistency?from=-{2**64}&to=2", "from"),
     ]
     for url, field in cases:
         r = served.client.get(url)
         assert r.status_code == 400, (url, r.text)
         assert r.json()["field"] == field, (url, r.text)
+    for after in (size, 2**63 - 1, 2**63, 10**30):  # beyond the board, or any integer column
+        r = served.client.get(f"/api/log/checkpoints?after={after}")
+        assert r.status_code == 200 and r.json() == {"checkpoints": [], "more": False}, r.text
     r = served.client.get("/api/log/inclusion?index=x&size=1")
     assert r.status_code == 422 and "index" in r.json()["field"]
+
+
+def test_the_server_publishes_a_checkpoint_due_by_time_on_its_own(board: Any) -> None:
+    """A log that has grown gets its checkpoint within the policy's time, with no append and
+    no request after the ballot: the server's background task (only while it runs)."""
+    import time
+
+    from core.helpers import ready_referendum
+
+    served = serve(ready_referendum(board))
+    assert served.ctx.publisher is not None
+    served.ctx.publisher.policy = CheckpointPolicy(every=1000, seconds=3600)
+    start = checkpoint(served).size
+    assert post(served, ballot(served, "east", 0).submission).status_code == 201
+    grown = served.ctx.board.head().height + 1  # type: ignore[union-attr]
+    assert grown > start
+    served.ctx.publisher.policy = CheckpointPolicy(every=1000, seconds=0.2)
+
+    def latest() -> int:
+        stored = served.ctx.board.latest_checkpoint()
+        assert stored is not None
+        return stored[0]
+
+    served.setup.clock.jump(served.setup.clock() + dt.timedelta(hours=1))  # it is due now
+    time.sleep(0.5)  # without the server's task running, nothing publishes it
+    assert latest() == start
+    with served.client:  # the application's lifespan: the background task runs
+        deadline = time.monotonic() + 10
+        while latest() < grown and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert latest() == grown

@@ -53,7 +53,8 @@ def serve(
         float,
         typer.Option(
             help="Sign a checkpoint when the last one is this many seconds old and the log "
-            "has grown (checked at each append and each request for a checkpoint).",
+            "has grown (looked at every quarter of this, at each append and at each request "
+            "for a checkpoint).",
             min=0.001,
         ),
     ] = 10.0,

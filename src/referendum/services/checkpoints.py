@@ -155,6 +155,8 @@ def checkpoint_page(board: BulletinBoard, after: int = -1) -> dict[str, Any]:
     than ``after``, ascending, :data:`CHECKPOINT_PAGE` at most."""
     if after < -1:
         raise InputError("after", f"must be at least -1, got {after}")
+    if after >= board_size(board):  # no checkpoint is larger than the board (nor any key)
+        return {"checkpoints": [], "more": False}
     rows = board.checkpoints(after, CHECKPOINT_PAGE + 1)
     return {
         "checkpoints": [note for _, note in rows[:CHECKPOINT_PAGE]],

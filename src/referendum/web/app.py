@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,7 +26,16 @@ from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
 from referendum.web.security import BodyLimit, SecurityHeaders
 
-__all__ = ["ENV_SETTINGS", "STATIC", "app_from_environment", "create_app", "witness_origins"]
+__all__ = [
+    "ENV_SETTINGS",
+    "STATIC",
+    "app_from_environment",
+    "checkpoint_interval",
+    "create_app",
+    "witness_origins",
+]
+
+_log = logging.getLogger("referendum.web")
 
 STATIC = Path(__file__).parent / "static"
 ENV_SETTINGS = "REFERENDUM_WEB_SETTINGS"
@@ -30,9 +44,43 @@ settings (JSON: db, tokens, limits, workers, secure_cookies, the board key's fil
 worker process."""
 
 
+def checkpoint_interval(seconds: float) -> float:
+    """How often the server looks whether a checkpoint is due, for a policy of ``seconds``:
+    a quarter of it (so a log that has grown is checkpointed at most 1.25 ``seconds`` after
+    the last checkpoint, even when nobody appends or asks), within 0.05 s and 5 s."""
+    return min(max(seconds / 4, 0.05), 5.0)
+
+
+async def _checkpoint_ticker(ctx: WebContext) -> None:
+    """Publish the checkpoints the policy's time rule makes due, while the server runs."""
+    while ctx.publisher is not None:
+        await asyncio.sleep(checkpoint_interval(ctx.publisher.policy.seconds))
+        try:
+            await run_in_threadpool(ctx.checkpoint_if_due)
+        except Exception as exc:  # the next tick tries again; the server keeps serving
+            _log.warning("checkpoint not published: %s", type(exc).__name__)
+
+
 def create_app(ctx: WebContext) -> FastAPI:
-    """The web application: API under ``/api``, pages, the booth's static files."""
+    """The web application: API under ``/api``, pages, the booth's static files.
+
+    While it runs (its lifespan), a background task publishes the checkpoints that fall due
+    by time (``docs/spec/log.md`` section 3.3); those due by count or by a phase change are
+    published at the append itself."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(_checkpoint_ticker(ctx)) if ctx.publisher is not None else None
+        try:
+            yield
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+
     app = FastAPI(
+        lifespan=lifespan,
         title="referendum",
         summary="A verifiable referendum's bulletin board, voting booth and organiser pages",
         version="1",
