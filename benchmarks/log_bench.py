@@ -1,13 +1,16 @@
 """The witness's rate and the browser's inclusion-proof check (issue 12, part 5).
 
     python benchmarks/log_bench.py [--events 200000] [--every 1000 --every 100] [--size 10000000]
+    python benchmarks/log_bench.py --http http://127.0.0.1:8000 [--requests 2000]
 
 Witness: events per second it keeps up with, when the board publishes a checkpoint every
 ``--every`` events (:func:`referendum.bench.witness.witness_rate`: parse, board signature,
 consistency proof, cosignature, crash-safe state on the disk, per checkpoint).  Browser: the
 booth's ``verifyInclusion`` (web/booth/src/log.js) in Debian's Chromium on a proof in a tree of
 ``--size`` leaves, milliseconds per check; the same proof checked by the Python verifier for
-comparison, in the same run.  Prints JSON.
+comparison, in the same run.  With ``--http``: milliseconds per inclusion proof served by a
+running ``referendum serve`` (random events of its latest checkpoint's tree, one keep-alive
+connection on loopback, the whole round trip), instead.  Prints JSON.
 """
 
 from __future__ import annotations
@@ -73,6 +76,41 @@ def browser_inclusion(size: int, rounds: int = 200) -> dict[str, Any]:
     return {"tree_size": size, **out, "python_ms_per_check": python_ms}
 
 
+def http_inclusion(url: str, requests: int, seed: int = 12) -> dict[str, Any]:
+    """Round-trip milliseconds of ``GET /api/log/inclusion`` against a running board."""
+    import http.client
+    import random
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80)
+
+    def get(path: str) -> bytes:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        body = answer.read()
+        if answer.status != 200:
+            raise SystemExit(f"{path}: status {answer.status}")
+        return body
+
+    size = int(get("/api/log/checkpoint").decode().splitlines()[1])
+    chooser = random.Random(seed)
+    times = []
+    for _ in range(requests):
+        path = f"/api/log/inclusion?index={chooser.randrange(size)}&size={size}"
+        started = time.perf_counter()
+        get(path)
+        times.append((time.perf_counter() - started) * 1e3)
+    times.sort()
+    return {
+        "tree_size": size,
+        "requests": requests,
+        "median_ms": times[len(times) // 2],
+        "p99_ms": times[int(len(times) * 0.99)],
+        "max_ms": times[-1],
+    }
+
+
 def main() -> None:
     from referendum.bench.witness import witness_rate
 
@@ -80,7 +118,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--every", type=int, action="append")
     parser.add_argument("--size", type=int, default=10_000_000)
+    parser.add_argument("--http", metavar="URL", help="time proofs served by this board instead")
+    parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
+    if args.http:
+        json.dump(http_inclusion(args.http, args.requests), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
     figures = {
         "witness": [witness_rate(events=args.events, every=e) for e in args.every or [1000, 100]],
         "browser_inclusion": browser_inclusion(args.size),

@@ -74,15 +74,20 @@ class WebContext:
         self.casts = CastQueue(self.board, self.clock, state=self.state, signer=signer)
 
     def state(self) -> ElectionState:
-        """The referendum's state (replayed from the board; cached while voting is open,
-        when only ballots are appended)."""
+        """The referendum's state (replayed from the board's non-ballot events; cached while
+        voting is open, when only ballots are appended, and once the results are published,
+        when nothing is)."""
         with self._lock:
             cached = self._state
-        if cached is not None and not self.board.count(m.VOTING_CLOSE):
+        if cached is not None and (
+            cached.phase is Phase.PUBLISHED or not self.board.count(m.VOTING_CLOSE)
+        ):
             return cached
         state = load_state(self.board)
         with self._lock:
-            self._state = state if state.phase is Phase.OPEN else None
+            # while voting is open only ballots are appended (until voting.close, looked for
+            # above); once results are published nothing is: the state is final
+            self._state = state if state.phase in (Phase.OPEN, Phase.PUBLISHED) else None
         return state
 
     def invalidate(self) -> None:
