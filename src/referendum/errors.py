@@ -14,6 +14,7 @@
     │   ├── EncodingError       bytes that are not a canonical point or scalar
     │   └── ProofError          a proof or signature that does not verify
     ├── BallotRejected          a ballot the board refused (carries a reason code)
+    ├── UnjudgedSubmission      a submission whose checks failed unexpectedly: refused alone
     ├── DroppedBallot           the board's last ballot of a credential is not the voter's own
     ├── BoardError              the bulletin board
     │   ├── HeadMovedError      appending with a stale head: someone appended first
@@ -50,6 +51,7 @@ __all__ = [
     "RecordError",
     "ReferendumError",
     "TableError",
+    "UnjudgedSubmission",
     "UsageError",
     "VerificationFailed",
 ]
@@ -116,6 +118,18 @@ class BallotRejected(ReferendumError):
         self.reason = reason
         self.receipt: Mapping[str, Any] | None = None
         super().__init__(f"ballot rejected ({code}): {field}: {reason}")
+
+
+class UnjudgedSubmission(ReferendumError):
+    """A submission the board could not judge: checking it raised an unexpected error
+    (``cause``: its class name).  It is refused alone, without a ``ballot.rejected`` event (no
+    refusal a verifier could re-decide), and the other submissions of its batch go on."""
+
+    def __init__(self, cause: str) -> None:
+        self.cause = cause
+        super().__init__(
+            f"the board could not judge this submission ({cause}); it is not on the board"
+        )
 
 
 class DroppedBallot(ReferendumError):

@@ -83,7 +83,8 @@ def test_duplicate_keys_are_refused(key: str, first: Any, second: Any) -> None:
 def test_unsafe_integers_are_refused(number: int) -> None:
     with pytest.raises(InputError, match="outside"):
         canonical_json([number])
-    with pytest.raises(InputError, match="outside"):
+    long = len(str(number)) > 32  # refused by the bounds before it is parsed
+    with pytest.raises(InputError, match="number longer than 32" if long else "outside"):
         parse_json_strict(str(number).encode())
 
 

@@ -41,6 +41,8 @@ from referendum.protocol.ballots import (
     verify_parsed,
 )
 from referendum.protocol.state import ElectionState, Phase
+from referendum.record.bounded_json import SUBMISSION as SUBMISSION_BOUNDS
+from referendum.record.bounded_json import check_bounds, value_depth
 from referendum.record.canonical import canonical_json, parse_canonical_json, parse_json_strict
 from referendum.record.manifest import Manifest
 
@@ -123,7 +125,7 @@ class Submission:
         else:
             try:
                 body = canonical_json(dict(submission))
-            except (InputError, TypeError, ValueError):  # no JSON form: its text, refused below
+            except (InputError, TypeError, ValueError, RecursionError):  # no JSON form:
                 body = repr(sorted(submission.items(), key=repr)).encode("utf-8", "replace")
         size, digest = len(body), hashlib.sha256(body).hexdigest()
         if size > MAX_SUBMISSION_BYTES:
@@ -132,18 +134,22 @@ class Submission:
 
     @classmethod
     def of_bytes(cls, body: bytes, size: int, digest: str) -> Submission:
-        """Bytes within the limit: their value when they are strict JSON (docs/spec/record.md,
-        section 2.3; canonical JSON, as a booth sends, is read fast), else not JSON."""
+        """Bytes within the limit: their value when they are strict JSON within the bounds of
+        a submission (docs/spec/record.md, sections 2.3 and 2.4: nested at most 32 deep,
+        numbers of at most 32 characters; canonical JSON, as a booth sends, is read fast),
+        else not JSON (and kept as bytes)."""
         try:
-            return cls(size, digest, parse_canonical_json(body), body)
+            check_bounds(body, SUBMISSION_BOUNDS)
+        except InputError as exc:
+            return cls(size, digest, _Unparsed.NOT_JSON, body, f"beyond the bounds: {exc.reason}")
+        try:
+            return cls(size, digest, parse_canonical_json(body, bounds=SUBMISSION_BOUNDS), body)
         except InputError:
             pass
         try:
-            return cls(size, digest, parse_json_strict(body), body)
+            return cls(size, digest, parse_json_strict(body, bounds=SUBMISSION_BOUNDS), body)
         except InputError as exc:
             return cls(size, digest, _Unparsed.NOT_JSON, body, f"not JSON: {exc.reason}")
-        except RecursionError:
-            return cls(size, digest, _Unparsed.NOT_JSON, body, "not JSON: nested too deeply")
 
     def form(self) -> dict[str, Any]:
         """The submission's members, when it has the form of one; raises
@@ -205,6 +211,8 @@ class Submission:
             raise InputError("submission", 'expected {"json": value} or {"base64": string}')
         if "json" in stored:
             value = stored["json"]
+            if value_depth(value) > SUBMISSION_BOUNDS.max_depth:
+                raise InputError("submission", "nested deeper than a submission may be")
             if _published(value) != value:
                 raise InputError("submission", "holds what a refusal leaves out")
             return cls(size, digest, value)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from referendum.errors import InputError
+from referendum.record.bounded_json import RECORD_LINE, JsonBounds, check_bounds
 
 __all__ = [
     "MAX_SAFE_INTEGER",
@@ -58,13 +59,16 @@ def canonical_json(obj: object) -> bytes:
         raise
 
 
-def parse_json_strict(data: bytes | str) -> Any:
-    """Parse JSON, refusing floats, NaN/Infinity, duplicate keys and out-of-range integers.
+def parse_json_strict(data: bytes | str, *, bounds: JsonBounds = RECORD_LINE) -> Any:
+    """Parse JSON, refusing floats, NaN/Infinity, duplicate keys and out-of-range integers,
+    and any text beyond ``bounds`` (its size, nesting depth, number length: record.md
+    section 2.4), which is refused before it is parsed.
 
     Whitespace and key order are free (use :func:`parse_canonical_json` to demand the canonical
     form).  Raises :class:`~referendum.errors.InputError` with ``field`` ``"json"`` (or the JSON
     path of the offending value) and the reason.
     """
+    check_bounds(data, bounds)
     if isinstance(data, bytes | bytearray | memoryview):
         try:
             text = bytes(data).decode("utf-8")
@@ -89,12 +93,14 @@ def parse_json_strict(data: bytes | str) -> Any:
     return obj
 
 
-def parse_canonical_json(data: bytes) -> Any:
+def parse_canonical_json(data: bytes, *, bounds: JsonBounds = RECORD_LINE) -> Any:
     """Parse ``data`` and check that it is byte for byte the canonical encoding of the result.
 
-    Same refusals as :func:`parse_json_strict`, plus any departure from the canonical form.
+    Same refusals as :func:`parse_json_strict` (``bounds`` included), plus any departure from
+    the canonical form.
     """
     data = bytes(data)
+    check_bounds(data, bounds)
     try:
         # Fast path: the C parser (hooks refuse floats, NaN and unsafe integers), then the C
         # encoder.  Duplicate keys, -0, escapes or spacing that the canonical form does not
@@ -109,7 +115,7 @@ def parse_canonical_json(data: bytes) -> Any:
             return obj
     except (ValueError, InputError):
         pass
-    parse_json_strict(data)  # raises the precise reason when there is one
+    parse_json_strict(data, bounds=bounds)  # raises the precise reason when there is one
     raise InputError("json", "not in canonical form (key order, spacing or escapes)")
 
 

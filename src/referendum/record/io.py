@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from referendum.errors import BoardCorrupted, InputError, RecordError
+from referendum.record.bounded_json import RECORD_LINE
 from referendum.record.canonical import canonical_json, parse_canonical_json, parse_json_strict
 from referendum.record.chain import ChainChecker
 from referendum.record.event import Event, Head, event_hash_encoded
@@ -48,7 +49,7 @@ CHECKPOINTS_FILE = "checkpoints.jsonl"
 """The board's signed checkpoints, one JSON string (the signed note) per line (log.md section 5)."""
 
 _RECORD_KEYS = frozenset({"format", "version", "event_count", "head_hash", "events_sha256"})
-_MAX_LINE = 64 * 1024 * 1024  # a longer line is refused rather than read into memory
+_MAX_LINE = RECORD_LINE.max_bytes  # a longer line is refused rather than read into memory
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from referendum.board.protocol import BulletinBoard, Draft
 from referendum.clock import Clock, format_timestamp
 from referendum.crypto.ballot import tracking_code
-from referendum.errors import BallotRejected, HeadMovedError, InputError
+from referendum.crypto.ballot_batch import BallotBatch
+from referendum.errors import BallotRejected, HeadMovedError, InputError, UnjudgedSubmission
 from referendum.protocol.ballots import RegionBatches
 from referendum.protocol.payloads import check_payload
 from referendum.protocol.receipts import BoardReceipt
@@ -44,6 +45,7 @@ from referendum.services.state import load_state
 __all__ = ["CastQueue", "Receipt", "cast", "cast_many"]
 
 _APPEND_RETRIES = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Receipt:
         )
 
 
-Outcome = Receipt | BallotRejected
+Outcome = Receipt | BallotRejected | UnjudgedSubmission
 
 
 def cast(
@@ -91,7 +93,7 @@ def cast(
     With a ``signer``, the receipt (or the refusal) carries the board's signed receipt.
     """
     (outcome,) = cast_many(board, [submission], clock, state=state, signer=signer)
-    if isinstance(outcome, BallotRejected):
+    if isinstance(outcome, BallotRejected | UnjudgedSubmission):
         raise outcome
     return outcome
 
@@ -125,6 +127,10 @@ def cast_many(
     :class:`Receipt` or the :class:`BallotRejected` it was refused with (and logged as).
     With a ``signer``, each carries the board's signed receipt.
 
+    Each submission is judged on its own: one whose checks raise anything unexpected gets
+    :class:`~referendum.errors.UnjudgedSubmission` (not logged) and the others go on; only
+    an error of the board itself (unreachable, too busy) is raised for the whole batch.
+
     Each submission is examined (:func:`~referendum.protocol.refusals.examine_early`, then
     its ballot's checks in the region's C batch, each ballot alone when a batch fails), then
     the reason is decided where the batch is appended
@@ -132,14 +138,29 @@ def cast_many(
     tracking codes on the board), as a verifier re-decides it from the record."""
     if signer is not None:
         signer.bind(board)
-    received = [Submission.received(s) for s in submissions]
+    failed: dict[int, UnjudgedSubmission] = {}
+    received: list[Submission | None] = []
+    for i, s in enumerate(submissions):
+        received.append(_judged(failed, i, Submission.received, s))
     current = state if state is not None and state.phase is Phase.OPEN else load_state(board)
-    datas, examined = _examine(current, received)
-    final = _append(board, current, received, datas, examined, clock)
-    outcomes = [_signed(board, outcome, event, signer) for outcome, event in final]
+    datas, examined = _examine(current, received, failed)
+    final = _append(board, current, received, datas, examined, clock, failed)
+    signed = iter([_signed(board, outcome, event, signer) for outcome, event in final])
     if signer is not None and final:
         signer.appended(board)  # a checkpoint may be due
-    return outcomes
+    return [failed[i] if i in failed else next(signed) for i in range(len(submissions))]
+
+
+def _judged(
+    failed: dict[int, UnjudgedSubmission], i: int, judge: Callable[..., T], *args: Any
+) -> T | None:
+    """``judge(*args)``, or ``None`` with submission ``i`` marked unjudged when it raises
+    anything but a refusal (a bug, or input no bound foresaw: that submission only)."""
+    try:
+        return judge(*args)
+    except Exception as exc:
+        failed[i] = UnjudgedSubmission(type(exc).__name__)
+        return None
 
 
 def _signed(
@@ -155,30 +176,39 @@ def _signed(
 
 
 def _examine(
-    state: ElectionState, received: Sequence[Submission]
-) -> tuple[dict[int, dict[str, Any]], list[Examined]]:
+    state: ElectionState,
+    received: Sequence[Submission | None],
+    failed: dict[int, UnjudgedSubmission],
+) -> tuple[dict[int, dict[str, Any]], list[Examined | None]]:
     """Every submission examined: its members (when it has the form of one) and what its
     content says (the ballot checks only in the open phase, whose credential lists are
-    frozen; outside it they do not decide anything)."""
+    frozen; outside it they do not decide anything).  A submission whose examination raises
+    is marked in ``failed`` (its entry ``None``)."""
     datas: dict[int, dict[str, Any]] = {}
-    examined: list[Examined] = []
+    examined: list[Examined | None] = []
     batches = RegionBatches(state)
     queued: dict[str, list[tuple[int, str]]] = {}
     for i, submission in enumerate(received):
-        data, found = examine_early(state, submission)
+        early = None if submission is None else _judged(failed, i, examine_early, state, submission)
+        if early is None:
+            examined.append(None)
+            continue
+        data, found = early
         examined.append(found)
         if found.early is not None:
             continue
         datas[i] = data
         if state.phase is not Phase.OPEN:
             continue
-        code = _queue(batches, data)
-        if code is None:
-            examined[i] = examine_content(state, data)
+        code = _judged(failed, i, _queue, batches, data)
+        if i in failed:
+            examined[i] = None
+        elif code is None:
+            examined[i] = _judged(failed, i, examine_content, state, data)
         else:
             queued.setdefault(data["region"], []).append((i, code))
     for region, items in queued.items():
-        valid = batches[region].check()
+        valid = _judged_batch(batches[region])
         for i, code in items:  # when not all are valid: each alone, for its reason
             examined[i] = (
                 Examined(
@@ -188,9 +218,18 @@ def _examine(
                     replaces=datas[i]["replaces"],
                 )
                 if valid
-                else examine_content(state, datas[i])
+                else _judged(failed, i, examine_content, state, datas[i])
             )
     return datas, examined
+
+
+def _judged_batch(batch: BallotBatch) -> bool:
+    """Whether a region's C batch check holds; when it raises, ``False``: each ballot is then
+    checked alone by the reference code, which judges it (or marks it unjudged)."""
+    try:
+        return bool(batch.check())
+    except Exception:
+        return False
 
 
 def _phase_at_head(board: BulletinBoard, state: ElectionState) -> ElectionState:
@@ -223,21 +262,23 @@ def _replay_of(seen: set[str], known: Mapping[str, object]) -> Callable[[str], b
 def _append(
     board: BulletinBoard,
     state: ElectionState,
-    received: Sequence[Submission],
+    received: Sequence[Submission | None],
     datas: dict[int, dict[str, Any]],
-    examined: list[Examined],
+    examined: list[Examined | None],
     clock: Clock,
+    failed: dict[int, UnjudgedSubmission],
 ) -> list[tuple[BallotRejected | None, Event]]:
-    """Decide and append the batch: for each submission in order, its refusal (``None``:
-    accepted) and the event appended for it."""
+    """Decide and append the batch: for each submission in order that is not in ``failed``,
+    its refusal (``None``: accepted) and the event appended for it.  A submission whose
+    decision or event raises joins ``failed``; the others are appended."""
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         now = clock()  # read after the head, so that timestamps never go backwards
         at_head = _phase_at_head(board, state)
         if at_head.phase is Phase.OPEN and state.phase is not Phase.OPEN:
-            datas, examined = _examine(at_head, received)  # voting opened meanwhile
+            datas, examined = _examine(at_head, received, failed)  # voting opened meanwhile
         state = at_head
-        codes = [e.tracking_code for e in examined if e.tracking_code is not None]
+        codes = [e.tracking_code for e in examined if e is not None and e.tracking_code is not None]
         voting = state.phase is Phase.OPEN and state.manifest.in_window(now)
         known = (
             board.lookup_many(
@@ -245,7 +286,7 @@ def _append(
                 + [
                     credential_key(datas[i]["credential"])
                     for i, e in enumerate(examined)
-                    if e.tracking_code is not None
+                    if e is not None and e.tracking_code is not None
                 ]
             )
             if voting and codes
@@ -259,48 +300,22 @@ def _append(
         refusals: list[BallotRejected | None] = []
         drafts: list[Draft] = []
         for i, found in enumerate(examined):
-            refusal = decide(
-                found,
-                phase=state.phase,
-                manifest=state.manifest,
-                moment=now,
-                replayed=replayed,
-                last=last,
-            )
-            if refusal is not None:
-                refusals.append(refusal.error())
-                drafts.append(
-                    Draft(
-                        m.BALLOT_REJECTED,
-                        refusal_payload(refusal, received[i], state.fingerprint),
-                    )
-                )
+            if found is None or i in failed:
                 continue
-            data, code = datas[i], found.tracking_code
-            assert code is not None
-            credential = data["credential"]
-            replaces = found.replaces  # decide checked it is the credential's last
-            drafts.append(
-                Draft(
-                    m.BALLOT_ACCEPTED,
-                    {
-                        "credential": credential,
-                        "region": data["region"],
-                        "ballot": data["ballot"],
-                        "signature": data["signature"],
-                        "tracking_code": code,
-                        "replaces": replaces,
-                    },
-                    (credential_key(credential), tracking_key(code)),
-                )
+            made = _judged(
+                failed, i, _draft, state, received[i], datas.get(i), found, now, replayed, last
             )
-            last_code[credential] = code
-            seen.add(code)
-            refusals.append(None)
+            if made is None:
+                continue
+            refusal, draft = made
+            if refusal is None:
+                code = draft.payload["tracking_code"]
+                last_code[draft.payload["credential"]] = code
+                seen.add(code)
+            refusals.append(refusal)
+            drafts.append(draft)
         if not drafts:
             return []
-        for draft in drafts:  # the verifier's own form check: never append what it refuses
-            check_payload(draft.type, draft.payload)
         try:
             events = board.append_many(
                 drafts,
@@ -311,6 +326,48 @@ def _append(
             continue
         return list(zip(refusals, events, strict=True))
     raise HeadMovedError("the board is too busy: could not append the batch after many retries")
+
+
+def _draft(
+    state: ElectionState,
+    submission: Submission | None,
+    data: dict[str, Any] | None,
+    found: Examined,
+    now: Any,
+    replayed: Callable[[str], bool],
+    last: Callable[[str], str | None],
+) -> tuple[BallotRejected | None, Draft]:
+    """The decision on one submission and the event that records it, checked as the verifier
+    checks every payload (never append what it refuses)."""
+    assert submission is not None
+    refusal = decide(
+        found,
+        phase=state.phase,
+        manifest=state.manifest,
+        moment=now,
+        replayed=replayed,
+        last=last,
+    )
+    if refusal is not None:
+        draft = Draft(m.BALLOT_REJECTED, refusal_payload(refusal, submission, state.fingerprint))
+        check_payload(draft.type, draft.payload)
+        return refusal.error(), draft
+    assert data is not None and found.tracking_code is not None
+    code, credential = found.tracking_code, data["credential"]
+    draft = Draft(
+        m.BALLOT_ACCEPTED,
+        {
+            "credential": credential,
+            "region": data["region"],
+            "ballot": data["ballot"],
+            "signature": data["signature"],
+            "tracking_code": code,
+            "replaces": found.replaces,  # decide checked it is the credential's last
+        },
+        (credential_key(credential), tracking_key(code)),
+    )
+    check_payload(draft.type, draft.payload)
+    return None, draft
 
 
 @dataclass(eq=False)
@@ -334,8 +391,10 @@ class CastQueue:
     ``state`` returns the referendum's current state (or ``None`` to rebuild it each batch);
     ``signer`` signs each caller's receipt.
     Each caller gets its own :class:`Receipt`, or its own :class:`BallotRejected` (logged on
-    the board, as by ``cast``); an error of the whole batch (the board unreachable) is raised
-    to every caller of that batch.
+    the board, as by ``cast``), or its own :class:`~referendum.errors.UnjudgedSubmission`:
+    each submission is judged alone (:func:`cast_many`), so no submission can make another
+    fail.  Only an error of the board itself (unreachable, too busy) is raised to every caller
+    of that batch.
     """
 
     def __init__(
@@ -376,7 +435,7 @@ class CastQueue:
             self._lead(mine)
         if mine.error is not None:
             raise mine.error
-        if isinstance(mine.outcome, BallotRejected):
+        if isinstance(mine.outcome, BallotRejected | UnjudgedSubmission):
             raise mine.outcome
         assert isinstance(mine.outcome, Receipt)
         return mine.outcome

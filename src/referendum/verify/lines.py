@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from referendum.errors import InputError
+from referendum.record.bounded_json import RECORD_LINE
 from referendum.record.canonical import parse_canonical_json
 from referendum.record.event import GENESIS_PARENT, Event, event_hash_encoded
 from referendum.verify.source import open_binary, size_of
@@ -33,8 +34,9 @@ __all__ = [
     "read_lines",
 ]
 
-MAX_LINE = 64 * 1024 * 1024
-"""A longer line is refused rather than read into memory (as ``record.io`` does)."""
+MAX_LINE = RECORD_LINE.max_bytes
+"""A longer line is refused rather than read into memory (as ``record.io`` does); a line is
+also held to the other bounds of :data:`~referendum.record.bounded_json.RECORD_LINE`."""
 
 _PAYLOAD_KEY = b',"payload":'
 _TIMESTAMP_KEY = b',"timestamp":'
@@ -67,7 +69,7 @@ def _fast_event(line: bytes) -> Event | None:
     caller then reparses slowly to name the problem)."""
     try:
         event = Event.from_json(parse_canonical_json(line))
-    except (InputError, TypeError, RecursionError):
+    except (InputError, TypeError):
         return None
     start = line.find(_PAYLOAD_KEY) + len(_PAYLOAD_KEY)
     end = line.rfind(_TIMESTAMP_KEY)

@@ -13,6 +13,7 @@ from referendum.errors import (
     PhaseError,
     RecordError,
     ReferendumError,
+    UnjudgedSubmission,
 )
 
 __all__ = ["REJECTION_STATUS", "error_status", "log_refusal"]
@@ -44,6 +45,8 @@ def error_status(exc: ReferendumError) -> tuple[int, dict[str, Any]]:
             "field": exc.field,
             "reason": exc.reason,
         }
+    if isinstance(exc, UnjudgedSubmission):
+        return 400, {"error": "unjudged", "field": "body", "reason": str(exc)}
     if isinstance(exc, InputError):
         return 400, {"error": "bad_input", "field": exc.field, "reason": exc.reason}
     if isinstance(exc, PhaseError):
