@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime chromium nodejs
+APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime chromium nodejs fonts-dejavu-core
 
 .PHONY: all demo test lint typecheck pytest system-deps lock bench clean booth booth-test npm vectors
 
 all: $(STAMP)
 
 # Debian packages the Python code binds to (libdecaf for the group arithmetic,
-# libsodium for the cross-check tests).
+# libsodium for the cross-check tests, the DejaVu fonts for credential letters in Cyrillic).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -20,6 +20,7 @@
     │   ├── HeadMovedError      appending with a stale head: someone appended first
     │   └── BoardCorrupted      the stored chain does not link or hash correctly
     ├── RecordError             an election record that cannot be read
+    ├── DeliveryError           a mail server refused a step of a mailing (names the step)
     ├── VerificationFailed      a check of ``referendum verify`` failed (names check and item)
     └── PhaseError              an action out of order (voting not open, already tallied...)
 
@@ -40,6 +41,7 @@ __all__ = [
     "BoardError",
     "CaseFileError",
     "CryptoError",
+    "DeliveryError",
     "DroppedBallot",
     "EncodingError",
     "HeadMovedError",
@@ -163,6 +165,16 @@ class BoardCorrupted(BoardError):
 
 class RecordError(ReferendumError):
     """An election record that cannot be read (missing file, bad JSON, unknown version)."""
+
+
+class DeliveryError(ReferendumError):
+    """A mail server that refused or failed a step (``connect``, ``starttls``, ``login``,
+    ``MAIL FROM``, ``DATA``...) of a mailing; ``step`` names it."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        self.step = step
+        self.reason = reason
+        super().__init__(f"{step}: {reason}")
 
 
 class VerificationFailed(ReferendumError):

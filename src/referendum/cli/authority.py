@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,14 +13,24 @@ from referendum.cli.common import DEFAULT_DB, DbOption, board_at, read_json, wri
 from referendum.cli.main import app
 from referendum.clock import system_clock
 from referendum.crypto.random import SystemRandom
-from referendum.errors import InputError
+from referendum.errors import DeliveryError, InputError
 from referendum.protocol.state import manifest_fingerprint
-from referendum.record.manifest import load_manifest
+from referendum.record.manifest import Manifest, load_manifest
 from referendum.services.credentials import (
     AuthorityKey,
     credential_list_payload,
     issue_credentials,
 )
+from referendum.services.letters import (
+    Letter,
+    LetterTemplate,
+    default_template,
+    letters_by_language,
+    letters_from_csv,
+    load_template,
+    render_letters,
+)
+from referendum.services.mailing import SmtpServer, mail_letters, sent_summary
 from referendum.services.voting import publish_credentials
 
 __all__ = ["authority_app"]
@@ -83,3 +94,182 @@ def publish(
     with board_at(db) as board:
         publish_credentials(board, payload, system_clock)
     typer.echo(f"published {len(payload['public_credentials'])} credentials of {payload['region']}")
+
+
+BoothUrl = Annotated[
+    str,
+    typer.Option(
+        help="The board's booth, e.g. https://vote.example/booth: the letter's link and QR code "
+        "open it with the credential in the fragment (#credential=...), never in the query."
+    ),
+]
+Language = Annotated[
+    str | None,
+    typer.Option(
+        help="The letters' language where the CSV has no language column (default: the "
+        "manifest's first official language)."
+    ),
+]
+Template = Annotated[
+    Path | None,
+    typer.Option(help="A letter template (TOML, a table per language; default: the shipped one)."),
+]
+
+FontDir = Annotated[
+    Path | None, typer.Option(help="A folder with the DejaVu fonts (default: Debian's).")
+]
+
+
+def _letters_of(
+    manifest: Path, template: Path | None, private: Path, booth_url: str, language: str | None
+) -> tuple[Manifest, LetterTemplate, list[Letter]]:
+    loaded = load_manifest(manifest)
+    chosen = load_template(template) if template is not None else default_template()
+    return loaded, chosen, letters_from_csv(private, loaded, booth_url=booth_url, language=language)
+
+
+@authority_app.command("letters")
+def letters(
+    manifest: Annotated[Path, typer.Option(help="The referendum's manifest.")],
+    private: Annotated[
+        Path,
+        typer.Option(
+            help="CSV of private credentials (region, credential; optional voter, name, email, "
+            "language columns)."
+        ),
+    ],
+    booth_url: BoothUrl,
+    out: Annotated[Path, typer.Option(help="The PDF to write (0600: it holds credentials).")],
+    language: Language = None,
+    template: Template = None,
+    font_dir: FontDir = None,
+) -> None:
+    """Print the credential letters: a PDF page per voter with the referendum's title and
+    questions in the voter's language, the private credential, the QR code of the booth link
+    and the instructions.  Runs offline: the board never sees a private credential."""
+    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language)
+    pdf = render_letters(
+        found, loaded, chosen, booth_url=booth_url, created=system_clock(), font_dir=font_dir
+    )
+    write_secret_bytes(out, pdf)
+    counts = ", ".join(
+        f"{n} in {lang or 'the manifest language'}"
+        for lang, n in sorted(letters_by_language(found).items(), key=lambda kv: str(kv[0]))
+    )
+    typer.echo(f"{len(found)} letters ({counts}) in {out}")
+
+
+def write_secret_bytes(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read, through a temporary file (no half-written PDF)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    partial.replace(path)
+
+
+_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _password(env: str | None, file: Path | None) -> str | None:
+    if env is not None and file is not None:
+        raise InputError("smtp-password-env", "give the password one way only (env or file)")
+    if env is not None:
+        value = os.environ.get(env)
+        if not value:
+            raise InputError("smtp-password-env", f"the environment variable {env} is not set")
+        return value
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError("smtp-password-file", f"cannot read {file}: {exc}") from None
+    return None
+
+
+@authority_app.command("mail")
+def mail(
+    manifest: Annotated[Path, typer.Option(help="The referendum's manifest.")],
+    private: Annotated[
+        Path,
+        typer.Option(help="CSV of private credentials with an email column (see `letters`)."),
+    ],
+    booth_url: BoothUrl,
+    smtp_host: Annotated[str, typer.Option(help="The authority's SMTP server.")],
+    sender: Annotated[str, typer.Option("--from", help="The sender's address.")],
+    smtp_port: Annotated[
+        int | None, typer.Option(help="Its port (default 587 for starttls, 465 for ssl).")
+    ] = None,
+    smtp_security: Annotated[
+        str, typer.Option(help="starttls (default), ssl, or none (a relay on this machine).")
+    ] = "starttls",
+    smtp_user: Annotated[str | None, typer.Option(help="The user name to log in with.")] = None,
+    smtp_password_env: Annotated[
+        str | None, typer.Option(help="The environment variable holding the password.")
+    ] = None,
+    smtp_password_file: Annotated[
+        Path | None, typer.Option(help="A file holding the password (never on the command line).")
+    ] = None,
+    smtp_ca_file: Annotated[
+        Path | None, typer.Option(help="Certificates to trust for the server (PEM).")
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(help="The record of letters sent (default: the CSV's name + .sent.jsonl)."),
+    ] = None,
+    language: Language = None,
+    template: Template = None,
+    font_dir: FontDir = None,
+) -> None:
+    """E-mail each voter with an address their letter (text in their language, the PDF
+    attached).  Letters the state file records as sent are skipped: after a failure, run it
+    again to send the rest."""
+    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language)
+    server = SmtpServer(
+        host=smtp_host,
+        port=smtp_port if smtp_port is not None else _DEFAULT_PORTS.get(smtp_security, 0),
+        security=smtp_security,  # type: ignore[arg-type]  # checked by SmtpServer
+        username=smtp_user,
+        password=_password(smtp_password_env, smtp_password_file),
+        ca_file=smtp_ca_file,
+    )
+    state_path = state if state is not None else private.with_name(private.name + ".sent.jsonl")
+    sent_now = 0
+
+    def count(_: object) -> None:
+        nonlocal sent_now
+        sent_now += 1
+
+    try:
+        report = mail_letters(
+            found,
+            loaded,
+            chosen,
+            booth_url=booth_url,
+            server=server,
+            sender=sender,
+            state=state_path,
+            render=lambda letter: render_letters(
+                [letter],
+                loaded,
+                chosen,
+                booth_url=booth_url,
+                created=system_clock(),
+                font_dir=font_dir,
+            ),
+            clock=system_clock,
+            progress=count,
+        )
+    except DeliveryError:
+        typer.echo(
+            f"{sent_now} letters sent before the failure, recorded in {state_path}; "
+            "run the command again to send the rest",
+            err=True,
+        )
+        raise
+    typer.echo(f"{sent_summary(report)} (recorded in {state_path})")
+    for row, reply in report.refused:
+        typer.echo(f"row {row}: refused by the server: {reply}", err=True)
+    if report.refused:
+        raise typer.Exit(1)

@@ -1,0 +1,205 @@
+"""Credential letters by e-mail, against an SMTP server (aiosmtpd) the test starts on the
+loopback: each voter's message in their language with the letter attached; a recipient the
+server refuses is reported and the others are sent; a server that fails a step is named by
+that step; the state file records what was sent, and a second run sends only the rest."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pypdf
+import pytest
+from aiosmtpd.controller import Controller
+
+from core.helpers import run_main
+from record.test_manifest_languages import data
+from referendum.crypto.random import DeterministicRandom
+from referendum.services.credentials import issue_credentials
+
+BOOTH = "https://vote.example/booth"
+
+
+class Mailbox:
+    """The server's handler: keeps what it accepts, refuses what the test says."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse_rcpt: set[str] = set()
+        self.refuse_data_after: int | None = None  # accept this many, then refuse DATA
+        self.refuse_mail = False
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.refuse_mail:
+            return "553 5.7.1 sender not allowed here"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse_rcpt:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_data_after is not None and len(self.messages) >= self.refuse_data_after:
+            return "554 5.3.4 message refused: quota exceeded"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK queued"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def voters(tmp_path: Path) -> tuple[Path, Path, list[tuple[str, str, str]]]:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(data(), ensure_ascii=False), encoding="utf-8")
+    issued = issue_credentials("bilingual", "west", 4, DeterministicRandom(b"mail"))
+    rows = [
+        (c.private, f"voter{i}@example.org" if i != 2 else "", ("uk", "ru")[i % 2])
+        for i, c in enumerate(issued)
+    ]
+    private = tmp_path / "private.csv"
+    private.write_text(
+        "voter,region,credential,email,language\n"
+        + "".join(f"v{i},west,{c},{e},{lang}\n" for i, (c, e, lang) in enumerate(rows)),
+        encoding="utf-8",
+    )
+    return manifest, private, rows
+
+
+def mail(manifest: Path, private: Path, port: int, *extra: str) -> tuple[int, str, str]:
+    return run_main(
+        "credentials", "mail", "--manifest", str(manifest), "--private", str(private),
+        "--booth-url", BOOTH, "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
+        "--smtp-security", "none", "--from", "authority@example.org", *extra,
+    )  # fmt: skip
+
+
+def sent_to(path: Path) -> list[str]:
+    return [json.loads(line)["to"] for line in path.read_text().splitlines()]
+
+
+def test_each_voter_gets_their_letter_and_a_rerun_sends_only_the_rest(
+    smtp: tuple[Mailbox, int], voters: tuple[Path, Path, list[tuple[str, str, str]]]
+) -> None:
+    mailbox, port = smtp
+    manifest, private, rows = voters
+    mailbox.refuse_rcpt = {"voter1@example.org"}
+    code, stdout, stderr = mail(manifest, private, port)
+    assert code == 1
+    assert "2 sent, 1 without an address, 1 refused" in stdout
+    assert "row 3: refused by the server: 550 5.1.1 no such mailbox" in stderr
+    state = private.with_name("private.csv.sent.jsonl")
+    assert oct(state.stat().st_mode)[-3:] == "600"
+    assert sent_to(state) == ["voter0@example.org", "voter3@example.org"]
+    text = state.read_text()
+    assert all(credential not in text for credential, _, _ in rows)  # public halves only
+    first = mailbox.messages[0]
+    assert first["To"] == "voter0@example.org" and first["Content-Language"] == "uk"
+    assert "Ваші облікові дані" in first["Subject"]
+    body = first.get_body(("plain",))
+    assert body is not None
+    content = body.get_content()
+    assert rows[0][0] in content and f"{BOOTH}?lang=uk#credential={rows[0][0]}" in content
+    (attachment,) = first.iter_attachments()
+    assert attachment.get_filename() == "letter-v0.pdf"
+    (page,) = pypdf.PdfReader(__import__("io").BytesIO(attachment.get_content())).pages
+    assert rows[0][0] in page.extract_text()
+    assert "Ваши учётные данные" in mailbox.messages[1]["Subject"]  # voter 3 reads Russian
+
+    # the mailbox exists now: a second run sends that letter only
+    mailbox.refuse_rcpt = set()
+    code, stdout, _ = mail(manifest, private, port)
+    assert code == 0 and "1 sent, 2 sent before, 1 without an address" in stdout
+    assert [m["To"] for m in mailbox.messages] == [
+        "voter0@example.org", "voter3@example.org", "voter1@example.org",
+    ]  # fmt: skip
+    code, stdout, _ = mail(manifest, private, port)
+    assert code == 0 and "0 sent, 3 sent before" in stdout and len(mailbox.messages) == 3
+
+
+def test_a_server_that_fails_a_step_is_named_and_what_was_sent_is_kept(
+    smtp: tuple[Mailbox, int], voters: tuple[Path, Path, list[tuple[str, str, str]]]
+) -> None:
+    mailbox, port = smtp
+    manifest, private, _ = voters
+    mailbox.refuse_data_after = 1
+    code, _, stderr = mail(manifest, private, port)
+    assert code == 1
+    assert "error: DATA (row 3): 127.0.0.1:" in stderr and "554 5.3.4 message refused" in stderr
+    assert "1 letters sent before the failure" in stderr and "Traceback" not in stderr
+    state = private.with_name("private.csv.sent.jsonl")
+    assert sent_to(state) == ["voter0@example.org"]
+    mailbox.refuse_data_after = None
+    mailbox.refuse_mail = True
+    code, _, stderr = mail(manifest, private, port)
+    assert code == 1 and "error: MAIL FROM: " in stderr and "553 5.7.1" in stderr
+    mailbox.refuse_mail = False
+    assert mail(manifest, private, port)[0] == 0
+    assert sorted(sent_to(state)) == [f"voter{i}@example.org" for i in (0, 1, 3)]
+
+
+def test_connection_and_tls_failures_name_the_step(
+    smtp: tuple[Mailbox, int],
+    voters: tuple[Path, Path, list[tuple[str, str, str]]],
+) -> None:
+    _, port = smtp
+    manifest, private, _ = voters
+    code, _, stderr = mail(manifest, private, free_port())
+    assert code == 1 and "error: connect: 127.0.0.1:" in stderr
+    # this server offers no STARTTLS: the credentials are never sent in clear instead
+    code, _, stderr = mail(manifest, private, port, "--smtp-security", "starttls")
+    assert code == 1 and "error: starttls: " in stderr and "STARTTLS" in stderr
+    assert not private.with_name("private.csv.sent.jsonl").exists()
+
+
+def test_the_password_comes_from_the_environment_or_a_file(
+    voters: tuple[Path, Path, list[tuple[str, str, str]]], tmp_path: Path
+) -> None:
+    manifest, private, _ = voters
+    args = ("--smtp-user", "authority", "--smtp-security", "ssl")
+    with mock.patch.dict(os.environ, {}, clear=False):
+        os.environ.pop("SMTP_SECRET", None)
+        code, _, stderr = mail(manifest, private, 1, *args, "--smtp-password-env", "SMTP_SECRET")
+    assert code == 2 and "smtp-password-env: the environment variable SMTP_SECRET" in stderr
+    code, _, stderr = mail(manifest, private, 1, "--smtp-user", "authority")
+    assert code == 2 and "smtp-user: a user name and a password go together" in stderr
+    secret = tmp_path / "password"
+    secret.write_text("hunter2\n")
+    code, _, stderr = mail(
+        manifest, private, 1, "--smtp-user", "a", "--smtp-password-file", str(secret)
+    )
+    assert code == 2 and "a password is never sent without TLS" in stderr
+    assert "hunter2" not in stderr
