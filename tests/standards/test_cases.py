@@ -102,8 +102,67 @@ EXPECTED: dict[str, tuple[dict[str, Status], str | None, bool]] = {
 }
 
 
+# The cases added for issue 14 (docs/standards/cases.md): for each, the computed decision
+# (None when the facts do not determine it), and the exact sets of failed and warned checks.
+# Every other check of such a case is a pass or unknown.
+VERDICTS: dict[str, tuple[str | None, set[str], set[str]]] = {
+    "australia-1999-republic": ("rejected", set(), {"RESULT_PLAUSIBILITY"}),
+    "bougainville-2019-independence": (None, {"STATUS_QUO_AVAILABLE"}, {"ANSWER_FORMAT"}),
+    "chile-2020-new-constitution": (None, set(), set()),
+    "colombia-2016-peace-agreement": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "east-timor-1999-consultation": ("rejected", set(), {"ANSWER_FORMAT", "RESULT_PLAUSIBILITY"}),
+    "egypt-2019-constitution": (None, {"MIN_LEAD_TIME"}, set()),
+    "falklands-2013-sovereignty": (None, set(), {"RESULT_PLAUSIBILITY"}),
+    "greece-2015-bailout": ("rejected", {"MIN_LEAD_TIME"}, {"QUORUM_DESIGN"}),
+    "iraqi-kurdistan-2017-independence": (None, {"LEGAL_BASIS"}, set()),
+    "ireland-2015-marriage": ("approved", set(), set()),
+    "latvia-2012-constitution": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "montenegro-2006-independence": ("approved", set(), {"QUORUM_DESIGN"}),
+    "netherlands-2016-ukraine-association": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "new-caledonia-2018-independence": ("rejected", set(), set()),
+    "new-zealand-1992-electoral-system": ("approved", set(), {"ANSWER_FORMAT"}),
+    "osaka-2015-metropolis-plan": ("rejected", set(), set()),
+    "puerto-rico-2012-status": (None, set(), {"ANSWER_FORMAT"}),
+    "quebec-1995-sovereignty": ("rejected", set(), {"RESULT_PLAUSIBILITY"}),
+    "romania-2018-constitution": ("void", set(), {"QUORUM_DESIGN"}),
+    "scotland-1979-devolution": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "slovakia-2015-family": (None, set(), {"QUORUM_DESIGN"}),
+    "slovenia-2015-marriage-law": ("rejected", set(), {"MIN_LEAD_TIME", "QUORUM_DESIGN"}),
+    "south-sudan-2011-independence": (
+        "approved",
+        set(),
+        {"ANSWER_FORMAT", "QUORUM_DESIGN", "RESULT_PLAUSIBILITY"},
+    ),
+    "switzerland-2014-mass-immigration": ("approved", set(), set()),
+    "taiwan-2021-referendums-with-elections": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "turkey-2017-constitution": (
+        "approved",
+        {
+            "FUNDAMENTAL_FREEDOMS",
+            "INFO_IN_TIME",
+            "MEDIA_EQUALITY",
+            "NO_RULE_CHANGE_AFTER_CALL",
+            "NO_WAR_OR_EMERGENCY",
+        },
+        set(),
+    ),
+}
+
+
 def test_every_shipped_case_has_expected_verdicts() -> None:
-    assert sorted(EXPECTED) == CASES
+    assert not set(EXPECTED) & set(VERDICTS)
+    assert sorted([*EXPECTED, *VERDICTS]) == CASES
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_case_verdict_table(name: str) -> None:
+    decision, failed, warned = VERDICTS[name]
+    report = build_report(load_case(EXAMPLES / name))
+    outcome = report.outcome
+    assert (outcome["decision"] if outcome else None) == decision
+    assert {f.id for f in report.findings if f.status is F} == failed
+    assert {f.id for f in report.findings if f.status is W} == warned
+    assert report.failed is bool(failed)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -171,3 +230,17 @@ def test_denmark_1939_failed_the_approval_quorum_by_its_own_figures() -> None:
     assert outcome is not None
     quorum = next(c for c in outcome["conditions"] if c["condition"] == "approval_quorum")
     assert round(quorum["value"] * 100, 2) == 44.46 and quorum["threshold"] == 0.45
+
+
+def test_cases_index_lists_every_case_with_its_outcome() -> None:
+    """docs/standards/cases.md has a row per shipped case giving the computed outcome."""
+    index = (EXAMPLES.parent / "docs" / "standards" / "cases.md").read_text("utf-8")
+    rows = {
+        line.split("|")[1].strip(): line for line in index.splitlines() if line.startswith("| [")
+    }
+    assert sorted(name.split("]")[0].lstrip("[") for name in rows) == CASES
+    for cell, line in rows.items():
+        name = cell.split("]")[0].lstrip("[")
+        outcome = build_report(load_case(EXAMPLES / name)).outcome
+        decision = outcome["decision"] if outcome else "unknown"
+        assert line.split("|")[4].strip() == decision, name

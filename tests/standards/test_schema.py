@@ -48,7 +48,11 @@ def test_example_sources_are_cited(name: str) -> None:
             assert source in keys or " " in source, f"{section}.{key} cites {source!r}"
             used.add(source)
     assert keys <= used, f"unused sources: {keys - used}"
-    assert any("STANDARDS.md" in text for text in data["sources"].values())
+    # the cases of STANDARDS.md's table cite it; the others cite documents found online
+    assert any(
+        "STANDARDS.md" in text or "https://" in text or "http://" in text
+        for text in data["sources"].values()
+    )
 
 
 def test_example_names_contain_the_place() -> None:
@@ -58,14 +62,14 @@ def test_example_names_contain_the_place() -> None:
         "zaporizhzhia",
         "kherson",
         "crimea",
-        "switzerland",
-        "italy",
+        "switzerland-2020",
+        "italy-2016",
         "hungary",
         "denmark-2009",
         "denmark-1939",
-        "ireland",
+        "ireland-2018",
         "uk-2016",
-        "scotland",
+        "scotland-2014",
     ]
     for place in places:
         assert sum(place in name for name in CASES) == 1, place
