@@ -223,3 +223,23 @@ def test_help_text(run: Run) -> None:
     done = run("--help")
     assert done.returncode == 0
     assert "Venice Commission" in done.stdout and "--lang" in done.stdout
+
+
+def test_new_writes_a_skeleton_that_checks_as_all_unknown(run: Run, tmp_path: Path) -> None:
+    made = run("--new", tmp_path / "case-dir")
+    assert made.returncode == 0 and "case.toml" in made.stdout
+    checked = run(tmp_path / "case-dir", "--format", "json")
+    assert checked.returncode == 0
+    assert {f["status"] for f in json.loads(checked.stdout)["findings"]} == {"unknown"}
+
+
+def test_new_refuses_to_overwrite_and_needs_no_case(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "case.toml").write_text("kept", "utf-8")
+    refused = run("--new", tmp_path)
+    assert refused.returncode == 2 and "never overwritten" in refused.stderr
+    assert (tmp_path / "case.toml").read_text("utf-8") == "kept"
+    both = run(DONETSK, "--new", tmp_path / "other")
+    assert both.returncode == 2 and "--new" in both.stderr
+    assert not (tmp_path / "other").exists()
+    neither = run()
+    assert neither.returncode == 2 and "CASE" in neither.stderr

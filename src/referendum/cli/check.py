@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 import typer
 
 from referendum.cli.main import app
-from referendum.errors import CaseFileError
+from referendum.errors import CaseFileError, InputError
 from referendum.standards import build_report, case_from_record_facts, load_case, render
+from referendum.standards.skeleton import write_skeleton
 
 __all__ = ["check"]
 
@@ -22,8 +23,17 @@ LanguageOption = Literal["en", "uk"]
 @app.command()
 def check(
     case: Annotated[
-        Path, typer.Argument(help="A case file (TOML or YAML) or a directory holding case.toml.")
-    ],
+        Path | None,
+        typer.Argument(help="A case file (TOML or YAML) or a directory holding case.toml."),
+    ] = None,
+    new: Annotated[
+        Path | None,
+        typer.Option(
+            "--new",
+            help="Write a case skeleton to DIR/case.toml instead: every fact the checks "
+            "read, commented out, with its meaning, readers and values. Never overwrites.",
+        ),
+    ] = None,
     format: Annotated[FormatOption, typer.Option("--format", "-f", help="Output format.")] = "text",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the report to this file.")
@@ -52,6 +62,14 @@ def check(
 
     Exit status: 1 when any check fails, 0 otherwise, 2 on a bad case file.
     """
+    if new is not None:
+        if case is not None:
+            raise InputError("--new", "give either a CASE to check or --new DIR, not both")
+        written = write_skeleton(new)
+        typer.echo(f"wrote {written}: fill in the facts a source supports (see its header)")
+        return
+    if case is None:
+        raise InputError("CASE", "missing; give a case file or directory, or --new DIR")
     loaded = load_case(case)
     if record_facts is not None:
         try:
