@@ -106,6 +106,15 @@ EXPECTED: dict[str, tuple[dict[str, Status], str | None, bool]] = {
 # (None when the facts do not determine it), and the exact sets of failed and warned checks.
 # Every other check of such a case is a pass or unknown.
 VERDICTS: dict[str, tuple[str | None, set[str], set[str]]] = {
+    "berlin-2013-energy": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "catalonia-2017-independence": (
+        "approved",
+        {"LEGAL_BASIS", "MIN_LEAD_TIME", "OBSERVERS", "TERRITORIAL_STATUS"},
+        set(),
+    ),
+    "croatia-2013-constitution": ("approved", {"MIN_LEAD_TIME"}, set()),
+    "eritrea-1993-independence": (None, set(), set()),
+    "italy-2011-water-services": ("approved", set(), {"QUORUM_DESIGN"}),
     "australia-1999-republic": ("rejected", set(), {"RESULT_PLAUSIBILITY"}),
     "bougainville-2019-independence": (None, {"STATUS_QUO_AVAILABLE"}, {"ANSWER_FORMAT"}),
     "chile-2020-new-constitution": (None, set(), set()),
