@@ -1,9 +1,6 @@
-"""Levels the standards allow: "as a rule" and a justified exception warn, they do not fail.
-
-The residence rule (revised Code I.1.1.c.ii-iii): a length of residence only for local or
-regional votes, "as a rule" at most six months; a longer one with a justified exception
-stated in the case (with its source) is a warning to explain.
-"""
+"""Levels the Code's own words allow (docs/standards/checks.md, "Levels and the Code's
+wording"): a "must" broken fails, a "should" broken warns, a justified exception passes
+or warns, and each level's explanation says which."""
 
 from __future__ import annotations
 
@@ -11,98 +8,193 @@ from typing import Any
 
 import pytest
 
-from referendum.errors import CaseFileError
 from referendum.standards import Status, case_from_mapping
 from referendum.standards.checks import check_by_id
-from referendum.standards.i18n import catalogue
+from referendum.standards.finding import Finding
 
 
 def _fact(value: Any) -> dict[str, Any]:
-    return {"value": value, "source": "test"}
+    return {"value": value, "source": "test document, p. 1"}
 
 
-def _residence(**facts: Any) -> Any:
-    case = case_from_mapping(
-        {
-            "case": {"name": "t", "place": "p"},
-            "administration": {k: _fact(v) for k, v in facts.items()},
-        }
-    )
-    return check_by_id("RESIDENCE_RULE").evaluate(case)
+def _finding(check_id: str, **sections: dict[str, Any]) -> Finding:
+    case = case_from_mapping({"case": {"name": "t", "place": "p"}, **sections})
+    return check_by_id(check_id).evaluate(case)
+
+
+def _admin(**facts: Any) -> dict[str, Any]:
+    return {key: _fact(value) for key, value in facts.items()}
 
 
 @pytest.mark.parametrize(
-    ("facts", "status", "message"),
+    ("check_id", "sections", "status", "message", "words"),
     [
-        ({"residence_requirement_months": 0}, Status.PASS, "none"),
-        ({"residence_requirement_months": 6, "vote_level": "local"}, Status.PASS, "pass"),
-        ({"residence_requirement_months": 3, "vote_level": "national"}, Status.FAIL, "national"),
-        ({"residence_requirement_months": 7, "vote_level": "local"}, Status.FAIL, "fail"),
-        ({"residence_requirement_months": 7}, Status.FAIL, "fail"),
         (
-            {
-                "residence_requirement_months": 120,
-                "vote_level": "regional",
-                "residence_exception": "decolonisation_settlement",
-            },
-            Status.WARN,
-            "exception",
+            "QUESTION_CLARITY",
+            {"question": _admin(clear=True, reviewed_by_impartial_body=False)},
+            Status.FAIL,
+            "QUESTION_CLARITY.not_reviewed",
+            "“must”",
         ),
         (
+            "LAW_STABILITY",
+            {"legality": _admin(rules_amended_within_year=True, rules_entrenched=False)},
+            Status.WARN,
+            "LAW_STABILITY.warn",
+            "“should not”",
+        ),
+        (
+            "LAW_STABILITY",
+            {"legality": _admin(rules_amended_within_year=True, rules_entrenched=True)},
+            Status.PASS,
+            "LAW_STABILITY.entrenched",
+            "entrenched",
+        ),
+        (
+            "IMPARTIAL_BODY",
+            {"administration": _admin(independent_commission=False, judge_or_legal_expert=True)},
+            Status.FAIL,
+            "IMPARTIAL_BODY.fail",
+            "“must”",
+        ),
+        (
+            "IMPARTIAL_BODY",
+            {"administration": _admin(independent_commission=True, judge_or_legal_expert=False)},
+            Status.WARN,
+            "IMPARTIAL_BODY.warn",
+            "“should”",
+        ),
+        (
+            "IMPARTIAL_BODY",
             {
-                "residence_requirement_months": 120,
-                "vote_level": "national",
-                "residence_exception": "peace_settlement",
+                "administration": _admin(
+                    independent_commission=False,
+                    impartial_administration_tradition=True,
+                    judge_or_legal_expert=True,
+                )
+            },
+            Status.PASS,
+            "IMPARTIAL_BODY.tradition",
+            "exception II.4.1.a allows",
+        ),
+        (
+            "IMPARTIAL_BODY",
+            {
+                "administration": _admin(
+                    independent_commission=False,
+                    impartial_administration_tradition=False,
+                    judge_or_legal_expert=True,
+                )
             },
             Status.FAIL,
-            "national",
+            "IMPARTIAL_BODY.fail",
+            "“must”",
         ),
         (
-            {"residence_requirement_months": 120, "residence_exception": "national_minority"},
-            Status.UNKNOWN,
-            "unknown",
+            "REGISTER_QUALITY",
+            {
+                "administration": _admin(
+                    register_permanent=True,
+                    register_public=True,
+                    registration_at_polling_station=True,
+                )
+            },
+            Status.WARN,
+            "REGISTER_QUALITY.warn",
+            "“should not”",
+        ),
+        (
+            "REGISTER_QUALITY",
+            {
+                "administration": _admin(
+                    register_permanent=True,
+                    register_public=False,
+                    registration_at_polling_station=True,
+                )
+            },
+            Status.FAIL,
+            "REGISTER_QUALITY.fail",
+            "“must”",
+        ),
+        (
+            "APPEALS",
+            {"administration": _admin(appeal_body_independent=False, appeal_body_can_annul=True)},
+            Status.WARN,
+            "APPEALS.warn",
+            "“should”",
+        ),
+        (
+            "APPEALS",
+            {"administration": _admin(appeal_body_independent=True, appeal_body_can_annul=False)},
+            Status.FAIL,
+            "APPEALS.fail",
+            "“must”",
+        ),
+        (
+            "POLLING_STATIONS_EVERY_DAY",
+            {
+                "voting": {
+                    "days": _fact(
+                        [
+                            {"date": "2024-01-01", "polling_stations": True},
+                            {"date": "2024-01-02"},
+                            {"date": "2024-01-03", "polling_stations": False},
+                        ]
+                    )
+                }
+            },
+            Status.WARN,
+            "POLLING_STATIONS_EVERY_DAY.warn",
+            "“should always”",
+        ),
+        (
+            "POLLING_STATIONS_EVERY_DAY",
+            {
+                "voting": {
+                    "days": _fact(
+                        [{"date": "2024-01-01", "polling_stations": False, "door_to_door": True}]
+                    ),
+                    "mobile_on_request_only": _fact(False),
+                }
+            },
+            Status.FAIL,
+            "POLLING_STATIONS_EVERY_DAY.fail",
+            "strict rule",
+        ),
+        (
+            "POLLING_STATIONS_EVERY_DAY",
+            {
+                "voting": {
+                    "days": _fact(
+                        [{"date": "2024-01-01", "polling_stations": False, "mobile_boxes": True}]
+                    ),
+                    "mobile_on_request_only": _fact(True),
+                }
+            },
+            Status.WARN,
+            "POLLING_STATIONS_EVERY_DAY.warn",
+            "“should always”",
         ),
     ],
 )
-def test_residence_levels(facts: dict[str, Any], status: Status, message: str) -> None:
-    finding = _residence(**facts)
-    assert finding.status is status
-    assert finding.message in (f"RESIDENCE_RULE.{message}", message)
+def test_levels_follow_the_codes_wording(
+    check_id: str, sections: dict[str, Any], status: Status, message: str, words: str
+) -> None:
+    finding = _finding(check_id, **sections)
+    assert (finding.status, finding.message) == (status, message)
+    assert words in finding.explanation
 
 
-def test_the_exception_and_its_source_are_in_the_report() -> None:
-    finding = _residence(
-        residence_requirement_months=120,
-        vote_level="regional",
-        residence_exception="decolonisation_settlement",
+def test_a_should_is_not_reported_while_a_must_is_unknown() -> None:
+    """An appeal body known not to be independent, whose power to annul is unknown, is
+    unknown rather than a warning: the missing "must" could still fail."""
+    finding = _finding("APPEALS", administration=_admin(appeal_body_independent=False))
+    assert finding.status is Status.UNKNOWN
+    assert finding.params["missing"] == "administration.appeal_body_can_annul"
+
+
+def test_a_station_less_day_with_door_to_door_voting_of_unknown_strictness_fails() -> None:
+    days = [{"date": "2024-01-01", "polling_stations": False, "door_to_door": True}]
+    assert _finding("POLLING_STATIONS_EVERY_DAY", voting={"days": _fact(days)}).status is (
+        Status.FAIL
     )
-    assert [f.path for f in finding.facts] == [
-        "administration.residence_requirement_months",
-        "administration.residence_exception",
-        "administration.vote_level",
-    ]
-    assert all(f.source == "test" for f in finding.facts)
-    text = catalogue("en").explain(finding)
-    assert "120 months" in text and "decolonisation settlement" in text
-    assert "not a failure" in text
-
-
-def test_an_exception_the_schema_does_not_know_is_refused() -> None:
-    with pytest.raises(CaseFileError, match=r"administration\.residence_exception\.value"):
-        _residence(residence_requirement_months=12, residence_exception="convenience")
-
-
-def test_an_election_on_the_same_day_is_advised_against_not_forbidden() -> None:
-    """III.9.c: "it is suitable not to hold elections and referendums on the same day if the
-    referendum is about the institution facing election"."""
-    combined = {
-        "combined_with_election": _fact(True),
-        "combined_election_affected": _fact(True),
-    }
-    case = case_from_mapping({"case": {"name": "t", "place": "p"}, "timing": combined})
-    finding = check_by_id("NOT_COMBINED_WITH_AFFECTED_ELECTION").evaluate(case)
-    assert (finding.status, finding.message) == (
-        Status.WARN,
-        "NOT_COMBINED_WITH_AFFECTED_ELECTION.warn",
-    )
-    assert "advises against" in catalogue("en").explain(finding)

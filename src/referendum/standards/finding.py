@@ -24,6 +24,7 @@ __all__ = [
     "Status",
     "UsedFact",
     "gather",
+    "graded_flags",
     "if_then",
     "require_flags",
 ]
@@ -173,21 +174,43 @@ def require_flags(
     A known violation fails even when other facts are missing; otherwise a missing fact
     gives ``unknown`` and only a complete, conforming set passes.
     """
+    return graded_flags(check, case, must=wanted, should={}, also_used=also_used, passed=passed)
+
+
+def graded_flags(
+    check: Check,
+    case: Case,
+    *,
+    must: Mapping[str, bool],
+    should: Mapping[str, bool],
+    also_used: Iterable[Fact] = (),
+    passed: str = "pass",
+) -> Finding:
+    """Yes/no facts split by the standard's own words: a "must" broken fails (message
+    ``fail``), a "should" broken warns (message ``warn``), both naming the violations.
+
+    A known "must" violation fails even when other facts are missing; a "should" violation
+    is reported only once every "must" fact is known (otherwise the finding is unknown: a
+    warning could understate a failure still hidden by a missing fact).
+    """
     present: list[Fact] = list(also_used)
     missing: list[str] = []
-    violations: list[str] = []
-    for path, good in wanted.items():
-        fact = case.fact(path)
-        if fact is None:
-            missing.append(path)
-            continue
-        present.append(fact)
-        if fact.as_bool() is not good:
-            violations.append(f"{path} = {str(fact.as_bool()).lower()}")
-    if violations:
-        return check.finding(Status.FAIL, present, "fail", violations="; ".join(violations))
+    broken: dict[bool, list[str]] = {True: [], False: []}
+    for is_must, wanted in ((True, must), (False, should)):
+        for path, good in wanted.items():
+            fact = case.fact(path)
+            if fact is None:
+                missing.append(path)
+                continue
+            present.append(fact)
+            if fact.as_bool() is not good:
+                broken[is_must].append(f"{path} = {str(fact.as_bool()).lower()}")
+    if broken[True]:
+        return check.finding(Status.FAIL, present, "fail", violations="; ".join(broken[True]))
     if missing:
         return check.unknown(missing, present)
+    if broken[False]:
+        return check.finding(Status.WARN, present, "warn", violations="; ".join(broken[False]))
     return check.finding(Status.PASS, present, passed)
 
 

@@ -10,7 +10,13 @@ from typing import Any
 from referendum.errors import InputError
 from referendum.standards.case import Case, Fact
 from referendum.standards.checks._sources import CODE
-from referendum.standards.finding import Check, Finding, Status, if_then, require_flags
+from referendum.standards.finding import (
+    Check,
+    Finding,
+    Status,
+    graded_flags,
+    if_then,
+)
 
 __all__ = [
     "CHECKS",
@@ -28,28 +34,44 @@ COVERAGE_FAIL_BELOW = Fraction(50)
 this tool's reading of universal suffrage (Code I.1); below half the electorate fails."""
 
 
-@Check("IMPARTIAL_BODY", "administration", f"{CODE} II.4.1").define
+@Check("IMPARTIAL_BODY", "administration", f"{CODE} II.4.1.a, d").define
 def impartial_body(check: Check, case: Case) -> Finding:
-    return require_flags(
+    """II.4.1.a: independent commissions "must" be set up, "unless there is a longstanding
+    tradition of administrative authorities' impartiality in electoral matters" (the fact
+    ``administration.impartial_administration_tradition``, with its source, is that
+    exception); II.4.1.d: the central commission "should" include a judge or independent
+    legal expert, so its absence warns."""
+    commission = case.fact("administration.independent_commission")
+    tradition = case.fact("administration.impartial_administration_tradition")
+    exception = tradition is not None and tradition.as_bool()
+    if commission is not None and not commission.as_bool() and exception:
+        assert tradition is not None
+        return graded_flags(
+            check,
+            case,
+            must={},
+            should={"administration.judge_or_legal_expert": True},
+            also_used=[commission, tradition],
+            passed="tradition",
+        )
+    return graded_flags(
         check,
         case,
-        {
-            "administration.independent_commission": True,
-            "administration.judge_or_legal_expert": True,
-        },
+        must={"administration.independent_commission": True},
+        should={"administration.judge_or_legal_expert": True},
     )
 
 
-@Check("REGISTER_QUALITY", "administration", f"{CODE} I.1.2").define
+@Check("REGISTER_QUALITY", "administration", f"{CODE} I.1.2.a, c, d").define
 def register_quality(check: Check, case: Case) -> Finding:
-    return require_flags(
+    """I.1.2.a and c: the register "must" be permanent and public (fail); I.1.2.d:
+    registration "should not" result from a polling station's decision on voting day
+    (a warning)."""
+    return graded_flags(
         check,
         case,
-        {
-            "administration.register_permanent": True,
-            "administration.register_public": True,
-            "administration.registration_at_polling_station": False,
-        },
+        must={"administration.register_permanent": True, "administration.register_public": True},
+        should={"administration.registration_at_polling_station": False},
     )
 
 

@@ -16,7 +16,14 @@ from referendum.standards.checks._sources import (
     ODIHR_TURKEY,
     VC_2022,
 )
-from referendum.standards.finding import Check, Finding, Status, if_then, require_flags
+from referendum.standards.finding import (
+    Check,
+    Finding,
+    Status,
+    graded_flags,
+    if_then,
+    require_flags,
+)
 
 __all__ = ["AUTHORITIES", "CHECKS", "SHARE_SLACK"]
 
@@ -126,12 +133,20 @@ def _no_armed_presence(check: Check, case: Case) -> Finding:
 
 @Check("LAW_STABILITY", "legality", f"{CODE_2007} II.2.b; {CODE} II.3.b").define
 def _law_stability(check: Check, case: Case) -> Finding:
-    return if_then(
+    """II.3.b: the fundamental aspects of referendum law "should not be open to amendments
+    to be applied during the year following their enactment, or should be written in the
+    constitution": a "should", so a recent amendment that is not entrenched warns."""
+    amended = case.fact("legality.rules_amended_within_year")
+    if amended is None:
+        return check.unknown(["legality.rules_amended_within_year"])
+    if not amended.as_bool():
+        return check.finding(Status.PASS, [amended], "pass")
+    return graded_flags(
         check,
         case,
-        "legality.rules_amended_within_year",
-        otherwise="pass",
-        wanted={"legality.rules_entrenched": True},
+        must={},
+        should={"legality.rules_entrenched": True},
+        also_used=[amended],
         passed="entrenched",
     )
 

@@ -11,13 +11,15 @@ __all__ = ["CHECKS"]
 
 @Check("QUESTION_CLARITY", "question", f"{CODE} I.3.1.c-d").define
 def question_clarity(check: Check, case: Case) -> Finding:
+    """I.3.1.c: the question "must be clear"; I.3.1.d: an impartial body "must exercise
+    prior scrutiny on the clarity of the question": both fail when broken."""
     facts = gather(case, "question.clear", "question.reviewed_by_impartial_body")
     clear, reviewed = facts["question.clear"], facts["question.reviewed_by_impartial_body"]
     used = facts.used
     if clear is not None and not clear.as_bool():
         return check.finding(Status.FAIL, used, "fail")
     if reviewed is not None and not reviewed.as_bool():
-        return check.finding(Status.WARN, used, "warn")
+        return check.finding(Status.FAIL, used, "not_reviewed")
     if clear is None or reviewed is None:
         missing = [
             p

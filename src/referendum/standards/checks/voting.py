@@ -9,7 +9,7 @@ from typing import Any
 from referendum.standards.case import Case
 from referendum.standards.checks._days import voting_days
 from referendum.standards.checks._sources import CODE, COPENHAGEN
-from referendum.standards.finding import Check, Finding, Status, require_flags
+from referendum.standards.finding import Check, Finding, Status, graded_flags, require_flags
 
 __all__ = ["CHECKS", "STAGES"]
 
@@ -20,15 +20,23 @@ def polling_stations(check: Check, case: Case) -> Finding:
     if found is None:
         return check.unknown(["voting.days"])
     fact, days, _ = found
-    without = [day["date"] for day in days if day.get("polling_stations") is False]
+    without = [day for day in days if day.get("polling_stations") is False]
     if without:
+        # I.3.2.a.ii: voters "should always" be able to vote in a polling station; other
+        # means are acceptable only under the conditions of iii-vi. A day without stations
+        # warns; it fails when that day's voting was door to door or by mobile box without
+        # the strict rule of vi (voting on request only).
+        strict = case.fact("voting.mobile_on_request_only")
+        carried = [d for d in without if d.get("door_to_door") or d.get("mobile_boxes")]
+        unguarded = carried and not (strict is not None and strict.as_bool())
+        used = [fact, *([strict] if strict is not None else [])]
         return check.finding(
-            Status.FAIL,
-            [fact],
-            "fail",
+            Status.FAIL if unguarded else Status.WARN,
+            used,
+            "fail" if unguarded else "warn",
             closed=len(without),
             total=len(days),
-            dates=", ".join(without),
+            dates=", ".join(str(d["date"]) for d in without),
         )
     if any("polling_stations" not in day for day in days):
         return check.unknown(["voting.days[].polling_stations"], [fact])
@@ -104,10 +112,12 @@ def observers(check: Check, case: Case) -> Finding:
     ``voting.domestic_observers`` and ``voting.international_observers`` are read."""
     fact = case.fact("voting.observers")
     if fact is None:
-        return require_flags(
+        # without the groups the stages are unknown: a missing kind is a "should" (II.4.2.a)
+        return graded_flags(
             check,
             case,
-            {"voting.domestic_observers": True, "voting.international_observers": True},
+            must={},
+            should={"voting.domestic_observers": True, "voting.international_observers": True},
         )
     entries: Sequence[Mapping[str, Any]] = fact.as_list()
     details = {
@@ -130,10 +140,19 @@ def observers(check: Check, case: Case) -> Finding:
             lacking.append(f"no {name}")
         elif missing := [s for s in STAGES if s not in access]:
             lacking.append(f"{name} without access to the {', '.join(missing)}")
-    if lacking:
+    if not any("count" in e.get("access", []) for e in entries):
+        # II.4.2.b: observation "must always be possible during vote counting"
+        lacking.insert(0, "no observers at the count")
         violations = "; ".join(lacking)
         return check.finding(
             Status.FAIL, [fact], "fail_kinds", details=details, violations=violations, kinds=kinds
+        )
+    if lacking:
+        # II.4.2.a, c: observers "should" be given the widest possible opportunity and
+        # "should" be able to go everywhere: what else lacks is a warning to explain
+        violations = "; ".join(lacking)
+        return check.finding(
+            Status.WARN, [fact], "warn_kinds", details=details, violations=violations, kinds=kinds
         )
     return check.finding(Status.PASS, [fact], "pass_kinds", details=details, kinds=kinds)
 
@@ -143,15 +162,15 @@ def no_result_before_close(check: Check, case: Case) -> Finding:
     return require_flags(check, case, {"voting.result_claimed_before_close": False})
 
 
-@Check("APPEALS", "voting", f"{CODE} II.4.3").define
+@Check("APPEALS", "voting", f"{CODE} II.4.3.a, e").define
 def appeals(check: Check, case: Case) -> Finding:
-    return require_flags(
+    """II.4.3.e: the appeal body "must have authority to annul the referendum" (fail);
+    II.4.3.a: it "should be impartial and independent" (a warning)."""
+    return graded_flags(
         check,
         case,
-        {
-            "administration.appeal_body_independent": True,
-            "administration.appeal_body_can_annul": True,
-        },
+        must={"administration.appeal_body_can_annul": True},
+        should={"administration.appeal_body_independent": True},
     )
 
 
