@@ -4,11 +4,12 @@ or warns, and each level's explanation says which."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from referendum.standards import Status, case_from_mapping
+from referendum.standards import Status, build_report, case_from_mapping, load_case
 from referendum.standards.checks import check_by_id
 from referendum.standards.finding import Finding
 
@@ -198,3 +199,17 @@ def test_a_station_less_day_with_door_to_door_voting_of_unknown_strictness_fails
     assert _finding("POLLING_STATIONS_EVERY_DAY", voting={"days": _fact(days)}).status is (
         Status.FAIL
     )
+
+
+def test_every_warning_of_the_shipped_cases_states_why_it_is_one() -> None:
+    """A warning's explanation names the standard's soft word or says it is a warning."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    seen = 0
+    for case_file in sorted(examples.glob("*/case.toml")):
+        for finding in build_report(load_case(case_file.parent)).findings:
+            if finding.status is Status.WARN:
+                seen += 1
+                text = finding.explanation
+                reasons = ("warning", "should", "not a failure", "soft rule")
+                assert any(r in text for r in reasons), (case_file.parent.name, text)
+    assert seen >= 20
