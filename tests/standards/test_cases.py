@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ VERDICTS: dict[str, tuple[str | None, set[str], set[str]]] = {
     "latvia-2012-constitution": ("rejected", set(), {"QUORUM_DESIGN"}),
     "montenegro-2006-independence": ("approved", set(), {"QUORUM_DESIGN"}),
     "netherlands-2016-ukraine-association": ("rejected", set(), {"QUORUM_DESIGN"}),
-    "new-caledonia-2018-independence": ("rejected", set(), set()),
+    "new-caledonia-2018-independence": ("rejected", set(), {"RESIDENCE_RULE"}),
     "new-zealand-1992-electoral-system": ("approved", set(), {"ANSWER_FORMAT"}),
     "osaka-2015-metropolis-plan": ("rejected", set(), set()),
     "puerto-rico-2012-status": (None, set(), {"ANSWER_FORMAT"}),
@@ -253,3 +254,40 @@ def test_cases_index_lists_every_case_with_its_outcome() -> None:
         outcome = build_report(load_case(EXAMPLES / name)).outcome
         decision = outcome["decision"] if outcome else "unknown"
         assert line.split("|")[4].strip() == decision, name
+
+
+def _rule_features(rule: dict[str, object]) -> set[str]:
+    """The kinds of part 1 of issue 14 a case's rule uses (docs/rules.md)."""
+    found = {key for key in rule if key != "majority"}
+    for key, value in rule.items():
+        if isinstance(value, dict):
+            found |= {c for c in ("at_least", "more_than") if c in value}
+            counts = value.get("counts")
+            if isinstance(counts, list) and ("blank" in counts or "invalid" in counts):
+                found.add("counts_blank")
+            if key == "majority":
+                threshold = value.get("at_least", value.get("more_than"))
+                if isinstance(threshold, str) and threshold not in ("1/2", "50%"):
+                    found.add("supermajority")
+    return found
+
+
+def test_the_cases_cover_every_rule_kind() -> None:
+    features: set[str] = set()
+    for name in CASES:
+        data = tomllib.loads((EXAMPLES / name / "case.toml").read_text("utf-8"))
+        rule = data.get("outcome", {}).get("rule")
+        if rule:
+            features |= _rule_features(rule["value"])
+    assert features >= {
+        "turnout_quorum",
+        "valid_quorum",
+        "approval_quorum",
+        "veto_quorum",
+        "double_majority",
+        "plurality",
+        "supermajority",
+        "counts_blank",
+        "at_least",
+        "more_than",
+    }
