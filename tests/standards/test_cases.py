@@ -291,3 +291,8 @@ def test_the_cases_cover_every_rule_kind() -> None:
         "at_least",
         "more_than",
     }
+
+
+def test_the_readme_counts_the_shipped_cases() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text("utf-8")
+    assert f"{len(CASES)} real cases ship in `examples/`" in readme
