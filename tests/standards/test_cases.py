@@ -107,6 +107,9 @@ EXPECTED: dict[str, tuple[dict[str, Status], str | None, bool]] = {
 # (None when the facts do not determine it), and the exact sets of failed and warned checks.
 # Every other check of such a case is a pass or unknown.
 VERDICTS: dict[str, tuple[str | None, set[str], set[str]]] = {
+    "uruguay-2022-urgent-law": ("rejected", set(), set()),
+    "denmark-2015-justice-opt-out": ("rejected", set(), {"QUORUM_DESIGN"}),
+    "kenya-2010-constitution": (None, set(), set()),
     "berlin-2013-energy": ("rejected", set(), {"QUORUM_DESIGN"}),
     "catalonia-2017-independence": (
         "approved",
@@ -296,3 +299,14 @@ def test_the_cases_cover_every_rule_kind() -> None:
 def test_the_readme_counts_the_shipped_cases() -> None:
     readme = (EXAMPLES.parent / "README.md").read_text("utf-8")
     assert f"{len(CASES)} real cases ship in `examples/`" in readme
+
+
+def test_uruguay_2022_counts_blank_ballots_against_the_repeal() -> None:
+    """Blank ballots are valid votes there (and so against the repeal): the repeal's 48.67%
+    of yes + no + blank; of yes + no alone it would have been 49.32%, still short."""
+    outcome = build_report(load_case(EXAMPLES / "uruguay-2022-urgent-law")).outcome
+    assert outcome is not None and outcome["decision"] == "rejected"
+    (majority,) = outcome["conditions"]
+    assert majority["share"] == "yes / (yes+no+blank)"
+    assert round(majority["value"] * 100, 2) == 48.67
+    assert round(100 * 1078425 / (1078425 + 1108360), 2) == 49.32
