@@ -401,7 +401,7 @@ def check_manifest(event: dict[str, Any]) -> Manifest:
 
 STAGES = [
     {"trustee.transport", "trustee.deal", "trustee.check", "election.key", "credentials",
-     "ballot.rejected"},
+     "credentials.reissue", "ballot.rejected"},
     {"ballot.accepted", "ballot.rejected"},
     {"ballot.rejected"},
     {"tally.share", "ballot.rejected"},
@@ -666,7 +666,11 @@ def check_credentials(events: list[dict[str, Any]], man: Manifest) -> dict[str, 
     """events.md ``credentials``: credential -> region."""
     c = "CREDENTIALS"
     owner: dict[str, str] = {}
+    revoked_ever: set[str] = set()
     for e in events:
+        if e["type"] == "credentials.reissue":
+            _reissue(e, man, owner, revoked_ever)
+            continue
         if e["type"] != "credentials":
             continue
         item = f"event {e['height']}"
@@ -682,8 +686,8 @@ def check_credentials(events: list[dict[str, Any]], man: Manifest) -> dict[str, 
             _point(cred, c, item, f"public_credentials[{k}]")
             if k and not listed[k - 1] < cred:
                 raise Fail(c, item, "not strictly ascending")
-            if cred in owner:
-                raise Fail(c, item, "a credential on two lists")
+            if cred in owner or cred in revoked_ever:
+                raise Fail(c, item, "a credential on two lists, or revoked")
             owner[cred] = p["region"]
         if not _event_signed_by(
             e, b"referendum/v1/credential-list", man.fingerprint, man.authority
@@ -696,6 +700,43 @@ def check_credentials(events: list[dict[str, Any]], man: Manifest) -> dict[str, 
         ):
             raise Fail(c, "voting.open", f"region {r} has no credential list")
     return owner
+
+
+def _reissue(
+    e: dict[str, Any], man: Manifest, owner: dict[str, str], revoked_ever: set[str]
+) -> None:
+    """events.md ``credentials.reissue``: applied to ``owner`` in the record's order."""
+    c, item = "CREDENTIALS", f"event {e['height']}"
+    p = _members(
+        e["payload"],
+        {"region", "revoked", "public_credentials", "signature"},
+        c,
+        item,
+        "credentials.reissue",
+    )
+    region, revoked, added = p["region"], p["revoked"], p["public_credentials"]
+    if region not in man.regions or region not in owner.values():
+        raise Fail(c, item, "a reissue for a region without a list")
+    for name, values in (("revoked", revoked), ("public_credentials", added)):
+        if not isinstance(values, list):
+            raise Fail(c, item, name)
+        for k, cred in enumerate(values):
+            _point(cred, c, item, f"{name}[{k}]")
+            if k and not values[k - 1] < cred:
+                raise Fail(c, item, f"{name} not strictly ascending")
+    if not revoked or len(added) > len(revoked):
+        raise Fail(c, item, "revokes none, or lists more than it revokes")
+    if any(owner.get(cred) != region for cred in revoked):
+        raise Fail(c, item, "revokes a credential not on the region's list")
+    if any(cred in owner or cred in revoked_ever or cred in revoked for cred in added):
+        raise Fail(c, item, "lists a listed or revoked credential")
+    if not _event_signed_by(e, b"referendum/v1/credential-list", man.fingerprint, man.authority):
+        raise Fail(c, item, "not signed by the credential authority")
+    for cred in revoked:
+        del owner[cred]
+        revoked_ever.add(cred)
+    for cred in added:
+        owner[cred] = region
 
 
 def check_window(events: list[dict[str, Any]], man: Manifest) -> None:

@@ -20,6 +20,7 @@ from referendum.services.credentials import (
     AuthorityKey,
     credential_list_payload,
     issue_credentials,
+    reissue_payload,
 )
 from referendum.services.letters import (
     Letter,
@@ -28,7 +29,9 @@ from referendum.services.letters import (
     letters_by_language,
     letters_from_csv,
     load_template,
+    reissue_rows,
     render_letters,
+    select_voters,
 )
 from referendum.services.mailing import SmtpServer, mail_letters, sent_summary
 from referendum.services.voting import publish_credentials
@@ -84,15 +87,50 @@ def issue(
     )
 
 
+@authority_app.command("reissue")
+def reissue(
+    manifest: Annotated[Path, typer.Option(help="The referendum's manifest.")],
+    authority_key: Annotated[Path, typer.Option(help="The authority's key file.")],
+    private: Annotated[Path, typer.Option(help="The region's CSV of private credentials.")],
+    out: Annotated[Path, typer.Option(help="The signed reissue (JSON) to publish.")],
+    voter: Voters = None,
+) -> None:
+    """Reissue lost credentials before voting opens: new private credentials for these voters
+    (rewritten in the CSV) and a signed reissue that takes their old public credentials off
+    the region's list and puts the new ones on it; publish it like a list."""
+    loaded = load_manifest(manifest)
+    key = AuthorityKey.from_json(read_json(authority_key, what="authority key"))
+    if key.public.hex() != loaded.credential_authority:
+        raise InputError("authority-key", "this key is not the manifest's credential authority")
+    rng = SystemRandom()
+    region, revoked, added = reissue_rows(private, loaded, voter or [], rng)
+    fingerprint = manifest_fingerprint(loaded.to_payload())
+    write_secret_json(out, reissue_payload(fingerprint, region, revoked, added, key, rng))
+    typer.echo(
+        f"{len(added)} credentials of region {region} reissued: the new ones in {private}, "
+        f"the signed reissue in {out} (publish it before voting opens: "
+        f"referendum credentials publish {out}; then print the new letters with --voter)"
+    )
+
+
 @authority_app.command("publish")
 def publish(
     listing: Annotated[Path, typer.Argument(help="A signed public credential list (JSON).")],
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Publish a region's signed credential list on the board (before voting opens)."""
+    """Publish a region's signed credential list, or a signed reissue, on the board (before
+    voting opens)."""
     payload = read_json(listing, what="credential list")
+    if not isinstance(payload, dict):
+        raise InputError(str(listing), "expected the credential authority's JSON object")
     with board_at(db) as board:
         publish_credentials(board, payload, system_clock)
+    if "revoked" in payload:
+        typer.echo(
+            f"revoked {len(payload['revoked'])} credentials of {payload['region']} and listed "
+            f"{len(payload['public_credentials'])} new ones"
+        )
+        return
     typer.echo(f"published {len(payload['public_credentials'])} credentials of {payload['region']}")
 
 
@@ -115,17 +153,31 @@ Template = Annotated[
     typer.Option(help="A letter template (TOML, a table per language; default: the shipped one)."),
 ]
 
+Voters = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--voter",
+        help="Only this voter (the CSV's voter column, else the row's number among the voters); "
+        "repeat it for several.",
+    ),
+]
 FontDir = Annotated[
     Path | None, typer.Option(help="A folder with the DejaVu fonts (default: Debian's).")
 ]
 
 
 def _letters_of(
-    manifest: Path, template: Path | None, private: Path, booth_url: str, language: str | None
+    manifest: Path,
+    template: Path | None,
+    private: Path,
+    booth_url: str,
+    language: str | None,
+    voters: list[str] | None,
 ) -> tuple[Manifest, LetterTemplate, list[Letter]]:
     loaded = load_manifest(manifest)
     chosen = load_template(template) if template is not None else default_template()
-    return loaded, chosen, letters_from_csv(private, loaded, booth_url=booth_url, language=language)
+    found = letters_from_csv(private, loaded, booth_url=booth_url, language=language)
+    return loaded, chosen, select_voters(found, voters or [])
 
 
 @authority_app.command("letters")
@@ -143,11 +195,12 @@ def letters(
     language: Language = None,
     template: Template = None,
     font_dir: FontDir = None,
+    voter: Voters = None,
 ) -> None:
     """Print the credential letters: a PDF page per voter with the referendum's title and
     questions in the voter's language, the private credential, the QR code of the booth link
     and the instructions.  Runs offline: the board never sees a private credential."""
-    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language)
+    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language, voter)
     pdf = render_letters(
         found, loaded, chosen, booth_url=booth_url, created=system_clock(), font_dir=font_dir
     )
@@ -221,11 +274,12 @@ def mail(
     language: Language = None,
     template: Template = None,
     font_dir: FontDir = None,
+    voter: Voters = None,
 ) -> None:
     """E-mail each voter with an address their letter (text in their language, the PDF
     attached).  Letters the state file records as sent are skipped: after a failure, run it
     again to send the rest."""
-    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language)
+    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language, voter)
     server = SmtpServer(
         host=smtp_host,
         port=smtp_port if smtp_port is not None else _DEFAULT_PORTS.get(smtp_security, 0),

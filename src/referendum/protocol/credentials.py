@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from referendum.crypto.group import Point
-from referendum.errors import EncodingError, InputError
+from referendum.errors import EncodingError, InputError, PhaseError
 from referendum.protocol.signing import AUTHORITY_DOMAIN, check_signed
-from referendum.protocol.state import ElectionState
+from referendum.protocol.state import ElectionState, apply_reissue
 from referendum.record import messages as m
 
-__all__ = ["check_all_credential_lists", "check_credential_list"]
+__all__ = ["check_all_credential_lists", "check_credential_list", "check_credential_reissue"]
 
 
 def check_credential_list(state: ElectionState, payload: Mapping[str, Any]) -> None:
@@ -25,11 +25,15 @@ def check_credential_list(state: ElectionState, payload: Mapping[str, Any]) -> N
     state.manifest.region(region)
     if region in state.credentials:
         raise InputError("region", f"the credential list of region {region!r} is already published")
-    creds = payload.get("public_credentials")
-    if not isinstance(creds, list) or not creds:
-        raise InputError("public_credentials", "expected a non-empty list")
+    creds = _check_credentials(payload.get("public_credentials"), "public_credentials")
+    _check_new_and_signed(state, payload, creds, (), m.CREDENTIALS, f"list of region {region}")
+
+
+def _check_credentials(creds: object, member: str, *, allow_empty: bool = False) -> list[str]:
+    if not isinstance(creds, list) or (not creds and not allow_empty):
+        raise InputError(member, "expected a non-empty list" if not allow_empty else "a list")
     for i, cred in enumerate(creds):
-        where = f"public_credentials[{i}]"
+        where = f"{member}[{i}]"
         if not isinstance(cred, str):
             raise InputError(where, "expected a hex string")
         try:
@@ -38,27 +42,86 @@ def check_credential_list(state: ElectionState, payload: Mapping[str, Any]) -> N
             raise InputError(where, f"not a group element: {exc}") from None
         if i and cred <= creds[i - 1]:
             raise InputError(where, "the list must be in ascending order, without duplicates")
+    return creds
+
+
+def check_credential_reissue(state: ElectionState, payload: Mapping[str, Any]) -> None:
+    """A reissue, before voting opens, names a region whose list is published, revokes
+    credentials on that list (at least one) and lists no more new credentials than it
+    revokes, each a valid group element on no list and never revoked, ascending; it carries
+    the credential authority's signature.  Raises :class:`InputError`, :class:`PhaseError` or
+    :class:`ProofError`."""
+    if state.opened_at is not None:
+        raise PhaseError(
+            "voting has opened: the credential lists are frozen and a credential can no longer "
+            "be revoked (the voter keeps the credential of the letter they had)"
+        )
+    region = payload.get("region")
+    if not isinstance(region, str):
+        raise InputError("region", "expected a region id")
+    state.manifest.region(region)
+    if region not in state.credentials:
+        raise InputError("region", f"the credential list of region {region!r} is not published yet")
+    revoked = _check_credentials(payload.get("revoked"), "revoked")
+    listed = set(state.credentials[region])
+    for i, cred in enumerate(revoked):
+        if cred not in listed:
+            raise InputError(f"revoked[{i}]", f"not on the list of region {region!r}")
+    added = _check_credentials(
+        payload.get("public_credentials"), "public_credentials", allow_empty=True
+    )
+    if len(added) > len(revoked):
+        raise InputError(
+            "public_credentials", "a reissue lists no more credentials than it revokes"
+        )
+    what = f"reissue of region {region}"
+    _check_new_and_signed(state, payload, added, revoked, m.CREDENTIALS_REISSUE, what)
+
+
+def _check_new_and_signed(
+    state: ElectionState,
+    payload: Mapping[str, Any],
+    added: list[str],
+    revoked: list[str] | tuple[()],
+    event_type: str,
+    what: str,
+) -> None:
+    """The new credentials are on no list and never revoked; the authority signed it."""
+    for i, cred in enumerate(added):
+        where = f"public_credentials[{i}]"
+        if cred in state.revoked or cred in revoked:
+            raise InputError(where, "a revoked credential is never listed again")
         if state.region_of(cred) is not None:
             raise InputError(where, f"already on the list of region {state.region_of(cred)!r}")
     check_signed(
         AUTHORITY_DOMAIN,
         state.fingerprint,
-        m.CREDENTIALS,
+        event_type,
         payload,
         Point.from_hex(state.manifest.credential_authority),
-        who=f"credential list of region {region}",
+        who=f"credential {what}",
     )
 
 
 def check_all_credential_lists(state: ElectionState) -> int:
-    """Re-check every published list in publication order; returns the number of credentials."""
-    replay = replace(state, credentials={}, credential_events=[], _credential_region={})
-    total = 0
+    """Re-check every published list and reissue in publication order; returns the number of
+    credentials listed in the end."""
+    replay = replace(  # as before voting opened (the order of events puts every list there)
+        state,
+        credentials={},
+        credential_events=[],
+        _credential_region={},
+        revoked=set(),
+        opened_at=None,
+    )
     for payload in state.credential_events:
-        check_credential_list(replay, payload)
         region = payload["region"]
+        if "revoked" in payload:
+            check_credential_reissue(replay, payload)
+            apply_reissue(replay, region, payload["revoked"], payload["public_credentials"])
+            continue
+        check_credential_list(replay, payload)
         replay.credentials[region] = list(payload["public_credentials"])
         for cred in replay.credentials[region]:
             replay._credential_region[cred] = region
-        total += len(replay.credentials[region])
-    return total
+    return sum(len(creds) for creds in replay.credentials.values())

@@ -575,6 +575,14 @@ PAYLOADS: Final[Mapping[str, Obj]] = {
             "signature": SIGNATURE,
         }
     ),
+    m.CREDENTIALS_REISSUE: Obj(
+        {
+            "region": IDENTIFIER,
+            "revoked": List(HEX32, 1, MAX_CREDENTIALS, ascending=True),
+            "public_credentials": List(HEX32, 0, MAX_CREDENTIALS, ascending=True),
+            "signature": SIGNATURE,
+        }
+    ),
     m.VOTING_OPEN: Obj({}),
     m.BALLOT_ACCEPTED: Obj(
         {

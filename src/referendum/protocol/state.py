@@ -26,6 +26,7 @@ __all__ = [
     "NON_BALLOT_TYPES",
     "ElectionState",
     "Phase",
+    "apply_reissue",
     "credential_key",
     "manifest_fingerprint",
     "state_from_events",
@@ -79,7 +80,11 @@ class ElectionState:
     shares: dict[int, dict[str, Any]] = field(default_factory=dict)
     results: dict[str, Any] | None = None
     credential_events: list[dict[str, Any]] = field(default_factory=list)
+    """The ``credentials`` and ``credentials.reissue`` payloads, in the record's order (a
+    reissue has a ``revoked`` member)."""
     _credential_region: dict[str, str] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    """Public credentials revoked by a reissue: never listed again."""
 
     @property
     def phase(self) -> Phase:
@@ -131,6 +136,23 @@ class ElectionState:
             raise PhaseError(f"this step needs the phase {wanted}; the referendum is {self.phase}")
 
 
+def apply_reissue(
+    state: ElectionState, region: str, revoked: Iterable[str], added: Iterable[str]
+) -> None:
+    """Take ``revoked`` off the region's list and put ``added`` on it (kept in ascending
+    order, the order of a published list)."""
+    gone = set(revoked)
+    fresh = list(added)
+    state.credentials[region] = sorted(
+        [c for c in state.credentials[region] if c not in gone] + fresh
+    )
+    for cred in gone:
+        state._credential_region.pop(cred, None)
+    state.revoked |= gone
+    for cred in fresh:
+        state._credential_region[cred] = region
+
+
 def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
     """Replay non-ballot events (in order, genesis first) into an :class:`ElectionState`."""
     events: Iterator[Event] = iter(non_ballot_events)
@@ -163,6 +185,12 @@ def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
             state.credential_events.append(p)
             for cred in state.credentials[region]:
                 state._credential_region[cred] = region
+        elif event.type == m.CREDENTIALS_REISSUE:
+            region = str(p["region"])
+            if region not in state.credentials or state.opened_at is not None:
+                raise RecordError(f"{where}: a reissue before its region's list or after opening")
+            apply_reissue(state, region, p["revoked"], p["public_credentials"])
+            state.credential_events.append(p)
         elif event.type in _ONCE:
             if _ONCE[event.type](state) is not None:
                 raise RecordError(f"{where}: a second {event.type} event")

@@ -8,6 +8,7 @@ __all__ = [
     "BALLOT_ACCEPTED",
     "BALLOT_REJECTED",
     "CREDENTIALS",
+    "CREDENTIALS_REISSUE",
     "DECRYPTION_SHARE",
     "ELECTION_KEY",
     "EVENT_TYPES",
@@ -27,6 +28,7 @@ TRUSTEE_DEAL: Final = "trustee.deal"
 TRUSTEE_CHECK: Final = "trustee.check"
 ELECTION_KEY: Final = "election.key"
 CREDENTIALS: Final = "credentials"
+CREDENTIALS_REISSUE: Final = "credentials.reissue"
 VOTING_OPEN: Final = "voting.open"
 BALLOT_ACCEPTED: Final = "ballot.accepted"
 BALLOT_REJECTED: Final = "ballot.rejected"
@@ -42,6 +44,7 @@ EVENT_TYPES: Final = (
     TRUSTEE_CHECK,
     ELECTION_KEY,
     CREDENTIALS,
+    CREDENTIALS_REISSUE,
     VOTING_OPEN,
     BALLOT_ACCEPTED,
     BALLOT_REJECTED,

@@ -23,6 +23,7 @@ __all__ = [
     "IssuedCredential",
     "credential_list_payload",
     "issue_credentials",
+    "reissue_payload",
 ]
 
 
@@ -45,6 +46,27 @@ def credential_list_payload(
     payload = {"region": region, "public_credentials": sorted(public_credentials)}
     secret, public = authority.secret, authority.public
     return signed(AUTHORITY_DOMAIN, fingerprint, m.CREDENTIALS, payload, secret, public, rng)
+
+
+def reissue_payload(
+    fingerprint: bytes,
+    region: str,
+    revoked: list[str],
+    public_credentials: list[str],
+    authority: AuthorityKey,
+    rng: RandomSource,
+) -> dict[str, object]:
+    """A reissue of a region's credentials before voting opens: ``revoked`` come off the
+    region's list and ``public_credentials`` (no more of them) go on it, signed."""
+    payload = {
+        "region": region,
+        "revoked": sorted(revoked),
+        "public_credentials": sorted(public_credentials),
+    }
+    secret, public = authority.secret, authority.public
+    return signed(
+        AUTHORITY_DOMAIN, fingerprint, m.CREDENTIALS_REISSUE, payload, secret, public, rng
+    )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import string
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,8 +33,10 @@ from referendum.crypto.credentials import (
     derive_credential,
     normalize_private_credential,
 )
+from referendum.crypto.random import RandomSource
 from referendum.errors import InputError
 from referendum.record.manifest import Manifest, parse_timestamp
+from referendum.services.credentials import issue_credentials
 
 __all__ = [
     "FONT_DIRS",
@@ -44,7 +47,9 @@ __all__ = [
     "default_template",
     "letters_from_csv",
     "load_template",
+    "reissue_rows",
     "render_letters",
+    "select_voters",
 ]
 
 TEMPLATE_FIELDS: Final = (
@@ -436,3 +441,50 @@ def letters_by_language(letters: Iterable[Letter]) -> dict[str | None, int]:
     for letter in letters:
         counts[letter.language] = counts.get(letter.language, 0) + 1
     return counts
+
+
+def select_voters(letters: Sequence[Letter], voters: Sequence[str]) -> list[Letter]:
+    """The letters of ``voters`` (the CSV's ``voter`` column, else the row's number among the
+    voters, 1 for the first); all of them when ``voters`` is empty."""
+    if not voters:
+        return list(letters)
+    by_voter = {letter.voter: letter for letter in letters}
+    for voter in voters:
+        if voter not in by_voter:
+            raise InputError("voter", f"{voter!r} is not a voter of the CSV")
+    return [by_voter[v] for v in dict.fromkeys(voters)]
+
+
+def reissue_rows(
+    path: Path, manifest: Manifest, voters: Sequence[str], rng: RandomSource
+) -> tuple[str, list[str], list[str]]:
+    """Give the rows of ``voters`` new private credentials, rewriting the CSV (through a
+    temporary file, 0600, every other column kept); returns the region, the old public
+    credentials and the new ones.  The voters must be of one region."""
+    if not voters:
+        raise InputError("voter", "name at least one voter whose credential to reissue")
+    letters = letters_from_csv(path, manifest, booth_url="https://reissue.invalid/")
+    chosen = select_voters(letters, voters)
+    regions = sorted({letter.region for letter in chosen})
+    if len(regions) > 1:
+        raise InputError("voter", f"one region at a time (these are in {', '.join(regions)})")
+    region = regions[0]
+    fresh = issue_credentials(manifest.id, region, len(chosen), rng)
+    replacing = {letter.row: new for letter, new in zip(chosen, fresh, strict=True)}
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(reader.fieldnames or []), lineterminator="\n")
+    writer.writeheader()
+    for number, row in enumerate(reader, start=2):
+        if number in replacing:
+            row["credential"] = replacing[number].private
+        writer.writerow(row)
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(out.getvalue())
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+    return region, [letter.public_credential for letter in chosen], [c.public for c in fresh]

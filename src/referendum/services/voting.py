@@ -14,7 +14,7 @@ from typing import Any
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock, format_timestamp
 from referendum.errors import HeadMovedError, PhaseError
-from referendum.protocol.credentials import check_credential_list
+from referendum.protocol.credentials import check_credential_list, check_credential_reissue
 from referendum.protocol.payloads import check_payload
 from referendum.protocol.state import ElectionState, Phase, credential_key
 from referendum.record import messages as m
@@ -83,12 +83,19 @@ def create(board: BulletinBoard, manifest: Manifest, clock: Clock) -> ElectionSt
 
 
 def publish_credentials(board: BulletinBoard, payload: Mapping[str, Any], clock: Clock) -> None:
-    """Publish a region's signed list of public credentials (from the credential authority:
-    see :func:`referendum.services.credentials.credential_list_payload`).
+    """Publish a region's signed list of public credentials, or a signed reissue that revokes
+    some of them (a payload with ``revoked``), from the credential authority: see
+    :func:`referendum.services.credentials.credential_list_payload` and
+    :func:`~referendum.services.credentials.reissue_payload`.
 
-    Lists are frozen when voting opens; a region's list may be published once.
+    Lists are frozen when voting opens; a region's list may be published once, and changed
+    by reissues until then.
     """
     state = load_state(board)
+    if "revoked" in payload:
+        check_credential_reissue(state, payload)  # its PhaseError says why after opening
+        append(board, m.CREDENTIALS_REISSUE, payload, clock)
+        return
     state.require(Phase.SETUP, Phase.READY)
     check_credential_list(state, payload)
     append(board, m.CREDENTIALS, payload, clock)

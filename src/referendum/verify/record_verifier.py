@@ -87,6 +87,7 @@ _STAGES: list[tuple[str | None, frozenset[str]]] = [
                 m.TRUSTEE_CHECK,
                 m.ELECTION_KEY,
                 m.CREDENTIALS,
+                m.CREDENTIALS_REISSUE,
                 m.BALLOT_REJECTED,
             }
         ),
@@ -112,6 +113,7 @@ _CHECK_OF_TYPE = {
     m.TRUSTEE_CHECK: Check.KEY_CEREMONY,
     m.ELECTION_KEY: Check.KEY_CEREMONY,
     m.CREDENTIALS: Check.CREDENTIALS,
+    m.CREDENTIALS_REISSUE: Check.CREDENTIALS,
     m.VOTING_OPEN: Check.CREDENTIALS,  # the state frozen at opening is built here
     m.BALLOT_ACCEPTED: Check.BALLOTS,
     m.BALLOT_REJECTED: Check.REJECTIONS,
