@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,11 +33,14 @@ from pydantic import (
 )
 
 from referendum.errors import InputError, ManifestError
+from referendum.record.bounded_json import DOCUMENT, check_bounds, value_depth
 from referendum.rules import Rule, rule_from_mapping
 
 __all__ = [
     "LANGUAGE_TAG",
+    "MAX_MANIFEST_BYTES",
     "Manifest",
+    "ManifestFormat",
     "ManifestTexts",
     "Period",
     "Question",
@@ -49,6 +53,7 @@ __all__ = [
     "load_manifest",
     "manifest_from_mapping",
     "manifest_from_payload",
+    "parse_manifest",
     "parse_timestamp",
 ]
 
@@ -59,6 +64,7 @@ LANGUAGE_TAG = r"[a-z]{2,3}"
 """An official language: an ISO 639 code in lower case (``"uk"``, ``"ru"``, ``"en"``)."""
 _LANGUAGE = re.compile(LANGUAGE_TAG)
 MAX_LANGUAGES = 8
+_YAML_DROPPED = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"})
 _RULE_FRACTIONS = ("majority", "turnout_quorum", "valid_quorum", "approval_quorum", "veto_quorum")
 
 
@@ -542,21 +548,110 @@ def manifest_from_payload(payload: Mapping[str, Any]) -> Manifest:
     return manifest
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Load a manifest from a TOML or JSON file."""
+MAX_MANIFEST_BYTES: Final = 8 * 1024 * 1024
+"""The largest manifest read (eight languages of the longest texts fit well within it)."""
+ManifestFormat = Literal["toml", "yaml", "json"]
+_SUFFIXES: Final[dict[str, ManifestFormat]] = {
+    ".toml": "toml",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+}
+
+
+class _ManifestYaml(yaml.SafeLoader):
+    """YAML as a manifest means it: ``yes``, ``no``, ``on`` and ``off`` are strings (only
+    ``true`` and ``false`` are booleans, as in YAML 1.2), times such as
+    ``2026-05-04T08:00:00Z`` stay strings, and aliases are refused (no "billion laughs")."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012  (PyYAML's own class attribute)
+        first: [(tag, regex) for tag, regex in resolvers if tag not in _YAML_DROPPED]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not accepted in a manifest", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+_ManifestYaml.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _parse(text: str, form: ManifestFormat) -> Any:
+    if form == "json":
+        check_bounds(text, DOCUMENT)
+        return json.loads(text)
+    if form == "toml":
+        return tomllib.loads(text)
+    return yaml.load(text, Loader=_ManifestYaml)
+
+
+def _errors(form: ManifestFormat) -> tuple[type[Exception], ...]:
+    return {
+        "json": (ValueError, InputError, RecursionError),
+        "toml": (ValueError,),
+        "yaml": (yaml.YAMLError, RecursionError),
+    }[form]
+
+
+def parse_manifest(
+    text: str | bytes, *, source: str = "manifest", form: ManifestFormat | None = None
+) -> Manifest:
+    """A manifest from its TOML, YAML or JSON text (``form``, or the first that reads it:
+    JSON for a text that starts with ``{``, else TOML, else YAML).  Every error is a
+    :class:`ManifestError` naming ``source`` (a format error) or the field; the one loader of
+    the CLI and the pages."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(source, f"larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB")
     try:
-        raw = path.read_bytes()
+        decoded = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(source, f"not UTF-8 text: {exc}") from None
+    if not decoded.strip():
+        raise ManifestError(source, "empty")
+    if form is not None:
+        tried: tuple[ManifestFormat, ...] = (form,)
+    elif decoded.lstrip().startswith("{"):
+        tried = ("json",)
+    else:
+        tried = ("toml", "yaml")
+    failures = []
+    data: Any = None
+    for candidate in tried:
+        try:
+            data = _parse(decoded, candidate)
+        except _errors(candidate) as exc:
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            failures.append(f"{candidate.upper()}: {' '.join(detail.split())[:300]}")
+            continue
+        if isinstance(data, dict):
+            break
+        failures.append(f"{candidate.upper()}: not a table of members")
+    else:
+        if len(tried) == 1:
+            raise ManifestError(source, f"not valid {failures[0]}")
+        raise ManifestError(
+            source, "not a manifest in any accepted format (" + "; ".join(failures) + ")"
+        )
+    if value_depth(data) > DOCUMENT.max_depth:
+        raise ManifestError(source, f"nested deeper than {DOCUMENT.max_depth} levels")
+    return manifest_from_mapping(data)
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Load a manifest from a TOML, YAML or JSON file (by its suffix; another suffix: the
+    first format that reads it), as :func:`parse_manifest`."""
+    try:
+        raw = path.read_bytes() if path.stat().st_size <= MAX_MANIFEST_BYTES else None
     except OSError as exc:
         raise ManifestError(str(path), f"cannot read: {exc.strerror}") from None
-    try:
-        if path.suffix == ".toml":
-            data: Any = tomllib.loads(raw.decode("utf-8"))
-        else:
-            data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ManifestError(
-            path.name, f"not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}"
-        ) from None
-    if not isinstance(data, dict):
-        raise ManifestError(path.name, "the manifest must be a table/object")
-    return manifest_from_mapping(data)
+    if raw is None:
+        raise ManifestError(path.name, f"larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB")
+    return parse_manifest(raw, source=path.name, form=_SUFFIXES.get(path.suffix.lower()))

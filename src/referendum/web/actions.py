@@ -22,7 +22,7 @@ from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.record.io import write_record
-from referendum.record.manifest import manifest_from_mapping
+from referendum.record.manifest import Manifest, parse_manifest
 from referendum.services.checkpoints import stored_notes
 from referendum.services.keys import (
     TrusteeSecrets,
@@ -322,11 +322,9 @@ def verifier_report(ctx: WebContext) -> dict[str, Any]:
     return dict(_fresh(ctx, "verify", build))
 
 
-def create_referendum(ctx: WebContext, manifest: Mapping[str, Any]) -> dict[str, Any]:
+def create_referendum(ctx: WebContext, manifest: Manifest) -> dict[str, Any]:
     """Publish a manifest on the empty board."""
-    if not isinstance(manifest, Mapping):
-        raise InputError("manifest", "expected a JSON or YAML object")
-    state = create(ctx.board, manifest_from_mapping(manifest), ctx.clock)
+    state = create(ctx.board, manifest, ctx.clock)
     ctx.invalidate()
     return {"fingerprint": state.fingerprint.hex(), "phase": state.phase.value}
 
@@ -341,11 +339,12 @@ def upload_credentials(ctx: WebContext, payload: Any) -> dict[str, Any]:
     return {"region": payload.get("region"), "phase": ctx.state().phase.value}
 
 
-def publish_document(ctx: WebContext, document: Document, data: Any) -> dict[str, Any]:
-    """Publish an uploaded manifest or credential list."""
+def publish_document(ctx: WebContext, document: Document, text: str | bytes) -> dict[str, Any]:
+    """Publish an uploaded manifest (TOML, YAML or JSON, read as the CLI reads it) or
+    credential list (JSON or YAML)."""
     if document == "manifest":
-        return create_referendum(ctx, data)
-    return upload_credentials(ctx, data)
+        return create_referendum(ctx, parse_manifest(text, source="manifest"))
+    return upload_credentials(ctx, parse_document(text, field=document))
 
 
 def _need_referendum(ctx: WebContext) -> ElectionState:

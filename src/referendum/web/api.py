@@ -251,14 +251,15 @@ def get_verify(ctx: Ctx) -> dict[str, Any]:
 @router.post(
     "/organiser/{document}",
     status_code=201,
-    summary="Publish the manifest, or a region's signed credential list (JSON or YAML body)",
+    summary="Publish the manifest (TOML, YAML or JSON body), or a region's signed credential "
+    "list or reissue (JSON or YAML body)",
 )
 async def post_document(
     request: Request, ctx: Ctx, account: Authed, document: actions.Document
 ) -> dict[str, Any]:
     _require(account, "organiser")
-    data = actions.parse_document(await request.body(), field=document)
-    return await run_in_threadpool(actions.publish_document, ctx, document, data)
+    body = await request.body()
+    return await run_in_threadpool(actions.publish_document, ctx, document, body)
 
 
 @router.post("/organiser/step/{step}", summary="Publish the key, open, close, tally, results")

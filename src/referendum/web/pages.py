@@ -317,7 +317,7 @@ async def organiser_upload(
     def publish(ctx: WebContext) -> None:
         if not content.strip():
             raise InputError(document, "choose a file or paste its content")
-        actions.publish_document(ctx, document, actions.parse_document(content, field=document))
+        actions.publish_document(ctx, document, content)
 
     return await _organiser_do(request, ctx, publish)
 
