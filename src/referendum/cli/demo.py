@@ -61,11 +61,24 @@ def demo(
     out: Annotated[Path, typer.Option(help="Directory for the board and the election record.")],
     voters: Annotated[int, typer.Option(help="Number of registered voters.", min=6)] = 60,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same record.")] = 7,
+    revoting: Annotated[
+        str,
+        typer.Option(
+            help="visible: ballots name their credential (the default); deniable: a coercer "
+            "cannot see a revote (docs/spec/coercion.md)."
+        ),
+    ] = "visible",
 ) -> None:
     """Run a whole multi-region, multi-day referendum on SQLite: key ceremony (3 trustees,
     threshold 2), credentials, three voting days with revotes and refused ballots, tally with
-    one trustee absent, results.  Writes the election record to OUT."""
+    one trustee absent, results.  Writes the election record to OUT.  With --revoting
+    deniable, a coerced voter revotes unseen and the tallying authority pads, mixes and
+    filters the ballots before the tally."""
+    from referendum.errors import InputError
     from referendum.services.demo import run_demo
+
+    if revoting not in ("visible", "deniable"):
+        raise InputError("--revoting", f"expected visible or deniable, got {revoting!r}")
 
     console = Console()
     with Progress(
@@ -83,17 +96,26 @@ def demo(
                 tasks[step] = bar.add_task(step, total=total)
             bar.update(tasks[step], completed=done, total=total)
 
-        summary = run_demo(out, voters=voters, seed=seed, progress=progress)
-    console.print(
-        f"{summary.accepted} ballots accepted "
-        f"({summary.revotes} revotes replaced earlier ballots); "
-        f"refused: {sum(summary.rejected.values())} "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(summary.rejected.items()))})"
-    )
+        summary = run_demo(out, voters=voters, seed=seed, progress=progress, revoting=revoting)
+    if summary.coerced is not None:
+        console.print(
+            f"{summary.accepted} deniable ballots accepted ({summary.revotes} revotes, "
+            "none visible on the board); the coerced voter "
+            f"{summary.coerced[:16]}... voted yes in front of the coercer, then no alone; "
+            f"the tallying authority added {sum(summary.dummies.values())} dummies"
+        )
+    else:
+        console.print(
+            f"{summary.accepted} ballots accepted "
+            f"({summary.revotes} revotes replaced earlier ballots); "
+            f"refused: {sum(summary.rejected.values())} "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(summary.rejected.items()))})"
+        )
     print_results(summary.manifest, summary.results, console)
     console.print(f"Election record written to {out} (board: {summary.database})")
     console.print(f"Check it yourself: referendum verify {out}")
-    console.print(
-        f"The last voter's signed receipt is {out / 'receipt.json'}: "
-        f"referendum track --receipt {out / 'receipt.json'} {out}"
-    )
+    if summary.receipt is not None:
+        console.print(
+            f"The last voter's signed receipt is {out / 'receipt.json'}: "
+            f"referendum track --receipt {out / 'receipt.json'} {out}"
+        )

@@ -39,6 +39,7 @@ def _register() -> None:
         monitor,
         organiser,
         serve,
+        tallying,
         trustee,
         verify,
         version,

@@ -186,6 +186,14 @@ def vote(
     with board_at(db) as board:
         state = load_state(board)
         choices = _choices(choice)
+        if state.manifest.deniable:
+            if challenge is not None:
+                raise InputError(
+                    "--challenge", "not available yet for deniable revoting: cast, or vote later"
+                )
+            assert signer is not None
+            _vote_deniable(board, state, private, choices, signer)
+            return
         public = public_credential_of(state, private)
         encrypted = encrypt_choices(state, public, choices, SystemRandom())
         if challenge is not None:
@@ -220,6 +228,24 @@ def vote(
         typer.echo(f"signed receipt written to {receipt_out}: keep it")
     if receipt.replaces:
         typer.echo(f"this ballot replaces your earlier ballot {receipt.replaces}; the last counts")
+
+
+def _vote_deniable(
+    board: Any, state: ElectionState, private: str, choices: dict[str, list[str]], signer: Any
+) -> None:
+    """Cast a ballot of a referendum with deniable revoting (docs/spec/coercion.md): nothing
+    names the credential on the board, and nothing is kept on this device (a file of the last
+    ballot would show a coercer that the voter voted again)."""
+    from referendum.services.voter import prepare_deniable_ballot
+
+    prepared = prepare_deniable_ballot(state, private, choices, SystemRandom())
+    receipt = cast(board, prepared.submission, system_clock, state=state, signer=signer)
+    typer.echo(f"tracking code: {receipt.tracking_code}")
+    typer.echo(
+        "deniable revoting: you may vote again at any time before voting closes; the board "
+        "shows no link between your ballots and only your last one counts; nothing is kept "
+        "on this device"
+    )
 
 
 def _write_receipt(path: Path, receipt: Mapping[str, Any]) -> None:

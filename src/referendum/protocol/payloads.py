@@ -516,8 +516,40 @@ MANIFEST: Final = Obj(
         "languages": List(LANGUAGE, 1, MAX_LANGUAGES),
         "translations": Map(LANGUAGE, TRANSLATION, 0, MAX_LANGUAGES),
         "witnesses": WITNESSES,
+        "revoting": Const("deniable"),  # absent: visible revoting
+        "tallying_authority": HEX32,
     },
 )
+
+MAX_ROWS: Final = 10_000_000  # rows of a mix (ballots and dummies of a region)
+MAX_WIDTH: Final = 3 + MAX_QUESTIONS * MAX_ANSWERS  # ciphertexts of a mixed row
+LINEAR_PROOF: Final = Obj(
+    {"commitments": List(HEX32, 1, 2 + 2 * MAX_WIDTH), "responses": List(HEX32, 1, 1 + MAX_WIDTH)}
+)
+"""A proof of a linear relation (docs/spec/coercion.md section 8)."""
+OR_PROOF: Final = Obj({"branches": List(LINEAR_PROOF, 2, 2), "challenges": List(HEX32, 2, 2)})
+_ROW_POINTS: Final = List(HEX32, 1, MAX_ROWS)
+_ROW_SCALARS: Final = List(HEX32, 1, MAX_ROWS)
+SHUFFLE_PROOF: Final = Obj(
+    {
+        "permutation": _ROW_POINTS,
+        "chain": _ROW_POINTS,
+        "t_sum": HEX32,
+        "t_product": HEX32,
+        "t_weighted": HEX32,
+        "t_reencryption": List(CIPHERTEXT, 1, MAX_WIDTH),
+        "t_chain": _ROW_POINTS,
+        "s_sum": HEX32,
+        "s_product": HEX32,
+        "s_weighted": HEX32,
+        "s_reencryption": List(HEX32, 1, MAX_WIDTH),
+        "s_chain": _ROW_SCALARS,
+        "s_permuted": _ROW_SCALARS,
+    }
+)
+"""A shuffle proof (docs/spec/shuffle.md section 5)."""
+PSEUDONYM_KEY: Final = Obj({"S": HEX32, "U": HEX32, "proof": LINEAR_PROOF})
+PSEUDONYMS: Final = List(Obj({"pseudonym": HEX32, "proof": LINEAR_PROOF}), 1, MAX_ROWS)
 
 PAYLOADS: Final[Mapping[str, Obj]] = {
     m.MANIFEST: MANIFEST,
@@ -608,7 +640,70 @@ PAYLOADS: Final[Mapping[str, Obj]] = {
             "submission_size": COUNT,
         }
     ),
+    m.BALLOT_DENIABLE: Obj(
+        {
+            "region": IDENTIFIER,
+            "ballot": BALLOT,
+            "voter": CIPHERTEXT,
+            "counter": CIPHERTEXT,
+            "credential_proof": LINEAR_PROOF,
+            "tracking_code": HEX32,
+        }
+    ),
     m.VOTING_CLOSE: Obj({}),
+    m.TALLY_DUMMIES: Obj(
+        {
+            "region": IDENTIFIER,
+            "rows": List(Obj({"voter": CIPHERTEXT, "counter": CIPHERTEXT}), 0, MAX_ROWS),
+        }
+    ),
+    m.TALLY_MIX: Obj(
+        {
+            "region": IDENTIFIER,
+            "stage": Text(8, 4, choices=frozenset({"ballots", "selected", "list"})),
+            "outputs": List(List(CIPHERTEXT, 1, MAX_WIDTH), 1, MAX_ROWS),
+            "proof": SHUFFLE_PROOF,
+        }
+    ),
+    m.TALLY_GROUPS: Obj(
+        {
+            "region": IDENTIFIER,
+            "key": PSEUDONYM_KEY,
+            "rows": List(
+                Obj(
+                    {
+                        "pseudonym": HEX32,
+                        "proof": LINEAR_PROOF,
+                        "counter": COUNT,
+                        "factor": HEX32,
+                        "counter_proof": LINEAR_PROOF,
+                    }
+                ),
+                1,
+                MAX_ROWS,
+            ),
+        }
+    ),
+    m.TALLY_FILTER: Obj(
+        {
+            "region": IDENTIFIER,
+            "selected": List(
+                Obj(
+                    {
+                        "voter": CIPHERTEXT,
+                        "voter_proof": LINEAR_PROOF,
+                        "choices": List(CIPHERTEXT, 1, MAX_WIDTH),
+                        "proof": OR_PROOF,
+                    }
+                ),
+                1,
+                MAX_ROWS,
+            ),
+        }
+    ),
+    m.TALLY_ELIGIBILITY: Obj(
+        {"region": IDENTIFIER, "key": PSEUDONYM_KEY, "selected": PSEUDONYMS, "list": PSEUDONYMS}
+    ),
     m.TALLY: Obj(
         {
             "regions": Map(

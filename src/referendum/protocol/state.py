@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 NON_BALLOT_TYPES = tuple(
-    t for t in m.EVENT_TYPES if t not in (m.BALLOT_ACCEPTED, m.BALLOT_REJECTED)
+    t for t in m.EVENT_TYPES if t not in (m.BALLOT_ACCEPTED, m.BALLOT_REJECTED, m.BALLOT_DENIABLE)
 )
 
 

@@ -334,14 +334,27 @@ class Manifest(_Model):
     witnesses: Witnesses | None = None
     """The witnesses of the board's log and how many cosignatures a checkpoint needs
     (``None``: the manifest names none; the member is then absent from the payload)."""
+    revoting: Literal["visible", "deniable"] = "visible"
+    """``visible``: every ballot names its credential and the ballot it replaces (the
+    default; the member is then absent from the payload).  ``deniable``: ballots carry their
+    credential encrypted for the tallying authority, who adds dummies, mixes and filters
+    (docs/spec/coercion.md)."""
+    tallying_authority: StrictStr | None = None
+    """The tallying authority's public key ``T`` (deniable revoting only)."""
 
-    @field_validator("credential_authority", "board_key")
+    @field_validator("credential_authority", "board_key", "tallying_authority")
     @classmethod
-    def _check_public_key(cls, value: str, info: ValidationInfo) -> str:
+    def _check_public_key(cls, value: str | None, info: ValidationInfo) -> str | None:
         from referendum.crypto.group import Point
         from referendum.errors import EncodingError
 
-        whose = {"credential_authority": "the credential authority", "board_key": "the board"}
+        if value is None:
+            return None
+        whose = {
+            "credential_authority": "the credential authority",
+            "board_key": "the board",
+            "tallying_authority": "the tallying authority",
+        }
         try:
             Point.from_hex(value)
         except (EncodingError, ValueError) as exc:
@@ -376,6 +389,12 @@ class Manifest(_Model):
                 unknown = sorted(set(q.regions) - region_ids)
                 if unknown or not q.regions:
                     raise ValueError(f"question {q.id}: unknown or empty regions {unknown}")
+        if self.revoting == "deniable" and self.tallying_authority is None:
+            raise ValueError("deniable revoting needs the tallying authority's key")
+        if self.revoting == "visible" and self.tallying_authority is not None:
+            raise ValueError("a tallying authority serves deniable revoting only")
+        if self.tallying_authority in (self.board_key, self.credential_authority):
+            raise ValueError("the tallying authority's key must be its own")
         self.outcome_rule()  # validates the rule
         if not self.questions[0].is_referendum and self.rule:
             raise ValueError("an outcome rule applies to a yes/no first question")
@@ -450,6 +469,11 @@ class Manifest(_Model):
             regions={**own.regions, **translation.regions},
         )
 
+    @property
+    def deniable(self) -> bool:
+        """Whether revoting is deniable (docs/spec/coercion.md)."""
+        return self.revoting == "deniable"
+
     def outcome_rule(self) -> Rule:
         return rule_from_mapping(self.rule)
 
@@ -476,6 +500,8 @@ class Manifest(_Model):
             payload["translations"] = {}
         if self.witnesses is None:
             del payload["witnesses"]  # absent, as in manifests written before it existed
+        if self.revoting == "visible":  # absent: today's records and fingerprints unchanged
+            del payload["revoting"], payload["tallying_authority"]
         return payload
 
 

@@ -71,11 +71,20 @@ _REGIONS = (
 )
 
 
-def demo_manifest(seed: int, authority: str, board_key: str) -> Manifest:
-    """The demo's manifest: one yes/no/blank question, three regions, three voting days."""
+def demo_manifest(
+    seed: int, authority: str, board_key: str, tallying_authority: str | None = None
+) -> Manifest:
+    """The demo's manifest: one yes/no/blank question, three regions, three voting days;
+    deniable revoting when the ``tallying_authority``'s key is given."""
     days = [dt.datetime(2026, 3, 6 + d, 8, 0, tzinfo=dt.UTC) for d in range(3)]
+    deniable: dict[str, Any] = (
+        {}
+        if tallying_authority is None
+        else {"revoting": "deniable", "tallying_authority": tallying_authority}
+    )
     return manifest_from_mapping(
         {
+            **deniable,
             "id": f"demo-{seed}",
             "title": "Demonstration referendum",
             "information": (
@@ -117,6 +126,10 @@ class DemoSummary:
     revotes: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     trustees_present: list[int] = field(default_factory=list)
+    coerced: str | None = None
+    """Deniable revoting: the public credential of the coerced voter, who voted yes in front
+    of the coercer, then no alone (its second ballot is the one that counts)."""
+    dummies: dict[str, int] = field(default_factory=dict)
 
 
 def _noop(step: str, done: int, total: int) -> None:
@@ -124,9 +137,18 @@ def _noop(step: str, done: int, total: int) -> None:
 
 
 def run_demo(
-    out: Path, *, voters: int = 60, seed: int = 7, progress: Progress = _noop
+    out: Path,
+    *,
+    voters: int = 60,
+    seed: int = 7,
+    progress: Progress = _noop,
+    revoting: str = "visible",
 ) -> DemoSummary:
-    """Run the demo referendum; the board is ``out/board.sqlite``, the record goes in ``out``."""
+    """Run the demo referendum; the board is ``out/board.sqlite``, the record goes in ``out``.
+    With ``revoting="deniable"``, ballots hide their credential, a coerced voter revotes
+    unseen, and the tallying authority pads, mixes and filters before the tally."""
+    if revoting not in ("visible", "deniable"):
+        raise ValueError("revoting is 'visible' or 'deniable'")
     if voters < 6:
         raise ValueError("the demo needs at least 6 voters")
     out.mkdir(parents=True, exist_ok=True)
@@ -140,14 +162,33 @@ def run_demo(
     # the rest of the demo's record does not depend on them.
     receipts_rng = DeterministicRandom(f"referendum-demo/{seed}/board".encode())
     signer = ReceiptSigner(BoardKey.generate(receipts_rng), receipts_rng)
-    manifest = demo_manifest(seed, authority.public.hex(), signer.key.public.hex())
+    tallying = None
+    if revoting == "deniable":  # from a generator of its own: the visible demo is unchanged
+        from referendum.services.deniable import TallyingKey
+
+        tallying = TallyingKey.generate(
+            DeterministicRandom(f"referendum-demo/{seed}/tallying".encode())
+        )
+    manifest = demo_manifest(
+        seed,
+        authority.public.hex(),
+        signer.key.public.hex(),
+        None if tallying is None else tallying.public.hex(),
+    )
     clock = SteppingClock(dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC), dt.timedelta(seconds=7))
     # checkpoints carry the time of the clock's last reading (reading it would move it)
     publisher = CheckpointPublisher(signer, lambda: clock.last or clock.start)
     signer.on_append = publisher.publish_if_due
     board = open_board(f"sqlite:///{database}")
     try:
-        summary = _run(board, manifest, authority, signer, voters, rng, chooser, clock, progress)
+        if tallying is None:
+            summary = _run(
+                board, manifest, authority, signer, voters, rng, chooser, clock, progress
+            )
+        else:
+            summary = _run_deniable(
+                board, manifest, authority, signer, tallying, voters, rng, chooser, clock, progress
+            )
         progress("publishing the record", 0, 1)
         publisher.publish(board)  # the last checkpoint covers the whole record
         write_record(board.events(), out, overwrite=True, checkpoints=stored_notes(board))
@@ -262,6 +303,87 @@ def _run(
     summary.results = publish_results(board, clock)
     summary.trustees_present = present
     summary.rejected = _count_rejections(board)
+    return summary
+
+
+def _run_deniable(
+    board: BulletinBoard,
+    manifest: Manifest,
+    authority: AuthorityKey,
+    signer: ReceiptSigner,
+    tallying: Any,
+    voters: int,
+    rng: DeterministicRandom,
+    chooser: random.Random,
+    clock: SteppingClock,
+    progress: Progress,
+) -> DemoSummary:
+    """The demo with deniable revoting: a coerced voter votes yes in front of its coercer,
+    later no alone; others vote, some revote; the tallying authority pads, mixes, filters;
+    the trustees decrypt."""
+    from referendum.services.deniable import publish_deniable_tally
+    from referendum.services.voter import prepare_deniable_ballot
+
+    state = create(board, manifest, clock)
+    n = len(manifest.trustees.names)
+    progress("trustees' key ceremony", 0, 3 * n)
+    secrets = [trustee_setup(board, i, rng, clock) for i in range(1, n + 1)]
+    secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
+    secrets = [trustee_check(board, s, rng, clock) for s in secrets]
+    progress("trustees' key ceremony", 3 * n, 3 * n)
+    publish_election_key(board, clock)
+    credentials: list[IssuedCredential] = []
+    for (region, *_), size in zip(_REGIONS, _region_sizes(voters), strict=True):
+        issued = issue_credentials(manifest.id, region, size, rng)
+        listing = credential_list_payload(
+            state.fingerprint, region, [c.public for c in issued], authority, rng
+        )
+        publish_credentials(board, listing, clock)
+        credentials.extend(issued)
+    clock.jump(
+        parse_timestamp(manifest.window[0].opens, field_name="opens") - dt.timedelta(hours=1)
+    )
+    open_voting(board, clock)
+    state = load_state(board)
+
+    summary = DemoSummary(record=Path(), database=Path(), results={}, manifest=manifest)
+    yes_rate = {r: p for r, _, _, p in _REGIONS}
+    turnout = [c for c in credentials if chooser.random() < 0.88]
+    coerced = turnout[0]
+    summary.coerced = coerced.public
+    casts: list[tuple[IssuedCredential, str]] = [(coerced, "yes")]  # watched by the coercer
+    revoters = set(chooser.sample(range(1, len(turnout)), k=max(2, len(turnout) // 10)))
+    for i, cred in enumerate(turnout[1:], 1):
+        casts.append((cred, _choose(chooser, yes_rate[cred.region])))
+        if i in revoters:
+            casts.append((cred, _choose(chooser, yes_rate[cred.region])))
+    casts.insert(2 * len(casts) // 3, (coerced, "no"))  # later, alone: this one counts
+    clock.step = _voting_step(manifest, len(casts), clock.step)
+    seen: set[str] = set()
+    for k, (cred, choice) in enumerate(casts):
+        day = k * len(manifest.window) // len(casts)
+        _inside(clock, manifest, day, k, len(casts))
+        prepared = prepare_deniable_ballot(state, cred.private, {"q1": [choice]}, rng)
+        receipt = cast(board, prepared.submission, clock, state=state, signer=signer)
+        del receipt
+        summary.accepted += 1
+        summary.revotes += cred.public in seen
+        seen.add(cred.public)
+        progress("voters casting ballots", k + 1, len(casts))
+
+    clock.jump(
+        parse_timestamp(manifest.window[-1].closes, field_name="closes") + dt.timedelta(minutes=1)
+    )
+    close_voting(board, clock)
+    progress("tallying authority: dummies, mix, filter", 0, 1)
+    summary.dummies = publish_deniable_tally(board, tallying, rng, clock)
+    progress("tallying authority: dummies, mix, filter", 1, 1)
+    present = [1, 3]
+    for s in secrets:
+        if s.trustee in present:
+            publish_share(board, s, rng, clock)
+    summary.results = publish_results(board, clock)
+    summary.trustees_present = present
     return summary
 
 

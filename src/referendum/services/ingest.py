@@ -138,11 +138,15 @@ def cast_many(
     tracking codes on the board), as a verifier re-decides it from the record."""
     if signer is not None:
         signer.bind(board)
+    current = state if state is not None and state.phase is Phase.OPEN else load_state(board)
+    if current.manifest.deniable:
+        from referendum.services.deniable import cast_deniable_many
+
+        return cast_deniable_many(board, submissions, clock, state=current, signer=signer)
     failed: dict[int, UnjudgedSubmission] = {}
     received: list[Submission | None] = []
     for i, s in enumerate(submissions):
         received.append(_judged(failed, i, Submission.received, s))
-    current = state if state is not None and state.phase is Phase.OPEN else load_state(board)
     datas, examined = _examine(current, received, failed)
     final = _append(board, current, received, datas, examined, clock, failed)
     signed = iter([_signed(board, outcome, event, signer) for outcome, event in final])

@@ -7,6 +7,7 @@ from typing import Any
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import Clock
 from referendum.crypto.random import RandomSource
+from referendum.errors import PhaseError
 from referendum.protocol.state import Phase
 from referendum.protocol.tally import (
     compute_results,
@@ -26,6 +27,11 @@ def publish_tally(board: BulletinBoard, clock: Clock) -> None:
     """After closing, publish the encrypted per-region tally."""
     state = load_state(board)
     state.require(Phase.CLOSED)
+    if state.manifest.deniable:
+        raise PhaseError(
+            "deniable revoting: the tallying authority publishes the tally after its steps "
+            "(dummies, mix, filter): referendum tallying tally --key FILE"
+        )
     counted = counted_ballots(board.events(types=(m.BALLOT_ACCEPTED,)))
     tallies = homomorphic_tally(state.manifest, counted, board.events(types=(m.BALLOT_ACCEPTED,)))
     payload = tally_payload(state.manifest, tallies)

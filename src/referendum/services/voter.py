@@ -32,6 +32,7 @@ __all__ = [
     "check_last_ballot",
     "encrypt_choices",
     "prepare_ballot",
+    "prepare_deniable_ballot",
     "public_credential_of",
     "selections_from_choices",
     "sign_ballot",
@@ -184,6 +185,53 @@ def prepare_ballot(
         selections=encrypted.selections,
         nonces=encrypted.nonces,
     )
+
+
+def prepare_deniable_ballot(
+    state: ElectionState,
+    private_credential: str,
+    choices: Mapping[str, Sequence[str]],
+    rng: RandomSource,
+) -> PreparedBallot:
+    """A ballot for a referendum with deniable revoting (docs/spec/coercion.md section 3.1):
+    the public credential encrypted for the tallying authority (``voter``), a
+    ``credential_proof`` that the author holds its secret, the selection proofs bound to
+    ``voter``, and the signature the board checks (kept off the record).  Every ballot is
+    cast the same way, first or not: nothing names the ballot it replaces."""
+    from referendum.crypto.deniable import encrypt_credential, prove_credential
+    from referendum.crypto.group import Point, Scalar
+    from referendum.protocol import deniable
+
+    if state.manifest.tallying_authority is None:
+        raise InputError("revoting", "this referendum has visible revoting")
+    authority = Point.from_hex(state.manifest.tallying_authority)
+    secret, public = derive_credential(state.manifest.id, private_credential)
+    region = state.region_of(public.hex())
+    if region is None:
+        raise InputError("credential", "this credential is not on any region's list")
+    selections = selections_from_choices(state.manifest, choices, region)
+    r = Scalar.random(rng)
+    voter = encrypt_credential(authority, public, r)
+    ballot, nonces = encrypt_ballot(
+        state.ballot_context(region), selections, rng, binding=voter.to_bytes()
+    )
+    ballot_json = ballot.to_json()
+    canonical = canonical_json(ballot_json)
+    context = deniable.credential_context(state.fingerprint, region, canonical)
+    proof = prove_credential(authority, voter, secret, r, context, rng).to_json()
+    message = deniable.signing_message(
+        state.fingerprint, public.to_bytes(), region, canonical, voter, proof
+    )
+    submission = {
+        "election": state.fingerprint.hex(),
+        "region": region,
+        "credential": public.hex(),
+        "ballot": ballot_json,
+        "voter": voter.to_json(),
+        "credential_proof": proof,
+        "signature": sign(secret, public, message, rng).to_json(),
+    }
+    return PreparedBallot(submission, tracking_code(canonical), selections, nonces)
 
 
 def check_challenge(

@@ -25,6 +25,7 @@ from referendum.crypto.group import Point
 from referendum.errors import (
     ManifestError,
     PayloadError,
+    PhaseError,
     ProofError,
     RecordError,
     ReferendumError,
@@ -92,8 +93,8 @@ _STAGES: list[tuple[str | None, frozenset[str]]] = [
             }
         ),
     ),
-    (m.VOTING_OPEN, frozenset({m.BALLOT_ACCEPTED, m.BALLOT_REJECTED})),
-    (m.VOTING_CLOSE, frozenset({m.BALLOT_REJECTED})),
+    (m.VOTING_OPEN, frozenset({m.BALLOT_ACCEPTED, m.BALLOT_REJECTED, m.BALLOT_DENIABLE})),
+    (m.VOTING_CLOSE, frozenset({m.BALLOT_REJECTED, *m.TALLY_STEPS})),
     (m.TALLY, frozenset({m.DECRYPTION_SHARE, m.BALLOT_REJECTED})),
     (m.RESULTS, frozenset({m.BALLOT_REJECTED})),
 ]
@@ -117,6 +118,12 @@ _CHECK_OF_TYPE = {
     m.VOTING_OPEN: Check.CREDENTIALS,  # the state frozen at opening is built here
     m.BALLOT_ACCEPTED: Check.BALLOTS,
     m.BALLOT_REJECTED: Check.REJECTIONS,
+    m.BALLOT_DENIABLE: Check.DENIABLE_BALLOTS,
+    m.TALLY_DUMMIES: Check.DUMMIES,
+    m.TALLY_MIX: Check.MIX,
+    m.TALLY_GROUPS: Check.GROUPS,
+    m.TALLY_FILTER: Check.FILTER,
+    m.TALLY_ELIGIBILITY: Check.ELIGIBILITY,
     m.VOTING_CLOSE: Check.WINDOW,
     m.TALLY: Check.TALLY,
     m.DECRYPTION_SHARE: Check.DECRYPTION,
@@ -377,6 +384,10 @@ def _conclude(report: Report, path: str, p1: _Pass1) -> ElectionState | None:
         report.skipped(Check.BALLOTS, "no ballots")
     if p1.revote_error:
         report.failed(Check.REVOTES, *p1.revote_error)
+    elif full.manifest.deniable and not p1.accepted:
+        report.skipped(
+            Check.REVOTES, "deniable revoting: FILTER keeps each voter's last ballot, unseen"
+        )
     else:
         report.passed(
             Check.REVOTES,
@@ -399,8 +410,114 @@ def _conclude(report: Report, path: str, p1: _Pass1) -> ElectionState | None:
     report.summary["counted"] = len(p1.last)
     report.summary["rejected"] = dict(p1.rejections)
 
-    _verify_count(report, path, full, p1)
+    counted = None
+    if full.manifest.deniable or _deniable_events(p1.non_ballot):
+        counted = _verify_deniable(report, full, p1)
+        if counted is None:
+            for check in (Check.TALLY, Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
+                report.skipped(check, "a step of deniable revoting failed")
+            return full
+    _verify_count(report, path, full, p1, counted)
     return full
+
+
+_DENIABLE_TYPES = frozenset({m.BALLOT_DENIABLE, *m.TALLY_STEPS})
+
+
+def _deniable_events(events: Sequence[Event]) -> list[Event]:
+    return [e for e in events if e.type in _DENIABLE_TYPES]
+
+
+def _verify_deniable(
+    report: Report, state: ElectionState, p1: _Pass1
+) -> dict[str, RegionTally] | None:
+    """The checks of deniable revoting (docs/spec/coercion.md section 6): every deniable
+    ballot, then each region's dummies, mixes, groups, filter and eligibility; the sums of
+    the rows that count (``None`` when a check failed: it is in the report)."""
+    events = _deniable_events(p1.non_ballot)
+    ballots = [e for e in events if e.type == m.BALLOT_DENIABLE]
+    steps = [e for e in events if e.type != m.BALLOT_DENIABLE]
+    names = (Check.DUMMIES, Check.MIX, Check.GROUPS, Check.FILTER, Check.ELIGIBILITY)
+    if not state.manifest.deniable:
+        report.failed(
+            Check.DENIABLE_BALLOTS,
+            f"event {events[0].height}",
+            f"a {events[0].type} event in a referendum with visible revoting",
+        )
+        return None
+    if p1.accepted:
+        report.failed(
+            Check.DENIABLE_BALLOTS, "ballot.accepted", "a visible ballot in a deniable referendum"
+        )
+        return None
+    for event in ballots:
+        moment = parse_timestamp(event.timestamp, field_name="timestamp")
+        if not state.manifest.in_window(moment):
+            report.failed(
+                Check.WINDOW, f"event {event.height}", "a ballot outside the voting periods"
+            )
+            return None
+    assert state.manifest.tallying_authority is not None
+    from referendum.protocol import deniable
+
+    authority = Point.from_hex(state.manifest.tallying_authority)
+    try:
+        deniable.check_ballots(state, authority, ballots)
+    except deniable.StepFailure as exc:
+        report.failed(Check(exc.step), exc.item, exc.reason)
+        return None
+    except PhaseError as exc:
+        report.failed(Check.DENIABLE_BALLOTS, "election.key", str(exc))
+        return None
+    if ballots:
+        report.passed(
+            Check.DENIABLE_BALLOTS,
+            f"{len(ballots)} deniable ballots: encrypted credential proven, proofs bound to it",
+        )
+    else:
+        report.skipped(Check.DENIABLE_BALLOTS, "no ballots")
+    if state.tally is None and not steps:
+        for check in names:
+            report.skipped(check, "the tallying authority has not published its steps")
+        return {}
+    tallies: dict[str, RegionTally] = {}
+    figures = [0, 0, 0, 0]
+    try:
+        by_region = deniable.collect_steps(state, ballots, steps)
+        for region in state.manifest.regions:
+            count = deniable.verify_region(state, region.id, by_region[region.id])
+            tallies[region.id] = deniable.selected_tally(state, region.id, count.counted)
+            figures = [
+                figures[0] + count.ballots,
+                figures[1] + count.dummies,
+                figures[2] + count.voters,
+                figures[3] + len(count.counted),
+            ]
+    except deniable.StepFailure as exc:
+        report.failed(Check(exc.step), exc.item, exc.reason)
+        return None
+    ballots_n, dummies_n, voters_n, counted_n = figures
+    report.passed(
+        Check.DUMMIES,
+        f"{dummies_n} dummies, publicly dummies; group sizes are the cover of the ballots and "
+        "voters in every region",
+    )
+    report.passed(
+        Check.MIX, f"every shuffle proof verifies ({ballots_n + dummies_n} rows mixed first)"
+    )
+    report.passed(
+        Check.GROUPS,
+        f"{voters_n} groups by proven pseudonym, counters proven and consecutive in each",
+    )
+    report.passed(Check.FILTER, f"each group's last ballot selected with its proof ({voters_n})")
+    report.passed(
+        Check.ELIGIBILITY,
+        f"{counted_n} counted rows, each a distinct listed credential's (second mix and list mix "
+        "proven)",
+    )
+    report.summary["counted"] = counted_n
+    report.summary["accepted"] = ballots_n
+    return tallies
 
 
 def _read_setup(
@@ -731,13 +848,20 @@ def _counted_sums(path: str, state: ElectionState, p1: _Pass1) -> dict[str, Regi
     return tallies
 
 
-def _verify_count(report: Report, path: str, state: ElectionState, p1: _Pass1) -> None:
+def _verify_count(
+    report: Report,
+    path: str,
+    state: ElectionState,
+    p1: _Pass1,
+    counted: dict[str, RegionTally] | None = None,
+) -> None:
     if state.tally is None:
         for check in (Check.TALLY, Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
             report.skipped(check, "no tally published")
         return
     try:
-        recomputed = tally_payload(state.manifest, _counted_sums(path, state, p1))
+        sums = counted if counted is not None else _counted_sums(path, state, p1)
+        recomputed = tally_payload(state.manifest, sums)
     except (ReferendumError, KeyError, TypeError, ValueError, LineError) as exc:
         report.failed(Check.TALLY, "ballots", f"cannot sum the ballots: {exc}")
         return
@@ -755,7 +879,10 @@ def _verify_count(report: Report, path: str, state: ElectionState, p1: _Pass1) -
         )
         return
     report.passed(
-        Check.TALLY, "the encrypted tally is the sum of the last ballot of each credential"
+        Check.TALLY,
+        "the encrypted tally is the sum of the rows the filter kept (each voter's last ballot)"
+        if counted is not None
+        else "the encrypted tally is the sum of the last ballot of each credential",
     )
 
     if state.results is None:

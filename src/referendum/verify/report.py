@@ -28,6 +28,12 @@ class Check(enum.StrEnum):
     BALLOTS = "BALLOTS"
     REVOTES = "REVOTES"
     REJECTIONS = "REJECTIONS"
+    DENIABLE_BALLOTS = "DENIABLE_BALLOTS"  # deniable revoting (docs/spec/coercion.md section 6)
+    DUMMIES = "DUMMIES"
+    MIX = "MIX"
+    GROUPS = "GROUPS"
+    FILTER = "FILTER"
+    ELIGIBILITY = "ELIGIBILITY"
     TALLY = "TALLY"
     DECRYPTION = "DECRYPTION"
     RESULTS = "RESULTS"

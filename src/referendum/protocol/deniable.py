@@ -1,0 +1,619 @@
+"""Deniable revoting in the record (docs/spec/coercion.md sections 3 and 6): a deniable
+ballot's form and checks, the context of every proof, and the checks of the tallying
+authority's steps, one per verifier check (``DENIABLE_BALLOTS``, ``DUMMIES``, ``MIX``,
+``GROUPS``, ``FILTER``, ``ELIGIBILITY``).
+
+Pure functions over payloads, shared by the services (the board checks each ballot with
+them, the tallying authority refuses to publish a tally its own steps do not pass) and by the
+verifier, so that both apply one definition.  Every failure is a :class:`StepFailure`
+naming the step, the item (``ballot 12``, ``row 3``, ``group 2``) and the equation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from referendum.crypto.ballot import BallotContext, EncryptedBallot, ballot_equations
+from referendum.crypto.batch import Equation, verify_equations
+from referendum.crypto.deniable import (
+    COUNTER_DOMAIN,
+    CREDENTIAL_DOMAIN,
+    DUMMY_TAG,
+    PSEUDONYM_DOMAIN,
+    PSEUDONYM_KEY_DOMAIN,
+    REAL_TAG,
+    REENCRYPTION_DOMAIN,
+    CounterOpening,
+    FilterStatement,
+    counter_relation,
+    credential_relation,
+    filter_equations,
+    filter_relations,
+    pseudonym_key_relation,
+    pseudonym_relation,
+    reencryption_relation,
+)
+from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import Point, Scalar, base_mul
+from referendum.crypto.hashing import encode_fields, sha256_fields
+from referendum.crypto.json_fields import CryptoInputError
+from referendum.crypto.proofs.linear import LinearProof, OrProof, linear_equations
+from referendum.crypto.proofs.shuffle import (
+    Row,
+    ShuffleProof,
+    ShuffleStatement,
+    rows_from_json,
+    shuffle_equations,
+)
+from referendum.errors import EncodingError, InputError, ProofError, RecordError
+from referendum.protocol.padding import cover
+from referendum.protocol.state import ElectionState
+from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
+from referendum.record.event import Event
+
+__all__ = [
+    "MAX_BALLOTS_PER_VOTER",
+    "OFFSET_DOMAIN",
+    "SIGNATURE_DOMAIN",
+    "STAGES",
+    "DeniableBallot",
+    "RegionCount",
+    "RegionSteps",
+    "StepFailure",
+    "ballot_row",
+    "check_ballots",
+    "choices_of",
+    "collect_steps",
+    "credential_context",
+    "item_context",
+    "mix_context",
+    "parse_deniable_ballot",
+    "selected_tally",
+    "signing_message",
+    "verify_region",
+    "width_of",
+]
+
+SIGNATURE_DOMAIN: Final = "referendum/v3/deniable-ballot-signature"
+OFFSET_DOMAIN: Final = "referendum/v3/counter-offset"
+STAGES: Final = ("ballots", "selected", "list")
+MAX_BALLOTS_PER_VOTER: Final = 16
+"""The board's cap on a credential's ballots, which caps the cover's ladder (section 7)."""
+
+
+class StepFailure(ProofError):
+    """A step of deniable revoting that fails: ``step`` is the verifier's check
+    (``DUMMIES``...), ``item`` what failed (``region north, row 3``)."""
+
+    def __init__(self, step: str, item: str, reason: str) -> None:
+        super().__init__(f"{step}: {item}: {reason}")
+        self.step = step
+        self.item = item
+        self.reason = reason
+
+
+# --- contexts and messages ------------------------------------------------------------------
+
+
+def credential_context(fingerprint: bytes, region: str, canonical_ballot: bytes) -> bytes:
+    """The ``credential_proof``'s context: the fingerprint, the region, the ballot's
+    canonical JSON (the encrypted credential is in the relation itself)."""
+    return encode_fields(fingerprint, region.encode("utf-8"), canonical_ballot)
+
+
+def signing_message(
+    fingerprint: bytes,
+    credential: bytes,
+    region: str,
+    canonical_ballot: bytes,
+    voter: Ciphertext,
+    credential_proof: Mapping[str, Any],
+) -> bytes:
+    """What the voter's credential signs for the board (kept off the record)."""
+    return sha256_fields(
+        SIGNATURE_DOMAIN,
+        fingerprint,
+        credential,
+        region.encode("utf-8"),
+        canonical_ballot,
+        voter.to_bytes(),
+        canonical_json(dict(credential_proof)),
+    )
+
+
+def mix_context(fingerprint: bytes, region: str, stage: str) -> bytes:
+    """``ctx = encode_fields(F, utf8(region), ascii(stage))``: a mix's context."""
+    return encode_fields(fingerprint, region.encode("utf-8"), stage.encode("ascii"))
+
+
+def item_context(fingerprint: bytes, region: str, step: str, index: int) -> bytes:
+    """The context of one proof of a step: the fingerprint, the region, the step's name
+    (``groups.key``, ``groups``, ``filter``, ``eligibility.list``...) and the row's index."""
+    return encode_fields(
+        fingerprint, region.encode("utf-8"), step.encode("ascii"), index.to_bytes(8, "big")
+    )
+
+
+# --- the ballot -----------------------------------------------------------------------------
+
+
+def width_of(state: ElectionState, region: str) -> int:
+    """The ciphertexts of a region's ballot choices: one per answer of each question."""
+    return sum(len(q.answers) for q in state.manifest.ballot_style(region))
+
+
+def choices_of(ballot_json: Mapping[str, Any]) -> tuple[Ciphertext, ...]:
+    """A ballot's selections, question by question, answer by answer."""
+    return tuple(
+        Ciphertext.from_json(s, field="ballot")
+        for q in ballot_json["questions"]
+        for s in q["selections"]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeniableBallot:
+    """A ``ballot.deniable`` event's values."""
+
+    height: int
+    region: str
+    voter: Ciphertext
+    counter: Ciphertext
+    choices: tuple[Ciphertext, ...]
+    tracking_code: str
+
+
+def ballot_row(ballot: DeniableBallot) -> Row:
+    """The ballot's row in the first mix: ``(voter, counter, tag, choices...)``."""
+    return (ballot.voter, ballot.counter, REAL_TAG, *ballot.choices)
+
+
+def parse_deniable_ballot(event: Event) -> DeniableBallot:
+    """The values of a ``ballot.deniable`` event (its form checked already)."""
+    p = event.payload
+    return DeniableBallot(
+        event.height,
+        str(p["region"]),
+        Ciphertext.from_json(p["voter"], field="voter"),
+        Ciphertext.from_json(p["counter"], field="counter"),
+        choices_of(p["ballot"]),
+        str(p["tracking_code"]),
+    )
+
+
+def ballot_equations_of(
+    state: ElectionState, authority: Point, payload: Mapping[str, Any], *, label: str
+) -> list[Equation]:
+    """The equations of a deniable ballot's proofs: its ``credential_proof`` and its
+    selection proofs bound to ``voter``.  Raises :class:`~referendum.errors.CryptoError`
+    or :class:`~referendum.errors.InputError` (malformed)."""
+    from referendum.crypto.ballot import tracking_code
+
+    region = str(payload["region"])
+    ballot = EncryptedBallot.from_json(payload["ballot"])
+    canonical = canonical_json(ballot.to_json())
+    if ballot.to_json() != payload["ballot"]:
+        raise ProofError(f"{label}.ballot: not in canonical form")
+    if tracking_code(canonical) != payload["tracking_code"]:
+        raise ProofError(f"{label}.tracking_code: not the ballot's tracking code")
+    voter = Ciphertext.from_json(payload["voter"], field="voter")
+    relation = credential_relation(authority, voter)
+    proof = LinearProof.from_json(payload["credential_proof"], relation, field="credential_proof")
+    context = credential_context(state.fingerprint, region, canonical)
+    out = linear_equations(
+        CREDENTIAL_DOMAIN, relation, proof, context, label=f"{label}.credential_proof"
+    )
+    ctx: BallotContext = state.ballot_context(region)
+    out += ballot_equations(ctx, ballot, binding=voter.to_bytes(), label=f"{label}.ballot")
+    Ciphertext.from_json(payload["counter"], field="counter")
+    return out
+
+
+def check_ballots(
+    state: ElectionState, authority: Point, events: Sequence[Event], *, batch: int = 64
+) -> None:
+    """``DENIABLE_BALLOTS``: every deniable ballot's region, form, ``credential_proof`` and
+    selection proofs, in batches of ``batch`` ballots (one multi-scalar multiplication each;
+    a batch that fails is checked ballot by ballot, naming the first bad one)."""
+    regions = {r.id for r in state.manifest.regions}
+    codes: set[str] = set()
+    for start in range(0, len(events), batch):
+        equations: list[Equation] = []
+        for event in events[start : start + batch]:
+            label = f"event {event.height}"
+            if event.payload["region"] not in regions:
+                raise StepFailure("DENIABLE_BALLOTS", label, "region: not in the manifest")
+            if event.payload["tracking_code"] in codes:
+                raise StepFailure("DENIABLE_BALLOTS", label, "a ballot appears twice (replay)")
+            codes.add(event.payload["tracking_code"])
+            try:
+                equations += ballot_equations_of(state, authority, event.payload, label=label)
+            except (ProofError, EncodingError, InputError) as exc:
+                raise StepFailure("DENIABLE_BALLOTS", label, str(exc)) from None
+        try:
+            verify_equations(equations)
+        except ProofError as exc:
+            label = str(exc).split(".", 1)[0]
+            raise StepFailure("DENIABLE_BALLOTS", label, str(exc)) from None
+
+
+# --- the tallying authority's steps ------------------------------------------------------------
+
+
+@dataclass
+class RegionSteps:
+    """One region's deniable ballots and the tallying authority's events about them."""
+
+    ballots: list[DeniableBallot] = field(default_factory=list)
+    events: dict[tuple[str, str], Event] = field(default_factory=dict)
+
+    def step(self, event_type: str, stage: str = "") -> Event | None:
+        return self.events.get((event_type, stage))
+
+
+def collect_steps(
+    state: ElectionState, ballots: Sequence[Event], steps: Sequence[Event]
+) -> dict[str, RegionSteps]:
+    """Each region's ballots (record order) and step events; a second event of a kind for a
+    region is a :class:`StepFailure` of its step."""
+    out = {r.id: RegionSteps() for r in state.manifest.regions}
+    for event in ballots:
+        out[str(event.payload["region"])].ballots.append(parse_deniable_ballot(event))
+    for event in steps:
+        region = event.payload["region"]
+        if region not in out:
+            raise StepFailure(_STEP_OF[event.type], f"event {event.height}", "unknown region")
+        key = (event.type, str(event.payload.get("stage", "")))
+        if key in out[region].events:
+            raise StepFailure(
+                _STEP_OF[event.type], f"event {event.height}", f"a second {event.type} event"
+            )
+        out[region].events[key] = event
+    return out
+
+
+_STEP_OF = {
+    m.TALLY_DUMMIES: "DUMMIES",
+    m.TALLY_MIX: "MIX",
+    m.TALLY_GROUPS: "GROUPS",
+    m.TALLY_FILTER: "FILTER",
+    m.TALLY_ELIGIBILITY: "ELIGIBILITY",
+}
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """What the steps of one region establish: the rows that count (the second mix's
+    outputs), the number of ballots, dummies and voters."""
+
+    counted: tuple[Row, ...]
+    ballots: int
+    dummies: int
+    voters: int
+
+
+def _required(steps: RegionSteps, event_type: str, stage: str, region: str) -> Event:
+    event = steps.step(event_type, stage)
+    if event is None:
+        name = f"{event_type} ({stage})" if stage else event_type
+        raise StepFailure(_STEP_OF[event_type], f"region {region}", f"no {name} event")
+    return event
+
+
+def _key_equations(
+    authority: Point, key: Mapping[str, Any], context: bytes, label: str
+) -> tuple[Point, Point, list[Equation]]:
+    s_point = Point.from_hex(key["S"])
+    u_point = Point.from_hex(key["U"])
+    relation = pseudonym_key_relation(authority, s_point, u_point)
+    proof = LinearProof.from_json(key["proof"], relation, field=f"{label}.proof")
+    return (
+        s_point,
+        u_point,
+        linear_equations(PSEUDONYM_KEY_DOMAIN, relation, proof, context, label=label),
+    )
+
+
+def _pseudonyms(
+    state: ElectionState,
+    authority: Point,
+    region: str,
+    step: str,
+    key: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    voters: Sequence[Ciphertext],
+    key_step: str,
+) -> tuple[list[Point], list[Equation]]:
+    """The pseudonyms of ``voters`` and the equations of their proofs and of the key's
+    (proven under ``key_step``'s context)."""
+    if len(rows) != len(voters):
+        raise ProofError(f"{step}: {len(rows)} pseudonyms for {len(voters)} rows")
+    fp = state.fingerprint
+    s_point, u_point, equations = _key_equations(
+        authority, key, item_context(fp, region, f"{key_step}.key", 0), f"{key_step}.key"
+    )
+    out = []
+    for i, (row, voter) in enumerate(zip(rows, voters, strict=True)):
+        pseudonym = Point.from_hex(row["pseudonym"])
+        relation = pseudonym_relation(s_point, u_point, voter, pseudonym)
+        proof = LinearProof.from_json(row["proof"], relation, field=f"{step}[{i}].proof")
+        equations += linear_equations(
+            PSEUDONYM_DOMAIN,
+            relation,
+            proof,
+            item_context(fp, region, step, i),
+            label=f"{step}[{i}].pseudonym",
+        )
+        out.append(pseudonym)
+    return out, equations
+
+
+def _run_step(step: str, region: str, check: Any) -> Any:
+    """``check()``, its failures as a :class:`StepFailure` of ``step``."""
+    try:
+        return check()
+    except StepFailure:
+        raise
+    except (ProofError, EncodingError, InputError, CryptoInputError, RecordError) as exc:
+        raise StepFailure(step, f"region {region}", str(exc)) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise StepFailure(step, f"region {region}", f"malformed: {exc!r}") from None
+
+
+def _mix(
+    state: ElectionState,
+    region: str,
+    stage: str,
+    keys: tuple[Point, ...],
+    inputs: tuple[Row, ...],
+    event: Event,
+) -> tuple[Row, ...]:
+    """The mix of ``stage``: its outputs, after its proof verifies."""
+
+    def check() -> tuple[Row, ...]:
+        outputs = rows_from_json(event.payload["outputs"], field="outputs")
+        if len(outputs) != len(inputs) or (outputs and len(outputs[0]) != len(keys)):
+            raise ProofError(
+                f"mix {stage}: {len(outputs)} output rows for {len(inputs)} inputs of width "
+                f"{len(keys)}"
+            )
+        proof = ShuffleProof.from_json(event.payload["proof"], rows=len(inputs), width=len(keys))
+        statement = ShuffleStatement(
+            keys, mix_context(state.fingerprint, region, stage), inputs, outputs
+        )
+        verify_equations(shuffle_equations(statement, proof, label=f"mix {stage}"))
+        return outputs
+
+    result: tuple[Row, ...] = _run_step("MIX", region, check)
+    return result
+
+
+def verify_region(
+    state: ElectionState, region: str, steps: RegionSteps, *, cap: int = MAX_BALLOTS_PER_VOTER
+) -> RegionCount:
+    """Every step of one region, in order (``DUMMIES``, ``MIX``, ``GROUPS``, ``FILTER``,
+    ``ELIGIBILITY``): the rows that count.  A region without ballots has no step events."""
+    manifest = state.manifest
+    assert manifest.tallying_authority is not None
+    authority = Point.from_hex(manifest.tallying_authority)
+    election = state.public_key
+    width = width_of(state, region)
+    fp = state.fingerprint
+    if not steps.ballots:
+        if steps.events:
+            event = next(iter(steps.events.values()))
+            raise StepFailure(
+                _STEP_OF[event.type], f"event {event.height}", "a step for a region with no ballots"
+            )
+        return RegionCount((), 0, 0, 0)
+
+    # DUMMIES: each dummy row is publicly a dummy (its tag and choices are implicit)
+    dummies_event = _required(steps, m.TALLY_DUMMIES, "", region)
+
+    def dummies() -> list[Row]:
+        rows = []
+        for i, row in enumerate(dummies_event.payload["rows"]):
+            voter = Ciphertext.from_json(row["voter"], field=f"rows[{i}].voter")
+            counter = Ciphertext.from_json(row["counter"], field=f"rows[{i}].counter")
+            rows.append((voter, counter, DUMMY_TAG, *(REAL_TAG,) * width))
+        return rows
+
+    dummy_rows: list[Row] = _run_step("DUMMIES", region, dummies)
+    inputs = tuple(ballot_row(b) for b in steps.ballots) + tuple(dummy_rows)
+    for i, row in enumerate(inputs[: len(steps.ballots)]):
+        if len(row) != 3 + width:
+            raise StepFailure("DENIABLE_BALLOTS", f"region {region}, ballot {i}", "width")
+
+    # MIX (ballots)
+    keys = (authority, authority, authority) + (election,) * width
+    mix_event = _required(steps, m.TALLY_MIX, "ballots", region)
+    mixed = _mix(state, region, "ballots", keys, inputs, mix_event)
+
+    # GROUPS: a pseudonym and an opened counter per mixed row
+    groups_event = _required(steps, m.TALLY_GROUPS, "", region)
+
+    def groups() -> tuple[list[list[int]], list[int]]:
+        payload = groups_event.payload
+        rows = payload["rows"]
+        pseudonyms, equations = _pseudonyms(
+            state,
+            authority,
+            region,
+            "groups",
+            payload["key"],
+            rows,
+            [r[0] for r in mixed],
+            "groups",
+        )
+        values = []
+        for i, (row, mixed_row) in enumerate(zip(rows, mixed, strict=True)):
+            counter = mixed_row[1]
+            value = row["counter"]
+            factor = Point.from_hex(row["factor"])
+            relation = counter_relation(authority, counter, factor)
+            proof = LinearProof.from_json(
+                row["counter_proof"], relation, field=f"groups[{i}].counter_proof"
+            )
+            opening = CounterOpening(value, factor, proof)
+            equations += linear_equations(
+                COUNTER_DOMAIN,
+                relation,
+                opening.proof,
+                item_context(fp, region, "groups.counter", i),
+                label=f"groups[{i}].counter",
+            )
+            if counter.beta - factor != base_mul(Scalar.from_int(value)):
+                raise ProofError(f"groups[{i}].counter: the ciphertext does not decrypt to {value}")
+            values.append(value)
+        verify_equations(equations)
+        members: dict[bytes, list[int]] = {}
+        for i, p in enumerate(pseudonyms):
+            members.setdefault(p.to_bytes(), []).append(i)
+        grouped = list(members.values())
+        for g, rows_of in enumerate(grouped):
+            run = sorted(values[i] for i in rows_of)
+            if run != list(range(run[0], run[0] + len(run))):
+                raise ProofError(
+                    f"group {g} (rows {rows_of[:4]}): counters {run[:6]} are not one run of "
+                    "consecutive integers"
+                )
+        return grouped, values
+
+    grouped, values = _run_step("GROUPS", region, groups)
+
+    # DUMMIES again: the group sizes are exactly the cover of (ballots, voters)
+    def sizes() -> None:
+        expected = cover(voters=len(grouped), ballots=len(steps.ballots), max_per_voter=cap)
+        got: dict[int, int] = {}
+        for rows_of in grouped:
+            got[len(rows_of)] = got.get(len(rows_of), 0) + 1
+        if tuple(sorted(got.items())) != expected:
+            raise ProofError(
+                f"the group sizes {sorted(got.items())} are not the cover {list(expected)} of "
+                f"{len(steps.ballots)} ballots and {len(grouped)} voters"
+            )
+
+    _run_step("DUMMIES", region, sizes)
+
+    # FILTER: per group, the row with the highest counter is the candidate
+    filter_event = _required(steps, m.TALLY_FILTER, "", region)
+
+    def filtered() -> list[Row]:
+        selected = filter_event.payload["selected"]
+        if len(selected) != len(grouped):
+            raise ProofError(f"filter: {len(selected)} selected rows for {len(grouped)} groups")
+        equations: list[Equation] = []
+        out: list[Row] = []
+        for g, (rows_of, chosen) in enumerate(zip(grouped, selected, strict=True)):
+            candidate = max(range(len(rows_of)), key=lambda k: values[rows_of[k]])
+            row = mixed[rows_of[candidate]]
+            voter_after = Ciphertext.from_json(chosen["voter"], field=f"filter[{g}].voter")
+            relation = reencryption_relation(authority, row[0], voter_after)
+            voter_proof = LinearProof.from_json(
+                chosen["voter_proof"], relation, field=f"filter[{g}].voter_proof"
+            )
+            equations += linear_equations(
+                REENCRYPTION_DOMAIN,
+                relation,
+                voter_proof,
+                item_context(fp, region, "filter.voter", g),
+                label=f"filter[{g}].voter",
+            )
+            choices = tuple(
+                Ciphertext.from_json(c, field=f"filter[{g}].choices[{k}]")
+                for k, c in enumerate(chosen["choices"])
+            )
+            if len(choices) != width:
+                raise ProofError(f"filter[{g}].choices: {len(choices)} for {width}")
+            statement = FilterStatement(
+                authority,
+                election,
+                tuple(mixed[i][2] for i in rows_of),
+                candidate,
+                tuple(row[3:]),
+                choices,
+            )
+            proof = OrProof.from_json(
+                chosen["proof"], filter_relations(statement), field=f"filter[{g}].proof"
+            )
+            equations += filter_equations(
+                statement, proof, item_context(fp, region, "filter", g), label=f"filter[{g}]"
+            )
+            out.append((voter_after, *choices))
+        verify_equations(equations)
+        return out
+
+    selected: list[Row] = _run_step("FILTER", region, filtered)
+
+    # ELIGIBILITY: the selected rows and the region's list, mixed, then pseudonyms under one
+    # fresh key: every selected row's is a listed credential's, and no two are equal
+    second = _mix(
+        state,
+        region,
+        "selected",
+        (authority,) + (election,) * width,
+        tuple(selected),
+        _required(steps, m.TALLY_MIX, "selected", region),
+    )
+    listed = tuple(
+        (Ciphertext(Point.identity(), Point.from_hex(c)),) for c in state.credentials[region]
+    )
+    if not listed:
+        raise StepFailure("ELIGIBILITY", f"region {region}", "ballots, but no listed credential")
+    list_mix = _mix(
+        state, region, "list", (authority,), listed, _required(steps, m.TALLY_MIX, "list", region)
+    )
+    eligibility_event = _required(steps, m.TALLY_ELIGIBILITY, "", region)
+
+    def eligible() -> None:
+        payload = eligibility_event.payload
+        chosen, equations = _pseudonyms(
+            state,
+            authority,
+            region,
+            "eligibility.selected",
+            payload["key"],
+            payload["selected"],
+            [r[0] for r in second],
+            "eligibility",
+        )
+        listed_p, more = _pseudonyms(
+            state,
+            authority,
+            region,
+            "eligibility.list",
+            payload["key"],
+            payload["list"],
+            [r[0] for r in list_mix],
+            "eligibility",
+        )
+        verify_equations(equations + more[1:])  # the key's proof is the same: once
+        known = {p.to_bytes() for p in listed_p}
+        seen: set[bytes] = set()
+        for i, p in enumerate(chosen):
+            if p.to_bytes() not in known:
+                raise ProofError(f"selected row {i}: its credential is not on the region's list")
+            if p.to_bytes() in seen:
+                raise ProofError(f"selected row {i}: a second row of one credential")
+            seen.add(p.to_bytes())
+
+    _run_step("ELIGIBILITY", region, eligible)
+    return RegionCount(second, len(steps.ballots), len(dummy_rows), len(grouped))
+
+
+def selected_tally(state: ElectionState, region: str, counted: Sequence[Row]) -> Any:
+    """The :class:`~referendum.protocol.tally.RegionTally` of the rows that count."""
+    from referendum.protocol.tally import RegionTally
+
+    style = state.manifest.ballot_style(region)
+    sums = [[Ciphertext.zero() for _ in q.answers] for q in style]
+    for row in counted:
+        k = 1
+        for q, question in enumerate(style):
+            for o in range(len(question.answers)):
+                sums[q][o] = sums[q][o] + row[k]
+                k += 1
+    return RegionTally(len(counted), sums)

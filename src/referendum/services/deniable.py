@@ -1,0 +1,555 @@
+"""Deniable revoting on a board (docs/spec/coercion.md): the board's casting of deniable
+ballots, and the tallying authority's steps (dummies, mix, groups, filter, eligibility)
+before the homomorphic tally.
+
+**The board** checks a deniable submission (its referendum, the phase and the voting
+periods, a listed credential of the region, the voter's signature, the ``credential_proof``
+and the selection proofs bound to the encrypted credential, no replay, at most
+:data:`~referendum.protocol.deniable.MAX_BALLOTS_PER_VOTER` ballots per credential) and
+appends a ``ballot.deniable`` event: no credential, no signature, no ``replaces``.  It assigns
+the counter ``Enc_T(o_C + k)``: ``k`` the credential's earlier ballots (from its private
+index), ``o_C`` an offset only the board and the tallying authority can derive
+(:func:`counter_offset`).  A refused deniable submission is not logged on the public board
+(a ``ballot.rejected`` event names the credential, which is what a coercer looks for).
+
+**The tallying authority** (:func:`publish_deniable_tally`) decrypts every ballot's
+credential and counter, pads each voter's group to the cover, mixes, groups by pseudonym,
+filters each group's last ballot, mixes again with the region's list, and then publishes
+the ``tally`` of the rows that count, after checking every step as the verifier will.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from referendum.board.protocol import BulletinBoard, Draft
+from referendum.clock import Clock, format_timestamp
+from referendum.crypto.ballot import EncryptedBallot, tracking_code
+from referendum.crypto.batch import verify_equations
+from referendum.crypto.credentials import Signature, verify_signature
+from referendum.crypto.deniable import (
+    DUMMY_TAG,
+    REAL_TAG,
+    PseudonymKey,
+    decrypt_counter,
+    encrypt_credential,
+    prove_filter,
+    prove_pseudonym,
+    reencrypt_with_proof,
+)
+from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import Point, Scalar, base_mul
+from referendum.crypto.hashing import sha256_fields
+from referendum.crypto.proofs.shuffle import (
+    Row,
+    ShuffleStatement,
+    prove_shuffle,
+    rows_to_json,
+    shuffle,
+)
+from referendum.crypto.random import RandomSource
+from referendum.errors import (
+    BallotRejected,
+    CryptoError,
+    HeadMovedError,
+    InputError,
+    PhaseError,
+    UnjudgedSubmission,
+    UsageError,
+)
+from referendum.protocol.deniable import (
+    MAX_BALLOTS_PER_VOTER,
+    OFFSET_DOMAIN,
+    DeniableBallot,
+    ballot_equations_of,
+    ballot_row,
+    collect_steps,
+    item_context,
+    mix_context,
+    parse_deniable_ballot,
+    selected_tally,
+    signing_message,
+    verify_region,
+    width_of,
+)
+from referendum.protocol.padding import assign, cover
+from referendum.protocol.payloads import check_payload
+from referendum.protocol.refusals import Submission
+from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
+from referendum.protocol.tally import tally_payload
+from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
+from referendum.record.event import Event
+from referendum.services.signing_key import SigningKey
+from referendum.services.state import load_state
+from referendum.services.voting import append
+
+__all__ = [
+    "DENIABLE_MEMBERS",
+    "TallyingKey",
+    "cast_deniable_many",
+    "counter_offset",
+    "draft_event",
+    "publish_deniable_tally",
+    "region_steps",
+]
+
+DENIABLE_MEMBERS = frozenset(
+    {"election", "region", "credential", "ballot", "voter", "credential_proof", "signature"}
+)
+"""The members of a deniable submission (exactly these)."""
+
+_OFFSET_LOW = 1 << 32
+_OFFSET_SPAN = (1 << 40) - (1 << 32)
+_APPEND_RETRIES = 64
+
+
+@dataclass(frozen=True)
+class TallyingKey(SigningKey):
+    """The tallying authority's key ``t`` (``T = t·G`` is the manifest's
+    ``tallying_authority``)."""
+
+    FORMAT: ClassVar[str] = "referendum-tallying-key/1"
+    WHAT: ClassVar[str] = "tallying authority key"
+
+
+def counter_offset(shared: Point, credential: str) -> int:
+    """``o_C``: the offset of a credential's counters, from the point ``b·T = t·B`` that the
+    board (secret ``b`` of ``board_key``) and the tallying authority (secret ``t``) both
+    compute and no one else can; in ``[2^32, 2^40)``, so that dummies below it stay
+    positive."""
+    digest = sha256_fields(OFFSET_DOMAIN, shared.to_bytes(), bytes.fromhex(credential))
+    return _OFFSET_LOW + int.from_bytes(digest[:8], "big") % _OFFSET_SPAN
+
+
+def _encrypt_counter(authority: Point, value: int, nonce: Scalar) -> Ciphertext:
+    """``Enc_T(value)``: exponential ElGamal of a counter (below ``2^40``)."""
+    return Ciphertext(base_mul(nonce), base_mul(Scalar.from_int(value)) + authority * nonce)
+
+
+# --- the board --------------------------------------------------------------------------------
+
+
+def _reject(code: str, field: str, reason: str) -> BallotRejected:
+    return BallotRejected(code, field, reason)
+
+
+def _form(state: ElectionState, submission: bytes | Mapping[str, Any]) -> dict[str, Any]:
+    received = Submission.received(submission)
+    data = received.value
+    if received.raw is None and not isinstance(submission, Mapping) and data is None:
+        raise _reject("malformed", "body", "not JSON")
+    if not isinstance(data, dict):
+        raise _reject("malformed", "body", received.problem or "expected a JSON object")
+    for key in sorted(DENIABLE_MEMBERS):
+        if key not in data:
+            raise _reject("malformed", key, "missing")
+    if extra := sorted(set(data) - DENIABLE_MEMBERS):
+        raise _reject("malformed", extra[0], "unexpected field")
+    for key in ("election", "region", "credential"):
+        if not isinstance(data[key], str):
+            raise _reject("malformed", key, "expected a string")
+    if data["election"] != state.fingerprint.hex():
+        raise _reject("wrong_election", "election", "the ballot is for another referendum")
+    return data
+
+
+def _examine(state: ElectionState, data: Mapping[str, Any]) -> tuple[str, str]:
+    """The checks of a deniable submission's content: its credential and tracking code."""
+    credential, region = data["credential"], data["region"]
+    listed = state.region_of(credential)
+    if listed is None:
+        raise _reject("unknown_credential", "credential", "not on any region's credential list")
+    if listed != region:
+        raise _reject("wrong_region", "region", f"the credential belongs to region {listed!r}")
+    assert state.manifest.tallying_authority is not None
+    authority = Point.from_hex(state.manifest.tallying_authority)
+    try:
+        ballot = EncryptedBallot.from_json(data["ballot"])
+        canonical = canonical_json(ballot.to_json())
+        voter = Ciphertext.from_json(data["voter"], field="voter")
+        signature = Signature.from_json(data["signature"])
+        proof_json = data["credential_proof"]
+        if not isinstance(proof_json, dict):
+            raise InputError("credential_proof", "expected an object")
+        message = signing_message(
+            state.fingerprint, bytes.fromhex(credential), region, canonical, voter, proof_json
+        )
+    except (CryptoError, InputError, ValueError, TypeError, KeyError) as exc:
+        raise _reject("malformed", "ballot", str(exc)) from None
+    try:
+        verify_signature(Point.from_hex(credential), message, signature)
+    except (CryptoError, ValueError) as exc:
+        raise _reject("bad_signature", "signature", str(exc)) from None
+    code = tracking_code(canonical)
+    payload = {**data, "tracking_code": code, "counter": REAL_TAG.to_json()}
+    try:
+        verify_equations(ballot_equations_of(state, authority, payload, label="ballot"))
+    except (CryptoError, InputError) as exc:
+        raise _reject("bad_proof", "ballot", str(exc)) from None
+    return credential, code
+
+
+def cast_deniable_many(
+    board: BulletinBoard,
+    submissions: Sequence[bytes | Mapping[str, Any]],
+    clock: Clock,
+    *,
+    state: ElectionState,
+    signer: Any,
+) -> list[Any]:
+    """Cast deniable submissions (``cast_many``'s path for a deniable manifest): for each, in
+    order, a receipt or the :class:`BallotRejected` it was refused with (not logged)."""
+    from referendum.services.ingest import Receipt
+
+    if signer is None:
+        raise PhaseError(
+            "a deniable board needs its key (--board-key): the counters' offsets derive from it"
+        )
+    signer.bind(board)
+    assert state.manifest.tallying_authority is not None
+    authority = Point.from_hex(state.manifest.tallying_authority)
+    shared = authority * signer.key.secret
+    outcomes: list[Any] = [None] * len(submissions)
+    examined: dict[int, tuple[dict[str, Any], str, str]] = {}
+    for i, s in enumerate(submissions):
+        try:
+            data = _form(state, s)
+            credential, code = _examine(state, data)
+            examined[i] = (data, credential, code)
+        except BallotRejected as exc:
+            outcomes[i] = exc
+        except Exception as exc:
+            outcomes[i] = UnjudgedSubmission(type(exc).__name__)
+    for _ in range(_APPEND_RETRIES):
+        head = board.head()
+        now = clock()
+        current = load_state(board) if board.count(m.VOTING_CLOSE) else state
+        keys = [credential_key(c) for _, c, _ in examined.values()]
+        keys += [tracking_key(code) for _, _, code in examined.values()]
+        known = board.lookup_many(keys) if examined else {}
+        counts: dict[str, int] = defaultdict(int)
+        seen: set[str] = set()
+        drafts: list[Draft] = []
+        placed: list[int] = []
+        for i, (data, credential, code) in sorted(examined.items()):
+            refusal = None
+            if current.phase is not Phase.OPEN:
+                refusal = (
+                    _reject("closed", "election", "voting is closed")
+                    if current.closed_at is not None
+                    else _reject("not_open", "election", "voting is not open yet")
+                )
+            elif not current.manifest.in_window(now):
+                refusal = _reject("outside_window", "election", "outside the voting periods")
+            elif code in seen or tracking_key(code) in known:
+                refusal = _reject("replayed", "ballot", "this ballot is on the board already")
+            k = len(known.get(credential_key(credential), ())) + counts[credential]
+            if refusal is None and k >= MAX_BALLOTS_PER_VOTER:
+                refusal = _reject(
+                    "too_many_ballots",
+                    "credential",
+                    f"a credential casts at most {MAX_BALLOTS_PER_VOTER} ballots",
+                )
+            if refusal is not None:
+                outcomes[i] = refusal
+                continue
+            with signer._lock:
+                nonce = Scalar.random(signer.rng)
+            counter = _encrypt_counter(authority, counter_offset(shared, credential) + k, nonce)
+            payload = {
+                "region": data["region"],
+                "ballot": data["ballot"],
+                "voter": data["voter"],
+                "counter": counter.to_json(),
+                "credential_proof": data["credential_proof"],
+                "tracking_code": code,
+            }
+            check_payload(m.BALLOT_DENIABLE, payload)
+            drafts.append(
+                Draft(m.BALLOT_DENIABLE, payload, (credential_key(credential), tracking_key(code)))
+            )
+            placed.append(i)
+            counts[credential] += 1
+            seen.add(code)
+        if not drafts:
+            return outcomes
+        try:
+            events = board.append_many(
+                drafts,
+                expected_head=None if head is None else head.hash,
+                timestamp=format_timestamp(now),
+            )
+        except HeadMovedError:
+            continue
+        for i, event in zip(placed, events, strict=True):
+            outcomes[i] = Receipt(
+                tracking_code=event.payload["tracking_code"],
+                replaces=None,
+                event_hash=event.hash,
+                height=event.height,
+                timestamp=event.timestamp,
+            )
+        signer.appended(board)
+        return outcomes
+    raise HeadMovedError("the board is too busy: could not append the batch after many retries")
+
+
+# --- the tallying authority ---------------------------------------------------------------------
+
+
+def _rows_json(rows: Sequence[Row]) -> list[list[dict[str, str]]]:
+    return rows_to_json(rows)
+
+
+def _mix_event(
+    state: ElectionState,
+    region: str,
+    stage: str,
+    keys: tuple[Point, ...],
+    inputs: tuple[Row, ...],
+    rng: RandomSource,
+) -> tuple[dict[str, Any], tuple[Row, ...], tuple[int, ...]]:
+    outputs, witness = shuffle(keys, inputs, rng)
+    statement = ShuffleStatement(
+        keys, mix_context(state.fingerprint, region, stage), inputs, outputs
+    )
+    proof = prove_shuffle(statement, witness, rng)
+    payload = {
+        "region": region,
+        "stage": stage,
+        "outputs": _rows_json(outputs),
+        "proof": proof.to_json(),
+    }
+    return payload, outputs, witness.permutation
+
+
+def _pseudonym_rows(
+    state: ElectionState,
+    key: PseudonymKey,
+    region: str,
+    step: str,
+    voters: Sequence[Ciphertext],
+    rng: RandomSource,
+) -> tuple[list[dict[str, Any]], list[Point]]:
+    rows, points = [], []
+    for i, voter in enumerate(voters):
+        pseudonym, proof = prove_pseudonym(
+            key, voter, item_context(state.fingerprint, region, step, i), rng
+        )
+        rows.append({"pseudonym": pseudonym.hex(), "proof": proof.to_json()})
+        points.append(pseudonym)
+    return rows, points
+
+
+def _key_json(
+    state: ElectionState, key: PseudonymKey, authority: Point, region: str, step: str, rng: Any
+) -> dict[str, Any]:
+    s_point, u_point = key.public
+    proof = key.prove_key(authority, item_context(state.fingerprint, region, f"{step}.key", 0), rng)
+    return {"S": s_point.hex(), "U": u_point.hex(), "proof": proof.to_json()}
+
+
+def region_steps(
+    state: ElectionState,
+    region: str,
+    parsed: Sequence[DeniableBallot],
+    secret: Scalar,
+    shared: Point,
+    rng: RandomSource,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The tallying authority's events for one region's ballots (record order), in order:
+    each as its type and payload."""
+    authority = base_mul(secret)
+    election = state.public_key
+    width = width_of(state, region)
+    fp = state.fingerprint
+    # decrypt each ballot's credential; counts per credential
+    credentials: list[str] = []
+    for b in parsed:
+        credentials.append((b.voter.beta - b.voter.alpha * secret).hex())
+    counts: dict[str, int] = defaultdict(int)
+    for c in credentials:
+        counts[c] += 1
+    voters = list(counts)
+    padding = cover(voters=len(voters), ballots=len(parsed), max_per_voter=MAX_BALLOTS_PER_VOTER)
+    sizes = assign([counts[c] for c in voters], padding)
+    dummies: list[dict[str, Any]] = []
+    dummy_rows: list[Row] = []
+    for c, size in zip(voters, sizes, strict=True):
+        offset = counter_offset(shared, c)
+        for j in range(1, size - counts[c] + 1):  # below the voter's first ballot
+            voter = encrypt_credential(authority, Point.from_hex(c), Scalar.random(rng))
+            counter = _encrypt_counter(authority, offset - j, Scalar.random(rng))
+            dummies.append({"voter": voter.to_json(), "counter": counter.to_json()})
+            dummy_rows.append((voter, counter, DUMMY_TAG, *(REAL_TAG,) * width))
+    events: list[tuple[str, dict[str, Any]]] = [
+        (m.TALLY_DUMMIES, {"region": region, "rows": dummies})
+    ]
+    inputs = tuple(ballot_row(b) for b in parsed) + tuple(dummy_rows)
+    owners = credentials + [c for c, size in zip(voters, sizes, strict=True)
+                            for _ in range(size - counts[c])]  # fmt: skip
+    offsets = {c: counter_offset(shared, c) for c in voters}
+    keys = (authority, authority, authority) + (election,) * width
+    payload, mixed, permutation = _mix_event(state, region, "ballots", keys, inputs, rng)
+    events.append((m.TALLY_MIX, payload))
+
+    # groups: pseudonyms and opened counters
+    key = PseudonymKey.create(secret, rng)
+    rows, pseudonyms = _pseudonym_rows(state, key, region, "groups", [r[0] for r in mixed], rng)
+    values: list[int] = []
+    for i, row in enumerate(mixed):
+        owner = owners[permutation[i]]
+        value = _counter_value(secret, row[1], offsets[owner])
+        opening = decrypt_counter(
+            secret, row[1], (value,), item_context(fp, region, "groups.counter", i), rng
+        )
+        rows[i] |= {
+            "counter": opening.value,
+            "factor": opening.factor.hex(),
+            "counter_proof": opening.proof.to_json(),
+        }
+        values.append(opening.value)
+    events.append(
+        (
+            m.TALLY_GROUPS,
+            {
+                "region": region,
+                "key": _key_json(state, key, authority, region, "groups", rng),
+                "rows": rows,
+            },
+        )
+    )
+    members: dict[bytes, list[int]] = {}
+    for i, p in enumerate(pseudonyms):
+        members.setdefault(p.to_bytes(), []).append(i)
+
+    # filter: each group's last ballot, re-encrypted
+    selected_json: list[dict[str, Any]] = []
+    selected_rows: list[Row] = []
+    for g, rows_of in enumerate(members.values()):
+        candidate = max(range(len(rows_of)), key=lambda k: values[rows_of[k]])
+        row = mixed[rows_of[candidate]]
+        voter_after, voter_proof = reencrypt_with_proof(
+            authority, row[0], item_context(fp, region, "filter.voter", g), rng
+        )
+        choices, proof = prove_filter(
+            secret,
+            election,
+            [mixed[i][2] for i in rows_of],
+            candidate,
+            row[3:],
+            item_context(fp, region, "filter", g),
+            rng,
+        )
+        selected_json.append(
+            {
+                "voter": voter_after.to_json(),
+                "voter_proof": voter_proof.to_json(),
+                "choices": [c.to_json() for c in choices],
+                "proof": proof.to_json(),
+            }
+        )
+        selected_rows.append((voter_after, *choices))
+    events.append((m.TALLY_FILTER, {"region": region, "selected": selected_json}))
+
+    # eligibility: mix the selected rows and the list, pseudonyms under one fresh key
+    payload, second, _ = _mix_event(
+        state, region, "selected", (authority,) + (election,) * width, tuple(selected_rows), rng
+    )
+    events.append((m.TALLY_MIX, payload))
+    listed = tuple(
+        (Ciphertext(Point.identity(), Point.from_hex(c)),) for c in state.credentials[region]
+    )
+    payload, list_mix, _ = _mix_event(state, region, "list", (authority,), listed, rng)
+    events.append((m.TALLY_MIX, payload))
+    key = PseudonymKey.create(secret, rng)
+    chosen, _ = _pseudonym_rows(
+        state, key, region, "eligibility.selected", [r[0] for r in second], rng
+    )
+    listed_rows, _ = _pseudonym_rows(
+        state, key, region, "eligibility.list", [r[0] for r in list_mix], rng
+    )
+    events.append(
+        (
+            m.TALLY_ELIGIBILITY,
+            {
+                "region": region,
+                "key": _key_json(state, key, authority, region, "eligibility", rng),
+                "selected": chosen,
+                "list": listed_rows,
+            },
+        )
+    )
+    return events
+
+
+def _counter_value(secret: Scalar, counter: Ciphertext, offset: int) -> int:
+    """The value of a counter of a credential whose offset is ``offset``: one of
+    ``offset - 16 .. offset + 15`` (a dummy's or a ballot's), found by stepping by ``G``."""
+    plain = counter.beta - counter.alpha * secret
+    low = offset - MAX_BALLOTS_PER_VOTER
+    point = base_mul(Scalar.from_int(low))
+    generator = Point.generator()
+    for value in range(low, offset + MAX_BALLOTS_PER_VOTER):
+        if point == plain:
+            return value
+        point = point + generator
+    raise UsageError("a counter that is none of its credential's: the board's counters are wrong")
+
+
+def publish_deniable_tally(
+    board: BulletinBoard, key: TallyingKey, rng: RandomSource, clock: Clock
+) -> dict[str, int]:
+    """The tallying authority's steps for every region with ballots, then the ``tally`` of
+    the rows that count; refused unless every step passes the verifier's checks (nothing is
+    appended then).  Returns each region's number of dummies."""
+    state = load_state(board)
+    state.require(Phase.CLOSED)
+    manifest = state.manifest
+    if not manifest.deniable:
+        raise PhaseError("this referendum has visible revoting: publish the tally directly")
+    if key.public.hex() != manifest.tallying_authority:
+        raise InputError("key", "this key is not the manifest's tallying authority")
+    if any(True for _ in board.events(types=m.TALLY_STEPS)):
+        raise PhaseError("the tallying authority's steps are on the board already")
+    shared = Point.from_hex(manifest.board_key) * key.secret
+    ballots = list(board.events(types=(m.BALLOT_DENIABLE,)))
+    by_region: dict[str, list[Any]] = defaultdict(list)
+    for event in ballots:
+        by_region[str(event.payload["region"])].append(event)
+    planned: list[tuple[str, dict[str, Any]]] = []
+    for region in manifest.regions:
+        if by_region.get(region.id):
+            parsed = [parse_deniable_ballot(b) for b in by_region[region.id]]
+            planned += region_steps(state, region.id, parsed, key.secret, shared, rng)
+    # check every step as the verifier will, before anything is appended
+    drafts = [draft_event(t, p, h) for h, (t, p) in enumerate(planned)]
+    steps = collect_steps(state, ballots, drafts)
+    tallies = {}
+    dummies = {}
+    for region in manifest.regions:
+        count = verify_region(state, region.id, steps[region.id])
+        tallies[region.id] = selected_tally(state, region.id, count.counted)
+        dummies[region.id] = count.dummies
+    for event_type, payload in planned:
+        append(board, event_type, payload, clock)
+    append(board, m.TALLY, tally_payload(manifest, tallies), clock)
+    return dummies
+
+
+def draft_event(
+    event_type: str, payload: dict[str, Any], height: int, *, check: bool = True
+) -> Event:
+    """A stand-in event for checking planned steps before they are appended (their form is
+    checked too unless ``check`` is false)."""
+    if check:
+        check_payload(event_type, payload)
+    digest = hashlib.sha256(canonical_json(payload)).hexdigest()
+    return Event(
+        height=height, parent="", type=event_type, timestamp="", payload=payload, hash=digest
+    )

@@ -1,0 +1,516 @@
+"""Deniable revoting end to end (docs/spec/coercion.md): a referendum whose ballots hide their
+credential, a coerced voter who revotes, the tallying authority's steps, the record verified;
+every altered ballot, mix, group, filter, dummy or eligibility step refused by the check that
+names it (each record rewritten with every hash recomputed, as a cheating board would); and
+two runs that differ only in who revoted, whose public boards cannot be told apart by the
+ballots' metadata."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referendum.board.memory import MemoryBoard
+from referendum.crypto.elgamal import encrypt
+from referendum.crypto.group import Point, Scalar
+from referendum.crypto.random import DeterministicRandom
+from referendum.errors import BallotRejected, PhaseError
+from referendum.protocol.deniable import StepFailure
+from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
+from referendum.record.event import Event
+from referendum.record.io import write_record
+from referendum.services import deniable as services_deniable
+from referendum.services.deniable import TallyingKey, publish_deniable_tally
+from referendum.services.receipts import ReceiptSigner
+from referendum.services.tally import publish_results, publish_share, publish_tally
+from referendum.services.voter import prepare_ballot, prepare_deniable_ballot
+from referendum.services.voting import cast, close_voting
+from referendum.verify.record_verifier import verify_record
+from referendum.verify.report import Check, Status
+
+from .helpers import (
+    BOARD_KEY,
+    OPENS,
+    Setup,
+    manifest,
+    payloads_of,
+    ready_referendum,
+    write_rehashed,
+)
+
+TALLYING = TallyingKey.generate(DeterministicRandom(b"test-tallying"))
+
+
+def deniable_manifest() -> Any:
+    return manifest(revoting="deniable", tallying_authority=TALLYING.public.hex())
+
+
+@dataclass
+class Run:
+    setup: Setup
+    events: list[Event]
+
+
+def run(
+    casts: list[tuple[str, int, str]],
+    *,
+    tally: bool = True,
+    cheat: Callable[[pytest.MonkeyPatch], None] | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> Run:
+    """A deniable referendum on a memory board: ``casts`` are (region, voter index, answer),
+    one ballot every minute; then the tallying authority's steps, two trustees, results."""
+    board = MemoryBoard()
+    setup = ready_referendum(board, m=deniable_manifest())
+    signer = ReceiptSigner(BOARD_KEY, DeterministicRandom(b"test-board-nonces"))
+    for region, index, answer in casts:
+        voter = setup.credentials[region][index]
+        prepared = prepare_deniable_ballot(setup.state, voter.private, {"q1": [answer]}, setup.rng)
+        cast(board, prepared.submission, setup.clock, state=setup.state, signer=signer)
+        setup.clock.jump((setup.clock.last or OPENS) + dt.timedelta(minutes=1))
+    if tally:
+        setup.clock.jump(OPENS + dt.timedelta(days=1, hours=13))
+        close_voting(board, setup.clock)
+        if cheat is not None and monkeypatch is not None:
+            cheat(monkeypatch)
+        publish_deniable_tally(board, TALLYING, setup.rng, setup.clock)
+        for s in setup.secrets[:2]:
+            publish_share(board, s, setup.rng, setup.clock)
+        publish_results(board, setup.clock)
+    return Run(setup, list(board.events()))
+
+
+# east: voter 0 is coerced to vote yes, and later votes no alone; voter 1 votes yes, then
+# revotes yes; voter 2 votes no; west: voter 0 votes yes
+COERCED = [
+    ("east", 0, "yes"),
+    ("east", 1, "yes"),
+    ("west", 0, "yes"),
+    ("east", 2, "no"),
+    ("east", 1, "yes"),
+    ("east", 0, "no"),
+]
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    done = run(COERCED)
+    folder = tmp_path_factory.mktemp("deniable")
+    write_record(done.events, folder)
+    return folder, done
+
+
+def first_failure(folder: Path) -> tuple[Check, str, str]:
+    report = verify_record(folder)
+    failed = [r for r in report.results if r.status is Status.FAIL]
+    assert failed, "the altered record verified"
+    return failed[0].check, failed[0].item or "", failed[0].detail
+
+
+def test_the_record_verifies_and_the_coerced_voters_last_ballot_counts(
+    record: tuple[Path, Run],
+) -> None:
+    folder, done = record
+    report = verify_record(folder)
+    assert report.ok, [r.to_json() for r in report.failures()]
+    status = {r.check: r.status for r in report.results}
+    for check in (Check.DENIABLE_BALLOTS, Check.DUMMIES, Check.MIX, Check.GROUPS):
+        assert status[check] is Status.PASS
+    for check in (Check.FILTER, Check.ELIGIBILITY, Check.TALLY, Check.RESULTS):
+        assert status[check] is Status.PASS
+    results = next(e for e in done.events if e.type == m.RESULTS).payload["regions"]
+    # east counts voter 0's last ballot (no), voter 1's (yes), voter 2's (no): had the
+    # coerced ballot counted, east would be 2 yes, 1 no
+    assert results["east"]["questions"]["q1"] == {"yes": 1, "no": 2, "blank": 0}
+    assert results["east"]["ballots"] == 3
+    assert results["west"]["questions"]["q1"] == {"yes": 1, "no": 0, "blank": 0}
+
+
+def test_no_ballot_names_its_credential(record: tuple[Path, Run]) -> None:
+    _, done = record
+    ballots = [e for e in done.events if e.type == m.BALLOT_DENIABLE]
+    assert len(ballots) == len(COERCED)
+    public = {c.public for cs in done.setup.credentials.values() for c in cs}
+    for event in ballots:
+        assert set(event.payload) == {
+            "region",
+            "ballot",
+            "voter",
+            "counter",
+            "credential_proof",
+            "tracking_code",
+        }
+        text = canonical_json(event.payload).decode()
+        assert not any(c in text for c in public)
+    assert not [e for e in done.events if e.type in (m.BALLOT_ACCEPTED, m.BALLOT_REJECTED)]
+
+
+def test_the_board_refuses_what_it_must(record: tuple[Path, Run]) -> None:
+    board = MemoryBoard()
+    setup = ready_referendum(board, m=deniable_manifest())
+    signer = ReceiptSigner(BOARD_KEY, DeterministicRandom(b"nonces"))
+    voter = setup.credentials["east"][0]
+    prepared = prepare_deniable_ballot(setup.state, voter.private, {"q1": ["yes"]}, setup.rng)
+    cast(board, prepared.submission, setup.clock, state=setup.state, signer=signer)
+    with pytest.raises(BallotRejected) as replay:
+        cast(board, prepared.submission, setup.clock, state=setup.state, signer=signer)
+    assert replay.value.code == "replayed"
+    # the ballot's encrypted credential swapped for another voter's: the signature fails
+    other = prepare_deniable_ballot(
+        setup.state, setup.credentials["east"][1].private, {"q1": ["no"]}, setup.rng
+    )
+    forged = dict(prepared.submission, voter=other.submission["voter"])
+    with pytest.raises(BallotRejected) as bad:
+        cast(board, forged, setup.clock, state=setup.state, signer=signer)
+    assert bad.value.code == "bad_signature"
+    # a visible ballot is not a deniable submission
+    visible = prepare_ballot(setup.state, voter.private, {"q1": ["yes"]}, setup.rng)
+    with pytest.raises(BallotRejected) as wrong:
+        cast(board, visible.submission, setup.clock, state=setup.state, signer=signer)
+    assert (wrong.value.code, wrong.value.field) == ("malformed", "credential_proof")
+    with pytest.raises(PhaseError, match="needs its key"):
+        cast(board, other.submission, setup.clock, state=setup.state)
+    # the visible tally is refused: the tallying authority's steps come first
+    setup.clock.jump(OPENS + dt.timedelta(days=1, hours=13))
+    close_voting(board, setup.clock)
+    with pytest.raises(PhaseError, match="tallying authority"):
+        publish_tally(board, setup.clock)
+    assert not list(board.events(types=(m.BALLOT_REJECTED,)))  # refusals are not published
+
+
+Edit = Callable[[list[tuple[str, str, dict[str, Any]]]], None]
+
+
+def _first(edited: list[tuple[str, str, dict[str, Any]]], event_type: str, **match: str) -> Any:
+    for t, _, payload in edited:
+        if t == event_type and all(payload.get(k) == v for k, v in match.items()):
+            return payload
+    raise AssertionError(f"no {event_type} {match}")
+
+
+def _one(seed: bytes) -> dict[str, str]:
+    key = Point.from_hex(TALLYING.public.hex())
+    return encrypt(key, 1, Scalar.random(DeterministicRandom(seed))).to_json()
+
+
+def _bump_hex(value: str) -> str:
+    point = Point.from_hex(value) + Point.generator()
+    return point.hex()
+
+
+CHEATS: dict[str, tuple[Edit, Check, str]] = {
+    "a ballot's encrypted credential": (
+        lambda e: _first(e, m.BALLOT_DENIABLE)["voter"].update(_one(b"v")),
+        Check.DENIABLE_BALLOTS,
+        "proof",  # the selection proofs are bound to it: they fail first
+    ),
+    "a mixed row": (
+        lambda e: _first(e, m.TALLY_MIX, stage="ballots")["outputs"][0].__setitem__(
+            3, _one(b"mixed")
+        ),
+        Check.MIX,
+        "mix ballots",
+    ),
+    "a shuffle proof's response": (
+        lambda e: _first(e, m.TALLY_MIX, stage="ballots")["proof"].update(
+            s_sum=Scalar.from_int(5).hex()
+        ),
+        Check.MIX,
+        "mix ballots.sum",
+    ),
+    "the list's mix": (
+        lambda e: _first(e, m.TALLY_MIX, stage="list")["outputs"][0].__setitem__(0, _one(b"l")),
+        Check.MIX,
+        "mix list",
+    ),
+    "a dummy dropped": (
+        lambda e: _first(e, m.TALLY_DUMMIES, region="east")["rows"].pop(),
+        Check.MIX,
+        "output rows",
+    ),
+    "a dummy with a vote": (
+        lambda e: _first(e, m.TALLY_DUMMIES, region="east")["rows"][0].update(choices=[_one(b"d")]),
+        Check.DUMMIES,
+        "rows[0].choices",
+    ),
+    "a pseudonym": (
+        lambda e: _first(e, m.TALLY_GROUPS, region="east")["rows"][1].update(
+            pseudonym=_bump_hex(_first(e, m.TALLY_GROUPS, region="east")["rows"][1]["pseudonym"])
+        ),
+        Check.GROUPS,
+        "groups[1].pseudonym",
+    ),
+    "an opened counter": (
+        lambda e: _first(e, m.TALLY_GROUPS, region="east")["rows"][0].update(
+            counter=_first(e, m.TALLY_GROUPS, region="east")["rows"][0]["counter"] + 1
+        ),
+        Check.GROUPS,
+        "does not decrypt",
+    ),
+    "a filtered vote": (
+        lambda e: _first(e, m.TALLY_FILTER, region="east")["selected"][0]["choices"].__setitem__(
+            0, _one(b"f")
+        ),
+        Check.FILTER,
+        "filter[0]",
+    ),
+    "a filtered credential": (
+        lambda e: _first(e, m.TALLY_FILTER, region="east")["selected"][0].update(voter=_one(b"c")),
+        Check.FILTER,
+        "filter[0].voter",
+    ),
+    "an eligibility pseudonym": (
+        lambda e: _first(e, m.TALLY_ELIGIBILITY, region="east")["list"][0].update(
+            pseudonym=_bump_hex(
+                _first(e, m.TALLY_ELIGIBILITY, region="east")["list"][0]["pseudonym"]
+            )
+        ),
+        Check.ELIGIBILITY,
+        "eligibility.list[0]",
+    ),
+    "the tally": (
+        lambda e: _first(e, m.TALLY)["regions"]["east"]["questions"]["q1"].__setitem__(
+            0, _one(b"t")
+        ),
+        Check.TALLY,
+        "differs",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_every_altered_step_fails_with_its_check(
+    name: str, record: tuple[Path, Run], tmp_path: Path
+) -> None:
+    _, done = record
+    edit, check, words = CHEATS[name]
+    edited = copy.deepcopy(payloads_of(done.events))
+    edit(edited)
+    got, item, detail = first_failure(write_rehashed(edited, tmp_path))
+    assert got is check, (got, item, detail)
+    assert words in f"{item} {detail}", (item, detail)
+
+
+def _extra_dummy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tallying authority that pads one voter's group beyond the cover (to make a group
+    look like a revoter's)."""
+    honest = services_deniable.assign
+
+    def padded(counts: Any, padding: Any) -> list[int]:
+        sizes = honest(counts, padding)
+        return [sizes[0] * 2, *sizes[1:]]
+
+    monkeypatch.setattr(services_deniable, "assign", padded)
+
+
+def test_dummies_beyond_the_cover_cannot_be_published(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(StepFailure) as refused:
+        run(COERCED, cheat=_extra_dummy, monkeypatch=monkeypatch)
+    assert refused.value.step == "DUMMIES" and "cover" in refused.value.reason
+
+
+def test_dummies_beyond_the_cover_fail_verification(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same cheat by an authority that skips its own check: the verifier names it."""
+
+    def cheat(patch: pytest.MonkeyPatch) -> None:
+        _extra_dummy(patch)
+        patch.setattr(services_deniable, "verify_region", _unchecked)
+
+    done = run(COERCED, cheat=cheat, monkeypatch=monkeypatch)
+    write_record(done.events, tmp_path)
+    check, _, detail = first_failure(tmp_path)
+    assert check is Check.DUMMIES and "cover" in detail
+
+
+def _unchecked(state: Any, region: str, steps: Any) -> Any:
+    """verify_region without the cover check (what a cheating authority would run)."""
+    from referendum.protocol import deniable
+
+    saved = deniable.cover
+    try:
+        deniable.cover = lambda **kw: _sizes(steps)  # type: ignore[assignment]
+        return deniable.verify_region(state, region, steps)
+    finally:
+        deniable.cover = saved  # type: ignore[assignment]
+
+
+def _sizes(steps: Any) -> Any:
+    """The group sizes the steps show (so that the cover check cannot fail)."""
+    groups = steps.step(m.TALLY_GROUPS)
+    sizes: dict[str, int] = {}
+    for row in groups.payload["rows"] if groups else []:
+        sizes[row["pseudonym"]] = sizes.get(row["pseudonym"], 0) + 1
+    counted: dict[int, int] = {}
+    for size in sizes.values():
+        counted[size] = counted.get(size, 0) + 1
+    return tuple(sorted(counted.items()))
+
+
+def _metadata(events: list[Event]) -> list[tuple[Any, ...]]:
+    """What the public board shows of each ballot besides its ciphertexts: height, time,
+    type, region, members, size of its canonical JSON."""
+    return [
+        (
+            e.height,
+            e.timestamp,
+            e.type,
+            e.payload.get("region"),
+            tuple(sorted(e.payload)),
+            len(canonical_json(e.payload)),
+        )
+        for e in events
+        if e.type == m.BALLOT_DENIABLE
+    ]
+
+
+def _shape(value: Any) -> Any:
+    """A payload with every hex value replaced by its length and integers by a mark: the
+    structure the tallying authority's events show."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, int):
+        return "int"
+    return value
+
+
+def _groups(events: list[Event]) -> dict[str, list[tuple[int, int]]]:
+    """Per region, each group's size and the length of its counter run (sorted)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for e in events:
+        if e.type != m.TALLY_GROUPS:
+            continue
+        members: dict[str, list[int]] = {}
+        for row in e.payload["rows"]:
+            members.setdefault(row["pseudonym"], []).append(row["counter"])
+        out[e.payload["region"]] = sorted((len(c), max(c) - min(c) + 1) for c in members.values())
+    return out
+
+
+def test_whether_the_coerced_voter_revoted_cannot_be_seen() -> None:
+    """Two runs: in one the coerced voter (east 0) casts a second ballot after the coerced
+    one; in the other that voter does not, and another voter of the region (east 2) casts a
+    second ballot at the same moment instead (a region's count and times of ballots are
+    public in both designs, section 4).  Compared: every ballot event's height, timestamp,
+    type, region, member names and canonical size; every event's type in order; the shape
+    of every tallying authority's event (members, list lengths, value lengths); the group
+    sizes and counter runs; the number of dummies; the per-region ballots counted.  Only
+    ciphertexts, proofs, pseudonyms and counter values (fresh randomness) differ, and the
+    decrypted results, which are the outcome the coercer may learn anyway."""
+    revoted = run([("east", 0, "yes"), ("east", 1, "yes"), ("east", 2, "no"), ("east", 0, "no")])
+    other = run([("east", 0, "yes"), ("east", 1, "yes"), ("east", 2, "no"), ("east", 2, "yes")])
+    a, b = revoted.events, other.events
+    assert [e.type for e in a] == [e.type for e in b]
+    assert _metadata(a) == _metadata(b) and len(_metadata(a)) == 4
+    steps = (*m.TALLY_STEPS,)
+    for x, y in zip(a, b, strict=True):
+        if x.type in steps:
+            assert x.timestamp == y.timestamp
+            assert _shape(x.payload) == _shape(y.payload), x.type
+    assert _groups(a) == _groups(b)
+    tally_a = next(e for e in a if e.type == m.TALLY).payload["regions"]
+    tally_b = next(e for e in b if e.type == m.TALLY).payload["regions"]
+    assert {r: v["ballots"] for r, v in tally_a.items()} == {
+        r: v["ballots"] for r, v in tally_b.items()
+    }
+    # the runs are the same up to the fourth ballot, which is another voter's in each
+    fourth = [
+        [e for e in run_.events if e.type == m.BALLOT_DENIABLE][3] for run_ in (revoted, other)
+    ]
+    assert fourth[0].payload["voter"] != fourth[1].payload["voter"]
+
+
+def test_visible_manifests_are_unchanged() -> None:
+    visible = manifest()
+    assert "revoting" not in visible.to_payload()
+    assert "tallying_authority" not in visible.to_payload()
+    with pytest.raises(Exception, match="tallying authority"):
+        manifest(revoting="deniable")
+    with pytest.raises(Exception, match="deniable revoting only"):
+        manifest(tallying_authority=TALLYING.public.hex())
+
+
+def test_a_cheating_board_cannot_hide_a_step(record: tuple[Path, Run], tmp_path: Path) -> None:
+    """The filter's event dropped: the tally cannot be checked, FILTER names what is missing."""
+    _, done = record
+    edited = [x for x in payloads_of(done.events) if x[0] != m.TALLY_FILTER]
+    check, item, detail = first_failure(write_rehashed(edited, tmp_path))
+    assert check is Check.FILTER and "no tally.filter event" in detail, (item, detail)
+
+
+def test_a_deniable_ballot_in_a_visible_record_fails(
+    record: tuple[Path, Run], tmp_path: Path
+) -> None:
+    """Deniable events in a referendum whose manifest says visible revoting."""
+    _, done = record
+    edited = payloads_of(done.events)
+    genesis = edited[0][2]
+    del genesis["revoting"], genesis["tallying_authority"]
+    report = verify_record(write_rehashed(edited, tmp_path))
+    found = {r.check: r.detail for r in report.failures()}
+    assert "visible revoting" in found[Check.DENIABLE_BALLOTS]
+
+
+def test_the_cli_casts_and_tallies_deniable_ballots(tmp_path: Path) -> None:
+    """`referendum vote` casts deniable ballots (twice: the last counts); `referendum tally`
+    refuses and names the tallying authority's command, which then publishes the tally."""
+    from unittest import mock
+
+    from referendum.board.open import open_board
+
+    from .helpers import run_main
+
+    db = f"sqlite:///{tmp_path / 'board.sqlite'}"
+    board = open_board(db)
+    setup = ready_referendum(board, m=deniable_manifest())
+    board_key = tmp_path / "board.key"
+    board_key.write_bytes(canonical_json(BOARD_KEY.to_json()))
+    tallying_key = tmp_path / "tallying.key"
+    tallying_key.write_bytes(canonical_json(TALLYING.to_json()))
+    private = setup.credentials["west"][1].private
+    clocks = [
+        mock.patch(f"referendum.cli.{name}.system_clock", setup.clock)
+        for name in ("voter", "tallying")
+    ]
+    codes = []
+    for answer in ("yes", "no"):
+        code, out, err = run_main(
+            "vote", "--credential", private, "--choice", f"q1={answer}",
+            "--board-key", str(board_key), "--db", db, patches=clocks,
+        )  # fmt: skip
+        assert code == 0, err
+        assert "no link between your ballots" in out
+        codes.append(out.split("tracking code: ")[1].split()[0])
+    assert codes[0] != codes[1]
+    code, _, err = run_main(
+        "vote", "--credential", private, "--choice", "q1=no", "--challenge",
+        str(tmp_path / "c.json"), "--db", db, patches=clocks,
+    )  # fmt: skip
+    assert code == 2 and "--challenge" in err
+    setup.clock.jump(OPENS + dt.timedelta(days=1, hours=13))
+    close_voting(board, setup.clock)
+    code, _, err = run_main("tally", "--db", db)
+    assert code != 0 and "referendum tallying tally" in err
+    code, out, err = run_main("tallying", "tally", "--key", str(tallying_key), "--db", db,
+                              patches=clocks)  # fmt: skip
+    assert code == 0, err
+    assert "voters counted per region: {'east': 0, 'west': 1}" in out
+    for s in setup.secrets[:2]:
+        publish_share(board, s, setup.rng, setup.clock)
+    results = publish_results(board, setup.clock)
+    assert results["regions"]["west"]["questions"]["q1"] == {"yes": 0, "no": 1, "blank": 0}
+    write_record(board.events(), tmp_path / "record")
+    board.close()
+    assert verify_record(tmp_path / "record").ok
