@@ -316,6 +316,12 @@ def _bad_submissions(
         state.fingerprint, public.hex(), region, resigned["ballot"], resigned["replaces"]
     )
     resigned["signature"] = sign(secret, public, message, rng).to_json()
+    # ``valid`` signed again (a fresh signature): a replay; the exact same submission again
+    # would be a resend, answered with its receipt and not logged
+    message = ballot_signing_message(
+        state.fingerprint, public.hex(), region, valid["ballot"], valid["replaces"]
+    )
+    replay = {**valid, "signature": sign(secret, public, message, rng).to_json()}
     # the voter's next ballot, signed as a first ballot though the board holds ``valid``
     stale = prepare_ballot(state, voter.private, _any_choice(state), rng).submission
     return [
@@ -326,7 +332,7 @@ def _bad_submissions(
         wrong_region,
         tampered,  # bad_signature
         resigned,  # bad_proof
-        valid,  # replayed
+        replay,  # replayed
         stale,  # stale_replaces
     ]
 

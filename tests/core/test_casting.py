@@ -157,9 +157,20 @@ def test_bad_proof_even_when_signed(setup: Setup) -> None:
 
 
 def test_replay(setup: Setup) -> None:
+    """The same ballot signed again by its voter (another signature, the same tracking code)
+    is a replay; the exact same submission again is a resend (its receipt, not logged)."""
     submission = _valid(setup)
-    cast(setup.board, submission, setup.clock)
-    _refused(setup, submission, "replayed", "ballot")
+    receipt = cast(setup.board, submission, setup.clock)
+    assert cast(setup.board, submission, setup.clock).event_hash == receipt.event_hash
+    assert setup.board.count(m.BALLOT_REJECTED) == 0
+    secret, public = derive_credential(
+        setup.state.manifest.id, setup.credentials["east"][0].private
+    )
+    message = ballot_signing_message(
+        setup.state.fingerprint, public.hex(), "east", submission["ballot"], None
+    )
+    again = dict(submission, signature=sign(secret, public, message, setup.rng).to_json())
+    _refused(setup, again, "replayed", "ballot")
 
 
 def test_ballot_for_another_referendum(setup: Setup) -> None:

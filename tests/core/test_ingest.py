@@ -19,7 +19,7 @@ from referendum.protocol.ballots import ballot_signing_message
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.io import write_record
-from referendum.services.ingest import CastQueue, cast_many
+from referendum.services.ingest import CastQueue, cast, cast_many
 from referendum.services.voter import prepare_ballot
 from referendum.services.voting import Receipt
 from referendum.verify.record_verifier import verify_record
@@ -171,3 +171,30 @@ def test_cast_queue_hands_a_batch_error_to_every_caller_of_the_batch(
         queue.cast(canonical_json(submission))
     queue.clock = setup.clock  # the queue is not stuck: the next caller leads again
     assert isinstance(queue.cast(canonical_json(submission)), Receipt)
+
+
+def test_a_resend_gets_the_receipt_of_the_ballot_on_the_board(board: BulletinBoard) -> None:
+    """The same submission again (a client that lost the answer, or a board that crashed
+    after storing it) gets the stored ballot's receipt and appends nothing; in one batch too;
+    a copy of a ballot its voter has since replaced is a replay."""
+    setup = ready_referendum(board, per_region=2)
+    east = setup.credentials["east"]
+    first = prepare_ballot(setup.state, east[0].private, {"q1": ["yes"]}, setup.rng).submission
+    receipt = cast(board, first, setup.clock, state=setup.state)
+    head = board.head()
+    again = cast(board, canonical_json(first), setup.clock, state=setup.state)
+    assert again.resent and not receipt.resent
+    assert (again.event_hash, again.height) == (receipt.event_hash, receipt.height)
+    assert board.head() == head  # nothing appended
+    other = prepare_ballot(setup.state, east[1].private, {"q1": ["no"]}, setup.rng).submission
+    outcomes = cast_many(board, [other, other], setup.clock, state=setup.state)
+    assert isinstance(outcomes[0], Receipt) and isinstance(outcomes[1], Receipt)
+    assert outcomes[1].resent and outcomes[1].event_hash == outcomes[0].event_hash
+    assert board.count(m.BALLOT_ACCEPTED) == 2 and board.count(m.BALLOT_REJECTED) == 0
+    revote = prepare_ballot(
+        setup.state, east[0].private, {"q1": ["no"]}, setup.rng, replaces=receipt.tracking_code
+    ).submission
+    cast(board, revote, setup.clock, state=setup.state)
+    with pytest.raises(BallotRejected) as info:
+        cast(board, first, setup.clock, state=setup.state)
+    assert info.value.code == "replayed"

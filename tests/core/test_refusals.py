@@ -112,7 +112,7 @@ def test_every_refusal_records_its_submission_and_rechecks(
     valid = _ballot(setup, east[0])
     cast(board, valid, setup.clock, state=setup.state)
     sent: list[tuple[str, bytes | dict[str, Any]]] = [
-        ("replayed", valid),
+        ("replayed", _resigned(setup, east[0], valid)),  # a fresh signature: not a resend
         ("unknown_credential", _outsider(setup)),
         ("wrong_region", dict(_ballot(setup, east[1]), region="west")),
         ("bad_signature", dict(_ballot(setup, east[1]), signature=valid["signature"])),
@@ -208,7 +208,7 @@ def voting(tmp_path_factory: pytest.TempPathFactory) -> Voting:
     _refuse(setup, _tampered(setup, east[2]), "bad_proof")
     _refuse(setup, dict(_ballot(setup, east[2]), region="west"), "wrong_region")
     _refuse(setup, dict(_ballot(setup, east[2]), signature=first[0]["signature"]), "bad_signature")
-    _refuse(setup, first[1], "replayed")
+    _refuse(setup, _resigned(setup, east[1], first[1]), "replayed")
     _refuse(setup, _outsider(setup), "unknown_credential")
     setup.clock.jump(OPENS + dt.timedelta(hours=16))
     _refuse(setup, _ballot(setup, west[1]), "outside_window")

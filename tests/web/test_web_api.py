@@ -15,7 +15,7 @@ import pytest
 from core.helpers import BOARD_KEY
 from referendum.protocol.receipts import check_receipt_signature, parse_receipt
 from referendum.record import messages as m
-from referendum.services.voter import prepare_ballot
+from referendum.services.voter import EncryptedChoices, PreparedBallot, prepare_ballot, sign_ballot
 from referendum.verify.record_verifier import verify_record
 
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer, serve
@@ -31,6 +31,19 @@ def ballot(
     s = served.setup
     cred = s.credentials[region][index]
     return prepare_ballot(s.state, cred.private, {"q1": [choice]}, s.rng, replaces=replaces)
+
+
+def encrypted_of(prepared: PreparedBallot) -> EncryptedChoices:
+    """The encrypted ballot a prepared one signed (to sign it again)."""
+    sub = prepared.submission
+    return EncryptedChoices(
+        sub["region"],
+        sub["credential"],
+        sub["ballot"],
+        prepared.tracking_code,
+        prepared.selections,
+        prepared.nonces,
+    )
 
 
 def post(served: Served, body: bytes | dict[str, Any], **headers: str) -> Any:
@@ -152,8 +165,19 @@ def test_bad_ballots_refused_and_logged(
 
 def test_replay_and_envelope_errors(served: Served) -> None:
     good = ballot(served)
-    assert post(served, good.submission).status_code == 201
+    first = post(served, good.submission)
+    assert first.status_code == 201 and first.json()["resent"] is False
+    # the same ballot again (an answer lost, a crash): its receipt again, nothing appended
     r = post(served, good.submission)
+    assert r.status_code == 200 and r.json()["resent"] is True
+    assert {k: v for k, v in r.json().items() if k not in ("resent", "receipt")} == {
+        k: v for k, v in first.json().items() if k not in ("resent", "receipt")
+    }
+    assert served.setup.board.count(m.BALLOT_ACCEPTED) == 1
+    # the same ballot signed again (a fresh signature): a replay, refused and logged
+    s = served.setup
+    again = sign_ballot(s.state, s.credentials["east"][0].private, encrypted_of(good), s.rng)
+    r = post(served, again)
     assert (r.status_code, r.json()["error"]) == (409, "replayed")
     # not JSON content type: refused before casting, nothing logged
     r = served.client.post("/api/ballots", content=b"x=1", headers={"Content-Type": "text/plain"})

@@ -72,6 +72,7 @@ def serve(
     from referendum.web.app import ENV_SETTINGS, create_app
     from referendum.web.auth import Accounts
     from referendum.web.context import Limits, WebContext
+    from referendum.web.security import TimedHttpProtocol
 
     accounts = Accounts.load(tokens)
     key = load_board_key(board_key)  # read now: a missing key stops the server at once
@@ -101,6 +102,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            http=TimedHttpProtocol,
         )
         return
     board = open_board(db)
@@ -114,7 +116,7 @@ def serve(
         checkpoint_policy=policy,
     )
     try:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", http=TimedHttpProtocol)
     finally:
         board.close()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -33,7 +32,8 @@ from pydantic import (
 )
 
 from referendum.errors import InputError, ManifestError
-from referendum.record.bounded_json import DOCUMENT, check_bounds, value_depth
+from referendum.record.bounded_json import DOCUMENT, value_depth
+from referendum.record.canonical import parse_json_strict
 from referendum.rules import Rule, rule_from_mapping
 
 __all__ = [
@@ -610,9 +610,8 @@ _ManifestYaml.add_implicit_resolver(
 
 
 def _parse(text: str, form: ManifestFormat) -> Any:
-    if form == "json":
-        check_bounds(text, DOCUMENT)
-        return json.loads(text)
+    if form == "json":  # strict: duplicate names, NaN and floats refused, within the bounds
+        return parse_json_strict(text, bounds=DOCUMENT)
     if form == "toml":
         return tomllib.loads(text)
     return yaml.load(text, Loader=_ManifestYaml)

@@ -460,13 +460,16 @@ def _bad_submissions(
     # a new ballot that names no earlier ballot, though the voter has one on the board: a
     # board must refuse it (accepted, it would count before the voter's ballot it ignores)
     stale = prepare_ballot(state, voter.private, {"q1": ["no"]}, rng, replaces=None).submission
+    # the same ballot signed again (a fresh signature): a replay (the exact same submission
+    # again would be a resend, answered with its receipt and not logged)
+    replay = dict(valid, signature=_signature(state, secret, public, valid, rng))
     return [
         forged,
         wrong_region,
         tampered,
         resigned,
         stale,
-        valid,  # the exact same ballot again: a replay
+        replay,
         b'{"election": ',  # malformed JSON
         b" " * (70 * 1024),  # an oversize body
     ]

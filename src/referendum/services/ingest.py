@@ -59,9 +59,12 @@ class Receipt:
     height: int
     timestamp: str
     signed: BoardReceipt | None = None
+    resent: bool = False
+    """The submission was a copy of a ballot accepted before (this is that ballot's receipt;
+    nothing new was appended)."""
 
     @staticmethod
-    def of(event: Event, signed: BoardReceipt | None) -> Receipt:
+    def of(event: Event, signed: BoardReceipt | None, *, resent: bool = False) -> Receipt:
         """The receipt of an appended ``ballot.accepted`` event."""
         return Receipt(
             tracking_code=event.payload["tracking_code"],
@@ -70,6 +73,7 @@ class Receipt:
             height=event.height,
             timestamp=event.timestamp,
             signed=signed,
+            resent=resent,
         )
 
 
@@ -125,7 +129,11 @@ def cast_many(
 ) -> list[Outcome]:
     """Validate and append a batch of ballots; returns, for each submission in order, its
     :class:`Receipt` or the :class:`BallotRejected` it was refused with (and logged as).
-    With a ``signer``, each carries the board's signed receipt.
+    With a ``signer``, each carries the board's signed receipt.  A submission that is an
+    exact copy of an accepted ballot that is still its credential's last (a resend: the same
+    credential, region, ballot, signature and ``replaces``) gets that ballot's receipt
+    (``resent``), and nothing is appended for it; any other replay of a tracking code is
+    refused as ``replayed``.
 
     Each submission is judged on its own: one whose checks raise anything unexpected gets
     :class:`~referendum.errors.UnjudgedSubmission` (not logged) and the others go on; only
@@ -149,7 +157,7 @@ def cast_many(
         received.append(_judged(failed, i, Submission.received, s))
     datas, examined = _examine(current, received, failed)
     final = _append(board, current, received, datas, examined, clock, failed)
-    signed = iter([_signed(board, outcome, event, signer) for outcome, event in final])
+    signed = iter([_signed(board, *outcome, signer) for outcome in final])
     if signer is not None and final:
         signer.appended(board)  # a checkpoint may be due
     return [failed[i] if i in failed else next(signed) for i in range(len(submissions))]
@@ -168,7 +176,11 @@ def _judged(
 
 
 def _signed(
-    board: BulletinBoard, refusal: BallotRejected | None, event: Event, signer: ReceiptSigner | None
+    board: BulletinBoard,
+    refusal: BallotRejected | None,
+    event: Event,
+    resent: bool,
+    signer: ReceiptSigner | None,
 ) -> Outcome:
     """The outcome of one submission: its refusal (with the signed refusal receipt) or the
     receipt of its accepted ballot."""
@@ -176,7 +188,7 @@ def _signed(
     if refusal is not None:
         refusal.receipt = None if signed is None else signed.to_json()
         return refusal
-    return Receipt.of(event, signed)
+    return Receipt.of(event, signed, resent=resent)
 
 
 def _examine(
@@ -271,9 +283,10 @@ def _append(
     examined: list[Examined | None],
     clock: Clock,
     failed: dict[int, UnjudgedSubmission],
-) -> list[tuple[BallotRejected | None, Event]]:
+) -> list[tuple[BallotRejected | None, Event, bool]]:
     """Decide and append the batch: for each submission in order that is not in ``failed``,
-    its refusal (``None``: accepted) and the event appended for it.  A submission whose
+    its refusal (``None``: accepted), the event appended for it, and whether it was a resend
+    (the event is then the earlier one, and nothing was appended for it).  A submission whose
     decision or event raises joins ``failed``; the others are appended."""
     for _ in range(_APPEND_RETRIES):
         head = board.head()
@@ -301,8 +314,9 @@ def _append(
         replayed = _replay_of(seen, known)
         last = _last_of(last_code, known)
 
-        refusals: list[BallotRejected | None] = []
+        planned: list[tuple[BallotRejected | None, int | Event, bool]] = []
         drafts: list[Draft] = []
+        in_batch: dict[str, int] = {}  # tracking code -> its draft
         for i, found in enumerate(examined):
             if found is None or i in failed:
                 continue
@@ -312,24 +326,68 @@ def _append(
             if made is None:
                 continue
             refusal, draft = made
+            if (
+                refusal is not None
+                and refusal.code == "replayed"
+                and last(datas[i]["credential"]) == found.tracking_code
+            ):
+                earlier = _resent(datas[i], found, known, in_batch, drafts)
+                if earlier is not None:  # the same ballot again: its receipt, nothing appended
+                    planned.append((None, earlier, True))
+                    continue
             if refusal is None:
                 code = draft.payload["tracking_code"]
                 last_code[draft.payload["credential"]] = code
                 seen.add(code)
-            refusals.append(refusal)
+                in_batch[code] = len(drafts)
+            planned.append((refusal, len(drafts), False))
             drafts.append(draft)
-        if not drafts:
-            return []
-        try:
-            events = board.append_many(
-                drafts,
-                expected_head=None if head is None else head.hash,
-                timestamp=format_timestamp(now),
-            )
-        except HeadMovedError:
-            continue
-        return list(zip(refusals, events, strict=True))
+        events: list[Event] = []
+        if drafts:
+            try:
+                events = board.append_many(
+                    drafts,
+                    expected_head=None if head is None else head.hash,
+                    timestamp=format_timestamp(now),
+                )
+            except HeadMovedError:
+                continue
+        return [
+            (refusal, events[at] if isinstance(at, int) else at, resent)
+            for refusal, at, resent in planned
+        ]
     raise HeadMovedError("the board is too busy: could not append the batch after many retries")
+
+
+def _resent(
+    data: Mapping[str, Any],
+    found: Examined,
+    known: Mapping[str, list[Event]],
+    in_batch: Mapping[str, int],
+    drafts: Sequence[Draft],
+) -> Event | int | None:
+    """The accepted ballot a ``replayed`` submission is an exact copy of (every member the
+    same: a client sending its ballot again, after a lost answer or a crash), on the board
+    (its event) or earlier in the batch (its draft's index); ``None`` for any other replay.
+    (The caller asks only while that ballot is still its credential's last: a copy of a
+    replaced ballot stays a ``replayed`` refusal.)"""
+    code = found.tracking_code
+    assert code is not None
+    wanted = {
+        "credential": data["credential"],
+        "region": data["region"],
+        "ballot": data["ballot"],
+        "signature": data["signature"],
+        "tracking_code": code,
+        "replaces": found.replaces,
+    }
+    for event in known.get(tracking_key(code), []):
+        if event.type == m.BALLOT_ACCEPTED and event.payload == wanted:
+            return event
+    at = in_batch.get(code)
+    if at is not None and drafts[at].payload == wanted:
+        return at
+    return None
 
 
 def _draft(

@@ -12,17 +12,17 @@ import threading
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
+from fastapi import Query
 
 from referendum.errors import InputError, PhaseError, RecordError
 from referendum.protocol.state import ElectionState, credential_key, tracking_key
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
-from referendum.record.event import Event
+from referendum.record.event import MAX_HEIGHT, Event
 from referendum.record.io import write_record
-from referendum.record.manifest import Manifest, parse_manifest
+from referendum.record.manifest import Manifest
 from referendum.services.checkpoints import stored_notes
 from referendum.services.keys import (
     TrusteeSecrets,
@@ -45,6 +45,7 @@ from referendum.web.context import WebContext
 
 __all__ = [
     "EVENTS_PAGE_MAX",
+    "After",
     "Document",
     "OrganiserStep",
     "TrusteeStep",
@@ -57,7 +58,6 @@ __all__ = [
     "export_record",
     "last_ballot_of",
     "organiser_step",
-    "parse_document",
     "publish_document",
     "region_of_credential",
     "rejected_page",
@@ -69,6 +69,16 @@ __all__ = [
     "verifier_report",
 ]
 
+After = Annotated[
+    int,
+    Query(
+        ge=-1,
+        le=MAX_HEIGHT,
+        description="the height after which the page starts (-1: from the first event); "
+        "at most 2**53 - 1, the largest height an event can have",
+    ),
+]
+"""A page key: within every backend's integer range (SQLite's int64, PostgreSQL's bigint)."""
 Document = Literal["manifest", "credentials"]
 OrganiserStep = Literal["election-key", "open", "close", "tally", "results"]
 TrusteeStep = Literal["setup", "deal", "check", "share"]
@@ -76,14 +86,6 @@ _PAGE_MAX = 500
 EVENTS_PAGE_MAX = 2000
 _locks: dict[str, threading.Lock] = {}
 T = TypeVar("T")
-
-
-def parse_document(text: str | bytes, *, field: str) -> Any:
-    """Parse an uploaded JSON or YAML document; ``InputError`` naming ``field``."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(field, f"not JSON or YAML: {exc}") from None
 
 
 def summary(ctx: WebContext) -> dict[str, Any]:
@@ -194,11 +196,16 @@ def _page(ctx: WebContext, event_type: str, after: int, limit: int) -> tuple[lis
     (one more is read to know: a "next page" link never leads to an empty page)."""
     limit = max(1, min(limit, _PAGE_MAX))
     events: list[Event] = []
-    for event in ctx.board.events(start=max(0, after + 1), types=(event_type,)):
+    for event in ctx.board.events(start=_start(after), types=(event_type,)):
         if len(events) == limit:
             return events, True
         events.append(event)
     return events, False
+
+
+def _start(after: int) -> int:
+    """The first height of a page after ``after``, within every backend's integer range."""
+    return min(max(0, after + 1), MAX_HEIGHT + 1)
 
 
 def accepted_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
@@ -223,7 +230,7 @@ def events_page(ctx: WebContext, *, after: int = -1, limit: int = 500) -> bytes:
     its copy of the record and verifies (``referendum monitor``)."""
     limit = max(1, min(limit, EVENTS_PAGE_MAX))
     lines = []
-    for k, event in enumerate(ctx.board.events(start=max(0, after + 1))):
+    for k, event in enumerate(ctx.board.events(start=_start(after))):
         if k >= limit:
             break
         lines.append(canonical_json(event.to_json()) + b"\n")
@@ -339,12 +346,15 @@ def upload_credentials(ctx: WebContext, payload: Any) -> dict[str, Any]:
     return {"region": payload.get("region"), "phase": ctx.state().phase.value}
 
 
-def publish_document(ctx: WebContext, document: Document, text: str | bytes) -> dict[str, Any]:
-    """Publish an uploaded manifest (TOML, YAML or JSON, read as the CLI reads it) or
-    credential list (JSON or YAML)."""
+def publish_document(ctx: WebContext, document: Document, data: Any) -> dict[str, Any]:
+    """Publish an uploaded manifest or credential list, as read by
+    :func:`referendum.web.documents.read_document` (a :class:`Manifest`, or the list's
+    JSON value)."""
     if document == "manifest":
-        return create_referendum(ctx, parse_manifest(text, source="manifest"))
-    return upload_credentials(ctx, parse_document(text, field=document))
+        if not isinstance(data, Manifest):
+            raise InputError("manifest", "expected a manifest")
+        return create_referendum(ctx, data)
+    return upload_credentials(ctx, data)
 
 
 def _need_referendum(ctx: WebContext) -> ElectionState:

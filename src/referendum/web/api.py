@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from referendum.errors import BallotRejected
 from referendum.services import checkpoints as log
 from referendum.services.voting import Receipt
-from referendum.web import actions
+from referendum.web import actions, documents
 from referendum.web.auth import Account, Role
 from referendum.web.context import WebContext
 from referendum.web.errors import REJECTION_STATUS, log_refusal
@@ -152,14 +152,17 @@ async def post_ballot(request: Request, ctx: Ctx) -> Any:
             status_code=status,
         )
     signed = receipt.signed
-    return {
+    answer = {
         "tracking_code": receipt.tracking_code,
         "replaces": receipt.replaces,
         "event": receipt.event_hash,
         "height": receipt.height,
         "receipt": None if signed is None else signed.to_json(),
         "short_code": None if signed is None else signed.short_code,
+        "resent": receipt.resent,
     }
+    # a resend of a ballot already on the board: its receipt again, nothing new (200)
+    return JSONResponse(answer, status_code=200 if receipt.resent else 201)
 
 
 def _cast(ctx: WebContext, body: bytes) -> Receipt:
@@ -169,7 +172,7 @@ def _cast(ctx: WebContext, body: bytes) -> Receipt:
 @router.get("/ballots", summary="Accepted ballots (tracking codes), oldest first")
 def get_ballots(
     ctx: Ctx,
-    after: Annotated[int, Query(ge=-1)] = -1,
+    after: actions.After = -1,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     return actions.accepted_page(ctx, after=after, limit=limit)
@@ -193,7 +196,7 @@ def get_ballot(ctx: Ctx, tracking_code: str) -> dict[str, Any]:
 @router.get("/rejections", summary="Refused submissions with their reasons")
 def get_rejections(
     ctx: Ctx,
-    after: Annotated[int, Query(ge=-1)] = -1,
+    after: actions.After = -1,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     return actions.rejected_page(ctx, after=after, limit=limit)
@@ -206,7 +209,7 @@ def get_rejections(
 )
 def get_events(
     ctx: Ctx,
-    after: Annotated[int, Query(ge=-1)] = -1,
+    after: actions.After = -1,
     limit: Annotated[int, Query(ge=1, le=actions.EVENTS_PAGE_MAX)] = 500,
 ) -> Response:
     return Response(actions.events_page(ctx, after=after, limit=limit), media_type=NDJSON)
@@ -258,8 +261,11 @@ async def post_document(
     request: Request, ctx: Ctx, account: Authed, document: actions.Document
 ) -> dict[str, Any]:
     _require(account, "organiser")
-    body = await request.body()
-    return await run_in_threadpool(actions.publish_document, ctx, document, body)
+    syntax = documents.syntax_of(request.headers.get("content-type"))
+    data = await documents.read_document_async(
+        await request.body(), kind=document, syntax=syntax, field=document
+    )
+    return await run_in_threadpool(actions.publish_document, ctx, document, data)
 
 
 @router.post("/organiser/step/{step}", summary="Publish the key, open, close, tally, results")
@@ -274,7 +280,7 @@ def post_organiser_step(ctx: Ctx, account: Authed, step: actions.OrganiserStep) 
 )
 async def post_trustee_submit(request: Request, ctx: Ctx, account: Authed, trustee: int) -> Any:
     _require(account, "trustee", trustee)
-    data = actions.parse_document(await request.body(), field="step_file")
+    data = await _json_document(request, "step_file")
     return await run_in_threadpool(actions.submit_trustee_step, ctx, trustee, data)
 
 
@@ -286,10 +292,18 @@ async def post_trustee_step(
     request: Request, ctx: Ctx, account: Authed, trustee: int, step: actions.TrusteeStep
 ) -> Any:
     _require(account, "trustee", trustee)
-    body = await request.body()
-    key_file = actions.parse_document(body, field="key_file") if body.strip() else None
+    key_file = await _json_document(request, "key_file")
     out = await run_in_threadpool(actions.trustee_step, ctx, trustee, step, key_file)
     return {"ok": True} if out is None else out
+
+
+async def _json_document(request: Request, kind: documents.DocumentKind) -> Any:
+    """A trustee's JSON file from the body (``None`` for an empty body)."""
+    body = await request.body()
+    if not body.strip():
+        return None
+    syntax = documents.syntax_of(request.headers.get("content-type"))
+    return await documents.read_document_async(body, kind=kind, syntax=syntax, field=kind)
 
 
 # -- the transparency log (docs/spec/log.md section 6) ------------------------------------------

@@ -24,7 +24,7 @@ from referendum.web import pages
 from referendum.web.api import router as api_router
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
-from referendum.web.security import BodyLimit, SecurityHeaders
+from referendum.web.security import BodyDeadline, BodyLimit, SecurityHeaders
 
 __all__ = [
     "ENV_SETTINGS",
@@ -124,12 +124,17 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    def uploads(path: str) -> bool:
+        return path.startswith(("/api/organiser/", "/organiser/"))
+
     def limit_for(path: str) -> int:
-        if path.startswith(("/api/organiser/", "/organiser/")):
-            return ctx.limits.upload
-        return ctx.limits.body
+        return ctx.limits.upload if uploads(path) else ctx.limits.body
+
+    def seconds_for(path: str) -> float:
+        return ctx.limits.upload_seconds if uploads(path) else ctx.limits.body_seconds
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(BodyDeadline, seconds_for=seconds_for)
     app.add_middleware(CompressPages)
     app.add_middleware(SecurityHeaders, connect=lambda: witness_origins(ctx))
     return app

@@ -25,10 +25,14 @@ __all__ = ["Limits", "WebContext"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Request limits: body sizes (bytes) and the casting rate per client."""
+    """Request limits: body sizes (bytes) and times (seconds), the casting rate per client."""
 
     body: int = 256 * 1024
     upload: int = 64 * 1024 * 1024
+    body_seconds: float = 20.0
+    """Seconds a request has, after its headers, to send its body (408 after)."""
+    upload_seconds: float = 600.0
+    """The same for an organiser's upload (up to ``upload`` bytes over a slow link)."""
     cast_per_second: float = 1.0
     cast_burst: int = 20
     export_interval: float = 30.0

@@ -7,6 +7,7 @@ the token file, kept in an HttpOnly, SameSite=Strict cookie).
 
 from __future__ import annotations
 
+import inspect
 import json
 import secrets
 from pathlib import Path
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from referendum.errors import InputError, ReferendumError
 from referendum.record.manifest import manifest_from_payload
 from referendum.services.readable import QuestionResults, results_view
-from referendum.web import actions
+from referendum.web import actions, documents
 from referendum.web.api import get_context
 from referendum.web.auth import Account
 from referendum.web.charts import bar_chart
@@ -224,16 +225,14 @@ def track(
 
 
 @router.get("/ballots", response_class=HTMLResponse)
-def ballots(request: Request, ctx: Ctx, after: Annotated[int, Query(ge=-1)] = -1) -> HTMLResponse:
+def ballots(request: Request, ctx: Ctx, after: actions.After = -1) -> HTMLResponse:
     return render(
         request, "ballots.html", s=_summary(ctx), page=actions.accepted_page(ctx, after=after)
     )
 
 
 @router.get("/rejections", response_class=HTMLResponse)
-def rejections(
-    request: Request, ctx: Ctx, after: Annotated[int, Query(ge=-1)] = -1
-) -> HTMLResponse:
+def rejections(request: Request, ctx: Ctx, after: actions.After = -1) -> HTMLResponse:
     return render(
         request, "rejections.html", s=_summary(ctx), page=actions.rejected_page(ctx, after=after)
     )
@@ -286,7 +285,10 @@ def organiser(request: Request, ctx: Ctx) -> HTMLResponse:
 
 async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any) -> Response:
     try:
-        await run_in_threadpool(work, ctx, *args)
+        if inspect.iscoroutinefunction(work):
+            await work(ctx, *args)
+        else:
+            await run_in_threadpool(work, ctx, *args)
     except ReferendumError as exc:
         status, body = _refused(request, exc)
         return render(
@@ -295,10 +297,18 @@ async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any
     return RedirectResponse("/organiser?done=1", status_code=303)  # post, redirect, get
 
 
-async def _upload_text(upload: UploadFile | None, text: str | None) -> str:
+async def _upload_text(
+    document: actions.Document, upload: UploadFile | None, text: str | None
+) -> tuple[bytes, documents.Syntax]:
+    """The uploaded file's bytes and syntax (by its name's suffix), or the pasted text's (a
+    manifest in the first format that reads it; a credential list JSON when it starts as JSON
+    does, else YAML)."""
     if upload is not None and upload.filename:
-        return (await upload.read()).decode("utf-8", errors="replace")
-    return text or ""
+        return await upload.read(), documents.syntax_of(None, filename=upload.filename)
+    pasted = (text or "").encode("utf-8", "surrogatepass")
+    if document == "manifest":
+        return pasted, "auto"
+    return pasted, "json" if pasted.lstrip()[:1] in (b"{", b"[") else "yaml"
 
 
 @router.post("/organiser/upload/{document}", response_class=HTMLResponse)
@@ -312,12 +322,15 @@ async def organiser_upload(
 ) -> Response:
     _need(request, "organiser")
     _check_csrf(request, csrf_token)
-    content = await _upload_text(upload, text)
+    content, syntax = await _upload_text(document, upload, text)
 
-    def publish(ctx: WebContext) -> None:
+    async def publish(ctx: WebContext) -> None:
         if not content.strip():
             raise InputError(document, "choose a file or paste its content")
-        actions.publish_document(ctx, document, content)
+        data = await documents.read_document_async(
+            content, kind=document, syntax=syntax, field=document
+        )
+        await run_in_threadpool(actions.publish_document, ctx, document, data)
 
     return await _organiser_do(request, ctx, publish)
 
@@ -372,7 +385,9 @@ async def trustee_submit(
     try:
         if step_file is None or not step_file.filename:
             raise InputError("step_file", "choose the file the CLI wrote")
-        data = actions.parse_document(await step_file.read(), field="step_file")
+        data = await documents.read_document_async(
+            await step_file.read(), kind="step_file", syntax="json", field="step_file"
+        )
         await run_in_threadpool(actions.submit_trustee_step, ctx, account.trustee, data)
     except ReferendumError as exc:
         status, body = _refused(request, exc)
@@ -392,9 +407,11 @@ async def trustee_step(
     _check_csrf(request, csrf_token)
     assert account.trustee is not None
     data = None
-    if key_file is not None and key_file.filename:
-        data = actions.parse_document(await key_file.read(), field="key_file")
     try:
+        if key_file is not None and key_file.filename:
+            data = await documents.read_document_async(
+                await key_file.read(), kind="key_file", syntax="json", field="key_file"
+            )
         out = await run_in_threadpool(actions.trustee_step, ctx, account.trustee, step, data)
     except ReferendumError as exc:
         status, body = _refused(request, exc)

@@ -6,6 +6,10 @@
   ``X-Frame-Options: DENY``.
 * Request bodies are limited per path (``Content-Length`` checked first, then the stream
   counted): a larger body gets 413 without being read.
+* Slow clients are cut off: the request line and headers must arrive within
+  :data:`HEADER_SECONDS` of the connection (or of the previous response) or the connection is
+  closed with 408 (:class:`TimedHttpProtocol`, the HTTP protocol ``referendum serve`` runs);
+  a body must arrive within its time (:class:`BodyDeadline`) or the request gets 408.
 * Casting is rate limited per client address with a token bucket on an injected clock.
 * Forms that change state carry a CSRF token (double submit: a random cookie and the same
   value in the form), compared in constant time.  The JSON API takes no cookies for
@@ -15,22 +19,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 __all__ = [
     "CSP",
     "CSRF_COOKIE",
     "CSRF_FIELD",
+    "HEADER_SECONDS",
+    "BodyDeadline",
     "BodyLimit",
     "RateLimiter",
     "SecurityHeaders",
+    "TimedHttpProtocol",
     "csrf_ok",
 ]
 
@@ -107,7 +117,6 @@ class BodyLimit:
                     await _too_large(send, limit)
                     return
         received = 0
-        started = False
 
         async def counted_receive() -> Message:
             nonlocal received
@@ -118,35 +127,154 @@ class BodyLimit:
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        await _refusing(
+            self.app, scope, counted_receive, send, _TooLarge, lambda: _too_large(send, limit)
+        )
 
-        try:
-            await self.app(scope, counted_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _too_large(send, limit)
+
+async def _refusing(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    error: type[Exception],
+    refuse: Callable[[], Awaitable[None]],
+) -> None:
+    """Run ``app``; when it raises ``error`` (from ``receive``) before its answer started,
+    send ``refuse()``'s answer instead."""
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, tracking_send)
+    except error:
+        if not started:
+            await refuse()
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"error": "oversize", "field": "body", "reason": f"the request body exceeds {limit} bytes"}
-    ).encode()
+    await _refuse(send, 413, "oversize", f"the request body exceeds {limit} bytes")
+
+
+async def _refuse(send: Send, status: int, error: str, reason: str) -> None:
+    body = json.dumps({"error": error, "field": "body", "reason": reason}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),  # the rest of the body is not read
                 *_HEADERS,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class _TooSlow(Exception):
+    pass
+
+
+class BodyDeadline:
+    """ASGI middleware giving a request ``seconds_for(path)`` seconds, from its headers, to
+    send the whole of its body; a slower one gets 408 and its connection closes."""
+
+    def __init__(self, app: ASGIApp, *, seconds_for: Callable[[str], float]) -> None:
+        self.app = app
+        self.seconds_for = seconds_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds_for(scope["path"])
+        body_done = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:  # after the body: waiting for a disconnect is not bounded here
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise _TooSlow from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        await _refusing(
+            self.app,
+            scope,
+            timed_receive,
+            send,
+            _TooSlow,
+            lambda: _refuse(send, 408, "too_slow", "the request body did not arrive in time"),
+        )
+
+
+HEADER_SECONDS = 10.0
+"""Seconds a client has to send a request's line and headers (from the connection, or from
+the previous response on a kept-alive connection)."""
+
+_SLOW_HEADERS = json.dumps(
+    {"error": "too_slow", "field": "headers", "reason": "the request headers were too slow"}
+).encode()
+_TIMEOUT_408 = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+    + f"content-length: {len(_SLOW_HEADERS)}\r\n\r\n".encode()
+    + _SLOW_HEADERS
+)
+
+
+class TimedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools) with a time limit on the request line and
+    headers (:attr:`header_seconds`), which uvicorn does not have: a client that opens
+    connections and sends its headers a byte at a time (slowloris) is answered 408 and cut
+    off instead of holding a connection for ever."""
+
+    header_seconds: float = HEADER_SECONDS
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_seconds, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        timer = getattr(self, "_header_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.write(_TIMEOUT_408)
+            self.transport.close()
+
+    def on_headers_complete(self) -> None:
+        self._cancel_header_timer()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
 
 
 @dataclass
