@@ -26,6 +26,13 @@ class IntegerMethod(StrEnum):
     window = "window"
 
 
+class RankBy(StrEnum):
+    """How ``--stations-out`` ranks the stations."""
+
+    score = "score"
+    methods = "methods"
+
+
 class OutputFormat(StrEnum):
     """What ``referendum forensics`` prints."""
 
@@ -152,6 +159,23 @@ def forensics(
     min_size: Annotated[
         int, typer.Option(min=1, help="Window variant: smallest denominator tested.")
     ] = DEFAULT_MIN_SIZE,
+    stations_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the ranked stations to look at: FILE.csv or FILE.parquet (one row per "
+            "station and method flagging it, with the reason, score, identifiers and counts)."
+        ),
+    ] = None,
+    rank_by: Annotated[
+        RankBy,
+        typer.Option(
+            help="Rank the stations by their summed score (default) or by how many methods "
+            "flag them first."
+        ),
+    ] = RankBy.score,
+    top_stations: Annotated[
+        int, typer.Option(min=0, help="Stations of the ranked list shown in the report.")
+    ] = 25,
 ) -> None:
     """Look for statistical signs of falsification in results per polling station.
 
@@ -178,6 +202,10 @@ def forensics(
         if parsed.apart is not None:
             apart = (parsed.apart.column, tuple(parsed.apart.values))
     chosen = _methods(methods)
+    if stations_out is not None:
+        from referendum.forensics.stations import check_stations_path
+
+        check_stations_path(stations_out)
     table = read_table(file, columns=spec, skip_bad_rows=skip_bad_rows, apart=apart, source=source)
     import numpy
 
@@ -195,13 +223,27 @@ def forensics(
         replicates=replicates,
     )
     result = analyse(table, options=options, rng=numpy.random.default_rng(seed))
+    from referendum.forensics.stations import station_list, write_stations
+
+    stations = station_list(table, result, rank_by=rank_by.value)
+    if stations_out is not None:
+        write_stations(stations, stations_out)
+        typer.echo(
+            f"wrote {stations.stations:,} stations ({stations.frame.height:,} flags) to "
+            f"{stations_out}",
+            err=True,
+        )
     title = file.name
     if out is not None:
-        html_path, json_path = write_report(table, result, out, title=title)
+        html_path, json_path = write_report(
+            table, result, out, title=title, stations=stations, top_stations=top_stations
+        )
         typer.echo(f"wrote {html_path} and {json_path}", err=True)
     if output_format is OutputFormat.json:
         typer.echo(render_json(result))
     elif output_format is OutputFormat.html:
-        typer.echo(render_html(table, result, title=title))
+        typer.echo(
+            render_html(table, result, title=title, stations=stations, top_stations=top_stations)
+        )
     else:
-        typer.echo(render_text(result))
+        typer.echo(render_text(result, stations=stations))

@@ -12,7 +12,7 @@ import io
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -22,6 +22,9 @@ from matplotlib.figure import Figure
 from referendum.forensics.analysis import ExcessVotes, ForensicsResult, station_rates
 from referendum.forensics.fingerprint import fingerprint_histogram
 from referendum.forensics.table import ResultsTable
+
+if TYPE_CHECKING:
+    from referendum.forensics.stations import StationList
 
 __all__ = ["render_html", "render_json", "render_text", "write_report"]
 
@@ -34,8 +37,15 @@ def render_json(result: ForensicsResult) -> str:
     return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
 
-def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
-    """A plain-text summary for the terminal, with the ``regions`` most suspicious regions."""
+def render_text(
+    result: ForensicsResult,
+    *,
+    regions: int = 10,
+    stations: StationList | None = None,
+    top_stations: int = 5,
+) -> str:
+    """A plain-text summary for the terminal, with the ``regions`` most suspicious regions
+    and the ``top_stations`` first stations of the ranked list when one is given."""
     lines = [
         f"stations          {result.stations:,}"
         + (
@@ -96,7 +106,22 @@ def render_text(result: ForensicsResult, *, regions: int = 10) -> str:
                 f"  {region.name}: turnout {region.turnout:.1f}%, share "
                 f"{region.choice_share:.1f}%, flags: {flags}"
             )
+    if stations is not None:
+        lines += _station_lines(stations, top_stations)
     return "\n".join(lines)
+
+
+def _station_lines(stations: StationList, top: int) -> list[str]:
+    counts = ", ".join(f"{method} {n:,}" for method, n in stations.flagged.items())
+    lines = ["", f"stations to look at: {stations.stations:,} flagged ({counts})"]
+    for rank, rows in stations.top(top).group_by("rank", maintain_order=True):
+        first = rows.row(0, named=True)
+        lines.append(
+            f"  {rank[0]}. {first['region']}, {first['station']} (row {first['row']}): score "
+            f"{first['total_score']:.1f}, {', '.join(rows.get_column('method'))}"
+        )
+        lines += [f"       {reason}" for reason in rows.get_column("reason")]
+    return lines
 
 
 def _battery_lines(result: ForensicsResult) -> list[str]:
@@ -155,26 +180,52 @@ def _reasons(result: ForensicsResult) -> str:
     )
 
 
-def render_html(table: ResultsTable, result: ForensicsResult, *, title: str) -> str:
-    """The self-contained HTML report."""
+def render_html(
+    table: ResultsTable,
+    result: ForensicsResult,
+    *,
+    title: str,
+    stations: StationList | None = None,
+    top_stations: int = 25,
+) -> str:
+    """The self-contained HTML report; with ``stations``, its ``top_stations`` first
+    stations as a table."""
     template_text = (
         resources.files("referendum.forensics").joinpath("templates/report.html.j2").read_text()
     )
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(template_text)
+    top = None
+    if stations is not None:
+        top = [
+            {"rank": rank[0], "rows": rows.to_dicts()}
+            for rank, rows in stations.top(top_stations).group_by("rank", maintain_order=True)
+        ]
     return template.render(
-        title=title, r=result, plots=_plots(table, result), problems=result.problems
+        title=title,
+        r=result,
+        plots=_plots(table, result),
+        problems=result.problems,
+        stations=stations,
+        top_stations=top,
     )
 
 
 def write_report(
-    table: ResultsTable, result: ForensicsResult, out: Path, *, title: str
+    table: ResultsTable,
+    result: ForensicsResult,
+    out: Path,
+    *,
+    title: str,
+    stations: StationList | None = None,
+    top_stations: int = 25,
 ) -> tuple[Path, Path]:
     """Write ``forensics.html`` and ``forensics.json`` into ``out`` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / HTML_NAME
     json_path = out / JSON_NAME
-    html_path.write_text(render_html(table, result, title=title), encoding="utf-8")
+    html = render_html(table, result, title=title, stations=stations, top_stations=top_stations)
+    html_path.write_text(html, encoding="utf-8")
     json_path.write_text(render_json(result) + "\n", encoding="utf-8")
     return html_path, json_path
 

@@ -123,6 +123,9 @@ class ResultsTable:
     always reported.  ``apart`` sums the rows kept apart (aggregated electronic votes:
     ``rows``, ``registered``, ``ballots`` and each option's votes), ``None`` when no rows
     were asked to be kept apart; ``source`` records where the data come from.
+    ``station_ids`` name each station (the territorial commission and station number of
+    the CEC layout, the ``station`` column otherwise, else ``row N``) and ``rows`` hold
+    each station's 1-based data row in the file; both are empty for tables built by hand.
     """
 
     registered: IntArray
@@ -140,6 +143,8 @@ class ResultsTable:
     no_results: int = 0
     apart: dict[str, int] | None = None
     source: str | None = None
+    station_ids: tuple[str, ...] = ()
+    rows: IntArray | None = None
 
     @property
     def stations(self) -> int:
@@ -169,7 +174,17 @@ class ResultsTable:
             no_results=self.no_results,
             apart=self.apart,
             source=self.source,
+            station_ids=tuple(np.asarray(self.station_ids, dtype=object)[mask])
+            if self.station_ids
+            else (),
+            rows=self.rows[mask] if self.rows is not None else None,
         )
+
+    def station_id(self, index: int) -> str:
+        """The name of station ``index`` (``row N`` when the table has no identifiers)."""
+        if self.station_ids:
+            return self.station_ids[index]
+        return f"row {int(self.rows[index]) if self.rows is not None else index + 1}"
 
 
 def read_frame(path: Path) -> pl.DataFrame:
@@ -335,6 +350,7 @@ def table_from_frame(
     for kind in first_kind.values():
         by_reason[kind] = by_reason.get(kind, 0) + 1
     region_codes, region_names = _regions(frame, spec.region)
+    identifiers = _station_ids(frame, spec, layout)
     return ResultsTable(
         registered=registered[keep],
         ballots=ballots[keep],
@@ -351,7 +367,21 @@ def table_from_frame(
         no_results=int(no_results.sum()),
         apart=apart_sums,
         source=source,
+        station_ids=tuple(identifiers.filter(pl.Series(keep)).to_list()),
+        rows=np.flatnonzero(keep).astype(np.int64) + 1,
     )
+
+
+def _station_ids(frame: pl.DataFrame, spec: ColumnSpec, layout: Layout) -> pl.Series:
+    """Each row's station name: ``tik / uik`` (CEC), the ``station`` column, or ``row N``."""
+    if layout == "cec":
+        keys = [c for c in _STATION_KEYS if c in frame.columns]
+    else:
+        keys = [spec.station] if spec.station is not None else []
+    if not keys:
+        return pl.Series([f"row {r}" for r in range(1, frame.height + 1)], dtype=pl.String)
+    parts = [frame.get_column(c).cast(pl.String).fill_null("") for c in keys]
+    return frame.select(pl.concat_str(parts, separator=" / ").alias("station")).to_series()
 
 
 def _complete_spec(frame: pl.DataFrame, spec: ColumnSpec) -> ColumnSpec:
