@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from referendum.bench.serving import start_server as serve_process
 from referendum.board.open import open_board
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import system_clock
@@ -132,36 +133,8 @@ def _board_key_file() -> Path:
 
 
 def start_server(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "referendum.cli",
-        "serve",
-        "--db",
-        db,
-        "--port",
-        str(port),
-        "--cast-rate",
-        "1000000",
-        "--cast-burst",
-        "1000000",
-        "--workers",
-        str(workers),
-        "--tokens",
-        str(Path(tempfile.gettempdir()) / f"no-tokens-{uuid.uuid4().hex}.json"),
-        "--board-key",
-        str(_board_key_file()),
-    ]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/referendum", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the server did not start")
+    tokens = Path(tempfile.gettempdir()) / f"no-tokens-{uuid.uuid4().hex}.json"
+    return serve_process(db, port, tokens=tokens, board_key=_board_key_file(), workers=workers)
 
 
 async def cast_all(

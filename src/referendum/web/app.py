@@ -24,6 +24,7 @@ from referendum.web import pages
 from referendum.web.api import router as api_router
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
+from referendum.web.openapi import truthful_openapi
 from referendum.web.security import BodyDeadline, BodyLimit, SecurityHeaders
 
 __all__ = [
@@ -89,6 +90,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    app.openapi = truthful_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(ReferendumError)
     async def _referendum_error(request: Request, exc: ReferendumError) -> Response:

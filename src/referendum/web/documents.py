@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import multiprocessing
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -179,9 +181,17 @@ def _the_pool() -> concurrent.futures.ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
             )
         return _pool
+
+
+def _lower_priority() -> None:
+    """The parsing process yields the processor to the one answering public pages."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
 
 
 def _replace_pool(stuck: concurrent.futures.ProcessPoolExecutor) -> None:

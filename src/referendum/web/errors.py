@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from referendum.errors import (
     BallotRejected,
     HeadMovedError,
@@ -16,7 +18,7 @@ from referendum.errors import (
     UnjudgedSubmission,
 )
 
-__all__ = ["REJECTION_STATUS", "error_status", "log_refusal"]
+__all__ = ["REJECTION_STATUS", "ErrorBody", "error_responses", "error_status", "log_refusal"]
 
 _log = logging.getLogger("referendum.web")
 
@@ -35,6 +37,38 @@ REJECTION_STATUS = {
     "stale_replaces": 409,
 }
 """The HTTP status of each reason a ballot is refused for."""
+
+
+class ErrorBody(BaseModel):
+    """The body of every refusal the API answers with (4xx and 503)."""
+
+    error: str = Field(description="a stable code: bad_input, malformed, wrong_phase, ...")
+    field: str = Field(description="the part of the request at fault")
+    reason: str = Field(description="why, in words")
+    receipt: dict[str, Any] | None = Field(
+        default=None,
+        description="for a refused ballot: the board's signed refusal receipt, when logged",
+    )
+
+
+_WHY = {
+    400: "bad input (a body that is not JSON within its bounds, a bad field): which and why",
+    401: "no valid organiser or trustee bearer token",
+    403: "a token of another role or trustee; for a ballot, a credential on no list",
+    404: "not on the board (no referendum yet, an unknown code, results not published)",
+    408: "the request's body did not arrive in time",
+    409: "not in this phase (or a ballot replayed, stale, outside the voting periods)",
+    413: "the body is over the limit",
+    415: "not sent as application/json",
+    422: "a parameter out of its range, or a ballot that does not verify",
+    429: "too many ballots from this address (Retry-After)",
+    503: "the board is too busy: try again",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the refusals an operation can answer with."""
+    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in statuses}
 
 
 def error_status(exc: ReferendumError) -> tuple[int, dict[str, Any]]:
