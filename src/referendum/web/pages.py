@@ -21,7 +21,8 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from referendum.errors import InputError, ReferendumError
-from referendum.record.manifest import manifest_from_payload
+from referendum.protocol.state import manifest_fingerprint
+from referendum.record.manifest import manifest_from_mapping, manifest_from_payload
 from referendum.services.readable import QuestionResults, results_view
 from referendum.web import actions, documents
 from referendum.web.api import get_context
@@ -30,6 +31,7 @@ from referendum.web.charts import bar_chart
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
 from referendum.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose_language
+from referendum.web.manifest_form import form_field, manifest_from_form
 from referendum.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_ok
 from referendum.web.texts import ManifestTexts
 
@@ -107,6 +109,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     lang = _lang(request)
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     t = Translator(lang)
+    for optional in ("form", "invalid", "review", "board_public"):  # the organiser's form
+        values.setdefault(optional, None)
     html = _TEMPLATES.get_template(template).render(
         **_referendum_values(values.get("s"), t),
         t=t,
@@ -279,11 +283,20 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
 @router.get("/organiser", response_class=HTMLResponse)
 def organiser(request: Request, ctx: Ctx) -> HTMLResponse:
     _need(request, "organiser")
-    done = "organiser.done" if request.query_params.get("done") else None
-    return render(request, "organiser.html", s=_summary(ctx), message=done, error=None)
+    done = request.query_params.get("done")
+    message = f"organiser.done.{done}" if done in _DONE else ("organiser.done" if done else None)
+    return render(
+        request, "organiser.html", s=_summary(ctx), message=message, error=None,
+        board_public=None if ctx.board_key is None else ctx.board_key.public.hex(),
+    )  # fmt: skip
 
 
-async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any) -> Response:
+_DONE = frozenset({"manifest", "credentials", "election-key", "open", "close", "tally", "results"})
+
+
+async def _organiser_do(
+    request: Request, ctx: WebContext, done: str, work: Any, *args: Any
+) -> Response:
     try:
         if inspect.iscoroutinefunction(work):
             await work(ctx, *args)
@@ -294,7 +307,39 @@ async def _organiser_do(request: Request, ctx: WebContext, work: Any, *args: Any
         return render(
             request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body
         )
-    return RedirectResponse("/organiser?done=1", status_code=303)  # post, redirect, get
+    return RedirectResponse(f"/organiser?done={done}", status_code=303)  # post, redirect, get
+
+
+@router.post("/organiser/form", response_class=HTMLResponse)
+async def organiser_form(request: Request, ctx: Ctx) -> Response:
+    """The form's manifest, checked and shown for review (publishing is the next step)."""
+    _need(request, "organiser")
+    submitted = await request.form()
+    values = {k: v for k, v in submitted.items() if isinstance(v, str) and len(v) < 200_000}
+    _check_csrf(request, values.get(CSRF_FIELD))
+    own_key = None if ctx.board_key is None else ctx.board_key.public.hex()
+    summary = _summary(ctx)
+    try:
+        data = manifest_from_form(values, board_key=own_key)
+        built = manifest_from_mapping(data)
+    except InputError as exc:
+        status, body = _refused(request, exc)
+        invalid = exc.field if exc.field in values else form_field(exc.field, values)
+        return render(
+            request, "organiser.html", status=status, s=summary, message=None, error=body,
+            form=values, invalid=invalid,
+        )  # fmt: skip
+    payload = built.to_payload()
+    review = {
+        "manifest": built,
+        "text": json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True),
+        "fingerprint": manifest_fingerprint(payload).hex(),
+        "rule": json.dumps(payload["rule"], sort_keys=True),
+    }
+    return render(
+        request, "organiser.html", s=summary, message="organiser.review_ready", error=None,
+        form=values, review=review, board_public=own_key,
+    )  # fmt: skip
 
 
 async def _upload_text(
@@ -332,7 +377,7 @@ async def organiser_upload(
         )
         await run_in_threadpool(actions.publish_document, ctx, document, data)
 
-    return await _organiser_do(request, ctx, publish)
+    return await _organiser_do(request, ctx, document, publish)
 
 
 @router.post("/organiser/step/{step}", response_class=HTMLResponse)
@@ -344,7 +389,7 @@ async def organiser_step(
 ) -> Response:
     _need(request, "organiser")
     _check_csrf(request, csrf_token)
-    return await _organiser_do(request, ctx, actions.organiser_step, step)
+    return await _organiser_do(request, ctx, step, actions.organiser_step, step)
 
 
 def _trustee_page(
