@@ -5,6 +5,7 @@ finding no serious violation at any step; the form's conversion is unit-tested b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,13 @@ from referendum.errors import InputError
 from referendum.protocol.state import manifest_fingerprint
 from referendum.record import messages as m
 from referendum.record.manifest import manifest_from_mapping
+from referendum.services.ingest import cast
+from referendum.services.voter import prepare_ballot
 from referendum.web.context import Limits, WebContext
 from referendum.web.manifest_form import form_field, manifest_from_form, utc_of
 
 from .browser import chromium, need_chromium, running
-from .conftest import ORGANISER, accounts
+from .conftest import ORGANISER, Served, accounts
 from .test_axe import AXE, context_of, violations
 
 FORM = {
@@ -173,3 +176,30 @@ def test_utc_of_a_summer_and_a_winter_time() -> None:
     assert utc_of("2026-07-01T09:00", "Europe/Kyiv", field="f") == "2026-07-01T06:00:00Z"
     assert utc_of("2026-12-01T09:00", "Europe/Kyiv", field="f") == "2026-12-01T07:00:00Z"
     assert utc_of("2026-12-01T09:00:30", "UTC", field="f") == "2026-12-01T09:00:30Z"
+
+
+def test_the_organiser_sees_the_ballots_of_each_region_while_voting_is_open(
+    served: Served,
+) -> None:
+    setup = served.setup
+    client = served.client
+    client.cookies.set("referendum_session", ORGANISER)
+    codes = []
+    for region, voters, answer in (("east", 2, "yes"), ("west", 1, "no")):
+        for credential in setup.credentials[region][:voters]:
+            ballot = prepare_ballot(setup.state, credential.private, {"q1": [answer]}, setup.rng)
+            codes.append(cast(setup.board, ballot.submission, setup.clock).tracking_code)
+    first = setup.credentials["east"][0].private
+    again = prepare_ballot(setup.state, first, {"q1": ["no"]}, setup.rng, replaces=codes[0])
+    cast(setup.board, again.submission, setup.clock)  # a revote counts as a ballot accepted
+    page = client.get("/organiser?lang=en").text
+    cells = dict(re.findall(r'<td data-region="([a-z]+)">([0-9]+)</td>', page))
+    assert cells == {"east": "3", "west": "1"}
+    assert "<td>6</td><td>4</td>" in page  # all regions: 6 listed, 4 accepted
+    ballot = prepare_ballot(
+        setup.state, setup.credentials["west"][1].private, {"q1": ["yes"]}, setup.rng
+    )
+    cast(setup.board, ballot.submission, setup.clock)
+    page = client.get("/organiser?lang=uk").text  # counted on from the last count
+    assert dict(re.findall(r'<td data-region="([a-z]+)">([0-9]+)</td>', page))["west"] == "2"
+    assert "Бюлетені за регіонами" in page

@@ -109,7 +109,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     lang = _lang(request)
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     t = Translator(lang)
-    for optional in ("form", "invalid", "review", "board_public"):  # the organiser's form
+    for optional in ("form", "invalid", "review", "board_public", "by_region"):  # organiser
         values.setdefault(optional, None)
     html = _TEMPLATES.get_template(template).render(
         **_referendum_values(values.get("s"), t),
@@ -288,7 +288,12 @@ def organiser(request: Request, ctx: Ctx) -> HTMLResponse:
     return render(
         request, "organiser.html", s=_summary(ctx), message=message, error=None,
         board_public=None if ctx.board_key is None else ctx.board_key.public.hex(),
+        by_region=_by_region(ctx),
     )  # fmt: skip
+
+
+def _by_region(ctx: WebContext) -> dict[str, int]:
+    return actions.ballots_by_region(ctx) if ctx.has_referendum() else {}
 
 
 _DONE = frozenset({"manifest", "credentials", "election-key", "open", "close", "tally", "results"})
@@ -305,8 +310,9 @@ async def _organiser_do(
     except ReferendumError as exc:
         status, body = _refused(request, exc)
         return render(
-            request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body
-        )
+            request, "organiser.html", status=status, s=_summary(ctx), message=None, error=body,
+            by_region=_by_region(ctx),
+        )  # fmt: skip
     return RedirectResponse(f"/organiser?done={done}", status_code=303)  # post, redirect, get
 
 
