@@ -5,26 +5,30 @@ finding no serious violation at any step; the form's conversion is unit-tested b
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.helpers import AUTHORITY, BOARD_KEY
+from core.helpers import AUTHORITY, BOARD_KEY, OPENS, ready_referendum
 from referendum.board.open import open_board
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import InputError
-from referendum.protocol.state import manifest_fingerprint
+from referendum.protocol.state import Phase, manifest_fingerprint
 from referendum.record import messages as m
 from referendum.record.manifest import manifest_from_mapping
 from referendum.services.ingest import cast
 from referendum.services.voter import prepare_ballot
+from referendum.web.actions import scheduled_step
+from referendum.web.app import create_app
 from referendum.web.context import Limits, WebContext
 from referendum.web.manifest_form import form_field, manifest_from_form, utc_of
 
 from .browser import chromium, need_chromium, running
-from .conftest import ORGANISER, Served, accounts
+from .conftest import ORGANISER, Served, TestClient, accounts
 from .test_axe import AXE, context_of, violations
 
 FORM = {
@@ -203,3 +207,39 @@ def test_the_organiser_sees_the_ballots_of_each_region_while_voting_is_open(
     page = client.get("/organiser?lang=uk").text  # counted on from the last count
     assert dict(re.findall(r'<td data-region="([a-z]+)">([0-9]+)</td>', page))["west"] == "2"
     assert "Бюлетені за регіонами" in page
+
+
+def test_a_scheduled_server_opens_and_closes_voting_at_the_manifests_times(
+    tmp_path: Path,
+) -> None:
+    board = open_board(tmp_path / "board.sqlite")
+    setup = ready_referendum(board, per_region=1, open_now=False)
+    ctx = WebContext(
+        board=board,
+        accounts=accounts(),
+        clock=setup.clock,
+        limits=Limits(export_interval=0.0),
+        board_key=BOARD_KEY,
+        schedule=True,
+    )
+    assert scheduled_step(ctx) is None  # two days early
+    with TestClient(create_app(ctx)) as client:  # runs the app's lifespan, and its ticker
+        client.cookies.set("referendum_session", ORGANISER)
+        page = client.get("/organiser?lang=en")
+        assert 'data-scheduled="yes"' in page.text and "2026-05-04 08:00:00 UTC" in page.text
+        setup.clock.jump(OPENS)
+        deadline = time.monotonic() + 20
+        while ctx.state().phase is not Phase.OPEN and time.monotonic() < deadline:
+            time.sleep(0.2)  # the server's own ticker opens it
+        assert ctx.state().phase is Phase.OPEN
+    assert scheduled_step(ctx) is None  # open, and the window runs on
+    setup.clock.jump(dt.datetime(2026, 5, 5, 20, 0, tzinfo=dt.UTC))
+    assert scheduled_step(ctx) == "close" and ctx.state().phase is Phase.CLOSED
+    assert scheduled_step(ctx) is None
+    board.close()
+
+
+def test_a_server_without_a_schedule_says_how_to_set_one(served: Served) -> None:
+    served.client.cookies.set("referendum_session", ORGANISER)
+    page = served.client.get("/organiser?lang=ru").text
+    assert 'data-scheduled="no"' in page and "referendum serve --schedule" in page

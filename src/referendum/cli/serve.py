@@ -58,6 +58,13 @@ def serve(
             min=0.001,
         ),
     ] = 10.0,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            help="Open voting when the manifest's first period begins and close it when the "
+            "last one has ended, without the organiser."
+        ),
+    ] = False,
 ) -> None:
     """Serve the voting booth, the public bulletin board, the organiser and trustee pages
     and the JSON API (OpenAPI schema at /api/openapi.json) over the board DB."""
@@ -93,6 +100,7 @@ def serve(
                 "secure_cookies": secure_cookies,
                 "board_key": str(board_key.resolve()),
                 "checkpoints": dataclasses.asdict(policy),
+                "schedule": schedule,
             }
         )
         uvicorn.run(
@@ -114,6 +122,7 @@ def serve(
         secure_cookies=secure_cookies,
         board_key=key,
         checkpoint_policy=policy,
+        schedule=schedule,
     )
     try:
         uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", http=TimedHttpProtocol)

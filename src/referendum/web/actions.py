@@ -17,12 +17,12 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Query
 
 from referendum.errors import InputError, PhaseError, RecordError
-from referendum.protocol.state import ElectionState, credential_key, tracking_key
+from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import MAX_HEIGHT, Event
 from referendum.record.io import write_record
-from referendum.record.manifest import Manifest
+from referendum.record.manifest import Manifest, parse_timestamp
 from referendum.services.checkpoints import stored_notes
 from referendum.services.keys import (
     TrusteeSecrets,
@@ -63,6 +63,7 @@ __all__ = [
     "region_of_credential",
     "rejected_page",
     "require_record",
+    "scheduled_step",
     "submit_trustee_step",
     "summary",
     "trustee_step",
@@ -87,6 +88,27 @@ _PAGE_MAX = 500
 EVENTS_PAGE_MAX = 2000
 _locks: dict[str, threading.Lock] = {}
 T = TypeVar("T")
+
+
+def scheduled_step(ctx: WebContext) -> str | None:
+    """The step the manifest's times make due, taken: ``"open"`` once the first voting
+    period has begun (if the referendum is ready), ``"close"`` once the last has ended;
+    ``None`` when nothing is due."""
+    if not ctx.has_referendum():
+        return None
+    state = ctx.state()
+    now = ctx.clock()
+    window = state.manifest.window
+    first = parse_timestamp(window[0].opens, field_name="window")
+    last = parse_timestamp(window[-1].closes, field_name="window")
+    if state.phase is Phase.READY and first <= now < last:
+        open_voting(ctx.board, ctx.clock)
+    elif state.phase is Phase.OPEN and now >= last:
+        close_voting(ctx.board, ctx.clock)
+    else:
+        return None
+    ctx.invalidate()
+    return "open" if state.phase is Phase.READY else "close"
 
 
 def ballots_by_region(ctx: WebContext) -> dict[str, int]:

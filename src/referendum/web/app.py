@@ -20,7 +20,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from referendum.errors import ReferendumError
-from referendum.web import pages
+from referendum.web import actions, pages
 from referendum.web.api import router as api_router
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
@@ -62,6 +62,23 @@ async def _checkpoint_ticker(ctx: WebContext) -> None:
             _log.warning("checkpoint not published: %s", type(exc).__name__)
 
 
+SCHEDULE_INTERVAL = 1.0
+"""How often a server run with ``--schedule`` looks whether voting is due to open or close."""
+
+
+async def _schedule_ticker(ctx: WebContext) -> None:
+    """Open and close voting at the manifest's times, while the server runs."""
+    while ctx.schedule:
+        await asyncio.sleep(SCHEDULE_INTERVAL)
+        try:
+            done = await run_in_threadpool(actions.scheduled_step, ctx)
+        except Exception as exc:  # another process did it first, or the board is busy
+            _log.warning("scheduled step not taken: %s", type(exc).__name__)
+            continue
+        if done is not None:
+            _log.info("scheduled step: voting %s", "opened" if done == "open" else "closed")
+
+
 def create_app(ctx: WebContext) -> FastAPI:
     """The web application: API under ``/api``, pages, the booth's static files.
 
@@ -71,11 +88,15 @@ def create_app(ctx: WebContext) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        ticker = asyncio.create_task(_checkpoint_ticker(ctx)) if ctx.publisher is not None else None
+        tickers = []
+        if ctx.publisher is not None:
+            tickers.append(asyncio.create_task(_checkpoint_ticker(ctx)))
+        if ctx.schedule:
+            tickers.append(asyncio.create_task(_schedule_ticker(ctx)))
         try:
             yield
         finally:
-            if ticker is not None:
+            for ticker in tickers:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
@@ -204,5 +225,6 @@ def app_from_environment() -> FastAPI:
         secure_cookies=bool(settings["secure_cookies"]),
         board_key=key,
         checkpoint_policy=CheckpointPolicy(**settings.get("checkpoints", {})),
+        schedule=bool(settings.get("schedule", False)),
     )
     return create_app(ctx)

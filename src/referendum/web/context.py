@@ -56,6 +56,9 @@ class WebContext:
     and the log's checkpoints."""
     checkpoint_policy: CheckpointPolicy = field(default_factory=CheckpointPolicy)
     """When the log's checkpoints are due (docs/spec/log.md section 3.3)."""
+    schedule: bool = False
+    """Open voting when the manifest's first period begins and close it when the last one
+    has ended, without the organiser (``referendum serve --schedule``)."""
     publisher: CheckpointPublisher | None = field(default=None, init=False)
     _state: ElectionState | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)

@@ -111,6 +111,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     t = Translator(lang)
     for optional in ("form", "invalid", "review", "board_public", "by_region"):  # organiser
         values.setdefault(optional, None)
+    values.setdefault("scheduled", ctx.schedule)
     html = _TEMPLATES.get_template(template).render(
         **_referendum_values(values.get("s"), t),
         t=t,
