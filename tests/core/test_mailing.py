@@ -9,7 +9,10 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,6 +22,7 @@ from unittest import mock
 import pypdf
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from core.helpers import run_main
 from record.test_manifest_languages import data
@@ -203,3 +207,57 @@ def test_the_password_comes_from_the_environment_or_a_file(
     )
     assert code == 2 and "a password is never sent without TLS" in stderr
     assert "hunter2" not in stderr
+
+
+def test_starttls_and_login_with_a_password_from_the_environment(
+    voters: tuple[Path, Path, list[tuple[str, str, str]]], tmp_path: Path
+) -> None:
+    """A server that requires STARTTLS before AUTH (a self-signed certificate the test makes
+    with openssl, trusted through --smtp-ca-file): the letters go, the password never in
+    clear; a wrong password fails the login step."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl makes the test's certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins: list[tuple[str, bool]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login.decode(), session.ssl is not None))
+        if data.password == b"s3cret-password":
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False, message="535 5.7.8 wrong password")
+
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+        authenticator=authenticator, auth_require_tls=True, auth_exclude_mechanism=["LOGIN"],
+    )  # fmt: skip
+    controller.start()
+    manifest, private, _ = voters
+    args = ("--smtp-security", "starttls", "--smtp-ca-file", str(cert),
+            "--smtp-user", "letters", "--smtp-password-env", "SMTP_SECRET")  # fmt: skip
+    try:
+        with mock.patch.dict(os.environ, {"SMTP_SECRET": "not-the-password"}):
+            code, _, stderr = mail(manifest, private, port, *args)
+        assert code == 1 and "error: login: " in stderr and "535 5.7.8 wrong password" in stderr
+        assert "not-the-password" not in stderr
+        with mock.patch.dict(os.environ, {"SMTP_SECRET": "s3cret-password"}):
+            code, stdout, stderr = mail(manifest, private, port, *args)
+        assert code == 0, stderr
+        assert "3 sent" in stdout and len(mailbox.messages) == 3
+        assert logins == [("letters", True), ("letters", True)]  # both over TLS
+        # without the certificate to trust, nothing is sent
+        private.with_name("private.csv.sent.jsonl").unlink()
+        code, _, stderr = mail(manifest, private, port, "--smtp-security", "starttls")
+        assert code == 1 and "error: starttls: " in stderr and "TLS failed" in stderr
+        assert len(mailbox.messages) == 3
+    finally:
+        controller.stop()

@@ -26,6 +26,7 @@ from referendum.services.letters import (
     Letter,
     LetterTemplate,
     default_template,
+    letter_files,
     letters_by_language,
     letters_from_csv,
     load_template,
@@ -304,8 +305,8 @@ def mail(
             server=server,
             sender=sender,
             state=state_path,
-            render=lambda letter: render_letters(
-                [letter],
+            render=lambda todo: letter_files(
+                todo,
                 loaded,
                 chosen,
                 booth_url=booth_url,

@@ -21,7 +21,7 @@ import io
 import os
 import string
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -45,6 +45,7 @@ __all__ = [
     "LetterTemplate",
     "booth_link",
     "default_template",
+    "letter_files",
     "letters_from_csv",
     "load_template",
     "reissue_rows",
@@ -433,6 +434,44 @@ def render_letters(
         pdf.set_font("sans", "B", 9.5)
         pdf.multi_cell(width, 4.8, texts["secrecy"], align="L", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def letter_files(
+    letters: Sequence[Letter],
+    manifest: Manifest,
+    template: LetterTemplate,
+    *,
+    booth_url: str,
+    created: dt.datetime,
+    font_dir: Path | None = None,
+    chunk: int = 200,
+) -> Iterator[bytes]:
+    """A one-page PDF for each letter, in order (an e-mail's attachment): rendered ``chunk``
+    letters at a time and split page by page, so that the fonts are read once a chunk, not
+    once a letter."""
+    import pypdf
+
+    for start in range(0, len(letters), chunk):
+        batch = letters[start : start + chunk]
+        whole = pypdf.PdfReader(
+            io.BytesIO(
+                render_letters(
+                    batch,
+                    manifest,
+                    template,
+                    booth_url=booth_url,
+                    created=created,
+                    font_dir=font_dir,
+                )
+            )
+        )
+        for page in whole.pages:
+            single = pypdf.PdfWriter()
+            single.add_page(page)
+            single.add_metadata({"/Title": f"{manifest.title}: credential letter"})
+            out = io.BytesIO()
+            single.write(out)
+            yield out.getvalue()
 
 
 def letters_by_language(letters: Iterable[Letter]) -> dict[str | None, int]:

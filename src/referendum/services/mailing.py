@@ -14,7 +14,7 @@ import json
 import os
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -196,13 +196,14 @@ def mail_letters(
     server: SmtpServer,
     sender: str,
     state: Path,
-    render: Callable[[Letter], bytes],
+    render: Callable[[Sequence[Letter]], Iterator[bytes]],
     clock: Clock,
     progress: Callable[[Letter], None] | None = None,
 ) -> MailReport:
     """Send each letter with an address that the state file does not record as sent; a
     recipient the server refuses is reported (and tried again next time), any other failure
-    raises :class:`DeliveryError` naming the step, after recording what was sent."""
+    raises :class:`DeliveryError` naming the step, after recording what was sent.
+    ``render`` gives the attachment of each letter to send, in order."""
     if "@" not in sender:
         raise InputError("from", "an e-mail address")
     done = read_sent(state)
@@ -223,14 +224,14 @@ def mail_letters(
         letter_texts(letter, manifest, template, booth_url=booth_url)
     connection = _connect(server)
     try:
-        for letter in todo:
+        for letter, pdf in zip(todo, render(todo), strict=True):
             message = _message(
                 letter,
                 manifest,
                 template,
                 booth_url=booth_url,
                 sender=sender,
-                pdf=render(letter),
+                pdf=pdf,
                 clock=clock,
             )
             try:
