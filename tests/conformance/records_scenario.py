@@ -19,6 +19,7 @@ from typing import Any
 from referendum.board.memory import MemoryBoard
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock, format_timestamp
+from referendum.crypto.ballot import tracking_code
 from referendum.crypto.credentials import derive_credential, sign
 from referendum.crypto.random import DeterministicRandom
 from referendum.crypto.threshold import deal
@@ -27,6 +28,7 @@ from referendum.protocol.ballots import ballot_signing_message
 from referendum.protocol.ceremony import ceremony_context, derive_election_key, transport_keys
 from referendum.protocol.state import ElectionState, credential_key, tracking_key
 from referendum.record import messages as m
+from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.record.manifest import manifest_from_mapping
 from referendum.services.credentials import (
@@ -316,12 +318,17 @@ def _bad_submissions(
         state.fingerprint, public.hex(), region, resigned["ballot"], resigned["replaces"]
     )
     resigned["signature"] = sign(secret, public, message, rng).to_json()
-    # ``valid`` signed again (a fresh signature): a replay; the exact same submission again
-    # would be a resend, answered with its receipt and not logged
+    # ``valid`` signed by its voter as replacing itself: a replay (sent again as it was, it
+    # would be a resend, answered with its receipt and not logged)
+    itself = tracking_code(canonical_json(valid["ballot"]))
     message = ballot_signing_message(
-        state.fingerprint, public.hex(), region, valid["ballot"], valid["replaces"]
+        state.fingerprint, public.hex(), region, valid["ballot"], itself
     )
-    replay = {**valid, "signature": sign(secret, public, message, rng).to_json()}
+    replay = {
+        **valid,
+        "replaces": itself,
+        "signature": sign(secret, public, message, rng).to_json(),
+    }
     # the voter's next ballot, signed as a first ballot though the board holds ``valid``
     stale = prepare_ballot(state, voter.private, _any_choice(state), rng).submission
     return [

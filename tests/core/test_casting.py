@@ -157,20 +157,27 @@ def test_bad_proof_even_when_signed(setup: Setup) -> None:
 
 
 def test_replay(setup: Setup) -> None:
-    """The same ballot signed again by its voter (another signature, the same tracking code)
-    is a replay; the exact same submission again is a resend (its receipt, not logged)."""
+    """The same ballot sent again, as it was or signed again by its voter, is a resend (the
+    stored ballot's receipt, nothing logged); the same ballot naming another ``replaces``
+    (itself) is a replay."""
     submission = _valid(setup)
     receipt = cast(setup.board, submission, setup.clock)
     assert cast(setup.board, submission, setup.clock).event_hash == receipt.event_hash
-    assert setup.board.count(m.BALLOT_REJECTED) == 0
     secret, public = derive_credential(
         setup.state.manifest.id, setup.credentials["east"][0].private
     )
-    message = ballot_signing_message(
-        setup.state.fingerprint, public.hex(), "east", submission["ballot"], None
-    )
-    again = dict(submission, signature=sign(secret, public, message, setup.rng).to_json())
-    _refused(setup, again, "replayed", "ballot")
+
+    def signed(replaces: str | None) -> dict[str, Any]:
+        message = ballot_signing_message(
+            setup.state.fingerprint, public.hex(), "east", submission["ballot"], replaces
+        )
+        signature = sign(secret, public, message, setup.rng).to_json()
+        return dict(submission, replaces=replaces, signature=signature)
+
+    again = cast(setup.board, signed(None), setup.clock)
+    assert again.resent and again.event_hash == receipt.event_hash
+    assert setup.board.count(m.BALLOT_REJECTED) == 0
+    _refused(setup, signed(receipt.tracking_code), "replayed", "ballot")
 
 
 def test_ballot_for_another_referendum(setup: Setup) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from referendum.board.memory import MemoryBoard
 from referendum.board.protocol import BulletinBoard
+from referendum.crypto.ballot import tracking_code
 from referendum.crypto.credentials import derive_credential, sign
 from referendum.errors import BallotRejected
 from referendum.protocol.ballots import MAX_SUBMISSION_BYTES, ballot_signing_message
@@ -65,6 +66,13 @@ def _resigned(setup: Setup, voter: IssuedCredential, submission: dict[str, Any])
     return dict(submission, signature=sign(secret, public, message, setup.rng).to_json())
 
 
+def _replay(setup: Setup, voter: IssuedCredential, accepted: dict[str, Any]) -> dict[str, Any]:
+    """An accepted ballot signed again by its voter as replacing itself: a replay (sent again
+    as it was, or only signed again, it would be a resend, answered with its receipt)."""
+    itself = tracking_code(canonical_json(accepted["ballot"]))
+    return _resigned(setup, voter, dict(accepted, replaces=itself))
+
+
 def _tampered(setup: Setup, voter: IssuedCredential) -> dict[str, Any]:
     """A ballot whose ciphertexts were swapped, then signed by its voter: a bad proof."""
     submission = _ballot(setup, voter)
@@ -112,7 +120,7 @@ def test_every_refusal_records_its_submission_and_rechecks(
     valid = _ballot(setup, east[0])
     cast(board, valid, setup.clock, state=setup.state)
     sent: list[tuple[str, bytes | dict[str, Any]]] = [
-        ("replayed", _resigned(setup, east[0], valid)),  # a fresh signature: not a resend
+        ("replayed", _replay(setup, east[0], valid)),
         ("unknown_credential", _outsider(setup)),
         ("wrong_region", dict(_ballot(setup, east[1]), region="west")),
         ("bad_signature", dict(_ballot(setup, east[1]), signature=valid["signature"])),
@@ -208,7 +216,7 @@ def voting(tmp_path_factory: pytest.TempPathFactory) -> Voting:
     _refuse(setup, _tampered(setup, east[2]), "bad_proof")
     _refuse(setup, dict(_ballot(setup, east[2]), region="west"), "wrong_region")
     _refuse(setup, dict(_ballot(setup, east[2]), signature=first[0]["signature"]), "bad_signature")
-    _refuse(setup, _resigned(setup, east[1], first[1]), "replayed")
+    _refuse(setup, _replay(setup, east[1], first[1]), "replayed")
     _refuse(setup, _outsider(setup), "unknown_credential")
     setup.clock.jump(OPENS + dt.timedelta(hours=16))
     _refuse(setup, _ballot(setup, west[1]), "outside_window")
@@ -278,12 +286,13 @@ def test_a_replayed_refusal_of_a_code_never_seen_fails(voting: Voting, tmp_path:
 
 
 def test_a_replay_before_its_ballot_fails(voting: Voting, tmp_path: Path) -> None:
-    """The genuine replay of east 1's ballot, moved to before that ballot was accepted."""
+    """The genuine replay of east 1's ballot (naming that ballot in ``replaces``), moved to
+    before that ballot was accepted: there it is no replay but a stale ``replaces``."""
     events = voting.events()
     kind, _, replay = events.pop(_height(events, m.BALLOT_REJECTED, reason="replayed"))
     original = _height(events, m.BALLOT_ACCEPTED, credential=replay["credential"])
     events.insert(original, (kind, events[original - 1][1], replay))
-    _fails_rejections(events, tmp_path / "r", "should have been accepted")
+    _fails_rejections(events, tmp_path / "r", "the record gives stale_replaces")
 
 
 def test_an_outside_window_refusal_inside_the_window_fails(voting: Voting, tmp_path: Path) -> None:

@@ -174,10 +174,16 @@ def test_replay_and_envelope_errors(served: Served) -> None:
         k: v for k, v in first.json().items() if k not in ("resent", "receipt")
     }
     assert served.setup.board.count(m.BALLOT_ACCEPTED) == 1
-    # the same ballot signed again (a fresh signature): a replay, refused and logged
+    # signed again by the voter (a booth casting again after a lost answer): its receipt too
     s = served.setup
-    again = sign_ballot(s.state, s.credentials["east"][0].private, encrypted_of(good), s.rng)
+    voter = s.credentials["east"][0].private
+    again = sign_ballot(s.state, voter, encrypted_of(good), s.rng)
+    assert again["signature"] != good.submission["signature"]
     r = post(served, again)
+    assert r.status_code == 200 and r.json()["tracking_code"] == good.tracking_code
+    # the same ballot naming another ballot it replaces (itself): a replay, refused and logged
+    itself = sign_ballot(s.state, voter, encrypted_of(good), s.rng, replaces=good.tracking_code)
+    r = post(served, itself)
     assert (r.status_code, r.json()["error"]) == (409, "replayed")
     # not JSON content type: refused before casting, nothing logged
     r = served.client.post("/api/ballots", content=b"x=1", headers={"Content-Type": "text/plain"})

@@ -22,6 +22,7 @@ from typing import Any
 from referendum.board.open import open_board
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import SteppingClock
+from referendum.crypto.ballot import tracking_code
 from referendum.crypto.credentials import derive_credential, sign
 from referendum.crypto.group import Point, Scalar
 from referendum.crypto.random import DeterministicRandom
@@ -460,9 +461,10 @@ def _bad_submissions(
     # a new ballot that names no earlier ballot, though the voter has one on the board: a
     # board must refuse it (accepted, it would count before the voter's ballot it ignores)
     stale = prepare_ballot(state, voter.private, {"q1": ["no"]}, rng, replaces=None).submission
-    # the same ballot signed again (a fresh signature): a replay (the exact same submission
-    # again would be a resend, answered with its receipt and not logged)
-    replay = dict(valid, signature=_signature(state, secret, public, valid, rng))
+    # the same ballot, signed by its voter as replacing itself: a replay (sent again as it
+    # was, it would be a resend, answered with its receipt and not logged)
+    replay = dict(valid, replaces=tracking_code(canonical_json(valid["ballot"])))
+    replay["signature"] = _signature(state, secret, public, replay, rng)
     return [
         forged,
         wrong_region,

@@ -129,9 +129,9 @@ def cast_many(
 ) -> list[Outcome]:
     """Validate and append a batch of ballots; returns, for each submission in order, its
     :class:`Receipt` or the :class:`BallotRejected` it was refused with (and logged as).
-    With a ``signer``, each carries the board's signed receipt.  A submission that is an
-    exact copy of an accepted ballot that is still its credential's last (a resend: the same
-    credential, region, ballot, signature and ``replaces``) gets that ballot's receipt
+    With a ``signer``, each carries the board's signed receipt.  A submission that sends again
+    an accepted ballot that is still its credential's last (a resend: the same credential,
+    region, ballot and ``replaces``, signed by that credential) gets that ballot's receipt
     (``resent``), and nothing is appended for it; any other replay of a tracking code is
     refused as ``replayed``.
 
@@ -366,26 +366,31 @@ def _resent(
     in_batch: Mapping[str, int],
     drafts: Sequence[Draft],
 ) -> Event | int | None:
-    """The accepted ballot a ``replayed`` submission is an exact copy of (every member the
-    same: a client sending its ballot again, after a lost answer or a crash), on the board
-    (its event) or earlier in the batch (its draft's index); ``None`` for any other replay.
-    (The caller asks only while that ballot is still its credential's last: a copy of a
-    replaced ballot stays a ``replayed`` refusal.)"""
+    """The accepted ballot a ``replayed`` submission sends again, on the board (its event) or
+    earlier in the batch (its draft's index); ``None`` for any other replay.  A resend has
+    the same credential, region, ballot and ``replaces`` as the accepted one; its signature,
+    which verified (a replay is decided after the signature), may be another (a booth that
+    signs again after a lost answer or a crash), but only that credential's holder can make
+    one.  (The caller asks only while that ballot is still its credential's last: a copy of a
+    replaced ballot stays a ``replayed`` refusal, as does one naming another ``replaces``.)"""
     code = found.tracking_code
     assert code is not None
     wanted = {
         "credential": data["credential"],
         "region": data["region"],
         "ballot": data["ballot"],
-        "signature": data["signature"],
         "tracking_code": code,
         "replaces": found.replaces,
     }
+
+    def same(payload: Mapping[str, Any]) -> bool:
+        return {k: v for k, v in payload.items() if k != "signature"} == wanted
+
     for event in known.get(tracking_key(code), []):
-        if event.type == m.BALLOT_ACCEPTED and event.payload == wanted:
+        if event.type == m.BALLOT_ACCEPTED and same(event.payload):
             return event
     at = in_batch.get(code)
-    if at is not None and drafts[at].payload == wanted:
+    if at is not None and same(drafts[at].payload):
         return at
     return None
 
