@@ -73,7 +73,9 @@ def test_html_report_and_text(
     assert "turnout" in text and "excess votes" in text
     html = (out / "forensics.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
-    assert html.count("data:image/png;base64,") == 4
+    # four national plots, then three for each region drilled into (all five, under 10)
+    assert html.count('<h3 id="region-') == 5
+    assert html.count("data:image/png;base64,") == 4 + 3 * 5
     assert "Region 1" in html
     assert "http://" not in html and "https://" not in html  # self-contained
     assert json.loads((out / "forensics.json").read_text(encoding="utf-8"))["stations"] == 4000

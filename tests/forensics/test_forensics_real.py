@@ -108,6 +108,9 @@ def test_cli_report_on_2020(
     assert share["p_value"] == 1 / (1 + share["draws"])
     assert share["z"] > 10
     html = (out / "forensics.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 4
+    # four national plots, three for each of the 10 largest regions drilled into
+    assert html.count("data:image/png;base64,") == 4 + 3 * 10
+    largest = max(document["regions"], key=lambda r: r["registered"])["name"]
+    assert f'<h3 id="region-1">{largest}</h3>' in html
     assert "Краснодарский край" in html
     assert json.loads((out / "forensics.json").read_text(encoding="utf-8")) == document

@@ -16,6 +16,7 @@ __all__ = ["forensics"]
 
 if TYPE_CHECKING:
     from referendum.forensics.analysis import MethodName
+    from referendum.forensics.compare import Election
     from referendum.forensics.table import ColumnSpec
 
 
@@ -176,6 +177,22 @@ def forensics(
     top_stations: Annotated[
         int, typer.Option(min=0, help="Stations of the ranked list shown in the report.")
     ] = 25,
+    drill_down: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Regions drilled into in the HTML report (the largest by electorate, each "
+            "with its own fingerprint and histograms; 0 for none).",
+        ),
+    ] = 10,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            help="A second election of the same territory (same layout or columns): report "
+            "both side by side (headline figures, fingerprints and histograms on the same axes, "
+            "regions matched by name)."
+        ),
+    ] = None,
 ) -> None:
     """Look for statistical signs of falsification in results per polling station.
 
@@ -207,6 +224,11 @@ def forensics(
 
         check_stations_path(stations_out)
     table = read_table(file, columns=spec, skip_bad_rows=skip_bad_rows, apart=apart, source=source)
+    other = None
+    if compare is not None:
+        other = read_table(
+            compare, columns=spec, skip_bad_rows=skip_bad_rows, apart=apart, source=source
+        )
     import numpy
 
     from referendum.forensics.analysis import ForensicsOptions, analyse
@@ -226,6 +248,27 @@ def forensics(
     from referendum.forensics.stations import station_list, write_stations
 
     stations = station_list(table, result, rank_by=rank_by.value)
+    if other is not None and compare is not None:
+        from referendum.forensics.compare import Election, combined_stations
+
+        other_result = analyse(other, options=options, rng=numpy.random.default_rng(seed))
+        first = Election(file.name, table, result, stations)
+        second = Election(
+            compare.name,
+            other,
+            other_result,
+            station_list(other, other_result, rank_by=rank_by.value),
+        )
+        if stations_out is not None:
+            both = combined_stations(first, second)
+            write_stations(both, stations_out)
+            typer.echo(
+                f"wrote the stations of both elections ({both.frame.height:,} flags) to "
+                f"{stations_out}",
+                err=True,
+            )
+        _print_comparison(first, second, out, output_format, top_stations)
+        return
     if stations_out is not None:
         write_stations(stations, stations_out)
         typer.echo(
@@ -236,14 +279,48 @@ def forensics(
     title = file.name
     if out is not None:
         html_path, json_path = write_report(
-            table, result, out, title=title, stations=stations, top_stations=top_stations
+            table,
+            result,
+            out,
+            title=title,
+            stations=stations,
+            top_stations=top_stations,
+            regions=drill_down,
         )
         typer.echo(f"wrote {html_path} and {json_path}", err=True)
     if output_format is OutputFormat.json:
         typer.echo(render_json(result))
     elif output_format is OutputFormat.html:
         typer.echo(
-            render_html(table, result, title=title, stations=stations, top_stations=top_stations)
+            render_html(
+                table,
+                result,
+                title=title,
+                stations=stations,
+                top_stations=top_stations,
+                regions=drill_down,
+            )
         )
     else:
         typer.echo(render_text(result, stations=stations))
+
+
+def _print_comparison(
+    first: Election, second: Election, out: Path | None, output_format: OutputFormat, top: int
+) -> None:
+    from referendum.forensics.compare import (
+        render_compare_html,
+        render_compare_json,
+        render_compare_text,
+        write_compare,
+    )
+
+    if out is not None:
+        html_path, json_path = write_compare(first, second, out, top_stations=top)
+        typer.echo(f"wrote {html_path} and {json_path}", err=True)
+    if output_format is OutputFormat.json:
+        typer.echo(render_compare_json(first, second))
+    elif output_format is OutputFormat.html:
+        typer.echo(render_compare_html(first, second, top_stations=top))
+    else:
+        typer.echo(render_compare_text(first, second))

@@ -7,29 +7,26 @@ document beside it.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import numpy as np
-from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 
-from referendum.forensics.analysis import ExcessVotes, ForensicsResult, station_rates
-from referendum.forensics.fingerprint import fingerprint_histogram
+from referendum.forensics.analysis import ForensicsResult
+from referendum.forensics.plots import fingerprint_plot, histogram_plot, series_of, shpilkin_plot
 from referendum.forensics.table import ResultsTable
 
 if TYPE_CHECKING:
     from referendum.forensics.stations import StationList
 
-__all__ = ["render_html", "render_json", "render_text", "write_report"]
+__all__ = ["DRILL_DOWN", "drill_down", "render_html", "render_json", "render_text", "write_report"]
 
 JSON_NAME = "forensics.json"
 HTML_NAME = "forensics.html"
+DRILL_DOWN = 10
+"""Regions drilled into by default: the largest by electorate."""
 
 
 def render_json(result: ForensicsResult) -> str:
@@ -187,9 +184,10 @@ def render_html(
     title: str,
     stations: StationList | None = None,
     top_stations: int = 25,
+    regions: int = DRILL_DOWN,
 ) -> str:
     """The self-contained HTML report; with ``stations``, its ``top_stations`` first
-    stations as a table."""
+    stations as a table; the ``regions`` largest regions drilled into."""
     template_text = (
         resources.files("referendum.forensics").joinpath("templates/report.html.j2").read_text()
     )
@@ -204,10 +202,12 @@ def render_html(
     return template.render(
         title=title,
         r=result,
-        plots=_plots(table, result),
+        plots=_plots(table, result, title),
         problems=result.problems,
         stations=stations,
         top_stations=top,
+        drill=drill_down(table, result, regions=regions, stations=stations),
+        drill_total=sum(1 for region in result.regions if region.stations),
     )
 
 
@@ -219,100 +219,62 @@ def write_report(
     title: str,
     stations: StationList | None = None,
     top_stations: int = 25,
+    regions: int = DRILL_DOWN,
 ) -> tuple[Path, Path]:
     """Write ``forensics.html`` and ``forensics.json`` into ``out`` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / HTML_NAME
     json_path = out / JSON_NAME
-    html = render_html(table, result, title=title, stations=stations, top_stations=top_stations)
+    html = render_html(
+        table, result, title=title, stations=stations, top_stations=top_stations, regions=regions
+    )
     html_path.write_text(html, encoding="utf-8")
     json_path.write_text(render_json(result) + "\n", encoding="utf-8")
     return html_path, json_path
 
 
-def _png(figure: Figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _plots(table: ResultsTable, result: ForensicsResult) -> dict[str, Any]:
-    turnout, share, usable = station_rates(table, result.choice)
+def _plots(table: ResultsTable, result: ForensicsResult, title: str) -> dict[str, Any]:
+    series = [series_of(table, result.choice, title)]
     plots = {
-        "fingerprint": _fingerprint_plot(turnout[usable], share[usable], result.choice),
-        "turnout": _histogram_plot(100.0 * turnout[usable], "turnout, %"),
-        "share": _histogram_plot(100.0 * share[usable], f"{result.choice}, % of ballots"),
+        "fingerprint": fingerprint_plot(series),
+        "turnout": histogram_plot(series, "turnout"),
+        "share": histogram_plot(series, "share"),
     }
     if result.excess_votes is not None:
-        plots["shpilkin"] = _shpilkin_plot(table, result, result.excess_votes)
+        plots["shpilkin"] = shpilkin_plot(series)
     return plots
 
 
-def _fingerprint_plot(turnout: np.ndarray, share: np.ndarray, choice: str) -> str:
-    counts = fingerprint_histogram(turnout, share, bins=100)
-    figure = Figure(figsize=(6, 5), layout="constrained")
-    axes = figure.add_subplot()
-    image = axes.imshow(
-        counts.T + 0.0,
-        origin="lower",
-        extent=(0, 100, 0, 100),
-        norm=LogNorm(vmin=1, vmax=max(float(counts.max()), 2.0)),
-        cmap="viridis",
-        aspect="auto",
-    )
-    axes.set_xlabel("turnout, %")
-    axes.set_ylabel(f"{choice}, %")
-    figure.colorbar(image, ax=axes, label="stations")
-    return _png(figure)
-
-
-def _histogram_plot(percent: np.ndarray, label: str) -> str:
-    counts, edges = np.histogram(percent, bins=1000, range=(0.0, 100.0))
-    figure = Figure(figsize=(10, 3.2), layout="constrained")
-    axes = figure.add_subplot()
-    axes.plot(edges[:-1] + 0.05, counts, linewidth=0.6, color="#1f4e79")
-    # Whole percentages as short marks under the axis, multiples of 5 as dotted lines: two
-    # line collections, not a hundred tick artists.
-    below = axes.get_xaxis_transform()
-    axes.vlines(
-        range(1, 100), -0.04, 0.0, transform=below, clip_on=False, color="#c00000", linewidth=0.6
-    )
-    axes.vlines(
-        range(5, 100, 5),
-        0.0,
-        1.0,
-        transform=below,
-        color="#c00000",
-        linewidth=0.4,
-        linestyles=":",
-        alpha=0.7,
-    )
-    axes.set_xlim(0, 100)
-    axes.set_xlabel(label + " (0.1% bins)")
-    axes.set_ylabel("stations")
-    return _png(figure)
-
-
-def _shpilkin_plot(table: ResultsTable, result: ForensicsResult, excess: ExcessVotes) -> str:
-    votes = table.options[result.choice]
-    others = table.cast - votes
-    usable = table.registered > 0
-    turnout = 100.0 * table.ballots[usable] / table.registered[usable]
-    edges = np.arange(0.0, 101.0, 1.0)
-    choice_votes, _ = np.histogram(turnout, bins=edges, weights=votes[usable])
-    other_votes, _ = np.histogram(turnout, bins=edges, weights=others[usable])
-    share = excess.clean_choice_share / 100.0
-    ratio = share / (1.0 - share) if share < 1.0 else 0.0
-    centres = edges[:-1] + 0.5
-    figure = Figure(figsize=(10, 3.6), layout="constrained")
-    axes = figure.add_subplot()
-    axes.plot(centres, choice_votes, label=result.choice, color="#1f4e79")
-    axes.plot(centres, other_votes, label="other ballots", color="#7f7f7f")
-    axes.plot(
-        centres, ratio * other_votes, label="choice at clean ratio", color="#c00000", linestyle="--"
-    )
-    axes.axvline(excess.mode_turnout, color="black", linewidth=0.6)
-    axes.set_xlabel("turnout, % (1% bins)")
-    axes.set_ylabel("votes")
-    axes.legend(frameon=False)
-    return _png(figure)
+def drill_down(
+    table: ResultsTable,
+    result: ForensicsResult,
+    *,
+    regions: int,
+    stations: StationList | None = None,
+) -> list[dict[str, Any]]:
+    """The ``regions`` largest regions by electorate, each with its figures and its own
+    fingerprint and histograms (none when the table has a single region)."""
+    if len(table.region_names) < 2 or regions <= 0:
+        return []
+    by_name = {r.name: r for r in result.regions if r.stations}
+    flagged: dict[str, int] = {}
+    if stations is not None and stations.frame.height:
+        firsts = stations.frame.unique("rank", keep="first")
+        for name, count in firsts.group_by("region").len().iter_rows():
+            flagged[str(name)] = int(count)
+    largest = sorted(by_name.values(), key=lambda r: (-r.registered, r.name))[:regions]
+    out = []
+    for region in largest:
+        code = table.region_names.index(region.name)
+        part = table.subset(table.region_codes == code)
+        series = [series_of(part, result.choice, region.name)]
+        out.append(
+            {
+                "region": region,
+                "flagged": flagged.get(region.name, 0),
+                "fingerprint": fingerprint_plot(series, width=4.6),
+                "turnout": histogram_plot(series, "turnout", height=2.8),
+                "share": histogram_plot(series, "share", height=2.8),
+            }
+        )
+    return out
