@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,6 +97,11 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _short(name: str) -> str:
+    """An option's name short enough for an axis label (its first word past 16 letters)."""
+    return name if len(name) <= 16 else name.split()[0]
+
+
 def fingerprint_plot(series: list[Series], *, width: float = 6.0) -> str:
     """One fingerprint panel per series, side by side on the same axes and colour scale."""
     grids = [fingerprint_histogram(s.turnout / 100.0, s.share / 100.0, bins=100) for s in series]
@@ -124,14 +130,15 @@ def fingerprint_plot(series: list[Series], *, width: float = 6.0) -> str:
             label="clean peak (Shpilkin's mode turnout, clean share)",
         )
         axes.set_xlabel("turnout, % of registered voters (1% cells)")
-        axes.set_ylabel(f"{s.choice}, % of valid + invalid ballots")
+        axes.set_ylabel(f"{_short(s.choice)}, % of valid + invalid ballots")
         axes.set_title(f"{s.label}: {s.turnout.size:,} stations", fontsize=10)
-        axes.legend(loc="upper left", fontsize=8, framealpha=0.8)
-    figure.suptitle(
-        "Expected for fair counts: one compact blob around the clean peak;\n"
-        "stuffing smears it towards 100% / 100%",
-        fontsize=9,
+        # Lower left: the corner that neither fair counts nor stuffing reach.
+        axes.legend(loc="lower left", fontsize=7, framealpha=0.8)
+    caption = (
+        "Expected for fair counts: one compact blob around the clean peak; "
+        "stuffing smears it towards 100% / 100%"
     )
+    figure.suptitle(textwrap.fill(caption, width=int(14 * width * len(series))), fontsize=9)
     if image is not None:
         figure.colorbar(image, ax=list(panels), label="stations per cell (log scale)")
     return _png(figure)
