@@ -22,7 +22,7 @@ from referendum.forensics.compare import (
 )
 from referendum.forensics.plots import expected_without_integers
 from referendum.forensics.report import render_html
-from referendum.forensics.stations import station_list
+from referendum.forensics.stations import FLAGGERS, station_list
 from referendum.forensics.synthetic import SYNTHETIC_COLUMNS, synthetic_frame
 from referendum.forensics.table import ResultsTable, read_table, table_from_frame
 
@@ -39,7 +39,7 @@ def _table(seed: int, *, stuffed: float = 0.0, regions: int = 5) -> ResultsTable
 def _election(label: str, seed: int, *, stuffed: float = 0.0, regions: int = 5) -> Election:
     table = _table(seed, stuffed=stuffed, regions=regions)
     result = analyse(table, options=FAST, rng=np.random.default_rng(seed))
-    return Election(label, table, result, station_list(table, result))
+    return Election(label, table, result, station_list(table, result, flaggers=FLAGGERS))
 
 
 def test_drill_down_shows_the_largest_regions() -> None:
@@ -120,7 +120,7 @@ def test_expected_curve_ignores_a_spike() -> None:
 def test_cli_compare(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
     """``--compare`` writes the side-by-side report and one list of both elections."""
     paths = []
-    for label, seed, stuffed in (("a.csv", 1, 0.0), ("b.csv", 2, 0.15)):
+    for label, seed, stuffed in (("a.csv", 1, 0.05), ("b.csv", 2, 0.15)):
         path = tmp_path / label
         synthetic_frame(2000, rng=np.random.default_rng(seed), stuffed=stuffed).drop(
             "stuffed"

@@ -40,7 +40,7 @@ def _with_station(frame: pl.DataFrame, row: int, **counts: int) -> pl.DataFrame:
 def _listed(frame: pl.DataFrame, **kwargs: object) -> tuple[ResultsTable, StationList]:
     table = table_from_frame(frame, columns=SYNTHETIC_COLUMNS)
     result = analyse(table, options=FAST, rng=np.random.default_rng(7))
-    return table, station_list(table, result, **kwargs)  # type: ignore[arg-type]
+    return table, station_list(table, result, flaggers=FLAGGERS, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_last_digits_flag_names_the_round_counts() -> None:
     )
     table = table_from_frame(frame, columns=spec)
     result = analyse(table, options=FAST, rng=np.random.default_rng(1))
-    stations = station_list(table, result)
+    stations = station_list(table, result, flaggers=FLAGGERS)
     flags = stations.frame.filter(pl.col("method") == "last_digits")
     row = flags.filter(pl.col("row") == 8).row(0, named=True)
     assert row["reason"].startswith("4 of its 4 counts of 100 or more end in 0 or 5")
@@ -197,7 +197,8 @@ def test_cli_writes_the_list_and_the_report(
     args = ["forensics", str(data), "--registered", "registered", "--ballots", "ballots"]
     args += ["--valid", "valid", "--invalid", "invalid", "--region", "region"]
     args += ["--station", "station", "--option", "yes", "--option", "no"]
-    args += ["--methods", "excess_votes,summary", "--stations-out", str(out)]
+    args += ["--methods", "excess_votes,integer_peaks", "--draws", "20"]
+    args += ["--stations-out", str(out)]
     code, text, err = run_cli(*args, "--out", str(tmp_path / "report"))
     assert code == 0, err
     assert f"to {out}" in err
@@ -214,12 +215,19 @@ def test_cli_writes_the_list_and_the_report(
     assert "Traceback" not in err
 
 
+def test_methods_pick_the_flaggers(clean: pl.DataFrame) -> None:
+    """By default only the flaggers of the methods run: ``--methods`` picks the list too."""
+    table = table_from_frame(clean, columns=SYNTHETIC_COLUMNS)
+    result = analyse(table, options=FAST, rng=np.random.default_rng(7))
+    assert set(station_list(table, result).flagged) == {"excess_votes"}
+
+
 def test_real_2018_stations(russia_2018: Path) -> None:
     """2018 presidential election: stations at 99% turnout and 99% for the leader top the
     list, each with its territorial commission and station number."""
     table = read_table(russia_2018)
     result: ForensicsResult = analyse(table, options=FAST, rng=np.random.default_rng(2018))
-    stations = station_list(table, result)
+    stations = station_list(table, result, flaggers=FLAGGERS)
     first = stations.top(1).row(0, named=True)
     assert first["turnout"] > 95.0 and first["share"] > 95.0
     assert " / " in first["station"]

@@ -37,8 +37,9 @@ The flaggers of :data:`FLAGGERS`:
     Score: ``-log10`` of that binomial tail.  With three counts (a yes/no vote) only a
     station whose every count ends in 0 or 5 is flagged.
 
-A new method plugs in by adding a function of the :data:`Flagger` type to the mapping given
-to :func:`station_list` (the default is :data:`FLAGGERS`).
+A new method plugs in by adding a function of the :data:`Flagger` type to :data:`FLAGGERS`
+(and its analysis method to :data:`FLAGGED_BY`), or to the mapping given to
+:func:`station_list`.
 
 >>> from referendum.forensics.analysis import ForensicsOptions, analyse
 >>> from referendum.forensics.synthetic import SYNTHETIC_COLUMNS, synthetic_frame
@@ -73,6 +74,7 @@ from referendum.forensics.table import ResultsTable
 
 __all__ = [
     "DIGIT_ALPHA",
+    "FLAGGED_BY",
     "FLAGGERS",
     "SCORE_CAP",
     "TAIL_SIGMAS",
@@ -282,6 +284,14 @@ FLAGGERS: Mapping[str, Flagger] = {
     "last_digits": last_digit_flags,
 }
 """The flaggers of the methods on main, by method name, in the list's order."""
+FLAGGED_BY: Mapping[str, str] = {
+    "integer_turnout": "integer_peaks",
+    "integer_share": "integer_peaks",
+    "excess_votes": "excess_votes",
+    "last_digits": "digits",
+}
+"""The analysis method (``--methods``) each flagger belongs to: a flagger runs by default
+only when its method ran.  A flagger not named here always runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,10 +327,21 @@ def station_list(
     table: ResultsTable,
     result: ForensicsResult,
     *,
-    flaggers: Mapping[str, Flagger] = FLAGGERS,
+    flaggers: Mapping[str, Flagger] | None = None,
     rank_by: RankBy = "score",
 ) -> StationList:
-    """Run the flaggers and rank the stations they flag (see the module docstring)."""
+    """Run the flaggers and rank the stations they flag (see the module docstring).
+
+    ``flaggers`` default to those of :data:`FLAGGERS` whose method the analysis ran
+    (:data:`FLAGGED_BY`), so that ``--methods`` picks the list's methods too.
+    """
+    if flaggers is None:
+        ran = set(result.methods)
+        flaggers = {
+            name: flagger
+            for name, flagger in FLAGGERS.items()
+            if FLAGGED_BY.get(name) is None or FLAGGED_BY[name] in ran
+        }
     if rank_by not in ("score", "methods"):
         raise TableError("rank_by", f"{rank_by!r} is neither 'score' nor 'methods'")
     keys = ["total_score", "methods"] if rank_by == "score" else ["methods", "total_score"]
