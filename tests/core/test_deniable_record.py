@@ -494,6 +494,9 @@ def test_the_cli_casts_and_tallies_deniable_ballots(tmp_path: Path) -> None:
         assert "no link between your ballots" in out
         codes.append(out.split("tracking code: ")[1].split()[0])
     assert codes[0] != codes[1]
+    for where in (("--db", db),):
+        code, out, err = run_main("track", codes[0], *where)
+        assert code == 0 and "does not say whether a later ballot" in out, err
     code, _, err = run_main(
         "vote", "--credential", private, "--choice", "q1=no", "--challenge",
         str(tmp_path / "c.json"), "--db", db, patches=clocks,
@@ -514,3 +517,24 @@ def test_the_cli_casts_and_tallies_deniable_ballots(tmp_path: Path) -> None:
     write_record(board.events(), tmp_path / "record")
     board.close()
     assert verify_record(tmp_path / "record").ok
+    code, out, err = run_main("track", codes[1], "--record", str(tmp_path / "record"))
+    assert code == 0 and "your last ballot counts" in out, err
+
+
+def test_the_demo_with_deniable_revoting(tmp_path: Path) -> None:
+    """`referendum demo --revoting deniable`: a coerced voter revotes; the record verifies."""
+    from referendum.services.demo import run_demo
+
+    summary = run_demo(tmp_path, voters=12, seed=3, revoting="deniable")
+    assert summary.coerced is not None and summary.revotes >= 1
+    assert summary.receipt is None  # no signed receipts of deniable ballots yet
+    report = verify_record(tmp_path)
+    assert report.ok and {r.check for r in report.results} >= {Check.FILTER, Check.ELIGIBILITY}
+
+
+def test_referendum_bench_compares_revoting(tmp_path: Path) -> None:
+    from .helpers import run_main
+
+    code, out, err = run_main("bench", "--deniable", "120")
+    assert code == 0, err
+    assert "Revoting, per ballot" in out and "120" in out

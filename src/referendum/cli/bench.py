@@ -198,6 +198,15 @@ def bench(
             min=0,
         ),
     ] = 1_000_000,
+    deniable: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="Instead of the rest: deniable against visible revoting, the tally's and the "
+            "verifier's CPU ms per ballot for this many ballots (repeat for several sizes; "
+            "one voter in fifty revotes; docs/performance.md).",
+            min=100,
+        ),
+    ] = None,
 ) -> None:
     """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
     and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
@@ -208,6 +217,9 @@ def bench(
     the events per second a witness keeps up with."""
     from referendum.bench.run import run_bench
 
+    if deniable:
+        print_deniable(deniable, Console())
+        return
     if ballots < 10:
         raise BenchInputError("ballots", "at least 10")
     if record is not None and not (record / "events.jsonl").is_file():
@@ -230,6 +242,32 @@ def bench(
             progress=lambda step: console.print(f"[dim]... {step}[/]"),
         )
     print_figures(figures, console)
+
+
+def print_deniable(sizes: list[int], console: Console) -> None:
+    """Deniable against visible revoting, one size after the other (referendum.bench.deniable)."""
+    from referendum.bench.deniable import deniable_costs
+
+    table = Table(title="Revoting, per ballot (CPU ms of one process; one voter in 50 revotes)")
+    for column in ("ballots", "dummies", "tally visible", "tally deniable", "verify visible"):
+        table.add_column(column, justify="right")
+    for column in ("verify deniable", "of which ballots", "of which steps", "load average"):
+        table.add_column(column, justify="right")
+    for size in sizes:
+        console.print(f"[dim]... deniable revoting, {size:,} ballots[/]")
+        c = deniable_costs(size)
+        table.add_row(
+            f"{c.ballots:,}",
+            f"{c.dummies:,}",
+            f"{c.visible_tally_ms:.3f}",
+            f"{c.deniable_tally_ms:.2f}",
+            f"{c.visible_verify_ms:.3f}",
+            f"{c.deniable_verify_ms:.2f}",
+            f"{c.deniable_ballot_check_ms:.2f}",
+            f"{c.deniable_steps_verify_ms:.2f}",
+            " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        )
+    console.print(table)
 
 
 def print_backends(found: dict[str, Any] | None, console: Console) -> None:

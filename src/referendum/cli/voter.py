@@ -319,18 +319,18 @@ def track(
     if record is not None:
         found = replaced_by = None
         for event in read_record(record).events():
-            if event.type != m.BALLOT_ACCEPTED:
+            if event.type not in (m.BALLOT_ACCEPTED, m.BALLOT_DENIABLE):
                 continue
             if event.payload["tracking_code"] == code:
                 found = event
-            elif found is not None and event.payload["replaces"] == code:
+            elif found is not None and event.payload.get("replaces") == code:
                 replaced_by = event.payload["tracking_code"]
     else:
         with board_at(db) as board:
             hits = board.lookup(tracking_key(code))
             found = hits[0] if hits else None
             replaced_by = None
-            if found is not None:
+            if found is not None and found.type == m.BALLOT_ACCEPTED:
                 later = board.lookup(credential_key(found.payload["credential"]))
                 nxt = [e for e in later if e.height > found.height]
                 replaced_by = nxt[0].payload["tracking_code"] if nxt else None
@@ -340,7 +340,12 @@ def track(
     typer.echo(
         f"accepted at {found.timestamp} (event {found.height}, region {found.payload['region']})"
     )
-    if replaced_by:
+    if found.type == m.BALLOT_DENIABLE:
+        typer.echo(
+            "deniable revoting: the board does not say whether a later ballot of yours "
+            "replaced it (that is what keeps a revote hidden); your last ballot counts"
+        )
+    elif replaced_by:
         typer.echo(f"replaced by a later ballot {replaced_by}: the later one counts")
     else:
         typer.echo("this is the credential's last ballot: it counts")
