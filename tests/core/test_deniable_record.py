@@ -527,9 +527,14 @@ def test_the_demo_with_deniable_revoting(tmp_path: Path) -> None:
 
     summary = run_demo(tmp_path, voters=12, seed=3, revoting="deniable")
     assert summary.coerced is not None and summary.revotes >= 1
-    assert summary.receipt is None  # no signed receipts of deniable ballots yet
     report = verify_record(tmp_path)
     assert report.ok and {r.check for r in report.results} >= {Check.FILTER, Check.ELIGIBILITY}
+    # the last voter's signed receipt (kind deniable) checks against the record
+    from .helpers import run_main
+
+    code, out, err = run_main("track", "--receipt", str(tmp_path / "receipt.json"), str(tmp_path))
+    assert code == 0, (out, err)
+    assert summary.receipt is not None and summary.receipt.kind == "deniable"
 
 
 def test_referendum_bench_compares_revoting(tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def vote(
                     "--challenge", "not available yet for deniable revoting: cast, or vote later"
                 )
             assert signer is not None
-            _vote_deniable(board, state, private, choices, signer)
+            _vote_deniable(board, state, private, choices, signer, receipt_out)
             return
         public = public_credential_of(state, private)
         encrypted = encrypt_choices(state, public, choices, SystemRandom())
@@ -231,7 +231,12 @@ def vote(
 
 
 def _vote_deniable(
-    board: Any, state: ElectionState, private: str, choices: dict[str, list[str]], signer: Any
+    board: Any,
+    state: ElectionState,
+    private: str,
+    choices: dict[str, list[str]],
+    signer: Any,
+    receipt_out: Path | None,
 ) -> None:
     """Cast a ballot of a referendum with deniable revoting (docs/spec/coercion.md): nothing
     names the credential on the board, and nothing is kept on this device (a file of the last
@@ -241,6 +246,11 @@ def _vote_deniable(
     prepared = prepare_deniable_ballot(state, private, choices, SystemRandom())
     receipt = cast(board, prepared.submission, system_clock, state=state, signer=signer)
     typer.echo(f"tracking code: {receipt.tracking_code}")
+    if receipt.signed is not None:
+        typer.echo(f"receipt short code (write it down): {receipt.signed.short_code}")
+        if receipt_out is not None:
+            _write_receipt(receipt_out, receipt.signed.to_json())
+            typer.echo(f"signed receipt written to {receipt_out}: keep it where no one looks")
     typer.echo(
         "deniable revoting: you may vote again at any time before voting closes; the board "
         "shows no link between your ballots and only your last one counts; nothing is kept "

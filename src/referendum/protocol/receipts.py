@@ -63,10 +63,24 @@ RECEIPT_DOMAIN: Final = "referendum/v1/receipt"
 MAX_RECEIPT_BYTES: Final = 16 * 1024
 """A receipt file is a few hundred bytes; a larger file is refused unread."""
 
-ReceiptKind = Literal["accepted", "refused"]
-SUBJECT_FIELD: Final[dict[str, str]] = {"accepted": "tracking_code", "refused": "submission_sha256"}
-"""The member naming what the receipt is about, per kind (also the event payload's member)."""
-_EVENT_TYPE: Final = {"accepted": m.BALLOT_ACCEPTED, "refused": m.BALLOT_REJECTED}
+ReceiptKind = Literal["accepted", "refused", "deniable"]
+SUBJECT_FIELD: Final[dict[str, str]] = {
+    "accepted": "tracking_code",
+    "refused": "submission_sha256",
+    "deniable": "tracking_code",
+}
+"""The member naming what the receipt is about, per kind (also the event payload's member);
+``deniable``: a ``ballot.deniable`` event (docs/spec/coercion.md)."""
+_EVENT_TYPE: Final = {
+    "accepted": m.BALLOT_ACCEPTED,
+    "refused": m.BALLOT_REJECTED,
+    "deniable": m.BALLOT_DENIABLE,
+}
+_KIND_OF: Final[dict[str, ReceiptKind]] = {
+    m.BALLOT_ACCEPTED: "accepted",
+    m.BALLOT_REJECTED: "refused",
+    m.BALLOT_DENIABLE: "deniable",
+}
 _SHORT_HASH_CHARS: Final = 12  # 60 bits of the event hash
 _MAX_HEIGHT_DIGITS: Final = 16  # 2^53 - 1 has 16 digits
 
@@ -145,9 +159,10 @@ def _message(
 def sign_receipt(
     event: Event, fingerprint: bytes, secret: Scalar, public: Point, rng: RandomSource
 ) -> BoardReceipt:
-    """The board's receipt of an appended ``ballot.accepted`` or ``ballot.rejected`` event."""
-    kind: ReceiptKind = "accepted" if event.type == m.BALLOT_ACCEPTED else "refused"
-    if event.type != _EVENT_TYPE[kind]:
+    """The board's receipt of an appended ``ballot.accepted``, ``ballot.rejected`` or
+    ``ballot.deniable`` event."""
+    kind = _KIND_OF.get(event.type)
+    if kind is None:
         raise InputError("event.type", f"no receipt is given for a {event.type} event")
     subject = event.payload[SUBJECT_FIELD[kind]]
     message = _message(fingerprint.hex(), kind, subject, event.height, event.hash, event.timestamp)
@@ -190,7 +205,9 @@ def parse_receipt(raw: bytes) -> BoardReceipt:
         )
     kind = data.get("kind")
     if kind not in SUBJECT_FIELD:
-        raise InputError("receipt.kind", f"expected 'accepted' or 'refused', got {kind!r}")
+        raise InputError(
+            "receipt.kind", f"expected 'accepted', 'refused' or 'deniable', got {kind!r}"
+        )
     subject_field = SUBJECT_FIELD[kind]
     expected = {"format", "fingerprint", "kind", subject_field, "height", "event_hash"}
     expected |= {"timestamp", "signature"}

@@ -366,7 +366,7 @@ def _run_deniable(
         _inside(clock, manifest, day, k, len(casts))
         prepared = prepare_deniable_ballot(state, cred.private, {"q1": [choice]}, rng)
         receipt = cast(board, prepared.submission, clock, state=state, signer=signer)
-        del receipt
+        summary.receipt = receipt.signed
         summary.accepted += 1
         summary.revotes += cred.public in seen
         seen.add(cred.public)

@@ -293,6 +293,7 @@ def cast_deniable_many(
                 event_hash=event.hash,
                 height=event.height,
                 timestamp=event.timestamp,
+                signed=signer.sign(board, event),
             )
         signer.appended(board)
         return outcomes

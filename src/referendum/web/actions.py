@@ -276,7 +276,9 @@ def events_page(ctx: WebContext, *, after: int = -1, limit: int = 500) -> bytes:
 
 
 def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:
-    """Where a tracking code stands: on the board, and whether a later ballot replaced it."""
+    """Where a tracking code stands: on the board, and whether a later ballot replaced it
+    (with deniable revoting, ``counts`` is ``None``: the board does not tell, docs/spec/
+    coercion.md)."""
     code = code.strip().lower()
     if len(code) != 64 or any(ch not in "0123456789abcdef" for ch in code):
         raise InputError("tracking_code", "a tracking code is 64 hexadecimal digits")
@@ -284,6 +286,17 @@ def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:
     if not events:
         return None
     event = events[-1]
+    if event.type == m.BALLOT_DENIABLE:  # its credential's index is the board's secret
+        return {
+            "height": event.height,
+            "timestamp": event.timestamp,
+            "region": event.payload["region"],
+            "tracking_code": event.payload["tracking_code"],
+            "replaces": None,
+            "counts": None,
+            "replaced_by": None,
+            "deniable": True,
+        }
     later = ctx.board.lookup(credential_key(event.payload["credential"]))
     last = later[-1] if later else event
     replaced_by = None if last.height == event.height else last.payload["tracking_code"]
