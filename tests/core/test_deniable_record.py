@@ -543,3 +543,20 @@ def test_referendum_bench_compares_revoting(tmp_path: Path) -> None:
     code, out, err = run_main("bench", "--deniable", "120")
     assert code == 0, err
     assert "Revoting, per ballot" in out and "120" in out
+
+
+def test_a_step_too_large_for_a_record_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is appended when a region's step would not fit in one record line."""
+    board = MemoryBoard()
+    setup = ready_referendum(board, m=deniable_manifest())
+    signer = ReceiptSigner(BOARD_KEY, DeterministicRandom(b"nonces"))
+    voter = setup.credentials["east"][0]
+    prepared = prepare_deniable_ballot(setup.state, voter.private, {"q1": ["yes"]}, setup.rng)
+    cast(board, prepared.submission, setup.clock, state=setup.state, signer=signer)
+    setup.clock.jump(OPENS + dt.timedelta(days=1, hours=13))
+    close_voting(board, setup.clock)
+    before = len(list(board.events()))
+    monkeypatch.setattr(services_deniable, "MAX_STEP_BYTES", 2000)
+    with pytest.raises(PhaseError, match="more than a record line holds"):
+        publish_deniable_tally(board, TALLYING, setup.rng, setup.clock)
+    assert len(list(board.events())) == before

@@ -82,6 +82,7 @@ from referendum.protocol.refusals import Submission
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.protocol.tally import tally_payload
 from referendum.record import messages as m
+from referendum.record.bounded_json import RECORD_LINE
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.services.signing_key import SigningKey
@@ -106,6 +107,9 @@ DENIABLE_MEMBERS = frozenset(
 _OFFSET_LOW = 1 << 32
 _OFFSET_SPAN = (1 << 40) - (1 << 32)
 _APPEND_RETRIES = 64
+MAX_STEP_BYTES = RECORD_LINE.max_bytes - 4096
+"""The largest step payload: a record line (docs/spec/record.md section 2.4) less the room
+its event's other members take."""
 
 
 @dataclass(frozen=True)
@@ -537,6 +541,14 @@ def publish_deniable_tally(
         count = verify_region(state, region.id, steps[region.id])
         tallies[region.id] = selected_tally(state, region.id, count.counted)
         dummies[region.id] = count.dummies
+    for event_type, payload in planned:
+        size = len(canonical_json(payload))
+        if size > MAX_STEP_BYTES:
+            raise PhaseError(
+                f"region {payload['region']}: its {event_type} event would be {size:,} bytes, "
+                f"more than a record line holds ({MAX_STEP_BYTES:,}); steps split into several "
+                "events are not built yet: cut the electorate into smaller regions"
+            )
     for event_type, payload in planned:
         append(board, event_type, payload, clock)
     append(board, m.TALLY, tally_payload(manifest, tallies), clock)
