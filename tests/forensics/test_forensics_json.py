@@ -75,7 +75,9 @@ def test_html_report_and_text(
     assert html.startswith("<!DOCTYPE html>")
     # four national plots, then three for each region drilled into (all five, under 10)
     assert html.count('<h3 id="region-') == 5
-    assert html.count("data:image/png;base64,") == 4 + 3 * 5
+    assert html.count("data:image/png;base64,") == 5 + 3 * 5  # with the coarse-share plot
+    assert "Coarse vote shares (Rozenas 2017" in html and "coarse shares" in text
+    assert "Mixture model of incremental and extreme fraud" in html
     assert "Region 1" in html
     assert "http://" not in html and "https://" not in html  # self-contained
     assert json.loads((out / "forensics.json").read_text(encoding="utf-8"))["stations"] == 4000

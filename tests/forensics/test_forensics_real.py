@@ -27,7 +27,8 @@ CliResult = tuple[int, str, str]
 @pytest.fixture(scope="module")
 def result_2020(russia_2020: Path) -> ForensicsResult:
     table = read_table(russia_2020)
-    return analyse(table, options=ForensicsOptions(draws=100), rng=np.random.default_rng(2020))
+    options = ForensicsOptions(draws=100, resamples=100, mixture_replicates=4)
+    return analyse(table, options=options, rng=np.random.default_rng(2020))
 
 
 def test_cec_layout_and_published_totals(result_2020: ForensicsResult) -> None:
@@ -98,8 +99,9 @@ def test_cli_report_on_2020(
     """``referendum forensics FILE --out DIR`` writes the HTML report and the JSON beside it."""
     out = tmp_path / "report"
     code, stdout, _ = run_cli(
-        "forensics", str(russia_2020), "--out", str(out), "--format", "json", "--draws", "50"
-    )
+        "forensics", str(russia_2020), "--out", str(out), "--format", "json", "--draws", "50",
+        "--resamples", "50", "--mixture-replicates", "4",
+    )  # fmt: skip
     assert code == 0
     document = json.loads(stdout)
     assert document["stations"] == 96_765
@@ -109,7 +111,7 @@ def test_cli_report_on_2020(
     assert share["z"] > 10
     html = (out / "forensics.html").read_text(encoding="utf-8")
     # four national plots, three for each of the 10 largest regions drilled into
-    assert html.count("data:image/png;base64,") == 4 + 3 * 10
+    assert html.count("data:image/png;base64,") == 5 + 3 * 10  # with the coarse-share plot
     largest = max(document["regions"], key=lambda r: r["registered"])["name"]
     assert f'<h3 id="region-1">{largest}</h3>' in html
     assert "Краснодарский край" in html

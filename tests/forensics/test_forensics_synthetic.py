@@ -16,7 +16,7 @@ from referendum.forensics.synthetic import SYNTHETIC_COLUMNS, stuffed_votes, syn
 from referendum.forensics.table import table_from_frame
 
 STATIONS = 20_000
-OPTIONS = ForensicsOptions(draws=100)
+OPTIONS = ForensicsOptions(draws=100, resamples=100, mixture_replicates=4)
 
 
 def _analyse(seed: int, **falsify: float) -> tuple[ForensicsResult, int]:

@@ -128,12 +128,23 @@ def forensics(
         str | None,
         typer.Option(
             help="Comma-separated methods to run (default all): fingerprint, integer_peaks, "
-            "excess_votes, summary, digits, distribution."
+            "excess_votes, summary, digits, distribution, coarse_shares, mixture."
         ),
     ] = None,
     replicates: Annotated[
         int, typer.Option(min=10, help="Bootstrap replicates of the battery's intervals.")
     ] = 1000,
+    resamples: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="Resamples of Rozenas' coarse-share test (default 1,000; fewer above "
+            "50,000 stations).",
+        ),
+    ] = None,
+    mixture_replicates: Annotated[
+        int, typer.Option(min=2, help="Bootstrap refits of the mixture model's intervals.")
+    ] = 20,
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Skip bad rows (and count them) instead of stopping.")
     ] = False,
@@ -198,7 +209,9 @@ def forensics(
 
     Runs the turnout x share fingerprint (Klimek et al. 2012), integer-percentage peaks
     (Kobak et al. 2016, as published), Shpilkin's excess votes, correlations and tails, and
-    the Election Forensics Toolkit's digit and distribution tests with bootstrap intervals.
+    the Election Forensics Toolkit's digit and distribution tests with bootstrap intervals,
+    Rozenas' resampled kernel density test of coarse vote shares (2017) and a finite mixture
+    model of incremental and extreme fraud with per-station posteriors.
     Tables of the Russian CEC layout (github.com/dkobak/elections) need no column options;
     others take a TOML column mapping (--mapping) or the column options.
     """
@@ -243,6 +256,8 @@ def forensics(
         min_size=min_size,
         methods=chosen,
         replicates=replicates,
+        resamples=resamples,
+        mixture_replicates=mixture_replicates,
     )
     result = analyse(table, options=options, rng=numpy.random.default_rng(seed))
     from referendum.forensics.stations import station_list, write_stations

@@ -18,8 +18,8 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +45,11 @@ from referendum.forensics.integer_peaks import (
     auto_draws,
     peak_tests_by_region,
 )
+from referendum.forensics.mixture import DEFAULT_REPLICATES as MIXTURE_REPLICATES
+from referendum.forensics.mixture import MIN_STATIONS as MIXTURE_MIN_STATIONS
+from referendum.forensics.mixture import MixtureFit, fit_mixture, region_summaries
+from referendum.forensics.rozenas import MIN_STATIONS as ROZENAS_MIN_STATIONS
+from referendum.forensics.rozenas import RozenasTest, rozenas_test
 from referendum.forensics.summary import Summary, summarise
 from referendum.forensics.table import ResultsTable, RowProblem
 
@@ -61,17 +66,17 @@ __all__ = [
 IntegerMethod = Literal["kobak2016", "window"]
 """``kobak2016``: the published procedure (the default); ``window``: the earlier variant."""
 MethodName = Literal[
-    "fingerprint", "integer_peaks", "excess_votes", "summary", "digits", "distribution"
-]
-"""The methods ``--methods`` picks from (each a section of the report)."""
-METHODS: tuple[MethodName, ...] = (
     "fingerprint",
     "integer_peaks",
     "excess_votes",
     "summary",
     "digits",
     "distribution",
-)
+    "coarse_shares",
+    "mixture",
+]
+"""The methods ``--methods`` picks from (each a section of the report)."""
+METHODS: tuple[MethodName, ...] = get_args(MethodName)
 """Every method, in the report's order; :func:`analyse` runs them all by default."""
 Flag = Literal[
     "integer_turnout_peaks",
@@ -101,7 +106,9 @@ class ForensicsOptions:
     p-value below which a region is flagged.  ``fit_sample``: stations used to fit the
     fingerprint model.  ``workers``: threads for the Monte Carlo.  ``methods``: the
     methods run (default :data:`METHODS`); the others' fields are ``None``.
-    ``replicates``: bootstrap replicates of the battery's intervals.
+    ``replicates``: bootstrap replicates of the battery's intervals.  ``resamples``:
+    resamples of Rozenas' coarse-share test (default :func:`auto_resamples`).
+    ``mixture_replicates``: bootstrap replicates of the mixture model's intervals.
     """
 
     choice: str | None = None
@@ -115,6 +122,8 @@ class ForensicsOptions:
     workers: int = 2
     methods: frozenset[MethodName] = frozenset(METHODS)
     replicates: int = DEFAULT_REPLICATES
+    resamples: int | None = None
+    mixture_replicates: int = MIXTURE_REPLICATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +205,18 @@ class ForensicsResult:
     summary: Summary | None
     digits: dict[str, DigitTest] | None
     battery: Battery | None
+    coarse_shares: RozenasTest | None = None
     regions: list[RegionResult] = field(default_factory=list)
+    mixture: MixtureFit | None = None
+    not_run: dict[str, str] = field(default_factory=dict)
+    """Methods asked for but not run, each with the reason (a table too small)."""
+    station_arrays: dict[str, NDArray[np.float64]] = field(default_factory=dict, repr=False)
+    """Per-station figures for the list of stations to look at (not in the JSON)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (non-finite floats become ``None``)."""
         data = asdict(self)
+        del data["station_arrays"]
         data["problems"] = [str(p) for p in self.problems]
         finite: dict[str, Any] = _finite(data)
         return finite
@@ -315,6 +331,56 @@ def analyse(
             distribution="distribution" in run,
         )
 
+    not_run: dict[str, str] = {}
+    counted = int(np.count_nonzero(cast > 0))
+    coarse = None
+    if "coarse_shares" in run:
+        if counted >= ROZENAS_MIN_STATIONS:
+            coarse = rozenas_test(
+                table.registered,
+                cast,
+                votes,
+                seed=seed,
+                resamples=options.resamples,
+                workers=options.workers,
+            )
+        else:
+            not_run["coarse_shares"] = (
+                f"needs {ROZENAS_MIN_STATIONS} stations with ballots, the table has {counted}"
+            )
+
+    mixture = None
+    arrays: dict[str, NDArray[np.float64]] = {}
+    if coarse is not None:
+        arrays["coarse_probability"] = coarse.station_probability(cast, votes)
+    if "mixture" in run:
+        usable_count = int(np.count_nonzero(usable))
+        if usable_count >= MIXTURE_MIN_STATIONS:
+            mixture, posterior = fit_mixture(
+                table.registered,
+                table.ballots,
+                votes,
+                cast,
+                seed=seed,
+                replicates=options.mixture_replicates,
+            )
+            mixture = replace(
+                mixture,
+                regions=region_summaries(posterior, table.region_codes, table.region_names),
+            )
+            arrays |= {
+                "incremental": posterior.incremental,
+                "extreme": posterior.extreme,
+                "manufactured": posterior.manufactured,
+                "manufactured_sd": posterior.manufactured_sd,
+                "stolen": posterior.stolen,
+                "stolen_sd": posterior.stolen_sd,
+            }
+        else:
+            not_run["mixture"] = (
+                f"needs {MIXTURE_MIN_STATIONS} usable stations, the table has {usable_count}"
+            )
+
     return ForensicsResult(
         layout=table.layout,
         stations=table.stations,
@@ -346,7 +412,11 @@ def analyse(
         if "digits" in run
         else None,
         battery=battery,
+        coarse_shares=coarse,
         regions=region_results,
+        mixture=mixture,
+        not_run=not_run,
+        station_arrays=arrays,
     )
 
 

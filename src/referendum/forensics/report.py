@@ -7,15 +7,20 @@ document beside it.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import numpy as np
+from matplotlib.figure import Figure
 
 from referendum.forensics.analysis import ForensicsResult
 from referendum.forensics.plots import fingerprint_plot, histogram_plot, series_of, shpilkin_plot
+from referendum.forensics.rozenas import RozenasTest
 from referendum.forensics.table import ResultsTable
 
 if TYPE_CHECKING:
@@ -95,6 +100,26 @@ def render_text(
             )
         )
     lines += _battery_lines(result)
+    if (coarse := result.coarse_shares) is not None:
+        top = ", ".join(
+            f"{s.share:.3f} ({s.observed - s.expected:+.0f})" for s in coarse.spikes[:5]
+        )
+        lines.append(
+            f"coarse shares     {coarse.fraud_percent:.2f}% of stations in excess at spikes "
+            f"(Rozenas 2017; {coarse.resamples} resamples, seed {coarse.seed})"
+            + (f"; largest: {top}" if top else "")
+        )
+    if (mix := result.mixture) is not None:
+        lines.append(
+            f"mixture model     fraud in {100 * mix.fraud_probability:.1f}% of stations "
+            f"[{100 * mix.fraud_interval[0]:.1f}, {100 * mix.fraud_interval[1]:.1f}] "
+            f"(incremental {100 * mix.incremental:.1f}%, extreme {100 * mix.extreme:.1f}%); "
+            f"manufactured {mix.manufactured:,.0f} [{mix.manufactured_interval[0]:,.0f}, "
+            f"{mix.manufactured_interval[1]:,.0f}], stolen {mix.stolen:,.0f} "
+            f"[{mix.stolen_interval[0]:,.0f}, {mix.stolen_interval[1]:,.0f}] votes "
+            f"({mix.level:.0%} bootstrap, {mix.replicates} replicates)"
+        )
+    lines += [f"not run           {name}: {why}" for name, why in result.not_run.items()]
     if len(result.regions) > 1:
         lines += ["", f"most suspicious regions (of {len(result.regions)}):"]
         for region in result.regions[:regions]:
@@ -242,7 +267,51 @@ def _plots(table: ResultsTable, result: ForensicsResult, title: str) -> dict[str
     }
     if result.excess_votes is not None:
         plots["shpilkin"] = shpilkin_plot(series)
+    if result.coarse_shares is not None:
+        plots["coarse_shares"] = _coarse_plot(table, result, result.coarse_shares)
     return plots
+
+
+def _coarse_plot(table: ResultsTable, result: ForensicsResult, test: RozenasTest) -> str:
+    """The share's distribution with the spikes the resamples do not explain."""
+    votes = table.options[result.choice]
+    counted = table.cast > 0
+    share = votes[counted] / table.cast[counted]
+    counts, edges = np.histogram(100.0 * share, bins=test.grid, range=(-0.05, 100.05))
+    figure = Figure(figsize=(10, 3.2), layout="constrained")
+    axes = figure.add_subplot()
+    axes.plot(edges[:-1] + 0.05, counts, linewidth=0.6, color="#1f4e79", label="observed")
+    expected = np.zeros(test.grid)
+    for spike in test.spikes:
+        expected[round(spike.share * (test.grid - 1))] = spike.expected
+    marked = np.flatnonzero(expected > 0)
+    axes.scatter(
+        100.0 * marked / (test.grid - 1),
+        counts[marked],
+        s=10,
+        color="#c00000",
+        label="spike above every resample",
+        zorder=3,
+    )
+    axes.scatter(
+        100.0 * marked / (test.grid - 1),
+        expected[marked],
+        s=6,
+        marker="_",
+        color="#555555",
+        label="expected without fraud (resample mean)",
+        zorder=3,
+    )
+    axes.set_xlim(0, 100)
+    axes.set_xlabel(f"{result.choice}, % of ballots (0.1% bins)")
+    axes.set_ylabel("stations per bin")
+    axes.set_title(
+        "Coarse shares: red dots are spikes no resample without fraud reaches", fontsize=9
+    )
+    axes.legend(frameon=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def drill_down(

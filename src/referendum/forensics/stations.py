@@ -30,6 +30,15 @@ The flaggers of :data:`FLAGGERS`:
     measured on the stations at or below ``T0`` (the side that stuffing does not reach).
     Score: the two one-sided normal tails' ``-log10`` summed; the reason gives the
     station's votes beyond Shpilkin's clean ratio.
+``mixture``
+    the mixture model's posterior probability of fraud (incremental or extreme) is at
+    least :data:`MIXTURE_FLAG`; score ``-log10`` of the posterior probability of a clean
+    station; the reason gives the manufactured and stolen votes expected, with their
+    posterior standard deviations (:mod:`~referendum.forensics.mixture`).
+``coarse_shares``
+    the station's share sits on one of Rozenas' spikes where at least
+    :data:`COARSE_FLAG` of the stations are in excess; score ``-log10`` of one minus that
+    share (:mod:`~referendum.forensics.rozenas`).
 ``last_digits``
     the per-station form of the Toolkit's C05s: among the station's counts of at least 100
     (ballots issued and each option's votes), so many end in 0 or 5 that uniform last
@@ -73,9 +82,11 @@ from referendum.forensics.integer_anomaly import included, integer_percentage
 from referendum.forensics.table import ResultsTable
 
 __all__ = [
+    "COARSE_FLAG",
     "DIGIT_ALPHA",
     "FLAGGED_BY",
     "FLAGGERS",
+    "MIXTURE_FLAG",
     "SCORE_CAP",
     "TAIL_SIGMAS",
     "Flagger",
@@ -84,10 +95,12 @@ __all__ = [
     "StationFlags",
     "StationList",
     "check_stations_path",
+    "coarse_share_flags",
     "excess_flags",
     "integer_share_flags",
     "integer_turnout_flags",
     "last_digit_flags",
+    "mixture_flags",
     "read_stations",
     "station_list",
     "write_stations",
@@ -277,18 +290,79 @@ def last_digit_flags(context: StationContext) -> StationFlags:
     )
 
 
+MIXTURE_FLAG = 0.5
+"""``mixture`` flags a station whose posterior probability of fraud is at least this."""
+COARSE_FLAG = 0.25
+"""``coarse_shares`` flags a station on a spike with at least this share in excess."""
+
+
+def mixture_flags(context: StationContext) -> StationFlags:
+    """Stations the mixture model gives a probability of fraud of at least one half."""
+    arrays = context.result.station_arrays
+    if "incremental" not in arrays:
+        return StationFlags("mixture", _MIXTURE_LABEL, np.zeros(0, np.int64), np.zeros(0), ())
+    fraud = arrays["incremental"] + arrays["extreme"]
+    hit = np.flatnonzero(context.usable & (fraud >= MIXTURE_FLAG))
+    made, made_sd = arrays["manufactured"], arrays["manufactured_sd"]
+    moved, moved_sd = arrays["stolen"], arrays["stolen_sd"]
+    reasons = tuple(
+        f"posterior probability of fraud {fraud[i]:.2f} (extreme {arrays['extreme'][i]:.2f}); "
+        f"about {made[i]:,.0f} ± {made_sd[i]:,.0f} votes manufactured and "
+        f"{moved[i]:,.0f} ± {moved_sd[i]:,.0f} stolen"
+        for i in hit
+    )
+    # the chance of a clean station is the posterior's complement
+    return StationFlags(
+        "mixture", _MIXTURE_LABEL, hit.astype(np.int64), _surprise(1.0 - fraud[hit]), reasons
+    )
+
+
+_MIXTURE_LABEL = "incremental or extreme fraud in the mixture model (Klimek et al. 2012; Mebane)"
+
+
+def coarse_share_flags(context: StationContext) -> StationFlags:
+    """Stations on a coarse-share spike where many stations are in excess (Rozenas)."""
+    test = context.result.coarse_shares
+    if test is None:
+        return StationFlags("coarse_shares", _COARSE_LABEL, np.zeros(0, np.int64), np.zeros(0), ())
+    table = context.table
+    probability = test.station_probability(table.cast, context.votes)
+    hit = np.flatnonzero(context.usable & (probability >= COARSE_FLAG))
+    choice = context.result.choice
+    reasons = tuple(
+        f"{choice}'s share {100 * context.share[i]:.1f}% sits on a coarse-share spike where "
+        f"{probability[i]:.0%} of the stations are beyond what their own counts give"
+        for i in hit
+    )
+    return StationFlags(
+        "coarse_shares",
+        _COARSE_LABEL,
+        hit.astype(np.int64),
+        _surprise(1.0 - probability[hit]),
+        reasons,
+    )
+
+
+_COARSE_LABEL = "share on a coarse-share spike (Rozenas 2017)"
+
+
 FLAGGERS: Mapping[str, Flagger] = {
     "integer_turnout": integer_turnout_flags,
     "integer_share": integer_share_flags,
     "excess_votes": excess_flags,
     "last_digits": last_digit_flags,
+    "mixture": mixture_flags,
+    "coarse_shares": coarse_share_flags,
 }
-"""The flaggers of the methods on main, by method name, in the list's order."""
+"""Every flagger, by method name, in the list's order."""
+
 FLAGGED_BY: Mapping[str, str] = {
     "integer_turnout": "integer_peaks",
     "integer_share": "integer_peaks",
     "excess_votes": "excess_votes",
     "last_digits": "digits",
+    "mixture": "mixture",
+    "coarse_shares": "coarse_shares",
 }
 """The analysis method (``--methods``) each flagger belongs to: a flagger runs by default
 only when its method ran.  A flagger not named here always runs."""

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from referendum.forensics.table import ColumnSpec
 
-__all__ = ["SYNTHETIC_COLUMNS", "stuffed_votes", "synthetic_frame"]
+__all__ = ["SYNTHETIC_COLUMNS", "mixture_frame", "stuffed_votes", "synthetic_frame"]
 
 SYNTHETIC_COLUMNS = ColumnSpec(
     registered="registered",
@@ -78,11 +79,9 @@ def synthetic_frame(
         valid = valid + added
         yes = yes + added
 
-    width = len(str(regions))
-    names = np.array([f"Region {i + 1:0{width}d}" for i in range(regions)])
     return pl.DataFrame(
         {
-            "region": names[rng.integers(0, regions, stations)],
+            "region": _region_names(regions)[rng.integers(0, regions, stations)],
             "station": np.arange(1, stations + 1),
             "registered": registered,
             "ballots": ballots,
@@ -95,6 +94,59 @@ def synthetic_frame(
     )
 
 
+def _region_names(regions: int) -> NDArray[np.str_]:
+    width = len(str(regions))
+    return np.array([f"Region {i + 1:0{width}d}" for i in range(regions)])
+
+
 def stuffed_votes(frame: pl.DataFrame) -> int:
     """The true number of ballots stuffed for yes in a :func:`synthetic_frame`."""
     return int(frame.get_column("stuffed").sum())
+
+
+def mixture_frame(
+    stations: int,
+    *,
+    rng: np.random.Generator,
+    incremental: float = 0.1,
+    extreme: float = 0.02,
+    regions: int = 5,
+) -> pl.DataFrame:
+    """Stations drawn from the fraud mixture model of :mod:`~referendum.forensics.mixture`.
+
+    Clean ``(logit t0, logit v0) ~ N((0.2, 0.4), diag(0.3^2, 0.35^2))`` (turnout about 55%,
+    share about 60%); a fraction ``incremental`` has manufactured ``m ~ U(0.1, 0.7)`` and
+    stolen ``s ~ U(0, 0.4)`` fractions, ``extreme`` has ``m ~ U(0.8, 0.97)`` and ``s ~
+    U(0, 0.9)``; counts are binomial.  The columns ``manufactured``, ``stolen`` and ``kind``
+    (0 clean, 1 incremental, 2 extreme) hold the truth.
+    """
+    registered = rng.integers(300, 3000, stations, endpoint=True)
+    t0 = 1.0 / (1.0 + np.exp(-rng.normal(0.2, 0.3, stations)))
+    v0 = 1.0 / (1.0 + np.exp(-rng.normal(0.4, 0.35, stations)))
+    draw = rng.random(stations)
+    kind = np.where(draw < extreme, 2, np.where(draw < extreme + incremental, 1, 0))
+    m = np.where(kind == 2, rng.uniform(0.8, 0.97, stations), rng.uniform(0.1, 0.7, stations))
+    s = np.where(kind == 2, rng.uniform(0.0, 0.9, stations), rng.uniform(0.0, 0.4, stations))
+    m = np.where(kind == 0, 0.0, m)
+    s = np.where(kind == 0, 0.0, s)
+    honest = rng.binomial(registered, t0)
+    others = rng.binomial(honest, 1.0 - v0)
+    made = rng.binomial(registered - honest, m)
+    moved = rng.binomial(others, s)
+    ballots = honest + made
+    yes = honest - others + made + moved
+    return pl.DataFrame(
+        {
+            "region": _region_names(regions)[rng.integers(0, regions, stations)],
+            "station": np.arange(1, stations + 1),
+            "registered": registered,
+            "ballots": ballots,
+            "valid": ballots,
+            "invalid": np.zeros(stations, dtype=np.int64),
+            "yes": yes,
+            "no": ballots - yes,
+            "manufactured": made,
+            "stolen": moved,
+            "kind": kind,
+        }
+    )
