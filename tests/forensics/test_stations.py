@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -209,6 +210,12 @@ def test_cli_writes_the_list_and_the_report(
     html = (tmp_path / "report" / "forensics.html").read_text(encoding="utf-8")
     assert "<h2>Stations to look at</h2>" in html
     assert "turnout 80.00% (2,400 of 3,000)" in html
+    document = json.loads((tmp_path / "report" / "forensics.json").read_text(encoding="utf-8"))
+    listed_json = document["stations_to_look_at"]
+    assert listed_json["stations"] == listed.get_column("rank").n_unique()
+    assert listed_json["methods"]["excess_votes"]["flagged"] >= 1
+    assert listed_json["top"][0]["row"] == 56
+    assert listed_json["top"][0]["reason"] == listed.row(0, named=True)["reason"]
     code, _, err = run_cli(*args[:-1], str(tmp_path / "stations.txt"))
     assert code == 2
     assert "must end in .csv or .parquet" in err

@@ -304,7 +304,7 @@ def forensics(
         )
         typer.echo(f"wrote {html_path} and {json_path}", err=True)
     if output_format is OutputFormat.json:
-        typer.echo(render_json(result))
+        typer.echo(render_json(result, stations=stations, top_stations=top_stations))
     elif output_format is OutputFormat.html:
         typer.echo(
             render_html(

@@ -34,9 +34,25 @@ DRILL_DOWN = 10
 """Regions drilled into by default: the largest by electorate."""
 
 
-def render_json(result: ForensicsResult) -> str:
-    """The JSON document (UTF-8 text, names kept unescaped)."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+def render_json(
+    result: ForensicsResult, *, stations: StationList | None = None, top_stations: int = 25
+) -> str:
+    """The JSON document (UTF-8 text, names kept unescaped); with ``stations``, a
+    ``stations_to_look_at`` member: each method's label and count of flagged stations, the
+    ranking, and the rows of the ``top_stations`` first stations (the full list is
+    ``--stations-out``'s)."""
+    document = result.to_dict()
+    if stations is not None:
+        document["stations_to_look_at"] = {
+            "stations": stations.stations,
+            "rank_by": stations.rank_by,
+            "methods": {
+                method: {"label": stations.labels[method], "flagged": count}
+                for method, count in stations.flagged.items()
+            },
+            "top": stations.top(top_stations).to_dicts(),
+        }
+    return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def render_text(
@@ -254,7 +270,9 @@ def write_report(
         table, result, title=title, stations=stations, top_stations=top_stations, regions=regions
     )
     html_path.write_text(html, encoding="utf-8")
-    json_path.write_text(render_json(result) + "\n", encoding="utf-8")
+    json_path.write_text(
+        render_json(result, stations=stations, top_stations=top_stations) + "\n", encoding="utf-8"
+    )
     return html_path, json_path
 
 
