@@ -107,9 +107,31 @@ def _same(run: Scenario) -> Record:
     return Record(run.name, run.description, run, "valid")
 
 
+REISSUE = Scenario(
+    "reissued-credential",
+    "east voter 1 lost their letter: before opening, a credentials.reissue takes the old public "
+    "credential off the east list and lists a new one; a ballot signed with the old one is "
+    "refused (unknown_credential) and the new one votes: 3 yes, 2 no, 1 blank, approved, "
+    "east's electorate still 4",
+    ballots=TWO_REGIONS_FIVE,
+    reissue=("east", 1),
+)
+
+
+def _reissue_after_opening(built: Built) -> list[Event]:
+    """A board that puts the reissue after voting.open (the lists were frozen then)."""
+    items = a.payloads(built.events)
+    reissue = next(i for i, (t, _, _) in enumerate(items) if t == m.CREDENTIALS_REISSUE)
+    moved = items.pop(reissue)
+    opened = next(i for i, (t, _, _) in enumerate(items) if t == m.VOTING_OPEN)
+    items.insert(opened + 1, (moved[0], items[opened][1], moved[2]))
+    return a.rehash(items)
+
+
 def _valid_records() -> list[Record]:
     return [
         _same(SIMPLE),
+        _same(REISSUE),
         _valid(
             "supermajority",
             "a 2/3 majority needed: 3 yes of 5 valid votes (60%): rejected",
@@ -506,6 +528,13 @@ def _invalid_records() -> list[Record]:
         )
 
     return [
+        on(
+            REISSUE,
+            "reissue-after-opening",
+            "EVENT_ORDER",
+            "the reissue moved after voting.open, when the lists are frozen",
+            _reissue_after_opening,
+        ),
         # classic
         on(
             SIMPLE,

@@ -36,6 +36,7 @@ from referendum.services.credentials import (
     IssuedCredential,
     credential_list_payload,
     issue_credentials,
+    reissue_payload,
 )
 from referendum.services.keys import (
     TrusteeSecrets,
@@ -108,6 +109,7 @@ class Scenario:
     cheating_dealer: tuple[int, int] | None = None  # (dealer, victim): a corrupted share
     omit_check: int | None = None  # the board leaves out this trustee's trustee.check
     tamper: Tamper | None = None
+    reissue: tuple[str, int] | None = None  # (region, voter): a lost credential reissued
 
 
 @dataclass
@@ -171,6 +173,18 @@ def run(scenario: Scenario) -> Built:
         append(board, m.CREDENTIALS, listing, clock)
         built.credentials[region.id] = issued
     state = load_state(board)
+    lost: bytes | dict[str, Any] | None = None
+    if scenario.reissue is not None:  # before opening: the old credential off the list
+        region, voter = scenario.reissue
+        old = built.credentials[region][voter]
+        lost = prepare_ballot(state, old.private, _any_choice(state), rng).submission
+        (new,) = issue_credentials(manifest.id, region, 1, rng)
+        payload = reissue_payload(
+            state.fingerprint, region, [old.public], [new.public], authority, rng
+        )
+        append(board, m.CREDENTIALS_REISSUE, payload, clock)
+        built.credentials[region][voter] = new
+        state = load_state(board)
     if scenario.refusals:
         first = built.credentials[manifest.regions[0].id][0]
         early = prepare_ballot(state, first.private, _any_choice(state), rng).submission
@@ -181,6 +195,8 @@ def run(scenario: Scenario) -> Built:
     if scenario.refusals:
         _refuse(board, built, early, clock)  # outside_window: open, but before the window
     clock.jump(OPENS + dt.timedelta(minutes=1))
+    if lost is not None:
+        _refuse(board, built, lost, clock)  # unknown_credential: the lost letter's credential
     last: dict[str, Any] | None = None
     for vote in scenario.ballots:
         cred = built.credentials[vote.region][vote.voter]

@@ -186,11 +186,12 @@ def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
             for cred in state.credentials[region]:
                 state._credential_region[cred] = region
         elif event.type == m.CREDENTIALS_REISSUE:
+            if state.opened_at is not None:
+                continue  # out of order (EVENT_ORDER): the lists were frozen at opening
             region = str(p["region"])
-            if region not in state.credentials or state.opened_at is not None:
-                raise RecordError(f"{where}: a reissue before its region's list or after opening")
-            apply_reissue(state, region, p["revoked"], p["public_credentials"])
-            state.credential_events.append(p)
+            state.credential_events.append(p)  # checked with the lists (CREDENTIALS)
+            if region in state.credentials:
+                apply_reissue(state, region, p["revoked"], p["public_credentials"])
         elif event.type in _ONCE:
             if _ONCE[event.type](state) is not None:
                 raise RecordError(f"{where}: a second {event.type} event")
