@@ -90,6 +90,8 @@ def test_headline_figures_are_each_elections_own() -> None:
     assert rows["flagged by excess_votes"].values[1] > rows["flagged by excess_votes"].values[0]  # type: ignore[operator]
     # the integer test did not run: its rows stay blank
     assert rows["excess, turnout"].formatted() == ("", "")
+    assert rows["votes manufactured"].formatted() == ("", "")
+    assert rows["stations in excess at spikes"].formatted() == ("", "")
     text = render_compare_text(a, b)
     assert re.search(r"^\s+turnout \(%\)\s+[\d.]+\s+[\d.]+$", text, re.MULTILINE)
     document = json.loads(render_compare_json(a, b))

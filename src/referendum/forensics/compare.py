@@ -92,6 +92,8 @@ _FIT = "fingerprint (Klimek et al. 2012)"
 _INT = "integer percentages (Kobak et al. 2016)"
 _EXC = "excess votes (Shpilkin)"
 _SUM = "correlation and tails"
+_ROZ = "coarse vote shares (Rozenas 2017)"
+_MIX = "mixture model (Klimek et al. 2012; Mebane)"
 
 
 def _excess(test: PeakTest | None) -> float | None:
@@ -106,6 +108,9 @@ def _figures(r: ForensicsResult) -> list[Row]:
     high = summary.turnout_above.get(95) if summary else None
     on_whole = either.observed if either else None
     correlation = summary.correlation if summary else None
+    coarse = r.coarse_shares.fraud_percent if r.coarse_shares else None
+    mixture = r.mixture
+    fraud = 100 * mixture.fraud_probability if mixture else None
     return [
         ("totals", "stations", "", 0, r.stations),
         ("totals", "registered voters", "", 0, r.registered),
@@ -125,6 +130,10 @@ def _figures(r: ForensicsResult) -> list[Row]:
         (_EXC, "clean share", "%", 1, excess.clean_choice_share if excess else None),
         (_SUM, "turnout-share correlation", "Pearson r", 3, correlation),
         (_SUM, "stations with turnout above 95%", "% of stations", 2, high),
+        (_ROZ, "stations in excess at spikes", "% of stations", 2, coarse),
+        (_MIX, "stations with fraud", "% of stations", 1, fraud),
+        (_MIX, "votes manufactured", "votes", 0, mixture.manufactured if mixture else None),
+        (_MIX, "votes stolen", "votes", 0, mixture.stolen if mixture else None),
     ]
 
 
