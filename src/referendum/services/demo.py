@@ -42,6 +42,7 @@ from referendum.services.credentials import (
     issue_credentials,
 )
 from referendum.services.keys import (
+    TrusteeSecrets,
     publish_election_key,
     trustee_check,
     trustee_deal,
@@ -204,17 +205,18 @@ def run_demo(
     return summary
 
 
-def _run(
+def _set_up_and_open(
     board: BulletinBoard,
     manifest: Manifest,
     authority: AuthorityKey,
-    signer: ReceiptSigner,
     voters: int,
     rng: DeterministicRandom,
-    chooser: random.Random,
     clock: SteppingClock,
     progress: Progress,
-) -> DemoSummary:
+) -> tuple[ElectionState, list[TrusteeSecrets], list[IssuedCredential]]:
+    """Publish the manifest, run the trustees' key ceremony, issue and publish every region's
+    credentials, and open voting an hour before the first period: the state then, the
+    trustees' secrets and the issued credentials."""
     state = create(board, manifest, clock)
 
     # Key ceremony: each trustee publishes a transport key, deals shares, checks its shares.
@@ -229,9 +231,8 @@ def _run(
     publish_election_key(board, clock)
 
     # Credential authority: credentials per region, only the public ones published.
-    sizes = _region_sizes(voters)
     credentials: list[IssuedCredential] = []
-    for (region, *_), size in zip(_REGIONS, sizes, strict=True):
+    for (region, *_), size in zip(_REGIONS, _region_sizes(voters), strict=True):
         issued = issue_credentials(manifest.id, region, size, rng)
         listing = credential_list_payload(
             state.fingerprint, region, [c.public for c in issued], authority, rng
@@ -243,7 +244,23 @@ def _run(
         parse_timestamp(manifest.window[0].opens, field_name="opens") - dt.timedelta(hours=1)
     )
     open_voting(board, clock)
-    state = load_state(board)
+    return load_state(board), secrets, credentials
+
+
+def _run(
+    board: BulletinBoard,
+    manifest: Manifest,
+    authority: AuthorityKey,
+    signer: ReceiptSigner,
+    voters: int,
+    rng: DeterministicRandom,
+    chooser: random.Random,
+    clock: SteppingClock,
+    progress: Progress,
+) -> DemoSummary:
+    state, secrets, credentials = _set_up_and_open(
+        board, manifest, authority, voters, rng, clock, progress
+    )
 
     # Voting over the three days; about 88% turn out, some revote.
     summary = DemoSummary(record=Path(), database=Path(), results={}, manifest=manifest)
@@ -325,27 +342,9 @@ def _run_deniable(
     from referendum.services.deniable import publish_deniable_tally
     from referendum.services.voter import prepare_deniable_ballot
 
-    state = create(board, manifest, clock)
-    n = len(manifest.trustees.names)
-    progress("trustees' key ceremony", 0, 3 * n)
-    secrets = [trustee_setup(board, i, rng, clock) for i in range(1, n + 1)]
-    secrets = [trustee_deal(board, s, rng, clock) for s in secrets]
-    secrets = [trustee_check(board, s, rng, clock) for s in secrets]
-    progress("trustees' key ceremony", 3 * n, 3 * n)
-    publish_election_key(board, clock)
-    credentials: list[IssuedCredential] = []
-    for (region, *_), size in zip(_REGIONS, _region_sizes(voters), strict=True):
-        issued = issue_credentials(manifest.id, region, size, rng)
-        listing = credential_list_payload(
-            state.fingerprint, region, [c.public for c in issued], authority, rng
-        )
-        publish_credentials(board, listing, clock)
-        credentials.extend(issued)
-    clock.jump(
-        parse_timestamp(manifest.window[0].opens, field_name="opens") - dt.timedelta(hours=1)
+    state, secrets, credentials = _set_up_and_open(
+        board, manifest, authority, voters, rng, clock, progress
     )
-    open_voting(board, clock)
-    state = load_state(board)
 
     summary = DemoSummary(record=Path(), database=Path(), results={}, manifest=manifest)
     yes_rate = {r: p for r, _, _, p in _REGIONS}
