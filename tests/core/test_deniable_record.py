@@ -289,11 +289,16 @@ CHEATS: dict[str, tuple[Edit, Check, str]] = {
 def test_every_altered_step_fails_with_its_check(
     name: str, record: tuple[Path, Run], tmp_path: Path
 ) -> None:
-    _, done = record
-    edit, check, words = CHEATS[name]
+    assert_cheat_fails(record[1], CHEATS[name], tmp_path)
+
+
+def assert_cheat_fails(done: Run, cheat: tuple[Edit, Check, str], folder: Path) -> None:
+    """The run's record edited by the cheat's edit, rehashed: its first failure is the
+    cheat's check, with its words in the item or the detail."""
+    edit, check, words = cheat
     edited = copy.deepcopy(payloads_of(done.events))
     edit(edited)
-    got, item, detail = first_failure(write_rehashed(edited, tmp_path))
+    got, item, detail = first_failure(write_rehashed(edited, folder))
     assert got is check, (got, item, detail)
     assert words in f"{item} {detail}", (item, detail)
 
@@ -560,3 +565,128 @@ def test_a_step_too_large_for_a_record_line_is_refused(monkeypatch: pytest.Monke
     with pytest.raises(PhaseError, match="more than a record line holds"):
         publish_deniable_tally(board, TALLYING, setup.rng, setup.clock)
     assert len(list(board.events())) == before
+
+
+# --- steps in parts (docs/spec/coercion.md section 6.1) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chunked() -> Run:
+    """The coerced run with every step cut into parts of two rows."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services_deniable, "ROWS_PER_PART", 2)
+        return run(COERCED)
+
+
+def _parts(edited: list[tuple[str, str, dict[str, Any]]], event_type: str, **match: Any) -> Any:
+    found = [
+        p for t, _, p in edited if t == event_type and all(p.get(k) == v for k, v in match.items())
+    ]
+    assert len(found) > 1, f"{event_type} {match} is one part"
+    return found
+
+
+def test_a_step_in_parts_verifies(chunked: Run, tmp_path: Path) -> None:
+    write_record(chunked.events, tmp_path)
+    report = verify_record(tmp_path)
+    assert report.ok, [r for r in report.results if r.status is Status.FAIL]
+    mixes = _parts(payloads_of(chunked.events), m.TALLY_MIX, region="east", stage="ballots")
+    assert [p["part"] for p in mixes] == list(range(len(mixes)))
+    assert {p["parts"] for p in mixes} == {len(mixes)}
+    assert all(len(p["outputs"]) <= 2 for p in mixes)
+    assert "t_sum" in mixes[-1]["proof"] and "t_sum" not in mixes[0]["proof"]
+
+
+def _swap(e: list[tuple[str, str, dict[str, Any]]], event_type: str, **match: Any) -> None:
+    first, second = _parts(e, event_type, **match)[:2]
+    i = next(k for k, x in enumerate(e) if x[2] is first)
+    j = next(k for k, x in enumerate(e) if x[2] is second)
+    e[i], e[j] = (e[i][0], e[i][1], second), (e[j][0], e[j][1], first)  # times stay in order
+
+
+def _drop(
+    e: list[tuple[str, str, dict[str, Any]]], index: int, event_type: str, **match: Any
+) -> None:
+    target = _parts(e, event_type, **match)[index]
+    e[:] = [x for x in e if x[2] is not target]
+
+
+PART_CHEATS: dict[str, tuple[Edit, Check, str]] = {
+    "a mixed row of a later part": (
+        lambda e: _parts(e, m.TALLY_MIX, region="east", stage="ballots")[1]["outputs"][
+            0
+        ].__setitem__(3, _one(b"mixed")),
+        Check.MIX,
+        "mix ballots",
+    ),
+    "a chain commitment of a later part": (
+        lambda e: _parts(e, m.TALLY_MIX, region="east", stage="ballots")[1]["proof"][
+            "chain"
+        ].__setitem__(
+            0,
+            _bump_hex(
+                _parts(e, m.TALLY_MIX, region="east", stage="ballots")[1]["proof"]["chain"][0]
+            ),
+        ),
+        Check.MIX,
+        "mix ballots",
+    ),
+    "a pseudonym of a later part": (
+        lambda e: _parts(e, m.TALLY_GROUPS, region="east")[1]["rows"][0].update(
+            pseudonym=_bump_hex(_parts(e, m.TALLY_GROUPS, region="east")[1]["rows"][0]["pseudonym"])
+        ),
+        Check.GROUPS,
+        "groups[2].pseudonym",
+    ),
+    "an eligibility pseudonym of a later part": (
+        lambda e: _parts(e, m.TALLY_ELIGIBILITY, region="east")[1]["list"][0].update(
+            pseudonym=_bump_hex(
+                _parts(e, m.TALLY_ELIGIBILITY, region="east")[1]["list"][0]["pseudonym"]
+            )
+        ),
+        Check.ELIGIBILITY,
+        "eligibility.list[2]",
+    ),
+    "a middle part dropped": (
+        lambda e: _drop(e, 1, m.TALLY_MIX, region="east", stage="ballots"),
+        Check.MIX,
+        "part 2 where part 1",
+    ),
+    "the last part dropped": (
+        lambda e: _drop(e, -1, m.TALLY_GROUPS, region="east"),
+        Check.GROUPS,
+        "missing",
+    ),
+    "two parts swapped": (
+        lambda e: _swap(e, m.TALLY_MIX, region="east", stage="ballots"),
+        Check.MIX,
+        "part 1 where part 0",
+    ),
+    "a part repeated": (
+        lambda e: e.insert(
+            next(k for k, x in enumerate(e) if x[2] is _parts(e, m.TALLY_GROUPS, region="east")[1]),
+            copy.deepcopy(
+                next(x for x in e if x[0] == m.TALLY_GROUPS and x[2]["region"] == "east")
+            ),
+        ),
+        Check.GROUPS,
+        "part 0 where part 1",
+    ),
+    "the key in a part not last": (
+        lambda e: _parts(e, m.TALLY_GROUPS, region="east")[0].update(
+            key=_parts(e, m.TALLY_GROUPS, region="east")[-1]["key"]
+        ),
+        Check.GROUPS,
+        "key: in a part not last",
+    ),
+    "a part count changed": (
+        lambda e: _parts(e, m.TALLY_FILTER, region="east")[0].update(parts=7),
+        Check.FILTER,
+        "parts",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PART_CHEATS))
+def test_every_altered_part_fails_with_its_step(name: str, chunked: Run, tmp_path: Path) -> None:
+    assert_cheat_fails(chunked, PART_CHEATS[name], tmp_path)

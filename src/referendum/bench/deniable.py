@@ -33,7 +33,9 @@ from referendum.protocol.deniable import (
     DeniableBallot,
     RegionSteps,
     check_ballots,
+    merge_parts,
     selected_tally,
+    split_step,
     verify_region,
 )
 from referendum.protocol.state import ElectionState, manifest_fingerprint
@@ -204,16 +206,20 @@ def deniable_costs(
 
     # deniable: the tallying authority's steps, then the sum of the rows that count
     start = _cpu()
-    planned = region_steps(state, _REGION, parsed, secret, shared, rng)
-    steps = RegionSteps(ballots=parsed)
     from referendum.services.deniable import draft_event
 
-    for height, (event_type, payload) in enumerate(planned):
-        steps.events[(event_type, str(payload.get("stage", "")))] = draft_event(
-            event_type, payload, height, check=False
-        )
+    parts: dict[tuple[str, str], list[Any]] = {}
+    height = 0
+    for event_type, payload in region_steps(state, _REGION, parsed, secret, shared, rng):
+        for part in split_step(event_type, payload):
+            key = (event_type, str(payload.get("stage", "")))
+            parts.setdefault(key, []).append(draft_event(event_type, part, height, check=False))
+            height += 1
     tally_ms = (_cpu() - start) * 1000 / ballots
     start = _cpu()
+    steps = RegionSteps(ballots=parsed)
+    for key, events in parts.items():
+        steps.events[key] = merge_parts(events)
     count = verify_region(state, _REGION, steps)
     selected_tally(state, _REGION, count.counted)
     steps_ms = (_cpu() - start) * 1000 / ballots

@@ -55,8 +55,11 @@ from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 
 __all__ = [
+    "CLOSING_MEMBERS",
     "MAX_BALLOTS_PER_VOTER",
     "OFFSET_DOMAIN",
+    "PART_LISTS",
+    "ROWS_PER_PART",
     "SIGNATURE_DOMAIN",
     "STAGES",
     "DeniableBallot",
@@ -69,10 +72,12 @@ __all__ = [
     "collect_steps",
     "credential_context",
     "item_context",
+    "merge_parts",
     "mix_context",
     "parse_deniable_ballot",
     "selected_tally",
     "signing_message",
+    "split_step",
     "verify_region",
     "width_of",
 ]
@@ -82,6 +87,42 @@ OFFSET_DOMAIN: Final = "referendum/v3/counter-offset"
 STAGES: Final = ("ballots", "selected", "list")
 MAX_BALLOTS_PER_VOTER: Final = 16
 """The board's cap on a credential's ballots, which caps the cover's ladder (section 7)."""
+ROWS_PER_PART: Final = 4096
+"""The rows of each list that one part of a step holds at most (fewer for wide rows:
+:func:`split_step`), so that a part's event stays far below a record line's 64 MiB."""
+PART_LISTS: Final[Mapping[str, tuple[str, ...]]] = {
+    m.TALLY_DUMMIES: ("rows",),
+    m.TALLY_MIX: (
+        "outputs",
+        "proof.permutation",
+        "proof.chain",
+        "proof.t_chain",
+        "proof.s_chain",
+        "proof.s_permuted",
+    ),
+    m.TALLY_GROUPS: ("rows",),
+    m.TALLY_FILTER: ("selected",),
+    m.TALLY_ELIGIBILITY: ("selected", "list"),
+}
+"""The members of each step that hold one item per row (a dotted name is a member of a
+member): every part holds a consecutive slice of each (docs/spec/coercion.md section 6.1)."""
+CLOSING_MEMBERS: Final[Mapping[str, tuple[str, ...]]] = {
+    m.TALLY_DUMMIES: (),
+    m.TALLY_MIX: (
+        "proof.t_sum",
+        "proof.t_product",
+        "proof.t_weighted",
+        "proof.t_reencryption",
+        "proof.s_sum",
+        "proof.s_product",
+        "proof.s_weighted",
+        "proof.s_reencryption",
+    ),
+    m.TALLY_GROUPS: ("key",),
+    m.TALLY_FILTER: (),
+    m.TALLY_ELIGIBILITY: ("key",),
+}
+"""The members of each step that belong to no row: in the step's last part only."""
 
 
 class StepFailure(ProofError):
@@ -245,34 +286,14 @@ def check_ballots(
 
 @dataclass
 class RegionSteps:
-    """One region's deniable ballots and the tallying authority's events about them."""
+    """One region's deniable ballots and the tallying authority's steps about them (each
+    step's parts merged into one event: :func:`merge_parts`)."""
 
     ballots: list[DeniableBallot] = field(default_factory=list)
     events: dict[tuple[str, str], Event] = field(default_factory=dict)
 
     def step(self, event_type: str, stage: str = "") -> Event | None:
         return self.events.get((event_type, stage))
-
-
-def collect_steps(
-    state: ElectionState, ballots: Sequence[Event], steps: Sequence[Event]
-) -> dict[str, RegionSteps]:
-    """Each region's ballots (record order) and step events; a second event of a kind for a
-    region is a :class:`StepFailure` of its step."""
-    out = {r.id: RegionSteps() for r in state.manifest.regions}
-    for event in ballots:
-        out[str(event.payload["region"])].ballots.append(parse_deniable_ballot(event))
-    for event in steps:
-        region = event.payload["region"]
-        if region not in out:
-            raise StepFailure(_STEP_OF[event.type], f"event {event.height}", "unknown region")
-        key = (event.type, str(event.payload.get("stage", "")))
-        if key in out[region].events:
-            raise StepFailure(
-                _STEP_OF[event.type], f"event {event.height}", f"a second {event.type} event"
-            )
-        out[region].events[key] = event
-    return out
 
 
 _STEP_OF = {
@@ -282,6 +303,137 @@ _STEP_OF = {
     m.TALLY_FILTER: "FILTER",
     m.TALLY_ELIGIBILITY: "ELIGIBILITY",
 }
+_PART_BUDGET: Final = 16 << 20
+"""The bytes of rows one part holds at most (a quarter of a record line)."""
+
+
+def _member(payload: Mapping[str, Any], path: str) -> tuple[Mapping[str, Any], str]:
+    """The object holding member ``path`` (``name`` or ``outer.name``) and its name."""
+    outer, _, name = path.rpartition(".")
+    return (payload[outer] if outer else payload), name
+
+
+def _part_copy(payload: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``payload`` whose objects holding ``paths`` are copies too (one level)."""
+    out = dict(payload)
+    for outer in {p.rpartition(".")[0] for p in paths} - {""}:
+        out[outer] = dict(payload[outer])
+    return out
+
+
+def split_step(
+    event_type: str, payload: Mapping[str, Any], *, rows: int = ROWS_PER_PART
+) -> list[dict[str, Any]]:
+    """A step's payload as the payloads of its parts (docs/spec/coercion.md section 6.1):
+    part ``k`` of ``n`` holds rows ``k·R .. (k+1)·R - 1`` of every list of
+    :data:`PART_LISTS` (``R`` is ``rows``, fewer when the rows are so wide that ``R`` of them
+    would pass 16 MiB), the step's other members, and, in the last part only, the
+    :data:`CLOSING_MEMBERS`.  A step with no rows is one part."""
+    lists = PART_LISTS[event_type]
+    closing = CLOSING_MEMBERS[event_type]
+    values = {}
+    for path in lists:
+        holder, name = _member(payload, path)
+        values[path] = holder[name]
+    row_bytes = sum(len(canonical_json(v[0])) for v in values.values() if v)
+    per = max(1, min(rows, _PART_BUDGET // max(row_bytes, 1)))
+    count = max(1, -(-max(len(v) for v in values.values()) // per))
+    out = []
+    for k in range(count):
+        part = _part_copy(payload, (*lists, *closing))
+        for path, value in values.items():
+            holder, name = _member(part, path)
+            holder[name] = value[k * per : (k + 1) * per]  # type: ignore[index]
+        if k < count - 1:
+            for path in closing:
+                holder, name = _member(part, path)
+                del holder[name]  # type: ignore[attr-defined]
+        part["part"] = k
+        part["parts"] = count
+        out.append(part)
+    return out
+
+
+def merge_parts(events: Sequence[Event]) -> Event:
+    """One step from its parts' events (record order, one step: its type, region and
+    stage): the lists of :data:`PART_LISTS` concatenated in part order, the closing members
+    of the last part; a :class:`StepFailure` of the step when a part is out of order,
+    missing, repeated or closes the step early.  The merged event has the last part's
+    height and hash."""
+    step = _STEP_OF[events[0].type]
+    lists = PART_LISTS[events[0].type]
+    closing = CLOSING_MEMBERS[events[0].type]
+    parts = events[0].payload["parts"]
+    if not isinstance(parts, int) or parts < 1:
+        raise StepFailure(step, f"event {events[0].height}", "parts: expected a count >= 1")
+    for k, event in enumerate(events):
+        item = f"event {event.height}"
+        got = event.payload["part"]
+        if k >= parts:
+            raise StepFailure(
+                step, item, f"part {got} after the step's {parts} parts (a second step?)"
+            )
+        if got != k:
+            raise StepFailure(
+                step, item, f"part {got} where part {k} of {parts} comes next (parts in order)"
+            )
+        if event.payload["parts"] != parts:
+            raise StepFailure(
+                step, item, f"parts {event.payload['parts']}: the step's first part says {parts}"
+            )
+        for path in closing:
+            holder, name = _member(event.payload, path)
+            if (name in holder) != (k == parts - 1):
+                where = "missing from the last part" if k == parts - 1 else "in a part not last"
+                raise StepFailure(step, item, f"{path}: {where} (only the last closes the step)")
+    if len(events) < parts:
+        raise StepFailure(
+            step,
+            f"event {events[-1].height}",
+            f"parts {len(events)} .. {parts - 1} of the step's {parts} are missing",
+        )
+    last = events[-1]
+    merged = _part_copy(last.payload, lists)
+    del merged["part"], merged["parts"]
+    for path in lists:
+        holder, name = _member(merged, path)
+        joined: list[Any] = []
+        for event in events:
+            part_holder, _ = _member(event.payload, path)
+            value = part_holder[name]
+            if not isinstance(value, list):
+                raise StepFailure(step, f"event {event.height}", f"{path}: expected a list")
+            joined += value
+        holder[name] = joined  # type: ignore[index]
+    return Event(
+        height=last.height,
+        parent=last.parent,
+        type=last.type,
+        timestamp=last.timestamp,
+        payload=merged,
+        hash=last.hash,
+    )
+
+
+def collect_steps(
+    state: ElectionState, ballots: Sequence[Event], steps: Sequence[Event]
+) -> dict[str, RegionSteps]:
+    """Each region's ballots (record order) and steps, each step's parts merged
+    (:func:`merge_parts`); a part out of order, missing or of a second step of a kind for a
+    region is a :class:`StepFailure` of its step."""
+    out = {r.id: RegionSteps() for r in state.manifest.regions}
+    for event in ballots:
+        out[str(event.payload["region"])].ballots.append(parse_deniable_ballot(event))
+    parts: dict[tuple[str, str, str], list[Event]] = {}
+    for event in steps:
+        region = event.payload["region"]
+        if region not in out:
+            raise StepFailure(_STEP_OF[event.type], f"event {event.height}", "unknown region")
+        key = (str(region), event.type, str(event.payload.get("stage", "")))
+        parts.setdefault(key, []).append(event)
+    for (region, event_type, stage), events in parts.items():
+        out[region].events[(event_type, stage)] = merge_parts(events)
+    return out
 
 
 @dataclass(frozen=True)

@@ -522,34 +522,40 @@ MANIFEST: Final = Obj(
 )
 
 MAX_ROWS: Final = 10_000_000  # rows of a mix (ballots and dummies of a region)
+MAX_PARTS: Final = MAX_ROWS  # parts of one step (coercion.md section 6.1)
 MAX_WIDTH: Final = 3 + MAX_QUESTIONS * MAX_ANSWERS  # ciphertexts of a mixed row
 LINEAR_PROOF: Final = Obj(
     {"commitments": List(HEX32, 1, 2 + 2 * MAX_WIDTH), "responses": List(HEX32, 1, 1 + MAX_WIDTH)}
 )
 """A proof of a linear relation (docs/spec/coercion.md section 8)."""
 OR_PROOF: Final = Obj({"branches": List(LINEAR_PROOF, 2, 2), "challenges": List(HEX32, 2, 2)})
-_ROW_POINTS: Final = List(HEX32, 1, MAX_ROWS)
-_ROW_SCALARS: Final = List(HEX32, 1, MAX_ROWS)
-SHUFFLE_PROOF: Final = Obj(
+_ROW_POINTS: Final = List(HEX32, 0, MAX_ROWS)
+_ROW_SCALARS: Final = List(HEX32, 0, MAX_ROWS)
+SHUFFLE_PROOF_PART: Final = Obj(
     {
         "permutation": _ROW_POINTS,
         "chain": _ROW_POINTS,
+        "t_chain": _ROW_POINTS,
+        "s_chain": _ROW_SCALARS,
+        "s_permuted": _ROW_SCALARS,
+    },
+    optional={
         "t_sum": HEX32,
         "t_product": HEX32,
         "t_weighted": HEX32,
         "t_reencryption": List(CIPHERTEXT, 1, MAX_WIDTH),
-        "t_chain": _ROW_POINTS,
         "s_sum": HEX32,
         "s_product": HEX32,
         "s_weighted": HEX32,
         "s_reencryption": List(HEX32, 1, MAX_WIDTH),
-        "s_chain": _ROW_SCALARS,
-        "s_permuted": _ROW_SCALARS,
-    }
+    },
 )
-"""A shuffle proof (docs/spec/shuffle.md section 5)."""
+"""A part of a shuffle proof (docs/spec/shuffle.md section 5, coercion.md section 6.1): the
+per-row lists' slices, and, in the step's last part, the members that belong to no row."""
 PSEUDONYM_KEY: Final = Obj({"S": HEX32, "U": HEX32, "proof": LINEAR_PROOF})
-PSEUDONYMS: Final = List(Obj({"pseudonym": HEX32, "proof": LINEAR_PROOF}), 1, MAX_ROWS)
+PSEUDONYMS: Final = List(Obj({"pseudonym": HEX32, "proof": LINEAR_PROOF}), 0, MAX_ROWS)
+PARTS: Final = {"part": Integer(0, MAX_PARTS - 1), "parts": Integer(1, MAX_PARTS)}
+"""The members of every part of a tallying authority's step (coercion.md section 6.1)."""
 
 PAYLOADS: Final[Mapping[str, Obj]] = {
     m.MANIFEST: MANIFEST,
@@ -655,20 +661,21 @@ PAYLOADS: Final[Mapping[str, Obj]] = {
         {
             "region": IDENTIFIER,
             "rows": List(Obj({"voter": CIPHERTEXT, "counter": CIPHERTEXT}), 0, MAX_ROWS),
+            **PARTS,
         }
     ),
     m.TALLY_MIX: Obj(
         {
             "region": IDENTIFIER,
             "stage": Text(8, 4, choices=frozenset({"ballots", "selected", "list"})),
-            "outputs": List(List(CIPHERTEXT, 1, MAX_WIDTH), 1, MAX_ROWS),
-            "proof": SHUFFLE_PROOF,
+            "outputs": List(List(CIPHERTEXT, 1, MAX_WIDTH), 0, MAX_ROWS),
+            "proof": SHUFFLE_PROOF_PART,
+            **PARTS,
         }
     ),
     m.TALLY_GROUPS: Obj(
         {
             "region": IDENTIFIER,
-            "key": PSEUDONYM_KEY,
             "rows": List(
                 Obj(
                     {
@@ -679,10 +686,12 @@ PAYLOADS: Final[Mapping[str, Obj]] = {
                         "counter_proof": LINEAR_PROOF,
                     }
                 ),
-                1,
+                0,
                 MAX_ROWS,
             ),
-        }
+            **PARTS,
+        },
+        optional={"key": PSEUDONYM_KEY},
     ),
     m.TALLY_FILTER: Obj(
         {
@@ -696,13 +705,15 @@ PAYLOADS: Final[Mapping[str, Obj]] = {
                         "proof": OR_PROOF,
                     }
                 ),
-                1,
+                0,
                 MAX_ROWS,
             ),
+            **PARTS,
         }
     ),
     m.TALLY_ELIGIBILITY: Obj(
-        {"region": IDENTIFIER, "key": PSEUDONYM_KEY, "selected": PSEUDONYMS, "list": PSEUDONYMS}
+        {"region": IDENTIFIER, "selected": PSEUDONYMS, "list": PSEUDONYMS, **PARTS},
+        optional={"key": PSEUDONYM_KEY},
     ),
     m.TALLY: Obj(
         {

@@ -64,6 +64,7 @@ from referendum.errors import (
 from referendum.protocol.deniable import (
     MAX_BALLOTS_PER_VOTER,
     OFFSET_DOMAIN,
+    ROWS_PER_PART,
     DeniableBallot,
     ballot_equations_of,
     ballot_row,
@@ -73,6 +74,7 @@ from referendum.protocol.deniable import (
     parse_deniable_ballot,
     selected_tally,
     signing_message,
+    split_step,
     verify_region,
     width_of,
 )
@@ -367,8 +369,9 @@ def region_steps(
     shared: Point,
     rng: RandomSource,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The tallying authority's events for one region's ballots (record order), in order:
-    each as its type and payload."""
+    """The tallying authority's steps for one region's ballots (record order), in order:
+    each as its type and whole payload (:func:`~referendum.protocol.deniable.split_step`
+    cuts it into the parts that are appended)."""
     authority = base_mul(secret)
     election = state.public_key
     width = width_of(state, region)
@@ -531,7 +534,11 @@ def publish_deniable_tally(
     for region in manifest.regions:
         if by_region.get(region.id):
             parsed = [parse_deniable_ballot(b) for b in by_region[region.id]]
-            planned += region_steps(state, region.id, parsed, key.secret, shared, rng)
+            for event_type, payload in region_steps(
+                state, region.id, parsed, key.secret, shared, rng
+            ):
+                parts = split_step(event_type, payload, rows=ROWS_PER_PART)
+                planned += [(event_type, part) for part in parts]
     # check every step as the verifier will, before anything is appended
     drafts = [draft_event(t, p, h) for h, (t, p) in enumerate(planned)]
     steps = collect_steps(state, ballots, drafts)
@@ -545,9 +552,9 @@ def publish_deniable_tally(
         size = len(canonical_json(payload))
         if size > MAX_STEP_BYTES:
             raise PhaseError(
-                f"region {payload['region']}: its {event_type} event would be {size:,} bytes, "
-                f"more than a record line holds ({MAX_STEP_BYTES:,}); steps split into several "
-                "events are not built yet: cut the electorate into smaller regions"
+                f"region {payload['region']}: a part of its {event_type} step would be "
+                f"{size:,} bytes, more than a record line holds ({MAX_STEP_BYTES:,}): its rows "
+                "are too wide (fewer questions or answers per ballot)"
             )
     for event_type, payload in planned:
         append(board, event_type, payload, clock)
