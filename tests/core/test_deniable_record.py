@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -502,11 +503,20 @@ def test_the_cli_casts_and_tallies_deniable_ballots(tmp_path: Path) -> None:
     for where in (("--db", db),):
         code, out, err = run_main("track", codes[0], *where)
         assert code == 0 and "does not say whether a later ballot" in out, err
-    code, _, err = run_main(
+    code, out, err = run_main(
         "vote", "--credential", private, "--choice", "q1=no", "--challenge",
         str(tmp_path / "c.json"), "--db", db, patches=clocks,
     )  # fmt: skip
-    assert code == 2 and "--challenge" in err
+    assert code == 0 and "can never be cast" in out, err
+    challenge = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert challenge["format"] == "referendum-challenge/3" and "credential_proof" not in challenge
+    code, out, err = run_main("check-challenge", str(tmp_path / "c.json"), "--db", db)
+    assert code == 0 and "encrypts ['no']" in out, err
+    challenge["voter"] = challenge["voter"] | {"alpha": challenge["voter"]["beta"]}
+    (tmp_path / "c.json").write_text(json.dumps(challenge), encoding="utf-8")
+    code, out, err = run_main("check-challenge", str(tmp_path / "c.json"), "--db", db)
+    assert code != 0 and "voter" in err
+    assert board.count(m.BALLOT_DENIABLE) == 2  # the challenged ballot was not cast
     setup.clock.jump(OPENS + dt.timedelta(days=1, hours=13))
     close_voting(board, setup.clock)
     code, _, err = run_main("tally", "--db", db)

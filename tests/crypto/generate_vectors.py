@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -1039,6 +1040,212 @@ def _deniable_failure(case: dict[str, Any]) -> str:
     raise AssertionError(f"a negative deniable vector verifies: {case['reason']}")
 
 
+def check_deniable_submission(case: dict[str, Any]) -> str:
+    """The first check of a deniable submission that fails, as the board runs them
+    (services/deniable.py): ``signature`` (over the deniable signing message),
+    ``credential_proof`` (of the encrypted credential), then ``ballot`` (its proofs, bound to
+    ``voter``); ``"valid"`` when all hold."""
+    from referendum.crypto.ballot import verify_ballot
+    from referendum.crypto.credentials import Signature, verify_signature
+    from referendum.crypto.deniable import verify_credential
+    from referendum.crypto.elgamal import Ciphertext
+    from referendum.crypto.proofs.linear import LinearProof
+    from referendum.errors import CryptoError
+    from referendum.protocol import deniable as dp
+
+    fingerprint = bytes.fromhex(case["fingerprint"])
+    authority = Point.from_hex(case["authority"])
+    sub = case["submission"]
+    ballot = EncryptedBallot.from_json(sub["ballot"])
+    canonical_ballot = canonical(ballot.to_json())
+    voter = Ciphertext.from_json(sub["voter"])
+    message = dp.signing_message(
+        fingerprint,
+        bytes.fromhex(sub["credential"]),
+        sub["region"],
+        canonical_ballot,
+        voter,
+        sub["credential_proof"],
+    )
+    try:
+        verify_signature(
+            Point.from_hex(sub["credential"]), message, Signature.from_json(sub["signature"])
+        )
+    except CryptoError:
+        return "signature"
+    from referendum.crypto.deniable import credential_relation
+
+    context = dp.credential_context(fingerprint, sub["region"], canonical_ballot)
+    try:
+        proof = LinearProof.from_json(
+            sub["credential_proof"], credential_relation(authority, voter), field="credential_proof"
+        )
+        verify_credential(authority, voter, proof, context)
+    except CryptoError:
+        return "credential_proof"
+    shapes = tuple(QuestionShape(q["options"], q["min"], q["max"]) for q in case["questions"])
+    ctx = BallotContext(fingerprint, Point.from_hex(case["public_key"]), shapes)
+    try:
+        verify_ballot(ctx, ballot, binding=voter.to_bytes())
+    except CryptoError:
+        return "ballot"
+    return "valid"
+
+
+def _resign(
+    rng: DeterministicRandom,
+    fingerprint: bytes,
+    key: tuple[Scalar, Point],
+    sub: dict[str, Any],
+    message: bytes | None = None,
+) -> dict[str, Any]:
+    """``sub`` signed again by the credential ``key`` (over ``message``, or the deniable
+    signing message of its own members)."""
+    from referendum.crypto.elgamal import Ciphertext
+    from referendum.protocol import deniable as dp
+
+    secret, public = key
+    if message is None:
+        message = dp.signing_message(
+            fingerprint,
+            public.to_bytes(),
+            sub["region"],
+            canonical(sub["ballot"]),
+            Ciphertext.from_json(sub["voter"]),
+            sub["credential_proof"],
+        )
+    signature = sign_with_nonce(secret, public, message, scalar(rng))
+    return {**sub, "signature": signature.to_json()}
+
+
+def deniable_ballot_vectors() -> dict[str, Any]:
+    """Deniable ballots as the voter's client makes them (services/voter.py, the booth's
+    deniable.js): given every nonce, the encrypted credential ``voter``, the ballot bound to
+    it, the ``credential_proof`` (with its context) and the signature (with its message);
+    then submissions the board refuses, each naming the first check that fails."""
+    from referendum.protocol import deniable as dp
+    from referendum.protocol.ballots import ballot_signing_message
+    from referendum.services.voter import (
+        deniable_submission_with_nonces,
+        encrypt_deniable_with_nonces,
+    )
+
+    rng = DeterministicRandom(b"vectors/deniable-ballot/1")
+    key = base_mul(scalar(rng))
+    authority = base_mul(scalar(rng))
+    fingerprint = hashlib.sha256(b"vectors/deniable-election").digest()
+    cases: list[dict[str, Any]] = []
+    election_id = "vectors-deniable"
+    for shapes, selections, region in (
+        ([QuestionShape(3, 1, 1)], [[0, 1, 0]], "north"),
+        ([QuestionShape(2, 0, 1), QuestionShape(4, 1, 3)], [[0, 0], [1, 0, 1, 1]], "Łódź"),
+    ):
+        ctx = BallotContext(fingerprint, key, tuple(shapes))
+        private = generate_private_credential(rng)
+        secret, public = derive_credential(election_id, private)
+        nonces = random_ballot_nonces(ctx, rng)
+        voter_nonce = scalar(rng)
+        proof_nonces = (scalar(rng), scalar(rng))
+        signature_nonce = scalar(rng)
+        encrypted = encrypt_deniable_with_nonces(
+            ctx, region, authority, public, selections, nonces, voter_nonce
+        )
+        submission = deniable_submission_with_nonces(
+            fingerprint, authority, secret, encrypted, proof_nonces, signature_nonce
+        )
+        canonical_ballot = canonical(encrypted.ballot)
+        base = {
+            **election("deniable-ballot", fingerprint, key, shapes),
+            "authority": authority.hex(),
+            "election_id": election_id,
+        }
+        cases.append(
+            {
+                **base,
+                "valid": True,
+                "private": private,
+                "region": region,
+                "selections": selections,
+                "nonces": nonces.to_json(),
+                "voter_nonce": voter_nonce.hex(),
+                "proof_nonces": [n.hex() for n in proof_nonces],
+                "signature_nonce": signature_nonce.hex(),
+                "voter": encrypted.voter.to_json(),
+                "tracking_code": encrypted.tracking_code,
+                "context": dp.credential_context(fingerprint, region, canonical_ballot).hex(),
+                "message": dp.signing_message(
+                    fingerprint,
+                    public.to_bytes(),
+                    region,
+                    canonical_ballot,
+                    encrypted.voter,
+                    submission["credential_proof"],
+                ).hex(),
+                "submission": submission,
+            }
+        )
+
+        def refused(
+            reason: str, sub: dict[str, Any], base: dict[str, Any] = base
+        ) -> dict[str, Any]:
+            return {**base, "valid": False, "reason": reason, "submission": sub}
+
+        resigned = functools.partial(_resign, rng, fingerprint, (secret, public))
+
+        copy = json.loads(json.dumps(submission))
+        copy["credential_proof"]["responses"][1] = flip_hex(
+            copy["credential_proof"]["responses"][1], 2
+        )
+        cases.append(refused("the credential proof's response altered", resigned(copy)))
+        copy = json.loads(json.dumps(submission))
+        copy["signature"]["response"] = flip_hex(copy["signature"]["response"], 2)
+        cases.append(refused("the signature's response altered", copy))
+        visible = ballot_signing_message(fingerprint, public.hex(), region, encrypted.ballot, None)
+        cases.append(
+            refused("signed with the visible ballot message", resigned(submission, message=visible))
+        )
+        # the same choices and nonces with another encryption of the same credential: the
+        # proofs made for the first voter no longer hold
+        other = encrypt_deniable_with_nonces(
+            ctx, region, authority, public, selections, nonces, scalar(rng)
+        )
+        swapped = {**submission, "voter": other.voter.to_json()}
+        cases.append(refused("another encryption of the credential", resigned(swapped)))
+        # the credential proof made for another region
+        moved = encrypt_deniable_with_nonces(
+            ctx, "elsewhere", authority, public, selections, nonces, voter_nonce
+        )
+        elsewhere = deniable_submission_with_nonces(
+            fingerprint, authority, secret, moved, proof_nonces, signature_nonce
+        )
+        moved_proof = {**submission, "credential_proof": elsewhere["credential_proof"]}
+        cases.append(refused("a credential proof made for another region", resigned(moved_proof)))
+        # the ballot bound to the credential (as with visible revoting), not to voter
+        bound = encrypt_ballot_with_nonces(ctx, selections, nonces, binding=public.to_bytes())
+        rebound = deniable_submission_with_nonces(
+            fingerprint,
+            authority,
+            secret,
+            replace(encrypted, ballot=bound.to_json()),
+            proof_nonces,
+            signature_nonce,
+        )
+        cases.append(refused("the ballot bound to the credential, not to voter", rebound))
+    for case in cases:
+        case["fails"] = check_deniable_submission(case)
+    return {
+        **header(
+            "deniable_ballot",
+            "deniable ballots as the voter's client makes them (docs/spec/coercion.md section "
+            "3.1 and 9): the encrypted credential, the ballot bound to it, the credential "
+            "proof and the board's signature from given nonces; and submissions the board "
+            "refuses, with the first check that fails (signature, credential_proof, ballot)",
+            "computed by referendum",
+        ),
+        "cases": cases,
+    }
+
+
 def main() -> None:
     VECTORS.mkdir(exist_ok=True)
     for name, build in (
@@ -1052,6 +1259,7 @@ def main() -> None:
         ("threshold", threshold_vectors),
         ("shuffle", shuffle_vectors),
         ("deniable", deniable_vectors),
+        ("deniable_ballot", deniable_ballot_vectors),
     ):
         text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
         (VECTORS / f"{name}.json").write_text(text, encoding="utf-8")

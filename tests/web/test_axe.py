@@ -46,6 +46,14 @@ def violations(page: Any) -> list[str]:
     return list(found)
 
 
+def step(page: Any, button: str, shown: str, label: str) -> list[str]:
+    """Press the booth's ``button``, wait for its step ``shown`` and return axe's serious
+    and critical violations there, each prefixed with ``label``."""
+    page.click(f"#{button}")
+    page.wait_for_selector(f"#step-{shown}:not([hidden])")
+    return [f"{label}: {v}" for v in violations(page)]
+
+
 def context_of(browser: Any, size: str, lang: str, url: str, token: str | None = None) -> Any:
     context = browser.new_context(viewport=SIZES[size], locale=lang, bypass_csp=True)
     context.add_init_script(path=str(AXE))
@@ -136,18 +144,12 @@ def booth_steps(
         for question in ("q1", "q2"):
             page.locator(f"fieldset[data-question={question}] input").first.check()
         keep(page, f"booth-{lang}", tmp_path)
-        page.click("#encrypt")
-        page.wait_for_selector("#step-review:not([hidden])")
-        found.extend(f"booth review {lang}: {v}" for v in violations(page))
-        page.click("#challenge")
-        page.wait_for_selector("#step-challenge:not([hidden])")
-        found.extend(f"booth challenge {lang}: {v}" for v in violations(page))
+        found += step(page, "encrypt", "review", f"booth review {lang}")
+        found += step(page, "challenge", "challenge", f"booth challenge {lang}")
         page.click("#restart")
         page.click("#encrypt")
         page.wait_for_selector("#step-review:not([hidden])")
-        page.click("#cast")
-        page.wait_for_selector("#step-receipt:not([hidden])")
-        found.extend(f"booth receipt {lang}: {v}" for v in violations(page))
+        found += step(page, "cast", "receipt", f"booth receipt {lang}")
         keep(page, f"booth-receipt-{lang}", tmp_path)
         context.close()
     return found

@@ -356,7 +356,7 @@ def test_booth_code_passes_the_vectors_inside_chromium(tmp_path: Path) -> None:
     )
     vectors = {
         name: json.loads((ROOT / "vectors" / f"{name}.json").read_text(encoding="utf-8"))
-        for name in ("proofs", "ballot", "credentials")
+        for name in ("proofs", "ballot", "credentials", "deniable_ballot")
     }
     with chromium() as browser:
         page = browser.new_page()
@@ -364,7 +364,7 @@ def test_booth_code_passes_the_vectors_inside_chromium(tmp_path: Path) -> None:
         page.add_script_tag(path=str(bundle))
         out = page.evaluate("(v) => BoothVectors.runVectors(v)", vectors)
     assert out["failures"] == []
-    assert out["passed"] >= 24
+    assert out["passed"] >= 38  # 24 visible, 14 deniable
 
 
 def test_organiser_opens_voting(tmp_path: Path) -> None:

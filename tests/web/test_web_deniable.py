@@ -47,3 +47,15 @@ def test_casting_and_tracking_deniable_ballots(board: Any) -> None:
     assert {k: v for k, v in answers[0].items() if k != "tracking_code"} == {
         k: v for k, v in answers[1].items() if k != "tracking_code"
     }
+    # the board never says which ballot is a credential's last (anyone knowing the public
+    # credential would see a revote), lists the deniable ballots and counts them per region
+    revoter = s.credentials["east"][0].public
+    answer = served.client.get(f"/api/credentials/{revoter}").json()
+    assert answer["region"] == "east" and answer["last_tracking_code"] is None
+    listed = served.client.get("/api/ballots").json()["ballots"]
+    assert [b["tracking_code"] for b in listed] == codes
+    assert all(b["replaces"] is None for b in listed)
+    assert served.client.get("/api/referendum").json()["accepted"] == 3
+    board = served.client.get("/").text
+    assert 'id="deniable-note"' in board and "East: 3, West: 0" in board
+    assert "3 ballots accepted" in board

@@ -33,6 +33,7 @@ from referendum.services.state import load_state
 from referendum.services.voter import (
     check_last_ballot,
     encrypt_choices,
+    encrypt_deniable_choices,
     public_credential_of,
     sign_ballot,
 )
@@ -186,17 +187,10 @@ def vote(
     with board_at(db) as board:
         state = load_state(board)
         choices = _choices(choice)
-        if state.manifest.deniable:
-            if challenge is not None:
-                raise InputError(
-                    "--challenge", "not available yet for deniable revoting: cast, or vote later"
-                )
-            assert signer is not None
-            _vote_deniable(board, state, private, choices, signer, receipt_out)
-            return
         public = public_credential_of(state, private)
-        encrypted = encrypt_choices(state, public, choices, SystemRandom())
         if challenge is not None:
+            encrypt = encrypt_deniable_choices if state.manifest.deniable else encrypt_choices
+            encrypted = encrypt(state, public, choices, SystemRandom())
             data = challenge_data(state, encrypted, choices)
             challenge.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
             typer.echo(f"challenged ballot {encrypted.tracking_code} written to {challenge}")
@@ -205,12 +199,16 @@ def vote(
                 "can never be cast: vote again to cast a fresh ballot"
             )
             return
+        assert signer is not None
+        if state.manifest.deniable:
+            _vote_deniable(board, state, private, choices, signer, receipt_out)
+            return
+        encrypted = encrypt_choices(state, public, choices, SystemRandom())
         election = state.fingerprint.hex()
         board_last = last_tracking_code(board, public)
         check_last_ballot(board_last, _receipt_last(last_receipt, state))
         replaces = check_last_ballot(board_last, _own_last(kept, election, public))
         submission = sign_ballot(state, private, encrypted, SystemRandom(), replaces=replaces)
-        assert signer is not None
         try:
             receipt = cast(board, submission, system_clock, state=state, signer=signer)
         except BallotRejected as exc:

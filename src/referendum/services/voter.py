@@ -11,31 +11,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from referendum.crypto.ballot import (
+    BallotContext,
     BallotNonces,
     EncryptedBallot,
     audit_ballot,
     encrypt_ballot,
+    encrypt_ballot_with_nonces,
+    random_ballot_nonces,
     tracking_code,
 )
-from referendum.crypto.credentials import derive_credential, sign
+from referendum.crypto.credentials import derive_credential, sign, sign_with_nonce
+from referendum.crypto.deniable import CREDENTIAL_DOMAIN, credential_relation, encrypt_credential
+from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import Point, Scalar
+from referendum.crypto.proofs.linear import prove_linear_with_nonces
 from referendum.crypto.random import RandomSource
-from referendum.errors import DroppedBallot, InputError
+from referendum.errors import DroppedBallot, InputError, ProofError
 from referendum.protocol.ballots import ballot_signing_message
 from referendum.protocol.state import ElectionState
 from referendum.record.canonical import canonical_json
 from referendum.record.manifest import Manifest
 
 __all__ = [
+    "DeniableChoices",
     "EncryptedChoices",
     "PreparedBallot",
     "check_challenge",
     "check_last_ballot",
+    "deniable_submission_with_nonces",
     "encrypt_choices",
+    "encrypt_deniable_choices",
+    "encrypt_deniable_with_nonces",
     "prepare_ballot",
     "prepare_deniable_ballot",
     "public_credential_of",
     "selections_from_choices",
     "sign_ballot",
+    "sign_deniable_ballot",
 ]
 
 
@@ -187,6 +199,131 @@ def prepare_ballot(
     )
 
 
+@dataclass(frozen=True)
+class DeniableChoices(EncryptedChoices):
+    """An encrypted deniable ballot, not yet proven for its credential nor signed: what the
+    voter either challenges (revealing the nonces, ``voter``'s included) or casts.  Its
+    selection proofs are bound to ``voter``, the credential encrypted with ``voter_nonce``."""
+
+    voter: Ciphertext
+    voter_nonce: Scalar
+
+
+def encrypt_deniable_with_nonces(
+    ctx: BallotContext,
+    region: str,
+    authority: Point,
+    credential: Point,
+    selections: Sequence[Sequence[int]],
+    ballot_nonces: BallotNonces,
+    voter_nonce: Scalar,
+) -> DeniableChoices:
+    """Deterministic core of a deniable ballot's encryption: ``voter`` encrypts the public
+    credential under the tallying authority's key, and the selection proofs are bound to
+    ``voter``'s 64 bytes."""
+    voter = encrypt_credential(authority, credential, voter_nonce)
+    ballot = encrypt_ballot_with_nonces(ctx, selections, ballot_nonces, binding=voter.to_bytes())
+    ballot_json = ballot.to_json()
+    return DeniableChoices(
+        region=region,
+        credential=credential.hex(),
+        voter=voter,
+        ballot=ballot_json,
+        tracking_code=tracking_code(canonical_json(ballot_json)),
+        selections=tuple(tuple(row) for row in selections),
+        nonces=ballot_nonces,
+        voter_nonce=voter_nonce,
+    )
+
+
+def deniable_submission_with_nonces(
+    fingerprint: bytes,
+    authority: Point,
+    secret: Scalar,
+    encrypted: DeniableChoices,
+    proof_nonces: Sequence[Scalar],
+    signature_nonce: Scalar,
+) -> dict[str, Any]:
+    """Deterministic core of casting a deniable ballot: the ``credential_proof`` (context:
+    the fingerprint, the region, the ballot's canonical JSON) and the signature the board
+    checks (``deniable.signing_message``, kept off the record)."""
+    from referendum.protocol import deniable
+
+    canonical = canonical_json(encrypted.ballot)
+    context = deniable.credential_context(fingerprint, encrypted.region, canonical)
+    proof = prove_linear_with_nonces(
+        CREDENTIAL_DOMAIN,
+        credential_relation(authority, encrypted.voter),
+        (secret, encrypted.voter_nonce),
+        context,
+        proof_nonces,
+    ).to_json()
+    public = bytes.fromhex(encrypted.credential)
+    message = deniable.signing_message(
+        fingerprint, public, encrypted.region, canonical, encrypted.voter, proof
+    )
+    signature = sign_with_nonce(secret, Point.from_bytes(public), message, signature_nonce)
+    return {
+        "election": fingerprint.hex(),
+        "region": encrypted.region,
+        "credential": encrypted.credential,
+        "ballot": encrypted.ballot,
+        "voter": encrypted.voter.to_json(),
+        "credential_proof": proof,
+        "signature": signature.to_json(),
+    }
+
+
+def _authority_of(state: ElectionState) -> Point:
+    if state.manifest.tallying_authority is None:
+        raise InputError("revoting", "this referendum has visible revoting")
+    return Point.from_hex(state.manifest.tallying_authority)
+
+
+def encrypt_deniable_choices(
+    state: ElectionState,
+    public_credential: str,
+    choices: Mapping[str, Sequence[str]],
+    rng: RandomSource,
+) -> DeniableChoices:
+    """Encrypt a deniable ballot for the credential's region with fresh nonces; nothing is
+    proven for the credential nor signed, so the result can be challenged safely."""
+    authority = _authority_of(state)
+    region = state.region_of(public_credential)
+    if region is None:
+        raise InputError("credential", "this credential is not on any region's list")
+    selections = selections_from_choices(state.manifest, choices, region)
+    ctx = state.ballot_context(region)
+    voter_nonce = Scalar.random(rng)
+    nonces = random_ballot_nonces(ctx, rng)
+    credential = Point.from_hex(public_credential)
+    return encrypt_deniable_with_nonces(
+        ctx, region, authority, credential, selections, nonces, voter_nonce
+    )
+
+
+def sign_deniable_ballot(
+    state: ElectionState,
+    private_credential: str,
+    encrypted: DeniableChoices,
+    rng: RandomSource,
+) -> dict[str, Any]:
+    """The submission casting ``encrypted`` (never challenged): the ``credential_proof`` and
+    the board's signature, made with the private credential."""
+    secret, public = derive_credential(state.manifest.id, private_credential)
+    if public.hex() != encrypted.credential:
+        raise InputError("credential", "this ballot was encrypted for another credential")
+    proof_nonces = (Scalar.random(rng), Scalar.random(rng))
+    return deniable_submission_with_nonces(
+        state.fingerprint,
+        _authority_of(state),
+        secret,
+        encrypted,
+        proof_nonces,
+        Scalar.random(rng),
+    )
+
+
 def prepare_deniable_ballot(
     state: ElectionState,
     private_credential: str,
@@ -198,40 +335,13 @@ def prepare_deniable_ballot(
     ``credential_proof`` that the author holds its secret, the selection proofs bound to
     ``voter``, and the signature the board checks (kept off the record).  Every ballot is
     cast the same way, first or not: nothing names the ballot it replaces."""
-    from referendum.crypto.deniable import encrypt_credential, prove_credential
-    from referendum.crypto.group import Point, Scalar
-    from referendum.protocol import deniable
-
-    if state.manifest.tallying_authority is None:
-        raise InputError("revoting", "this referendum has visible revoting")
-    authority = Point.from_hex(state.manifest.tallying_authority)
-    secret, public = derive_credential(state.manifest.id, private_credential)
-    region = state.region_of(public.hex())
-    if region is None:
-        raise InputError("credential", "this credential is not on any region's list")
-    selections = selections_from_choices(state.manifest, choices, region)
-    r = Scalar.random(rng)
-    voter = encrypt_credential(authority, public, r)
-    ballot, nonces = encrypt_ballot(
-        state.ballot_context(region), selections, rng, binding=voter.to_bytes()
+    encrypted = encrypt_deniable_choices(
+        state, public_credential_of(state, private_credential), choices, rng
     )
-    ballot_json = ballot.to_json()
-    canonical = canonical_json(ballot_json)
-    context = deniable.credential_context(state.fingerprint, region, canonical)
-    proof = prove_credential(authority, voter, secret, r, context, rng).to_json()
-    message = deniable.signing_message(
-        state.fingerprint, public.to_bytes(), region, canonical, voter, proof
+    submission = sign_deniable_ballot(state, private_credential, encrypted, rng)
+    return PreparedBallot(
+        submission, encrypted.tracking_code, encrypted.selections, encrypted.nonces
     )
-    submission = {
-        "election": state.fingerprint.hex(),
-        "region": region,
-        "credential": public.hex(),
-        "ballot": ballot_json,
-        "voter": voter.to_json(),
-        "credential_proof": proof,
-        "signature": sign(secret, public, message, rng).to_json(),
-    }
-    return PreparedBallot(submission, tracking_code(canonical), selections, nonces)
 
 
 def check_challenge(
@@ -241,16 +351,27 @@ def check_challenge(
     nonces: BallotNonces,
     *,
     credential: str,
+    voter: tuple[Ciphertext, Scalar] | None = None,
 ) -> None:
     """Benaloh challenge: check that the ballot encrypts ``selections`` under the revealed
-    nonces.  Raises :class:`~referendum.errors.ProofError` if not."""
+    nonces.  For a deniable ballot, ``voter`` is its encrypted credential with the nonce
+    revealed: it must encrypt ``credential`` under the tallying authority's key with that
+    nonce, and the ballot is bound to it.  Raises :class:`~referendum.errors.ProofError`
+    if not."""
     region = state.region_of(credential)
     if region is None:
         raise InputError("credential", "not on any region's credential list")
+    binding = bytes.fromhex(credential)
+    if voter is not None:
+        ciphertext, nonce = voter
+        expected = encrypt_credential(_authority_of(state), Point.from_hex(credential), nonce)
+        if expected != ciphertext:
+            raise ProofError("voter: not the credential encrypted with the nonce revealed")
+        binding = ciphertext.to_bytes()
     audit_ballot(
         state.ballot_context(region),
         EncryptedBallot.from_json(ballot_json),
         selections,
         nonces,
-        binding=bytes.fromhex(credential),
+        binding=binding,
     )

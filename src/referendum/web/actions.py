@@ -12,7 +12,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from fastapi import Query
 
@@ -111,14 +111,19 @@ def scheduled_step(ctx: WebContext) -> str | None:
     return "open" if state.phase is Phase.READY else "close"
 
 
+BALLOT_TYPES: Final = frozenset({m.BALLOT_ACCEPTED, m.BALLOT_DENIABLE})
+"""The events of a ballot on the board: visible revoting's, and deniable revoting's (which
+name no credential, docs/spec/coercion.md)."""
+
+
 def ballots_by_region(ctx: WebContext) -> dict[str, int]:
-    """The ballots accepted in each region so far (revotes included), counted on from where
-    the last count stopped, so that the organiser's page reads only the new ballots."""
+    """The ballots accepted in each region so far (revotes included, deniable ballots too),
+    counted on from where the last count stopped, so that a page reads only the new ballots."""
     with _locks.setdefault("ballots-by-region", threading.Lock()):
         start, counts = ctx.cache.get("ballots-by-region", (0, {}))
         counts = dict(counts)
         last = start - 1
-        for event in ctx.board.events(start=start, types={m.BALLOT_ACCEPTED}):
+        for event in ctx.board.events(start=start, types=BALLOT_TYPES):
             region = str(event.payload.get("region"))
             counts[region] = counts.get(region, 0) + 1
             last = event.height
@@ -170,7 +175,7 @@ def summary(ctx: WebContext) -> dict[str, Any]:
         "trustees_total": n,
         "opened_at": _iso(state.opened_at),
         "closed_at": _iso(state.closed_at),
-        "accepted": ctx.board.count(m.BALLOT_ACCEPTED),
+        "accepted": ctx.board.count(m.BALLOT_ACCEPTED) + ctx.board.count(m.BALLOT_DENIABLE),
         "rejected": ctx.board.count(m.BALLOT_REJECTED),
         "head": None if head is None else {"height": head.height, "hash": head.hash},
         "results": state.results,
@@ -200,7 +205,12 @@ def region_of_credential(ctx: WebContext, public: str) -> str | None:
 
 
 def last_ballot_of(ctx: WebContext, public: str) -> str | None:
-    """The tracking code of the credential's last accepted ballot (``None``: none yet)."""
+    """The tracking code of the credential's last accepted ballot (``None``: none yet).
+    With deniable revoting always ``None``: whoever knows a public credential would otherwise
+    see that its voter voted again (the board's index of who cast what stays private,
+    docs/spec/coercion.md section 2)."""
+    if ctx.state().manifest.deniable:
+        return None
     return last_tracking_code(ctx.board, public.lower())
 
 
@@ -211,7 +221,7 @@ def _ballot_row(event: Event) -> dict[str, Any]:
         "timestamp": event.timestamp,
         "region": p["region"],
         "tracking_code": p["tracking_code"],
-        "replaces": p["replaces"],
+        "replaces": p.get("replaces"),  # a deniable ballot names none
     }
 
 
@@ -249,7 +259,8 @@ def _start(after: int) -> int:
 def accepted_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
     """Accepted ballots after height ``after`` (at most ``limit``), oldest first;
     ``next_after`` is the height to ask for the next page (``None``: this is the last)."""
-    events, more = _page(ctx, m.BALLOT_ACCEPTED, after, limit)
+    deniable = ctx.has_referendum() and ctx.state().manifest.deniable
+    events, more = _page(ctx, m.BALLOT_DENIABLE if deniable else m.BALLOT_ACCEPTED, after, limit)
     rows = [_ballot_row(e) for e in events]
     return {"ballots": rows, "next_after": rows[-1]["height"] if more else None}
 

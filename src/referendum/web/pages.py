@@ -191,7 +191,9 @@ def _summary(ctx: WebContext) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: Ctx) -> HTMLResponse:
-    return render(request, "board.html", s=_summary(ctx))
+    s = _summary(ctx)
+    deniable = s.get("manifest", {}).get("revoting") == "deniable"
+    return render(request, "board.html", s=s, by_region=_by_region(ctx) if deniable else None)
 
 
 def _with_booth_script(request: Request, ctx: Ctx, template: str) -> HTMLResponse:

@@ -3,9 +3,16 @@
 import { fromHex } from './bytes.js';
 import { auditBallot, noncesFromJson, trackingCode } from './ballot.js';
 import { contextFromReferendum, selectionsFromChoices } from './submission.js';
+import { authorityOf, checkDeniableVoter, ciphertextToJson } from './deniable.js';
+import { scalarToHex } from './group.js';
 
 export const CHALLENGE_FORMAT = 'referendum-challenge/2';
 export const CHALLENGE_MEMBERS = ['format', 'election', 'region', 'credential', 'ballot', 'tracking_code', 'choices', 'selections', 'nonces'];
+// with deniable revoting: the encrypted credential the proofs are bound to, and its nonce
+export const DENIABLE_CHALLENGE_FORMAT = 'referendum-challenge/3';
+export const DENIABLE_CHALLENGE_MEMBERS = [...CHALLENGE_MEMBERS, 'voter', 'voter_nonce'];
+
+const isDeniable = (info) => info.manifest.revoting === 'deniable';
 
 /**
  * What a challenge reveals about an unsigned ballot made by encryptChoices; the same file as
@@ -13,7 +20,8 @@ export const CHALLENGE_MEMBERS = ['format', 'election', 'region', 'credential', 
  * signature: whoever sees it cannot cast it without the private credential.
  */
 export const challengeData = (info, encrypted, choices) => ({
-  format: CHALLENGE_FORMAT,
+  ...(encrypted.voter ? { voter: ciphertextToJson(encrypted.voter), voter_nonce: scalarToHex(encrypted.voterNonce) } : {}),
+  format: encrypted.voter ? DENIABLE_CHALLENGE_FORMAT : CHALLENGE_FORMAT,
   election: info.fingerprint,
   region: encrypted.region,
   credential: encrypted.credential,
@@ -26,10 +34,12 @@ export const challengeData = (info, encrypted, choices) => ({
 
 /** Check a challenge against the referendum: throws unless the ballot encrypts the choices. */
 export function checkChallenge(info, data) {
-  if (!data || data.format !== CHALLENGE_FORMAT) throw new Error(`expected format ${CHALLENGE_FORMAT}`);
-  const extra = Object.keys(data).filter((k) => !CHALLENGE_MEMBERS.includes(k));
+  const format = isDeniable(info) ? DENIABLE_CHALLENGE_FORMAT : CHALLENGE_FORMAT;
+  const members = isDeniable(info) ? DENIABLE_CHALLENGE_MEMBERS : CHALLENGE_MEMBERS;
+  if (!data || data.format !== format) throw new Error(`expected format ${format}`);
+  const extra = Object.keys(data).filter((k) => !members.includes(k));
   if (extra.length) throw new Error(`challenge.${extra[0]}: not a member of a challenge (a challenged ballot is never signed)`);
-  const missing = CHALLENGE_MEMBERS.filter((k) => !(k in data));
+  const missing = members.filter((k) => !(k in data));
   if (missing.length) throw new Error(`challenge.${missing[0]}: missing`);
   if (data.election !== info.fingerprint) throw new Error('the challenge is for another referendum');
   if (!info.manifest.regions.some((r) => r.id === data.region)) throw new Error('challenge.region: not a region of the referendum');
@@ -40,7 +50,10 @@ export function checkChallenge(info, data) {
   const ctx = contextFromReferendum(info, data.region);
   const selections = selectionsFromChoices(info, data.choices, data.region);
   if (JSON.stringify(selections) !== JSON.stringify(data.selections)) throw new Error('the choices are not the selections');
-  auditBallot(ctx, data.ballot, selections, noncesFromJson(data.nonces), fromHex(data.credential));
+  const binding = isDeniable(info)
+    ? checkDeniableVoter(authorityOf(info), data.credential, data.voter, data.voter_nonce)
+    : fromHex(data.credential);
+  auditBallot(ctx, data.ballot, selections, noncesFromJson(data.nonces), binding);
   if (trackingCode(data.ballot) !== data.tracking_code) throw new Error('the tracking code is not the ballot\'s');
   return data.choices;
 }

@@ -11,7 +11,7 @@ export function encodeFields(...parts) {
 }
 
 function domainBytes(domain) {
-  if (!/^referendum\/v[12]\//.test(domain)) throw new Error(`bad domain tag ${domain}`);
+  if (!/^referendum\/v[123]\//.test(domain)) throw new Error(`bad domain tag ${domain}`);
   return utf8(domain);
 }
 

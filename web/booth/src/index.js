@@ -7,6 +7,7 @@ export * from './range.js';
 export * from './ballot.js';
 export * from './credentials.js';
 export * from './submission.js';
+export * from './deniable.js';
 export * from './challenge.js';
 export * from './recompute.js';
 export * from './log.js';

@@ -3,6 +3,7 @@
 // not send fragments), used here to sign, and never leaves this page.
 import { deriveCredential } from './credentials.js';
 import { checkLastBallot, encryptChoices, signBallot } from './submission.js';
+import { encryptDeniableChoices, signDeniableBallot } from './deniable.js';
 import { challengeData, checkChallenge } from './challenge.js';
 import { ServedValueError, checkServedValues } from './recompute.js';
 import { canonicalJsonText } from './canonical.js';
@@ -122,7 +123,8 @@ function credentialError(e) {
 
 // The tracking code of the last ballot this browser cast with a credential, kept in its local
 // storage (a tracking code reveals nothing of the vote): the next ballot is checked against
-// the board's answer with it.
+// the board's answer with it.  With deniable revoting nothing is kept (docs/spec/coercion.md
+// section 10): whoever later holds the device would see that its voter voted again.
 const lastKey = (info, credential) => `referendum-last-ballot:${info.fingerprint}:${credential}`;
 
 function ownLast(info, credential) {
@@ -294,6 +296,9 @@ async function booth() {
   let pending = null; // the encrypted, unsigned ballot awaiting cast or challenge
   let pendingKey = null; // its credential's key: signs it if (and only if) it is cast
   let pendingChoices = null;
+  // deniable revoting (docs/spec/coercion.md): ballots name no credential nor the ballot they
+  // replace, and this browser keeps nothing of them
+  let deniable = false;
 
   // a credential in the link's fragment (#credential=...): fill it in, then drop it from the
   // address bar and history
@@ -320,6 +325,7 @@ async function booth() {
   }
   try {
     info = await checkedReferendum(info);
+    deniable = info.manifest.revoting === 'deniable';
   } catch (e) {
     // the server's fingerprint or key is not what the booth recomputes: never encrypt
     status(servedError(e));
@@ -388,7 +394,8 @@ async function booth() {
       }
       // let the status paint before the (synchronous) encryption
       await new Promise((resolve) => setTimeout(resolve, 0));
-      pending = encryptChoices({ info, region: found.body.region, credential: key.public, choices });
+      const encrypt = deniable ? encryptDeniableChoices : encryptChoices;
+      pending = encrypt({ info, region: found.body.region, credential: key.public, choices });
       pendingKey = key;
       pendingChoices = choices;
       $('pending-code').textContent = pending.trackingCode;
@@ -410,6 +417,24 @@ async function booth() {
   });
   encryptButton.disabled = false;
 
+  // a visible ballot signs the credential's last ballot on the board (checked against the one
+  // this browser cast last); null (with the reason shown) when it must not be cast
+  async function visibleSubmission() {
+    const found = await getJson(`/api/credentials/${pending.credential}`);
+    if (found.status !== 200) {
+      status(t('err_unknown_credential'));
+      return null;
+    }
+    let replaces;
+    try {
+      replaces = checkLastBallot(found.body.last_tracking_code ?? null, ownLast(info, pending.credential));
+    } catch (e) {
+      status(t('err_dropped', { board: e.board ?? t('no_ballot'), own: e.own }));
+      return null;
+    }
+    return signBallot({ info, encrypted: pending, key: pendingKey, replaces });
+  }
+
   $('cast').addEventListener('click', async () => {
     if (!pending) return;
     if (!periodOpen(info, offset)) {
@@ -419,22 +444,12 @@ async function booth() {
     $('cast').disabled = true;
     status(t('casting'), 'muted');
     try {
-      // the ballot signs the credential's last ballot on the board (checked against the one
-      // this browser cast last), and is signed only now, when the voter casts it (a
-      // challenged ballot is never signed)
-      const found = await getJson(`/api/credentials/${pending.credential}`);
-      if (found.status !== 200) {
-        status(t('err_unknown_credential'));
-        return;
-      }
-      let replaces;
-      try {
-        replaces = checkLastBallot(found.body.last_tracking_code ?? null, ownLast(info, pending.credential));
-      } catch (e) {
-        status(t('err_dropped', { board: e.board ?? t('no_ballot'), own: e.own }));
-        return;
-      }
-      const submission = signBallot({ info, encrypted: pending, key: pendingKey, replaces });
+      // the ballot is signed only now, when the voter casts it (a challenged ballot is never
+      // signed); a deniable one then gets its credential proof, and names no earlier ballot
+      const submission = deniable
+        ? signDeniableBallot({ info, encrypted: pending, key: pendingKey })
+        : await visibleSubmission();
+      if (!submission) return;
       const response = await fetch('/api/ballots', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
@@ -448,7 +463,7 @@ async function booth() {
           $('save-refusal'), body.receipt, `refusal-receipt-${body.receipt?.height}.json`);
         return;
       }
-      keepLast(info, submission.credential, body.tracking_code);
+      if (!deniable) keepLast(info, submission.credential, body.tracking_code);
       pending = null;
       pendingKey = null;
       status('');
@@ -456,7 +471,7 @@ async function booth() {
         tracking_code: body.tracking_code, short_code: body.short_code ?? null, height: body.height,
         replaces: body.replaces ?? null, receipt: body.receipt ?? null,
       };
-      keepReceipt(info, shown);
+      if (!deniable) keepReceipt(info, shown);
       showReceipt(shown);
       checkInLog(info, body.receipt);
     } catch (e) {

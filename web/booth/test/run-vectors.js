@@ -1,5 +1,6 @@
 // A vector runner that works in any JavaScript engine (bundled for Chromium by the browser
-// tests): runVectors({proofs, ballot, credentials}) returns {passed, failures}.
+// tests): runVectors({proofs, ballot, credentials, deniable_ballot}) returns {passed, failures}
+// (deniable_ballot optional).
 import * as c from '../src/index.js';
 
 const s = (h) => c.scalarFromHex(h);
@@ -51,6 +52,25 @@ export function runVectors(files) {
     } else {
       const sig = { commitment: c.pointFromHex(v.signature.commitment), response: s(v.signature.response) };
       check(`credential ${i} (${v.reason})`, throws(() => c.verifySignature(c.pointFromHex(v.public), c.fromHex(v.message), sig)));
+    }
+  });
+  (files.deniable_ballot?.cases ?? []).forEach((v, i) => {
+    const ctx = { fingerprint: c.fromHex(v.fingerprint), publicKey: c.pointFromHex(v.public_key), questions: v.questions };
+    const authority = c.pointFromHex(v.authority);
+    if (v.valid) {
+      const key = c.deriveCredential(v.election_id, v.private);
+      const encrypted = c.encryptDeniableWithNonces(ctx, v.region, authority, key.public, v.selections, c.noncesFromJson(v.nonces), s(v.voter_nonce));
+      const made = c.deniableSubmissionWithNonces(v.fingerprint, authority, key, encrypted, v.proof_nonces.map(s), s(v.signature_nonce));
+      check(`deniable ballot ${i}`, same(made, v.submission) && encrypted.trackingCode === v.tracking_code
+        && !throws(() => c.verifyDeniableSubmission(ctx, authority, made)));
+    } else {
+      let failed = null;
+      try {
+        c.verifyDeniableSubmission(ctx, authority, v.submission);
+      } catch (e) {
+        failed = e.check;
+      }
+      check(`deniable ballot ${i} (${v.reason})`, failed === v.fails);
     }
   });
   return { passed, failures };
