@@ -61,11 +61,19 @@ def _stamp(moment: dt.datetime) -> str:
 
 
 def cast_in_booth(
-    browser: Any, url: str, lang: str, private: str, answer: str, *, challenge_first: bool = False
+    browser: Any,
+    url: str,
+    lang: str,
+    private: str,
+    answer: str,
+    *,
+    challenge_first: bool = False,
+    switch_to: str | None = None,
 ) -> tuple[dict[str, Any], list[str], dict[str, Any] | None]:
     """Cast ``answer`` in the booth (page language ``lang``), challenging one ballot first
-    when asked; returns the receipt saved from the page, axe's findings on each step and
-    the challenge (or ``None``)."""
+    when asked, then switching the receipt page to language ``switch_to`` if given; returns
+    the receipt saved from the page, axe's findings on each step and the challenge (or
+    ``None``)."""
     found: list[str] = []
     context = context_of(browser, "phone", lang, url)
     page = context.new_page()
@@ -92,6 +100,11 @@ def cast_in_booth(
     )
     code = page.inner_text("#tracking-code")
     assert receipt["tracking_code"] == code
+    if switch_to is not None:  # the receipt shown is carried over, though nothing is kept
+        page.click(f"a[hreflang={switch_to}]")
+        page.wait_for_selector(f"html[lang={switch_to}]")
+        page.wait_for_selector("#step-receipt:not([hidden])")
+        assert page.inner_text("#tracking-code") == code and page.is_visible("#save-receipt")
     # nothing of the ballot is kept in the browser: a coercer who takes the device later
     # finds no trace of a revote
     kept = page.evaluate(
@@ -135,11 +148,21 @@ def test_the_booth_casts_deniable_ballots_end_to_end(tmp_path: Path) -> None:
         with chromium() as browser:
             first, found, _ = cast_in_booth(browser, url, "en", coerced.private, "yes")
             again, more, challenge = cast_in_booth(
-                browser, url, "uk", coerced.private, "no", challenge_first=True
+                browser, url, "uk", coerced.private, "no", challenge_first=True, switch_to="en"
             )
             found += more
             third, more, _ = cast_in_booth(browser, url, "ru", other.private, "blank")
             found += more
+            # the challenge checks on the /challenge page too
+            context = context_of(browser, "phone", "en", url)
+            page = context.new_page()
+            page.goto(f"{url}/challenge")
+            page.wait_for_selector("#check-button:enabled")
+            page.fill("#check-input", json.dumps(challenge))
+            page.click("#check-button")
+            page.wait_for_selector("#check-result.ok")
+            found.extend(f"challenge page: {v}" for v in violations(page))
+            context.close()
             for lang in ("en", "uk", "ru"):
                 context = context_of(browser, "phone", lang, url)
                 page = context.new_page()

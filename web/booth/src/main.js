@@ -186,7 +186,12 @@ function receiptText(shown) {
   return `${lines.join('\n')}\n`;
 }
 
+// The receipt on the page (null: none shown), which a language switch carries over when it
+// is not kept in the tab's storage (deniable revoting).
+let onPage = null;
+
 function showReceipt(shown) {
+  onPage = shown;
   $('refusal-receipt').hidden = true;
   $('signed-receipt').hidden = !offerReceipt($('save-receipt'), shown.receipt, `receipt-${shown.height}.json`);
   $('short-code').textContent = shown.short_code ?? '';
@@ -214,7 +219,8 @@ function carryOnLanguageSwitch(form, input) {
       const answers = [...form.querySelectorAll('input:checked')].map((i) => [i.name, i.value]);
       const receipt = !$('step-receipt').hidden;
       try {
-        globalThis.sessionStorage.setItem(CARRY, JSON.stringify({ credential: input.value, answers, receipt }));
+        const shown = receipt ? onPage : null;
+        globalThis.sessionStorage.setItem(CARRY, JSON.stringify({ credential: input.value, answers, receipt, shown }));
       } catch (e) {
         // storage disabled: the page in the other language starts afresh
       }
@@ -317,7 +323,8 @@ async function booth() {
   // after a reload or Back/Forward, the receipt this tab was showing is shown again (a fresh
   // visit of the booth starts a new ballot)
   const navigation = globalThis.performance?.getEntriesByType?.('navigation')?.[0]?.type;
-  const kept = ['reload', 'back_forward'].includes(navigation) || carry?.receipt ? keptReceipt(info) : null;
+  // (with deniable revoting nothing is kept: only a language switch carries the receipt over)
+  const kept = ['reload', 'back_forward'].includes(navigation) || carry?.receipt ? keptReceipt(info) ?? carry?.shown : null;
   if (kept) showReceipt(kept);
   if (info.phase !== 'open') {
     status(t('not_open'));
