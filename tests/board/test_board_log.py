@@ -190,3 +190,16 @@ def test_a_board_from_before_the_tree_gets_its_tree_on_opening(
     assert merkle.root_at(43, board) == chain_root(board)
     again = shared_target.open()  # opening again adds nothing
     assert merkle.root_at(43, again) == merkle.root_at(43, board)
+
+
+def test_a_board_from_before_the_counts_is_counted_on_opening(shared_target: BoardTarget) -> None:
+    """Migration 0003 counts the events already there once; its trigger counts on."""
+    _board_before_the_tree(shared_target, 12)
+    board = shared_target.open()
+    assert board.count("e") == 12
+    fill(board, 5, batch=2)
+    assert board.count("e") == 17
+    assert board.count("absent") == 0
+    with pytest.raises(DB_ERRORS, match=r"forbidden"):
+        raw_execute(shared_target, "DELETE FROM event_counts")
+    assert board.count("e") == 17

@@ -3,12 +3,20 @@ it over loopback or kill it (SIGKILL) while it serves."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["start_server"]
+__all__ = ["free_port", "start_server"]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def start_server(

@@ -51,14 +51,20 @@ class MemoryBoard(AppendOne):
             self._tree.extend(event_leaf(event.hash) for event, _, _ in prepared)
         return [event for event, _, _ in prepared]
 
-    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
-        """Events from height ``start``, ascending, optionally only of ``types``."""
+    def events(
+        self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
+    ) -> Iterator[Event]:
+        """Events from height ``start``, ascending, optionally only of ``types``, at most
+        ``limit``."""
         self._check_open()
         wanted = None if types is None else frozenset(types)
         height = max(start, 0)
-        while height < len(self._events):
+        left = limit
+        while height < len(self._events) and (left is None or left > 0):
             event = self._events[height]
             if wanted is None or event.type in wanted:
+                if left is not None:
+                    left -= 1
                 yield event
             height += 1
 

@@ -98,11 +98,15 @@ class PostgresBoard(AppendOne, SqlReads):
                 raise HeadMovedError(f"the board refused the event: {exc}") from exc
         return [event for event, _, _ in prepared]
 
-    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
-        """Events from height ``start``, ascending, optionally only of ``types``; streamed
-        through a server-side cursor on a connection of its own (kept for the next stream)."""
+    def events(
+        self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
+    ) -> Iterator[Event]:
+        """Events from height ``start``, ascending, optionally only of ``types``, at most
+        ``limit``; streamed through a server-side cursor on a connection of its own (kept for
+        the next stream).  A short page (``limit`` up to one cursor batch) is one plain query
+        on the board's connection instead."""
         type_list = None if types is None else sorted(set(types))
-        if type_list == []:
+        if type_list == [] or (limit is not None and limit <= 0):
             return
         query = f"SELECT {EVENT_COLUMNS} FROM events WHERE height >= %s"
         params: list[Any] = [max(start, 0)]
@@ -110,6 +114,13 @@ class PostgresBoard(AppendOne, SqlReads):
             query += " AND type = ANY(%s)"
             params.append(type_list)
         query += " ORDER BY height"
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+            if limit <= _ITERSIZE:
+                with self._lock:
+                    rows = self._db().execute(query, params).fetchall()
+                yield from (event_from_row(row) for row in rows)
+                return
         conn = self._reader()
         try:
             with conn.transaction(), conn.cursor(name=f"events_{uuid.uuid4().hex}") as cur:

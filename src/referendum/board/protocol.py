@@ -70,8 +70,12 @@ class BulletinBoard(Protocol):
         """
         ...
 
-    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
-        """Events from height ``start`` on, ascending, optionally only of ``types``; streamed."""
+    def events(
+        self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
+    ) -> Iterator[Event]:
+        """Events from height ``start`` on, ascending, optionally only of ``types``, at most
+        ``limit`` of them (None: all); streamed.  A page of a list is ``events(after + 1,
+        types, limit=n)``: by key (the height), read in an index, never skipped with OFFSET."""
         ...
 
     def get(self, height: int) -> Event:

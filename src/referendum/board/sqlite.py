@@ -103,23 +103,30 @@ class SqliteBoard(AppendOne, SqlReads):
                 raise
         return [event for event, _, _ in prepared]
 
-    def events(self, start: int = 0, types: Collection[str] | None = None) -> Iterator[Event]:
-        """Events from height ``start``, ascending, optionally only of ``types``; streamed in
-        batches (memory stays bounded whatever the board's size)."""
+    def events(
+        self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
+    ) -> Iterator[Event]:
+        """Events from height ``start``, ascending, optionally only of ``types``, at most
+        ``limit``; streamed in batches (memory stays bounded whatever the board's size), each
+        batch read by key (``height >= ?``) in the primary key or ``events_type_height``."""
         type_list = None if types is None else sorted(set(types))
-        if type_list == []:
+        if type_list == [] or (limit is not None and limit <= 0):
             return
         where = "height >= ?"
         if type_list is not None:
             where += f" AND type IN ({', '.join('?' * len(type_list))})"
-        query = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY height LIMIT {_BATCH}"
+        query = f"SELECT {EVENT_COLUMNS} FROM events WHERE {where} ORDER BY height LIMIT ?"
         height = max(start, 0)
+        left = limit
         while True:
+            batch = _BATCH if left is None else min(_BATCH, left)
             with self._lock:
-                rows = self._db().execute(query, [height, *(type_list or [])]).fetchall()
+                rows = self._db().execute(query, [height, *(type_list or []), batch]).fetchall()
             for row in rows:
                 yield event_from_row(row)
-            if len(rows) < _BATCH:
+            if left is not None:
+                left -= len(rows)
+            if len(rows) < batch or left == 0:
                 return
             height = rows[-1][0] + 1
 

@@ -207,6 +207,17 @@ def bench(
             min=100,
         ),
     ] = None,
+    pages: Annotated[
+        Path | None,
+        typer.Option(
+            help="Instead of the rest: public pages, tracking lookups, start-up and memory of "
+            "`referendum serve` on a board of --pages-ballots ballots synthesised at the storage "
+            "level, built once in this folder and reused (referendum.bench.board_pages).",
+        ),
+    ] = None,
+    pages_ballots: Annotated[
+        int, typer.Option(help="Ballots of the --pages board.", min=100)
+    ] = 10_000_000,
 ) -> None:
     """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
     and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
@@ -219,6 +230,9 @@ def bench(
 
     if deniable:
         print_deniable(deniable, Console())
+        return
+    if pages is not None:
+        print_pages(pages, pages_ballots, Console())
         return
     if ballots < 10:
         raise BenchInputError("ballots", "at least 10")
@@ -242,6 +256,19 @@ def bench(
             progress=lambda step: console.print(f"[dim]... {step}[/]"),
         )
     print_figures(figures, console)
+
+
+def print_pages(folder: Path, ballots: int, console: Console) -> None:
+    """Public pages on a large synthesised board (referendum.bench.board_pages), as JSON."""
+    import json
+
+    from referendum.bench.board_pages import BoardShape, build_board, page_figures
+    from referendum.bench.serving import free_port
+
+    shape = BoardShape(ballots)
+    path, built = build_board(folder, shape, progress=lambda s: console.print(f"[dim]... {s}[/]"))
+    figures = {"board": built, **page_figures(path, shape, port=free_port())}
+    console.print_json(json.dumps(figures))
 
 
 def print_deniable(sizes: list[int], console: Console) -> None:

@@ -243,12 +243,8 @@ def _page(ctx: WebContext, event_type: str, after: int, limit: int) -> tuple[lis
     """At most ``limit`` events of the type after height ``after``, and whether more follow
     (one more is read to know: a "next page" link never leads to an empty page)."""
     limit = max(1, min(limit, _PAGE_MAX))
-    events: list[Event] = []
-    for event in ctx.board.events(start=_start(after), types=(event_type,)):
-        if len(events) == limit:
-            return events, True
-        events.append(event)
-    return events, False
+    events = list(ctx.board.events(start=_start(after), types=(event_type,), limit=limit + 1))
+    return events[:limit], len(events) > limit
 
 
 def _start(after: int) -> int:
@@ -278,12 +274,8 @@ def events_page(ctx: WebContext, *, after: int = -1, limit: int = 500) -> bytes:
     record's ``events.jsonl`` (canonical JSON and a line feed): what an observer appends to
     its copy of the record and verifies (``referendum monitor``)."""
     limit = max(1, min(limit, EVENTS_PAGE_MAX))
-    lines = []
-    for k, event in enumerate(ctx.board.events(start=_start(after))):
-        if k >= limit:
-            break
-        lines.append(canonical_json(event.to_json()) + b"\n")
-    return b"".join(lines)
+    events = ctx.board.events(start=_start(after), limit=limit)
+    return b"".join(canonical_json(event.to_json()) + b"\n" for event in events)
 
 
 def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:
