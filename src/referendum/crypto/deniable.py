@@ -19,11 +19,11 @@ a caller's context (in a record: the fingerprint, the region and the row or grou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from referendum.crypto.batch import Equation, verify_equations
-from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.elgamal import Ciphertext, public_key_table
 from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.proofs.linear import (
     LinearProof,
@@ -92,7 +92,7 @@ DUMMY_TAG: Final = Ciphertext(_O, _G)
 
 def encrypt_credential(authority_key: Point, credential: Point, nonce: Scalar) -> Ciphertext:
     """``V = (r·G, C + r·T)``: the public credential ``C`` encrypted under ``T``."""
-    return Ciphertext(base_mul(nonce), credential + authority_key * nonce)
+    return Ciphertext(base_mul(nonce), credential + public_key_table(authority_key).mul(nonce))
 
 
 def credential_relation(authority_key: Point, voter: Ciphertext) -> LinearRelation:
@@ -152,6 +152,10 @@ class PseudonymKey:
 
     s: Scalar
     u: Scalar
+    _public: tuple[Point, Point] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_public", (base_mul(self.s), base_mul(self.u)))
 
     @staticmethod
     def create(authority_secret: Scalar, rng: RandomSource) -> PseudonymKey:
@@ -162,7 +166,7 @@ class PseudonymKey:
     @property
     def public(self) -> tuple[Point, Point]:
         """``(S, U)``."""
-        return base_mul(self.s), base_mul(self.u)
+        return self._public
 
     def pseudonym(self, voter: Ciphertext) -> Point:
         """``s·C`` for the credential ``C`` that ``voter`` encrypts."""
@@ -338,15 +342,16 @@ def prove_filter(
     for t in tags:
         total = total + t
     rho = tuple(Scalar.random(rng) for _ in choices)
+    key_table = public_key_table(election_key)
     if tag.beta == tag.alpha * authority_secret:
         which = 0
         selected = tuple(
-            Ciphertext(c.alpha + base_mul(r), c.beta + election_key * r)
+            Ciphertext(c.alpha + base_mul(r), c.beta + key_table.mul(r))
             for c, r in zip(choices, rho, strict=True)
         )
     elif total.beta - total.alpha * authority_secret == base_mul(Scalar.from_int(len(tags))):
         which = 1
-        selected = tuple(Ciphertext(base_mul(r), election_key * r) for r in rho)
+        selected = tuple(Ciphertext(base_mul(r), key_table.mul(r)) for r in rho)
     else:
         raise UsageError("prove_filter: the candidate is a dummy but the group has a real ballot")
     statement = FilterStatement(
@@ -389,7 +394,7 @@ def reencrypt_with_proof(
     """``before`` re-encrypted under ``key`` and the proof (for the filter's ``voter'``, the
     same in both branches, so proven outside the OR)."""
     rho = Scalar.random(rng)
-    after = Ciphertext(before.alpha + base_mul(rho), before.beta + key * rho)
+    after = Ciphertext(before.alpha + base_mul(rho), before.beta + public_key_table(key).mul(rho))
     relation = reencryption_relation(key, before, after)
     return after, prove_linear(REENCRYPTION_DOMAIN, relation, (rho,), context, rng)
 

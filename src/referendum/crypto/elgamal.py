@@ -22,7 +22,7 @@ from referendum.crypto.group import FixedBase, Point, Scalar, base_mul, small_mu
 from referendum.crypto.json_fields import get_object, get_point
 from referendum.errors import ProofError, UsageError
 
-__all__ = ["Ciphertext", "DiscreteLog", "encrypt", "public_key_table"]
+__all__ = ["Ciphertext", "DiscreteLog", "cached_table", "encrypt", "public_key_table"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,11 @@ def public_key_table(public_key: Point) -> FixedBase:
             _TABLES.clear()
         table = _TABLES[key] = FixedBase(public_key)
     return table
+
+
+def cached_table(point: Point) -> FixedBase | None:
+    """The table :func:`public_key_table` made for ``point``, if it made one."""
+    return _TABLES.get(point.to_bytes()) if _TABLES else None
 
 
 def encrypt(public_key: Point | FixedBase, message: int, nonce: Scalar) -> Ciphertext:

@@ -41,7 +41,7 @@ from referendum.crypto.deniable import (
     prove_pseudonym,
     reencrypt_with_proof,
 )
-from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.elgamal import Ciphertext, public_key_table
 from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.hashing import sha256_fields
 from referendum.crypto.proofs.shuffle import (
@@ -374,6 +374,8 @@ def region_steps(
     cuts it into the parts that are appended)."""
     authority = base_mul(secret)
     election = state.public_key
+    public_key_table(authority)  # the bases of most commitments: through tables
+    public_key_table(election)
     width = width_of(state, region)
     fp = state.fingerprint
     # decrypt each ballot's credential; counts per credential

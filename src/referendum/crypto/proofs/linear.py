@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from referendum.crypto.batch import Equation, verify_equations
-from referendum.crypto.group import Point, Scalar
+from referendum.crypto.elgamal import cached_table
+from referendum.crypto.group import Point, Scalar, base_mul, multi_mul_vartime
 from referendum.crypto.hashing import encode_fields, hash_to_scalar
 from referendum.crypto.json_fields import CryptoInputError, get_object, point, scalar
 from referendum.crypto.random import RandomSource
@@ -45,6 +46,19 @@ __all__ = [
 ]
 
 Term = tuple[int, Point]
+
+
+def _times(base: Point, scalar: Scalar) -> Point:
+    """``scalar·base`` in constant time: through the generator's table, or a key's table when
+    :func:`~referendum.crypto.elgamal.public_key_table` has made one (the tallying authority's
+    and the election's keys, the bases of most commitments)."""
+    if base is _GENERATOR:
+        return base_mul(scalar)
+    table = cached_table(base)
+    return table.mul(scalar) if table is not None else base * scalar
+
+
+_GENERATOR = Point.generator()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +91,19 @@ class LinearRelation:
         for terms in self.terms:
             total = Point.identity()
             for i, base in terms:
-                total = total + base * nonces[i]
+                total = total + _times(base, nonces[i])
             out.append(total)
         return tuple(out)
 
     def simulate(self, challenge: Scalar, responses: Sequence[Scalar]) -> tuple[Point, ...]:
-        """The commitments that make ``responses`` verify for ``challenge``."""
+        """The commitments that make ``responses`` verify for ``challenge``.  Variable time:
+        a simulated branch's challenge and responses are published, and an OR proof's two
+        branches have one shape, so the time taken does not depend on which is simulated."""
         out = []
+        minus_c = -challenge
         for image, terms in zip(self.images, self.terms, strict=True):
-            total = -(image * challenge)
-            for i, base in terms:
-                total = total + base * responses[i]
-            out.append(total)
+            scalars = [minus_c, *[responses[i] for i, _ in terms]]
+            out.append(multi_mul_vartime(scalars, [image, *[base for _, base in terms]]))
         return tuple(out)
 
 
