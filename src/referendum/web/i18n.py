@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
-__all__ = ["LANGUAGES", "LANG_COOKIE", "Translator", "catalogue", "choose_language"]
+__all__ = [
+    "LANGUAGES",
+    "LANG_COOKIE",
+    "Reason",
+    "Translator",
+    "catalogue",
+    "choose_language",
+    "reason_patterns",
+]
 
 LANGUAGES: Final = {"en": "English", "uk": "Українська", "ru": "Русский"}
 LANG_COOKIE: Final = "referendum_lang"
@@ -26,6 +35,29 @@ def catalogue(lang: str) -> dict[str, str]:
         lang = "en"
     data: dict[str, str] = json.loads((_DIR / f"{lang}.json").read_text(encoding="utf-8"))
     return data
+
+
+class Reason(NamedTuple):
+    """A refusal's reason as a page shows it: its text and the language of that text."""
+
+    text: str
+    lang: str
+
+
+_PLACEHOLDER = re.compile(r"\\\{(\w+)\\\}")
+
+
+@functools.cache
+def reason_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The ``why.*`` messages: each English text as a pattern (its ``{name}`` parts match any
+    text), longest first.  The layers below the web give reasons in English (the CLI and the
+    API show them so); a page shows a reason that matches one of these in its language."""
+    found = []
+    for key, text in catalogue("en").items():
+        if key.startswith("why."):
+            pattern = _PLACEHOLDER.sub(r"(?P<\1>.+?)", re.escape(text))
+            found.append((key, re.compile(pattern, re.DOTALL)))
+    return tuple(sorted(found, key=lambda kv: -len(kv[1].pattern)))
 
 
 def choose_language(query: str | None, cookie: str | None, accept: str | None) -> str:
@@ -72,6 +104,20 @@ class Translator:
             if self.has(key):
                 return self(key)
         return self("problem.refused")
+
+    def reason(self, english: object) -> Reason:
+        """A refusal's English reason in this language when the catalogues hold its pattern
+        (the parts that vary translated too when they are reasons themselves), else as it is,
+        in English."""
+        text = str(english)
+        for key, pattern in reason_patterns():
+            match = pattern.fullmatch(text)
+            if match is not None:
+                if key not in self._messages:
+                    break
+                values = {k: self.reason(v).text for k, v in match.groupdict().items()}
+                return Reason(self(key, **values), self.lang)
+        return Reason(text, "en")
 
     def messages(self, prefix: str) -> dict[str, str]:
         """Every message whose key starts with ``prefix`` (for the booth's script)."""

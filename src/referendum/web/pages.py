@@ -336,7 +336,7 @@ async def organiser_form(request: Request, ctx: Ctx) -> Response:
         invalid = exc.field if exc.field in values else form_field(exc.field, values)
         return render(
             request, "organiser.html", status=status, s=summary, message=None, error=body,
-            form=values, invalid=invalid,
+            form=values, invalid=invalid, by_region=_by_region(ctx),
         )  # fmt: skip
     payload = built.to_payload()
     review = {
@@ -347,7 +347,7 @@ async def organiser_form(request: Request, ctx: Ctx) -> Response:
     }
     return render(
         request, "organiser.html", s=summary, message="organiser.review_ready", error=None,
-        form=values, review=review, board_public=own_key,
+        form=values, review=review, board_public=own_key, by_region=_by_region(ctx),
     )  # fmt: skip
 
 
