@@ -3,8 +3,9 @@ finds no serious or critical violation on any page, in any phase of the issue's 
 referendum (in English, Ukrainian and Russian), at desktop and phone sizes (a test each; the
 languages taken in turn by phase), nor in the booth's review, challenge and receipt steps on
 a phone in every language.
-Screenshots of the booth and the board in English, Ukrainian and Russian are refreshed in
-docs/img/ when ``REFERENDUM_SCREENSHOTS`` is set to that folder."""
+Screenshots of the booth, the board and the organiser's page (its form on an empty board, and
+while voting is open) in English, Ukrainian and Russian are refreshed in docs/img/ when
+``REFERENDUM_SCREENSHOTS`` is set to that folder."""
 
 from __future__ import annotations
 
@@ -112,6 +113,15 @@ def test_no_serious_violation_on_any_page_in_any_phase(size: str, tmp_path: Path
                 if path in ("/booth", "/challenge"):
                     page.wait_for_load_state("networkidle")  # the booth's checks done
                 found.extend(f"{phase} {size} {lang} {path}: {v}" for v in violations(page))
+            if size == "desktop" and phase in ("empty", "open"):
+                # the organiser's form (empty board) and its running page, in every language
+                for lang in languages:
+                    page = pages["/organiser"]
+                    page.goto(f"{url}/organiser?lang={lang}")
+                    found.extend(f"{phase} {size} {lang} /organiser: {v}" for v in violations(page))
+                    keep(
+                        page, f"organiser-{'form' if phase == 'empty' else phase}-{lang}", tmp_path
+                    )
             if size != "phone":
                 return
             if phase == "open":
