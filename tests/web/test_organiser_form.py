@@ -89,7 +89,7 @@ def test_the_organiser_creates_a_referendum_from_the_form(tmp_path: Path) -> Non
         assert "l2_q2_text" in error.inner_text()
         assert page.get_attribute("#f-l2_q2_text", "aria-invalid") == "true"
         beside = page.inner_text("#e-l2_q2_text")  # the reason beside the field, on a phone too
-        assert "question 2 in ru is required" in beside
+        assert "питання 2 мовою ru обов'язкове" in beside  # the reason in the page's language
         assert "e-l2_q2_text" in (page.get_attribute("#f-l2_q2_text", "aria-describedby") or "")
         assert page.input_value("#f-title") == FORM["title"]  # nothing typed is lost
         found += [f"error: {v}" for v in violations(page)]
