@@ -132,3 +132,28 @@ def test_summary_thresholds_are_strict() -> None:
     assert summary.correlation == pytest.approx(
         float(np.corrcoef([0.9, 0.95, 0.99, 1.0], [0.5, 0.6, 0.7, 0.8])[0, 1])
     )
+
+
+def test_regions_without_stations_stay_out_of_the_tables() -> None:
+    """A region whose every row has no results (the four annexed regions in the 2024 file)
+    is named in the file but has no stations: it is neither ranked nor summed."""
+    import polars as pl
+
+    from referendum.forensics.analysis import ForensicsOptions, analyse
+    from referendum.forensics.synthetic import SYNTHETIC_COLUMNS, synthetic_frame
+    from referendum.forensics.table import table_from_frame
+
+    frame = synthetic_frame(400, rng=np.random.default_rng(2), regions=4)
+    counts = ["registered", "ballots", "valid", "invalid", "yes", "no"]
+    empty = pl.col("region") == "Region 4"
+    frame = frame.with_columns(
+        [pl.when(empty).then(0).otherwise(pl.col(c)).alias(c) for c in counts]
+    )
+    table = table_from_frame(frame, columns=SYNTHETIC_COLUMNS)
+    assert "Region 4" in table.region_names
+    options = ForensicsOptions(methods=frozenset({"excess_votes", "mixture"}))
+    result = analyse(table, options=options, rng=np.random.default_rng(3))
+    names = [region.name for region in result.regions]
+    assert sorted(names) == ["Region 1", "Region 2", "Region 3"]
+    assert result.mixture is not None
+    assert "Region 4" not in [region.name for region in result.mixture.regions]

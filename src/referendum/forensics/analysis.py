@@ -289,6 +289,10 @@ def analyse(
                 votes[rows], others[rows], table.ballots[rows], table.registered[rows]
             )
             region_excess.append(estimate)
+        if not table.registered[rows].any():
+            # A region named in the file without stations with voters (the four annexed
+            # regions in the 2024 file): nothing to rank, so it stays out of the table.
+            continue
         region_results.append(
             _region(
                 table,

@@ -22,12 +22,22 @@ registered ``a = t0 v0 + m (1 - t0) + s t0 (1 - v0)`` invert to ``(t0, v0)``; th
 of ``(t, v = a / t)`` is the clean density at ``(t0, v0)`` times the Jacobian
 ``t / ((1 - m)(1 - s) t0)``.  The magnitudes take values on a grid (:data:`INCREMENTAL`,
 :data:`EXTREME`) whose weights, with the classes' probabilities and ``mu, Sigma``, are
-fitted by maximum likelihood (EM; at most ``fit_sample`` stations).  Each station then
-has posterior probabilities of the three classes and posterior means and standard
-deviations of its manufactured and stolen votes; their sums over all stations are the
-overall estimate, with a percentile interval from a nonparametric bootstrap of the fit
-sample (each replicate refits by EM from the same start as the estimate, so that the
-interval carries the estimator's whole variability, its stopping rule included).
+fitted by maximum likelihood (EM accelerated by SQUAREM, run to convergence; at most
+``fit_sample`` stations).  Each station then has posterior probabilities of the three
+classes and posterior means and standard deviations of its manufactured and stolen votes;
+their sums over all stations are the overall estimate.
+
+Identification: a station shifted a little is hardly told from a clean one, so the
+likelihood is nearly flat along the share of stations with fraud.  Hence (i) the smallest
+incremental magnitude is ``m = 0.2`` (with ``0.1`` on the grid, "every station shifted a
+little from a lower clean class" fits as well as the truth), and fraud below it is counted
+clean; (ii) the clean class is the majority (the share is sought below
+:data:`_MAX_SHARE`); (iii) the share's interval is the profile likelihood's (every other
+parameter refitted with the clean class's probability held), not a bootstrap's; (iv) the
+votes' interval is the range of the votes over the fits inside that profile interval,
+widened on each side by the spread of a nonparametric bootstrap of the fit sample (each
+replicate refitted from the estimate), so that it carries both the flat ridge and the
+sampling error.
 Regions sum their stations.
 
 >>> from referendum.forensics.synthetic import synthetic_frame
@@ -47,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
+from scipy import special, stats
 
 from referendum.errors import TableError
 
@@ -71,7 +81,7 @@ IntArray = NDArray[np.int64]
 EXTREME_FROM = 0.8
 """Manufactured fractions from this one up are extreme fraud."""
 INCREMENTAL: tuple[tuple[float, float], ...] = tuple(
-    (m, s) for m in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7) for s in (0.0, 0.2, 0.4)
+    (m, s) for m in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7) for s in (0.0, 0.2, 0.4)
 )
 """The grid of (manufactured, stolen) fractions of incremental fraud."""
 EXTREME: tuple[tuple[float, float], ...] = tuple(
@@ -87,9 +97,25 @@ DEFAULT_REPLICATES = 20
 LEVEL = 0.95
 _CLIP = 1e-3
 """Turnout and share are clipped into [_CLIP, 1 - _CLIP] (0% and 100% have no logit)."""
-_ITERATIONS = 200
-_TOLERANCE = 1e-4
-"""EM stops when the log-likelihood gains less than this per station in an iteration."""
+_CYCLES = 400
+"""Most SQUAREM cycles (three EM steps each) of a fit."""
+_TOLERANCE = 1e-7
+"""A fit stops when a cycle gains less log-likelihood than this per station."""
+_PROFILE_TOLERANCE = 1e-6
+"""The same for the fits of the profile likelihood (their differences matter to ~0.05)."""
+_BOOTSTRAP_TOLERANCE = 1e-4
+"""The same for the bootstrap's refits (each starts from the estimate; the votes, unlike
+the share, do not move along the share's flat ridge)."""
+_BISECTIONS = 4
+"""Bisections of each end of the share's profile interval once bracketed."""
+_MIN_SHARE = 1e-4
+_MAX_SHARE = 0.5
+"""The fraud share is sought below this: the clean class is the majority.  Above it the
+model cannot tell every station shifted a little from a clean class lower down."""
+_MAX_STEP = 64.0
+"""Longest SQUAREM step (in EM steps)."""
+_FLOOR = 1e-200
+"""Weights are floored here before their logarithm (a component no station can reach)."""
 _CHUNK = 200_000
 
 
@@ -176,179 +202,311 @@ def _grid() -> tuple[FloatArray, FloatArray, IntArray]:
     return m, s, kind
 
 
-def _latent(
-    t: FloatArray, v: FloatArray, m: FloatArray, s: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``(t0, v0)`` behind the observed ``(t, v)`` for every magnitude, and ``log |J|``.
+@dataclass(frozen=True, slots=True)
+class _Latent:
+    """What the data fix, per station and component (clean first): the latent ``(t0, v0)``,
+    their logits, and the log Jacobian of the map from the logits to the observed ``(t, v)``
+    (-inf where the inversion leaves (0, 1)).  Only the quadratic form depends on the
+    parameters, so each EM step costs a few array operations."""
 
-    Shapes (stations, components); impossible inversions give ``t0`` or ``v0`` outside
-    (0, 1), whose density is zero.
-    """
-    t0 = (t[:, None] - m) / (1.0 - m)
-    a = t * v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v0 = (a[:, None] - m - t0 * (s - m)) / (t0 * (1.0 - s))
-        log_jacobian = np.where(
-            t0 > 0, np.log(t)[:, None] - np.log((1.0 - m) * (1.0 - s) * np.abs(t0)), -np.inf
+    t0: FloatArray
+    v0: FloatArray
+    x: FloatArray
+    y: FloatArray
+    base: FloatArray
+
+    def rows(self, index: NDArray[np.int64]) -> _Latent:
+        return _Latent(
+            self.t0[index], self.v0[index], self.x[index], self.y[index], self.base[index]
         )
-    return t0, v0, log_jacobian
 
 
-def _log_clean(
-    t0: FloatArray, v0: FloatArray, mean: FloatArray, covariance: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Log density of the clean class at ``(t0, v0)`` (logit-normal), and the two logits.
+def _latent(t: FloatArray, v: FloatArray) -> _Latent:
+    """``(t0, v0)`` behind the observed ``(t, v)`` for every component, and the Jacobians.
 
-    Outside (0, 1) the density is -inf (and the logits 0).
+    Given ``(m, s)``: ``t0 = (t - m) / (1 - m)`` and ``v0`` from the leader's fraction of the
+    registered ``a = t v``; the density of ``(t, v)`` is that of ``(t0, v0)`` times
+    ``t / ((1 - m)(1 - s) t0)``, and that of ``(t0, v0)`` is the logit-normal's.
     """
-    inside = (t0 > _CLIP / 10) & (t0 < 1 - _CLIP / 10) & (v0 > _CLIP / 10) & (v0 < 1 - _CLIP / 10)
+    m, s, _ = _grid()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f0 = (t[:, None] - m) / (1.0 - m)
+        g0 = (t[:, None] * v[:, None] - m - f0 * (s - m)) / (f0 * (1.0 - s))
+        jacobian = np.where(
+            f0 > 0, np.log(t)[:, None] - np.log((1.0 - m) * (1.0 - s) * np.abs(f0)), -np.inf
+        )
+    t0 = np.concatenate([t[:, None], f0], axis=1)
+    v0 = np.concatenate([v[:, None], g0], axis=1)
+    log_jacobian = np.concatenate([np.zeros((t.size, 1)), jacobian], axis=1)
+    low, high = _CLIP / 10, 1 - _CLIP / 10
+    inside = (t0 > low) & (t0 < high) & (v0 > low) & (v0 < high)
     tt = np.where(inside, t0, 0.5)
     vv = np.where(inside, v0, 0.5)
-    lt = np.log(tt)
-    l1t = np.log1p(-tt)
-    lv = np.log(vv)
-    l1v = np.log1p(-vv)
-    x = lt - l1t
-    y = lv - l1v
-    dx = x - mean[0]
-    dy = y - mean[1]
+    lt, l1t, lv, l1v = np.log(tt), np.log1p(-tt), np.log(vv), np.log1p(-vv)
+    base = np.where(inside, log_jacobian - lt - l1t - lv - l1v, -np.inf)
+    return _Latent(t0, v0, np.where(inside, lt - l1t, 0.0), np.where(inside, lv - l1v, 0.0), base)
+
+
+def _log_joint(latent: _Latent, parameters: _Parameters) -> FloatArray:
+    """Log joint density of each station with each component (clean first)."""
+    mean, covariance = parameters.mean, parameters.covariance
     precision = np.linalg.inv(covariance)
+    dx = latent.x - mean[0]
+    dy = latent.y - mean[1]
     quad = precision[0, 0] * dx * dx + 2 * precision[0, 1] * dx * dy + precision[1, 1] * dy * dy
     constant = -0.5 * math.log(float(np.linalg.det(covariance))) - math.log(2 * math.pi)
-    value = constant - 0.5 * quad - lt - l1t - lv - l1v
-    result: FloatArray = np.where(inside, value, -np.inf)
-    return result, x, y
-
-
-def _component_logs(
-    t: FloatArray, v: FloatArray, parameters: _Parameters
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Log joint density of each station with each component (clean first), the latent
-    ``(t0, v0)`` and their logits."""
-    m, s, kind = _grid()
-    t0, v0, log_jacobian = _latent(t, v, m, s)
-    density, fx, fy = _log_clean(t0, v0, parameters.mean, parameters.covariance)
-    fraud = np.where(np.isfinite(density), density + log_jacobian, -np.inf)
     with np.errstate(divide="ignore"):
-        within = np.log(
-            np.where(
-                kind == 1,
-                parameters.classes[1] * np.pad(parameters.incremental, (0, len(EXTREME))),
-                parameters.classes[2] * np.pad(parameters.extreme, (len(INCREMENTAL), 0)),
+        weights = np.log(
+            np.concatenate(
+                [
+                    [parameters.classes[0]],
+                    parameters.classes[1] * parameters.incremental,
+                    parameters.classes[2] * parameters.extreme,
+                ]
             )
         )
-        clean, cx, cy = _log_clean(t, v, parameters.mean, parameters.covariance)
-        clean = clean + math.log(max(parameters.classes[0], 1e-300))
-    logs = np.concatenate([clean[:, None], fraud + within], axis=1)
-    latent_t = np.concatenate([t[:, None], t0], axis=1)
-    latent_v = np.concatenate([v[:, None], v0], axis=1)
-    return (
-        logs,
-        latent_t,
-        latent_v,
-        np.concatenate([cx[:, None], fx], axis=1),
-        np.concatenate([cy[:, None], fy], axis=1),
+    result: FloatArray = latent.base + (weights + constant) - 0.5 * quad
+    return result
+
+
+def _em_step(
+    latent: _Latent, parameters: _Parameters, clean: float | None = None
+) -> tuple[_Parameters, float]:
+    """One EM step: the parameters it moves to and the log-likelihood at ``parameters``.
+
+    With ``clean`` the clean class's probability is held there (the profile likelihood's
+    constrained step: the fraud classes share the rest in proportion to their weights).
+    """
+    logs = _log_joint(latent, parameters)
+    top = logs.max(axis=1, keepdims=True)
+    r = np.exp(logs - top)
+    total = r.sum(axis=1)
+    log_likelihood = float(np.log(total).sum() + top.sum())
+    r /= total[:, None]
+    weight = r.sum(axis=0)
+    split = 1 + len(INCREMENTAL)
+    classes = np.array([weight[0], weight[1:split].sum(), weight[split:].sum()])
+    classes = classes / classes.sum()
+    if clean is not None:
+        fraud = max(classes[1] + classes[2], 1e-300)
+        classes = np.array(
+            [clean, (1 - clean) * classes[1] / fraud, (1 - clean) * classes[2] / fraud]
+        )
+    incremental = weight[1:split] / max(weight[1:split].sum(), 1e-300)
+    extreme = weight[split:] / max(weight[split:].sum(), 1e-300)
+    mass = weight.sum()
+    x, y = latent.x, latent.y
+    mean = np.array([(r * x).sum() / mass, (r * y).sum() / mass])
+    dx, dy = x - mean[0], y - mean[1]
+    rx = r * dx
+    covariance = np.array(
+        [[(rx * dx).sum(), (rx * dy).sum()], [(rx * dy).sum(), (r * dy * dy).sum()]]
+    ) / mass + 1e-9 * np.eye(2)
+    return _Parameters(classes, incremental, extreme, mean, covariance), log_likelihood
+
+
+def _pack(parameters: _Parameters) -> FloatArray:
+    """The parameters as one unconstrained vector (log weights, mean, log-Cholesky)."""
+    chol = np.linalg.cholesky(parameters.covariance)
+    return np.concatenate(
+        [
+            np.log(np.maximum(parameters.classes, _FLOOR)),
+            np.log(np.maximum(parameters.incremental, _FLOOR)),
+            np.log(np.maximum(parameters.extreme, _FLOOR)),
+            parameters.mean,
+            [math.log(chol[0, 0]), chol[1, 0], math.log(chol[1, 1])],
+        ]
+    )
+
+
+def _unpack(vector: FloatArray) -> _Parameters:
+    """The inverse of :func:`_pack` (weights renormalised)."""
+    split = 3 + len(INCREMENTAL)
+    tail = split + len(EXTREME)
+
+    def simplex(logs: FloatArray) -> FloatArray:
+        w = np.exp(logs - logs.max())
+        normalised: FloatArray = w / w.sum()
+        return normalised
+
+    chol = np.array(
+        [[math.exp(vector[tail + 2]), 0.0], [vector[tail + 3], math.exp(vector[tail + 4])]]
+    )
+    return _Parameters(
+        classes=simplex(vector[:3]),
+        incremental=simplex(vector[3:split]),
+        extreme=simplex(vector[split:tail]),
+        mean=vector[tail : tail + 2].copy(),
+        covariance=chol @ chol.T,
     )
 
 
 def _em(
-    t: FloatArray,
-    v: FloatArray,
+    latent: _Latent,
     start: _Parameters,
     *,
-    iterations: int,
-    fraud: bool = True,
+    clean: float | None = None,
+    tolerance: float = _TOLERANCE,
 ) -> tuple[_Parameters, float]:
-    """EM from ``start``; with ``fraud=False`` the model without fraud (one class)."""
-    parameters = start
-    if not fraud:
-        x = np.stack([special.logit(t), special.logit(v)])
-        mean = x.mean(axis=1)
-        covariance = np.cov(x) + 1e-9 * np.eye(2)
-        parameters = _Parameters(
-            np.array([1.0, 0.0, 0.0]), start.incremental, start.extreme, mean, covariance
-        )
-        logs = _component_logs(t, v, parameters)[0]
-        return parameters, float(logs[:, 0].sum())
+    """Maximum likelihood from ``start``: EM accelerated by SQUAREM.
+
+    R. Varadhan & C. Roland, "Simple and globally convergent methods for accelerating the
+    convergence of any EM algorithm", *Scandinavian Journal of Statistics* 35(2), 2008
+    (scheme S3): two EM steps give a direction, a step along it of length ``-alpha``
+    (at least 1, at most :data:`_MAX_STEP`) is taken and stabilised by one more EM step,
+    and kept only if the likelihood did not fall (otherwise the plain two steps are).  It
+    stops when a cycle gains less than ``tolerance`` per station, or after :data:`_CYCLES`
+    cycles.  Plain EM creeps along the flat ridge of the fraud share for thousands of
+    steps, and a loose stopping rule left the share biased by its start.
+    """
+    current = start
     previous = -np.inf
-    log_likelihood = -np.inf
-    for _ in range(iterations):
-        logs, _, _, x, y = _component_logs(t, v, parameters)
-        total = special.logsumexp(logs, axis=1)
-        log_likelihood = float(total.sum())
-        r = np.exp(logs - total[:, None])
-        weight = r.sum(axis=0)
-        classes = np.array(
-            [
-                weight[0],
-                weight[1 : 1 + len(INCREMENTAL)].sum(),
-                weight[1 + len(INCREMENTAL) :].sum(),
-            ]
-        )
-        classes = classes / classes.sum()
-        incremental = weight[1 : 1 + len(INCREMENTAL)]
-        extreme = weight[1 + len(INCREMENTAL) :]
-        incremental = incremental / max(incremental.sum(), 1e-300)
-        extreme = extreme / max(extreme.sum(), 1e-300)
-        rr = np.where(np.isfinite(logs), r, 0.0)
-        mass = rr.sum()
-        mean = np.array([(rr * x).sum() / mass, (rr * y).sum() / mass])
-        dx, dy = x - mean[0], y - mean[1]
-        covariance = np.array(
-            [
-                [(rr * dx * dx).sum(), (rr * dx * dy).sum()],
-                [(rr * dx * dy).sum(), (rr * dy * dy).sum()],
-            ]
-        ) / mass + 1e-9 * np.eye(2)
-        parameters = _Parameters(classes, incremental, extreme, mean, covariance)
-        if log_likelihood - previous < _TOLERANCE * t.size:
+    size = latent.x.shape[0]
+    for _ in range(_CYCLES):
+        first, log_likelihood = _em_step(latent, current, clean)
+        second, first_likelihood = _em_step(latent, first, clean)
+        x0, x1, x2 = _pack(current), _pack(first), _pack(second)
+        r = x1 - x0
+        curvature = x2 - x1 - r
+        norm = float(np.linalg.norm(curvature))
+        alpha = -float(np.linalg.norm(r)) / norm if norm > 0 else -1.0
+        alpha = min(max(alpha, -_MAX_STEP), -1.0)
+        current = second
+        if alpha < -1.0:
+            jumped_likelihood = -np.inf
+            with np.errstate(all="ignore"):
+                try:
+                    jumped = _unpack(x0 - 2 * alpha * r + alpha * alpha * curvature)
+                    stabilised, jumped_likelihood = _em_step(latent, jumped, clean)
+                except (np.linalg.LinAlgError, ValueError, OverflowError):
+                    pass
+            if np.isfinite(jumped_likelihood) and jumped_likelihood >= first_likelihood:
+                current = stabilised
+        if log_likelihood - previous < tolerance * size:
             break
         previous = log_likelihood
-    return parameters, log_likelihood
+    return _em_step(latent, current, clean)
 
 
-def _start(t: FloatArray, v: FloatArray) -> _Parameters:
+def _clean_only(latent: _Latent) -> float:
+    """The log-likelihood of the model without fraud (one bivariate normal in logits)."""
+    x = np.stack([latent.x[:, 0], latent.y[:, 0]])
+    parameters = _Parameters(
+        np.array([1.0, 0.0, 0.0]),
+        np.full(len(INCREMENTAL), 1.0 / len(INCREMENTAL)),
+        np.full(len(EXTREME), 1.0 / len(EXTREME)),
+        x.mean(axis=1),
+        np.cov(x) + 1e-9 * np.eye(2),
+    )
+    return float(_log_joint(latent, parameters)[:, 0].sum())
+
+
+def _start(latent: _Latent) -> _Parameters:
     """Clean class from the stations below the median turnout; 10% fraud, flat grids."""
-    low = t <= np.median(t)
-    x = np.stack([special.logit(t[low]), special.logit(v[low])])
+    x, y = latent.x[:, 0], latent.y[:, 0]
+    low = x <= np.median(x)
+    sample = np.stack([x[low], y[low]])
     return _Parameters(
         classes=np.array([0.9, 0.08, 0.02]),
         incremental=np.full(len(INCREMENTAL), 1.0 / len(INCREMENTAL)),
         extreme=np.full(len(EXTREME), 1.0 / len(EXTREME)),
-        mean=x.mean(axis=1),
-        covariance=np.cov(x) + 1e-6 * np.eye(2),
+        mean=sample.mean(axis=1),
+        covariance=np.cov(sample) + 1e-6 * np.eye(2),
     )
+
+
+def _profile_interval(
+    latent: _Latent, estimate: _Parameters, log_likelihood: float
+) -> tuple[float, float, _Parameters, float, list[_Parameters]]:
+    """The profile-likelihood interval of the fraud share ``1 - pi0`` (and a better maximum).
+
+    The share's likelihood is nearly flat (a station shifted a little is hardly told from a
+    clean one), so its interval is the set where the profile log-likelihood (every other
+    parameter refitted with ``pi0`` held) is within ``chi2_1(LEVEL) / 2`` of the maximum:
+    each end is bracketed by steps doubling from 0.01 and then bisected
+    :data:`_BISECTIONS` times, every fit starting from its nearest neighbour's.  A held
+    share that beats the free fit (the free fit stops on the ridge short of its top)
+    becomes the estimate.  Also returned: the fits inside the interval.
+    """
+    drop = float(stats.chi2.ppf(LEVEL, 1)) / 2
+    best, best_likelihood = estimate, log_likelihood
+    fits: dict[float, tuple[_Parameters, float]] = {}
+    share = 1.0 - float(estimate.classes[0])
+
+    def fit(value: float, near: _Parameters) -> float:
+        nonlocal best, best_likelihood
+        held, held_likelihood = _em(latent, near, clean=1.0 - value, tolerance=_PROFILE_TOLERANCE)
+        fits[value] = (held, held_likelihood)
+        if held_likelihood > best_likelihood:
+            best, best_likelihood = held, held_likelihood
+        return held_likelihood
+
+    def nearest(value: float) -> _Parameters:
+        if not fits:
+            return estimate
+        return fits[min(fits, key=lambda known: abs(known - value))][0]
+
+    ends = []
+    for direction, limit in ((1.0, _MAX_SHARE), (-1.0, _MIN_SHARE)):
+        inside, step = share, 0.01
+        outside = None
+        while True:
+            value = min(max(share + direction * step, _MIN_SHARE), _MAX_SHARE)
+            if best_likelihood - fit(value, nearest(value)) > drop:
+                outside = value
+                break
+            inside = value
+            if value == limit:
+                break
+            step *= 2
+        if outside is not None:
+            for _ in range(_BISECTIONS):
+                middle = (inside + outside) / 2
+                if best_likelihood - fit(middle, nearest(middle)) > drop:
+                    outside = middle
+                else:
+                    inside = middle
+        ends.append(inside)
+    high, low = ends
+    within = [held for held, value in fits.values() if best_likelihood - value <= drop]
+    return low, high, best, best_likelihood, within
 
 
 def _posterior(
     t: FloatArray, v: FloatArray, registered: FloatArray, parameters: _Parameters
 ) -> tuple[FloatArray, ...]:
     """Class probabilities and the means and sds of manufactured and stolen votes."""
-    m, s, kind = _grid()
     pieces: list[tuple[FloatArray, ...]] = []
     for start in range(0, t.size, _CHUNK):
         part = slice(start, start + _CHUNK)
-        logs, latent_t, latent_v, _, _ = _component_logs(t[part], v[part], parameters)
-        total = special.logsumexp(logs, axis=1)
-        r = np.exp(logs - total[:, None])[:, 1:]
-        t0, v0 = latent_t[:, 1:], latent_v[:, 1:]
-        n = registered[part][:, None]
-        with np.errstate(invalid="ignore"):
-            made = np.where(r > 0, m * (1.0 - t0) * n, 0.0)
-            moved = np.where(r > 0, s * t0 * (1.0 - v0) * n, 0.0)
-        made_mean = (r * made).sum(axis=1)
-        moved_mean = (r * moved).sum(axis=1)
-        pieces.append(
-            (
-                (r * (kind == 1)).sum(axis=1),
-                (r * (kind == 2)).sum(axis=1),
-                made_mean,
-                np.sqrt(np.maximum((r * made * made).sum(axis=1) - made_mean**2, 0.0)),
-                moved_mean,
-                np.sqrt(np.maximum((r * moved * moved).sum(axis=1) - moved_mean**2, 0.0)),
-            )
-        )
+        latent = _latent(t[part], v[part])
+        pieces.append(_posterior_of(latent, registered[part], parameters))
     return tuple(np.concatenate([p[k] for p in pieces]) for k in range(6))
+
+
+def _posterior_of(
+    latent: _Latent, registered: FloatArray, parameters: _Parameters
+) -> tuple[FloatArray, ...]:
+    """:func:`_posterior` of stations whose latent values are known."""
+    m, s, kind = _grid()
+    logs = _log_joint(latent, parameters)
+    total = special.logsumexp(logs, axis=1)
+    r = np.exp(logs - total[:, None])[:, 1:]
+    t0, v0 = latent.t0[:, 1:], latent.v0[:, 1:]
+    n = registered[:, None]
+    with np.errstate(invalid="ignore"):
+        made = np.where(r > 0, m * (1.0 - t0) * n, 0.0)
+        moved = np.where(r > 0, s * t0 * (1.0 - v0) * n, 0.0)
+    made_mean = (r * made).sum(axis=1)
+    moved_mean = (r * moved).sum(axis=1)
+    return (
+        (r * (kind == 1)).sum(axis=1),
+        (r * (kind == 2)).sum(axis=1),
+        made_mean,
+        np.sqrt(np.maximum((r * made * made).sum(axis=1) - made_mean**2, 0.0)),
+        moved_mean,
+        np.sqrt(np.maximum((r * moved * moved).sum(axis=1) - moved_mean**2, 0.0)),
+    )
 
 
 def _rates(
@@ -370,7 +528,7 @@ def fit_mixture(
     replicates: int = DEFAULT_REPLICATES,
     fit_sample: int = FIT_SAMPLE,
 ) -> tuple[MixtureFit, StationPosterior]:
-    """Fit the model: the overall estimate with bootstrap intervals and the per-station
+    """Fit the model: the overall estimate with its intervals and the per-station
     posteriors (see the module)."""
     if replicates < 2:
         raise TableError("replicates", f"the bootstrap needs at least 2, got {replicates}")
@@ -384,28 +542,40 @@ def fit_mixture(
     rows = np.arange(t.size)
     if t.size > fit_sample:
         rows = np.sort(rng.choice(t.size, size=fit_sample, replace=False))
-    ft, fv = t[rows], v[rows]
+    latent = _latent(t[rows], v[rows])
     size = registered[usable].astype(np.float64)
-    parameters, log_likelihood = _em(ft, fv, _start(ft, fv), iterations=_ITERATIONS)
-    _, clean_likelihood = _em(ft, fv, parameters, iterations=0, fraud=False)
+    free, free_likelihood = _em(latent, _start(latent))
+    low_share, high_share, parameters, log_likelihood, within = _profile_interval(
+        latent, free, free_likelihood
+    )
+    clean_likelihood = _clean_only(latent)
     inc, ext, made, made_sd, moved, moved_sd = _posterior(t, v, size, parameters)
-
-    def overall(p: _Parameters, sample: NDArray[np.int64]) -> tuple[float, float, float, float]:
-        posterior = _posterior(ft[sample], fv[sample], size[rows][sample], p)
-        made, moved = (float(posterior[k].sum()) * t.size / sample.size for k in (2, 4))
-        return float(p.classes[1] + p.classes[2]), made, moved, made + moved
+    fit_size = size[rows]
 
     boot = []
     for _ in range(replicates):
         sample = rng.integers(0, rows.size, rows.size)
-        refit, _ = _em(
-            ft[sample], fv[sample], _start(ft[sample], fv[sample]), iterations=_ITERATIONS
-        )
-        boot.append(overall(refit, sample))
+        part = latent.rows(sample)
+        refit, _ = _em(part, parameters, tolerance=_BOOTSTRAP_TOLERANCE)
+        drawn = _posterior_of(part, fit_size[sample], refit)
+        votes = [float(drawn[k].sum()) * t.size / sample.size for k in (2, 4)]
+        boot.append((votes[0], votes[1], votes[0] + votes[1]))
     draws = np.array(boot)
     tail = 100 * (1 - LEVEL) / 2
     low = np.percentile(draws, tail, axis=0)
     high = np.percentile(draws, 100 - tail, axis=0)
+    # The votes along the share's confidence set, each widened by the bootstrap's spread.
+    scale = t.size / rows.size
+    here = np.array(
+        [
+            [float(q[k].sum()) * scale for k in (2, 4)]
+            for q in (_posterior_of(latent, fit_size, held) for held in [parameters, *within])
+        ]
+    )
+    along = np.column_stack([here, here.sum(axis=1)])
+    centre = along[0]
+    low = along.min(axis=0) - np.maximum(centre - low, 0.0)
+    high = along.max(axis=0) + np.maximum(high - centre, 0.0)
     full = np.zeros(registered.size)
 
     def spread(values: FloatArray) -> FloatArray:
@@ -422,19 +592,20 @@ def fit_mixture(
         stolen_sd=spread(moved_sd),
         usable=usable,
     )
+    share = float(parameters.classes[1] + parameters.classes[2])
     fit = MixtureFit(
         stations=int(t.size),
         fit_stations=int(rows.size),
         incremental=float(parameters.classes[1]),
         extreme=float(parameters.classes[2]),
-        fraud_probability=float(parameters.classes[1] + parameters.classes[2]),
-        fraud_interval=(float(low[0]), float(high[0])),
+        fraud_probability=share,
+        fraud_interval=(min(low_share, share), max(high_share, share)),
         manufactured=float(made.sum()),
-        manufactured_interval=(float(low[1]), float(high[1])),
+        manufactured_interval=(float(low[0]), float(high[0])),
         stolen=float(moved.sum()),
-        stolen_interval=(float(low[2]), float(high[2])),
+        stolen_interval=(float(low[1]), float(high[1])),
         fraudulent=float(made.sum() + moved.sum()),
-        fraudulent_interval=(float(low[3]), float(high[3])),
+        fraudulent_interval=(float(low[2]), float(high[2])),
         clean_turnout=float(special.expit(parameters.mean[0])),
         clean_share=float(special.expit(parameters.mean[1])),
         log_likelihood=log_likelihood,
@@ -450,10 +621,11 @@ def fit_mixture(
 def region_summaries(
     posterior: StationPosterior, region_codes: NDArray[np.int32], names: tuple[str, ...]
 ) -> list[RegionFraud]:
-    """Each region's expected fraudulent stations and manufactured and stolen votes."""
+    """Each region's expected fraudulent stations and manufactured and stolen votes
+    (``stations``: its usable ones; regions without any are left out)."""
     regions = len(names)
     fraud = posterior.incremental + posterior.extreme
-    stations = np.bincount(region_codes, minlength=regions)
+    stations = np.bincount(region_codes, weights=posterior.usable, minlength=regions)
     sums = [
         np.bincount(region_codes, weights=w, minlength=regions)
         for w in (fraud, posterior.manufactured, posterior.stolen)
@@ -467,6 +639,7 @@ def region_summaries(
             stolen=float(sums[2][k]),
         )
         for k in range(regions)
+        if stations[k]
     ]
     found.sort(key=lambda r: (-(r.manufactured + r.stolen), r.name))
     return found

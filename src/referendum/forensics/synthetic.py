@@ -111,11 +111,12 @@ def mixture_frame(
     incremental: float = 0.1,
     extreme: float = 0.02,
     regions: int = 5,
+    smallest: float = 0.2,
 ) -> pl.DataFrame:
     """Stations drawn from the fraud mixture model of :mod:`~referendum.forensics.mixture`.
 
     Clean ``(logit t0, logit v0) ~ N((0.2, 0.4), diag(0.3^2, 0.35^2))`` (turnout about 55%,
-    share about 60%); a fraction ``incremental`` has manufactured ``m ~ U(0.1, 0.7)`` and
+    share about 60%); a fraction ``incremental`` has manufactured ``m ~ U(smallest, 0.7)`` and
     stolen ``s ~ U(0, 0.4)`` fractions, ``extreme`` has ``m ~ U(0.8, 0.97)`` and ``s ~
     U(0, 0.9)``; counts are binomial.  The columns ``manufactured``, ``stolen`` and ``kind``
     (0 clean, 1 incremental, 2 extreme) hold the truth.
@@ -125,7 +126,7 @@ def mixture_frame(
     v0 = 1.0 / (1.0 + np.exp(-rng.normal(0.4, 0.35, stations)))
     draw = rng.random(stations)
     kind = np.where(draw < extreme, 2, np.where(draw < extreme + incremental, 1, 0))
-    m = np.where(kind == 2, rng.uniform(0.8, 0.97, stations), rng.uniform(0.1, 0.7, stations))
+    m = np.where(kind == 2, rng.uniform(0.8, 0.97, stations), rng.uniform(smallest, 0.7, stations))
     s = np.where(kind == 2, rng.uniform(0.0, 0.9, stations), rng.uniform(0.0, 0.4, stations))
     m = np.where(kind == 0, 0.0, m)
     s = np.where(kind == 0, 0.0, s)
