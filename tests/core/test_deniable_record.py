@@ -22,7 +22,9 @@ from referendum.crypto.elgamal import encrypt
 from referendum.crypto.group import Point, Scalar
 from referendum.crypto.random import DeterministicRandom
 from referendum.errors import BallotRejected, PhaseError
-from referendum.protocol.deniable import StepFailure
+from referendum.protocol import deniable_tasks
+from referendum.protocol.deniable import StepFailure, collect_steps, selected_tally, verify_region
+from referendum.protocol.state import state_from_events
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
@@ -33,6 +35,7 @@ from referendum.services.receipts import ReceiptSigner
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot, prepare_deniable_ballot
 from referendum.services.voting import cast, close_voting
+from referendum.verify.partition import open_runner
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import Check, Status
 
@@ -700,3 +703,99 @@ PART_CHEATS: dict[str, tuple[Edit, Check, str]] = {
 @pytest.mark.parametrize("name", sorted(PART_CHEATS))
 def test_every_altered_part_fails_with_its_step(name: str, chunked: Run, tmp_path: Path) -> None:
     assert_cheat_fails(chunked, PART_CHEATS[name], tmp_path)
+
+
+# --- the checks shared by workers (protocol/deniable_tasks.py) -------------------------------
+
+
+def _in_tasks(done: Run) -> dict[str, Any]:
+    """The checks in tasks of two rows (or ballots) each, run here."""
+    state = state_from_events(done.events)
+    ballots = [e for e in done.events if e.type == m.BALLOT_DENIABLE]
+    steps = [e for e in done.events if e.type in m.TALLY_STEPS]
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("BALLOTS_PER_TASK", "ROWS_PER_TASK", "ITEMS_PER_TASK"):
+            patch.setattr(deniable_tasks, name, 2)
+        return deniable_tasks.check_in_tasks(
+            state, ballots, steps, lambda tasks: map(deniable_tasks.run_task, tasks)
+        )
+
+
+@pytest.mark.parametrize("which", ["whole", "in parts"])
+def test_the_checks_in_tasks_agree_with_the_checks_one_by_one(
+    which: str, record: tuple[Path, Run], chunked: Run
+) -> None:
+    done = record[1] if which == "whole" else chunked
+    figures = _in_tasks(done)
+    state = state_from_events(done.events)
+    ballots = [e for e in done.events if e.type == m.BALLOT_DENIABLE]
+    steps = collect_steps(state, ballots, [e for e in done.events if e.type in m.TALLY_STEPS])
+    assert sorted(figures) == ["east", "west"]
+    for region, got in figures.items():
+        count = verify_region(state, region, steps[region])
+        expected = selected_tally(state, region, count.counted)
+        assert (got.ballots, got.dummies, got.voters, got.counted) == (
+            count.ballots,
+            count.dummies,
+            count.voters,
+            len(count.counted),
+        )
+        assert got.tally.sums == expected.sums and got.tally.ballots == expected.ballots
+    assert figures["east"].ballots == 5 and figures["east"].counted == 3
+
+
+def _reports(folder: Path) -> tuple[Any, Any]:
+    one, two = verify_record(folder), verify_record(folder, workers=2)
+    return (one.results, one.summary), (two.results, two.summary)
+
+
+def test_two_workers_give_the_same_report(
+    record: tuple[Path, Run], chunked: Run, tmp_path: Path
+) -> None:
+    one, two = _reports(record[0])
+    assert one == two
+    done = record[1]
+    runner = open_runner(workers=2)
+    try:  # the two processes pass the record themselves (nothing falls back to one process)
+        figures = deniable_tasks.check_in_tasks(
+            state_from_events(done.events),
+            [e for e in done.events if e.type == m.BALLOT_DENIABLE],
+            [e for e in done.events if e.type in m.TALLY_STEPS],
+            lambda tasks: runner.map(deniable_tasks.run_task, tasks),
+        )
+    finally:
+        runner.close()
+    assert figures["east"].counted == 3
+    write_record(chunked.events, tmp_path)
+    one, two = _reports(tmp_path)
+    assert one == two
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS) + [f"part: {k}" for k in sorted(PART_CHEATS)])
+def test_an_altered_record_fails_alike_with_two_workers(
+    name: str, record: tuple[Path, Run], chunked: Run, tmp_path: Path
+) -> None:
+    if name.startswith("part: "):
+        done, (edit, check, _) = chunked, PART_CHEATS[name.removeprefix("part: ")]
+    else:
+        done, (edit, check, _) = record[1], CHEATS[name]
+    edited = copy.deepcopy(payloads_of(done.events))
+    edit(edited)
+    folder = write_rehashed(edited, tmp_path)
+    one, two = _reports(folder)
+    assert one == two
+    assert next(r for r in one[0] if r.status is Status.FAIL).check is check
+
+
+def test_a_tampered_step_is_unsure_in_tasks(record: tuple[Path, Run]) -> None:
+    """The tasks never pass what the checks one by one refuse (here: a shuffle response, a
+    pseudonym, a filtered vote)."""
+    for name in ("a shuffle proof's response", "a pseudonym", "a filtered vote"):
+        edited = copy.deepcopy(payloads_of(record[1].events))
+        CHEATS[name][0](edited)
+        events = [
+            Event(e.height, e.parent, e.type, e.timestamp, payload, e.hash)
+            for e, (_, _, payload) in zip(record[1].events, edited, strict=True)
+        ]
+        with pytest.raises(deniable_tasks.Unsure):
+            _in_tasks(Run(record[1].setup, events))

@@ -66,18 +66,31 @@ __all__ = [
     "RegionCount",
     "RegionSteps",
     "StepFailure",
+    "ballot_equations_in",
     "ballot_row",
+    "candidate_of",
     "check_ballots",
     "choices_of",
     "collect_steps",
+    "column_sums",
+    "consecutive_problem",
+    "counter_equations",
+    "cover_problem",
     "credential_context",
+    "eligibility_problem",
+    "filter_group_equations",
+    "group_rows",
     "item_context",
+    "key_equations",
     "merge_parts",
+    "merge_steps",
     "mix_context",
     "parse_deniable_ballot",
+    "pseudonym_equations",
     "selected_tally",
     "signing_message",
     "split_step",
+    "tally_of_sums",
     "verify_region",
     "width_of",
 ]
@@ -231,6 +244,15 @@ def ballot_equations_of(
     """The equations of a deniable ballot's proofs: its ``credential_proof`` and its
     selection proofs bound to ``voter``.  Raises :class:`~referendum.errors.CryptoError`
     or :class:`~referendum.errors.InputError` (malformed)."""
+    ctx = state.ballot_context(str(payload["region"]))
+    return ballot_equations_in(ctx, authority, payload, label=label)
+
+
+def ballot_equations_in(
+    ctx: BallotContext, authority: Point, payload: Mapping[str, Any], *, label: str
+) -> list[Equation]:
+    """:func:`ballot_equations_of` for the ballot context of the payload's region (what a
+    worker process holds instead of the whole state)."""
     from referendum.crypto.ballot import tracking_code
 
     region = str(payload["region"])
@@ -243,11 +265,10 @@ def ballot_equations_of(
     voter = Ciphertext.from_json(payload["voter"], field="voter")
     relation = credential_relation(authority, voter)
     proof = LinearProof.from_json(payload["credential_proof"], relation, field="credential_proof")
-    context = credential_context(state.fingerprint, region, canonical)
+    context = credential_context(ctx.fingerprint, region, canonical)
     out = linear_equations(
         CREDENTIAL_DOMAIN, relation, proof, context, label=f"{label}.credential_proof"
     )
-    ctx: BallotContext = state.ballot_context(region)
     out += ballot_equations(ctx, ballot, binding=voter.to_bytes(), label=f"{label}.ballot")
     Ciphertext.from_json(payload["counter"], field="counter")
     return out
@@ -424,6 +445,17 @@ def collect_steps(
     out = {r.id: RegionSteps() for r in state.manifest.regions}
     for event in ballots:
         out[str(event.payload["region"])].ballots.append(parse_deniable_ballot(event))
+    for region, events in merge_steps(state, steps).items():
+        out[region].events = events
+    return out
+
+
+def merge_steps(
+    state: ElectionState, steps: Sequence[Event]
+) -> dict[str, dict[tuple[str, str], Event]]:
+    """Each region's steps by ``(type, stage)``, each step's parts merged
+    (:func:`merge_parts`); :func:`collect_steps` without the ballots."""
+    out: dict[str, dict[tuple[str, str], Event]] = {r.id: {} for r in state.manifest.regions}
     parts: dict[tuple[str, str, str], list[Event]] = {}
     for event in steps:
         region = event.payload["region"]
@@ -432,7 +464,7 @@ def collect_steps(
         key = (str(region), event.type, str(event.payload.get("stage", "")))
         parts.setdefault(key, []).append(event)
     for (region, event_type, stage), events in parts.items():
-        out[region].events[(event_type, stage)] = merge_parts(events)
+        out[region][(event_type, stage)] = merge_parts(events)
     return out
 
 
@@ -455,9 +487,10 @@ def _required(steps: RegionSteps, event_type: str, stage: str, region: str) -> E
     return event
 
 
-def _key_equations(
+def key_equations(
     authority: Point, key: Mapping[str, Any], context: bytes, label: str
 ) -> tuple[Point, Point, list[Equation]]:
+    """A pseudonym key's ``S``, ``U`` and the equations of its proof."""
     s_point = Point.from_hex(key["S"])
     u_point = Point.from_hex(key["U"])
     relation = pseudonym_key_relation(authority, s_point, u_point)
@@ -484,11 +517,28 @@ def _pseudonyms(
     if len(rows) != len(voters):
         raise ProofError(f"{step}: {len(rows)} pseudonyms for {len(voters)} rows")
     fp = state.fingerprint
-    s_point, u_point, equations = _key_equations(
+    s_point, u_point, equations = key_equations(
         authority, key, item_context(fp, region, f"{key_step}.key", 0), f"{key_step}.key"
     )
-    out = []
-    for i, (row, voter) in enumerate(zip(rows, voters, strict=True)):
+    out, more = pseudonym_equations(fp, region, step, (s_point, u_point), rows, voters, 0)
+    return out, equations + more
+
+
+def pseudonym_equations(
+    fingerprint: bytes,
+    region: str,
+    step: str,
+    key: tuple[Point, Point],
+    rows: Sequence[Mapping[str, Any]],
+    voters: Sequence[Ciphertext],
+    start: int,
+) -> tuple[list[Point], list[Equation]]:
+    """The pseudonyms of rows ``start ..`` of a step (``rows`` and ``voters`` hold those rows)
+    and the equations of their proofs under the key ``(S, U)``."""
+    s_point, u_point = key
+    out: list[Point] = []
+    equations: list[Equation] = []
+    for i, (row, voter) in enumerate(zip(rows, voters, strict=True), start):
         pseudonym = Point.from_hex(row["pseudonym"])
         relation = pseudonym_relation(s_point, u_point, voter, pseudonym)
         proof = LinearProof.from_json(row["proof"], relation, field=f"{step}[{i}].proof")
@@ -496,11 +546,130 @@ def _pseudonyms(
             PSEUDONYM_DOMAIN,
             relation,
             proof,
-            item_context(fp, region, step, i),
+            item_context(fingerprint, region, step, i),
             label=f"{step}[{i}].pseudonym",
         )
         out.append(pseudonym)
     return out, equations
+
+
+def counter_equations(
+    fingerprint: bytes,
+    region: str,
+    authority: Point,
+    rows: Sequence[Mapping[str, Any]],
+    counters: Sequence[Ciphertext],
+    start: int,
+) -> tuple[list[int], list[Equation]]:
+    """The opened counters of rows ``start ..`` of ``tally.groups`` (``rows`` and the mixed
+    rows' ``counters`` hold those rows) and the equations of their decryption proofs; a
+    :class:`~referendum.errors.ProofError` for a counter that does not decrypt to its value."""
+    values: list[int] = []
+    equations: list[Equation] = []
+    for i, (row, counter) in enumerate(zip(rows, counters, strict=True), start):
+        value = row["counter"]
+        factor = Point.from_hex(row["factor"])
+        relation = counter_relation(authority, counter, factor)
+        proof = LinearProof.from_json(
+            row["counter_proof"], relation, field=f"groups[{i}].counter_proof"
+        )
+        opening = CounterOpening(value, factor, proof)
+        equations += linear_equations(
+            COUNTER_DOMAIN,
+            relation,
+            opening.proof,
+            item_context(fingerprint, region, "groups.counter", i),
+            label=f"groups[{i}].counter",
+        )
+        if counter.beta - factor != base_mul(Scalar.from_int(value)):
+            raise ProofError(f"groups[{i}].counter: the ciphertext does not decrypt to {value}")
+        values.append(value)
+    return values, equations
+
+
+def filter_group_equations(
+    fingerprint: bytes,
+    region: str,
+    keys: tuple[Point, Point],
+    g: int,
+    tags: Sequence[Ciphertext],
+    candidate: int,
+    row: Row,
+    chosen: Mapping[str, Any],
+) -> tuple[Row, list[Equation]]:
+    """Group ``g``'s selected row ``(voter', choices')`` and the equations of its proofs:
+    ``voter'`` re-encrypts the candidate ``row``'s credential, and the filter's OR proof
+    over the group's ``tags`` (``keys``: the tallying authority's and the election's)."""
+    authority, election = keys
+    width = len(row) - 3
+    voter_after = Ciphertext.from_json(chosen["voter"], field=f"filter[{g}].voter")
+    relation = reencryption_relation(authority, row[0], voter_after)
+    voter_proof = LinearProof.from_json(
+        chosen["voter_proof"], relation, field=f"filter[{g}].voter_proof"
+    )
+    equations = linear_equations(
+        REENCRYPTION_DOMAIN,
+        relation,
+        voter_proof,
+        item_context(fingerprint, region, "filter.voter", g),
+        label=f"filter[{g}].voter",
+    )
+    choices = tuple(
+        Ciphertext.from_json(c, field=f"filter[{g}].choices[{k}]")
+        for k, c in enumerate(chosen["choices"])
+    )
+    if len(choices) != width:
+        raise ProofError(f"filter[{g}].choices: {len(choices)} for {width}")
+    statement = FilterStatement(
+        authority, election, tuple(tags), candidate, tuple(row[3:]), choices
+    )
+    proof = OrProof.from_json(
+        chosen["proof"], filter_relations(statement), field=f"filter[{g}].proof"
+    )
+    equations += filter_equations(
+        statement, proof, item_context(fingerprint, region, "filter", g), label=f"filter[{g}]"
+    )
+    return (voter_after, *choices), equations
+
+
+def cover_problem(group_sizes: Sequence[int], ballots: int, cap: int) -> str | None:
+    """Why the sizes of a region's groups are not the cover of its ballots and voters (one
+    group per voter), or ``None`` when they are."""
+    expected = cover(voters=len(group_sizes), ballots=ballots, max_per_voter=cap)
+    got: dict[int, int] = {}
+    for size in group_sizes:
+        got[size] = got.get(size, 0) + 1
+    if tuple(sorted(got.items())) == expected:
+        return None
+    return (
+        f"the group sizes {sorted(got.items())} are not the cover {list(expected)} of "
+        f"{ballots} ballots and {len(group_sizes)} voters"
+    )
+
+
+def consecutive_problem(g: int, rows_of: Sequence[int], values: Sequence[int]) -> str | None:
+    """Why group ``g``'s counters (``values`` of its rows) are not one run of consecutive
+    integers, or ``None``."""
+    run = sorted(values[i] for i in rows_of)
+    if run == list(range(run[0], run[0] + len(run))):
+        return None
+    return (
+        f"group {g} (rows {list(rows_of)[:4]}): counters {run[:6]} are not one run of "
+        "consecutive integers"
+    )
+
+
+def group_rows(pseudonyms: Sequence[bytes]) -> list[list[int]]:
+    """The rows of each group (equal pseudonyms), groups numbered by their first row."""
+    members: dict[bytes, list[int]] = {}
+    for i, p in enumerate(pseudonyms):
+        members.setdefault(p, []).append(i)
+    return list(members.values())
+
+
+def candidate_of(rows_of: Sequence[int], values: Sequence[int]) -> int:
+    """The place in its group of the row with the highest opened counter."""
+    return max(range(len(rows_of)), key=lambda k: values[rows_of[k]])
 
 
 def _run_step(step: str, region: str, check: Any) -> Any:
@@ -600,53 +769,20 @@ def verify_region(
             [r[0] for r in mixed],
             "groups",
         )
-        values = []
-        for i, (row, mixed_row) in enumerate(zip(rows, mixed, strict=True)):
-            counter = mixed_row[1]
-            value = row["counter"]
-            factor = Point.from_hex(row["factor"])
-            relation = counter_relation(authority, counter, factor)
-            proof = LinearProof.from_json(
-                row["counter_proof"], relation, field=f"groups[{i}].counter_proof"
-            )
-            opening = CounterOpening(value, factor, proof)
-            equations += linear_equations(
-                COUNTER_DOMAIN,
-                relation,
-                opening.proof,
-                item_context(fp, region, "groups.counter", i),
-                label=f"groups[{i}].counter",
-            )
-            if counter.beta - factor != base_mul(Scalar.from_int(value)):
-                raise ProofError(f"groups[{i}].counter: the ciphertext does not decrypt to {value}")
-            values.append(value)
-        verify_equations(equations)
-        members: dict[bytes, list[int]] = {}
-        for i, p in enumerate(pseudonyms):
-            members.setdefault(p.to_bytes(), []).append(i)
-        grouped = list(members.values())
+        values, more = counter_equations(fp, region, authority, rows, [r[1] for r in mixed], 0)
+        verify_equations(equations + more)
+        grouped = group_rows([p.to_bytes() for p in pseudonyms])
         for g, rows_of in enumerate(grouped):
-            run = sorted(values[i] for i in rows_of)
-            if run != list(range(run[0], run[0] + len(run))):
-                raise ProofError(
-                    f"group {g} (rows {rows_of[:4]}): counters {run[:6]} are not one run of "
-                    "consecutive integers"
-                )
+            if problem := consecutive_problem(g, rows_of, values):
+                raise ProofError(problem)
         return grouped, values
 
     grouped, values = _run_step("GROUPS", region, groups)
 
     # DUMMIES again: the group sizes are exactly the cover of (ballots, voters)
     def sizes() -> None:
-        expected = cover(voters=len(grouped), ballots=len(steps.ballots), max_per_voter=cap)
-        got: dict[int, int] = {}
-        for rows_of in grouped:
-            got[len(rows_of)] = got.get(len(rows_of), 0) + 1
-        if tuple(sorted(got.items())) != expected:
-            raise ProofError(
-                f"the group sizes {sorted(got.items())} are not the cover {list(expected)} of "
-                f"{len(steps.ballots)} ballots and {len(grouped)} voters"
-            )
+        if problem := cover_problem([len(r) for r in grouped], len(steps.ballots), cap):
+            raise ProofError(problem)
 
     _run_step("DUMMIES", region, sizes)
 
@@ -660,41 +796,19 @@ def verify_region(
         equations: list[Equation] = []
         out: list[Row] = []
         for g, (rows_of, chosen) in enumerate(zip(grouped, selected, strict=True)):
-            candidate = max(range(len(rows_of)), key=lambda k: values[rows_of[k]])
-            row = mixed[rows_of[candidate]]
-            voter_after = Ciphertext.from_json(chosen["voter"], field=f"filter[{g}].voter")
-            relation = reencryption_relation(authority, row[0], voter_after)
-            voter_proof = LinearProof.from_json(
-                chosen["voter_proof"], relation, field=f"filter[{g}].voter_proof"
-            )
-            equations += linear_equations(
-                REENCRYPTION_DOMAIN,
-                relation,
-                voter_proof,
-                item_context(fp, region, "filter.voter", g),
-                label=f"filter[{g}].voter",
-            )
-            choices = tuple(
-                Ciphertext.from_json(c, field=f"filter[{g}].choices[{k}]")
-                for k, c in enumerate(chosen["choices"])
-            )
-            if len(choices) != width:
-                raise ProofError(f"filter[{g}].choices: {len(choices)} for {width}")
-            statement = FilterStatement(
-                authority,
-                election,
-                tuple(mixed[i][2] for i in rows_of),
+            candidate = candidate_of(rows_of, values)
+            row_out, more = filter_group_equations(
+                fp,
+                region,
+                (authority, election),
+                g,
+                [mixed[i][2] for i in rows_of],
                 candidate,
-                tuple(row[3:]),
-                choices,
+                mixed[rows_of[candidate]],
+                chosen,
             )
-            proof = OrProof.from_json(
-                chosen["proof"], filter_relations(statement), field=f"filter[{g}].proof"
-            )
-            equations += filter_equations(
-                statement, proof, item_context(fp, region, "filter", g), label=f"filter[{g}]"
-            )
-            out.append((voter_after, *choices))
+            equations += more
+            out.append(row_out)
         verify_equations(equations)
         return out
 
@@ -743,29 +857,52 @@ def verify_region(
             "eligibility",
         )
         verify_equations(equations + more[1:])  # the key's proof is the same: once
-        known = {p.to_bytes() for p in listed_p}
-        seen: set[bytes] = set()
-        for i, p in enumerate(chosen):
-            if p.to_bytes() not in known:
-                raise ProofError(f"selected row {i}: its credential is not on the region's list")
-            if p.to_bytes() in seen:
-                raise ProofError(f"selected row {i}: a second row of one credential")
-            seen.add(p.to_bytes())
+        problem = eligibility_problem(
+            [p.to_bytes() for p in chosen], [p.to_bytes() for p in listed_p]
+        )
+        if problem:
+            raise ProofError(problem)
 
     _run_step("ELIGIBILITY", region, eligible)
     return RegionCount(second, len(steps.ballots), len(dummy_rows), len(grouped))
 
 
+def eligibility_problem(selected: Sequence[bytes], listed: Sequence[bytes]) -> str | None:
+    """Why the selected rows' pseudonyms are not distinct pseudonyms of listed credentials,
+    or ``None``."""
+    known = set(listed)
+    seen: set[bytes] = set()
+    for i, p in enumerate(selected):
+        if p not in known:
+            return f"selected row {i}: its credential is not on the region's list"
+        if p in seen:
+            return f"selected row {i}: a second row of one credential"
+        seen.add(p)
+    return None
+
+
+def column_sums(rows: Sequence[Row], width: int) -> list[Ciphertext]:
+    """The sum of each choice column (1 .. ``width``) of second-mix rows."""
+    sums = [Ciphertext.zero()] * width
+    for row in rows:
+        sums = [s + c for s, c in zip(sums, row[1:], strict=True)]
+    return sums
+
+
 def selected_tally(state: ElectionState, region: str, counted: Sequence[Row]) -> Any:
     """The :class:`~referendum.protocol.tally.RegionTally` of the rows that count."""
+    return tally_of_sums(state, region, len(counted), column_sums(counted, width_of(state, region)))
+
+
+def tally_of_sums(state: ElectionState, region: str, rows: int, sums: Sequence[Ciphertext]) -> Any:
+    """The :class:`~referendum.protocol.tally.RegionTally` of ``rows`` counted rows whose
+    choice columns sum to ``sums``."""
     from referendum.protocol.tally import RegionTally
 
     style = state.manifest.ballot_style(region)
-    sums = [[Ciphertext.zero() for _ in q.answers] for q in style]
-    for row in counted:
-        k = 1
-        for q, question in enumerate(style):
-            for o in range(len(question.answers)):
-                sums[q][o] = sums[q][o] + row[k]
-                k += 1
-    return RegionTally(len(counted), sums)
+    nested: list[list[Ciphertext]] = []
+    k = 0
+    for question in style:
+        nested.append(list(sums[k : k + len(question.answers)]))
+        k += len(question.answers)
+    return RegionTally(rows, nested)

@@ -1,7 +1,9 @@
 """Where the ranges of a record are checked: here, in worker processes, or on a Dask cluster.
 
 Each runner maps :func:`~referendum.verify.ballots.check_range` over a stream of
-:class:`~referendum.verify.ballots.RangeTask` and yields the results in the tasks' order,
+:class:`~referendum.verify.ballots.RangeTask` (or, with :meth:`Runner.map`, any picklable
+function over picklable tasks: the deniable checks of
+:mod:`referendum.protocol.deniable_tasks`) and yields the results in the tasks' order,
 keeping a bounded number of tasks in flight so that memory stays bounded whatever the record's
 size.  Workers read their ranges from the record's path themselves (on a cluster the path must
 be one every worker can read).  A worker that dies is not a silent pass: its ranges are run
@@ -23,6 +25,8 @@ from referendum.verify.ballots import RangeResult, RangeTask, check_range
 __all__ = ["DaskRunner", "LocalRunner", "ProcessRunner", "Runner", "open_runner"]
 
 T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R")
 
 RETRIES = 2
 """How many times the ranges of a lost worker are run again before giving up."""
@@ -35,6 +39,8 @@ class Runner(Protocol):
 
     def run(self, tasks: Iterable[RangeTask]) -> Iterator[RangeResult]: ...
 
+    def map(self, fn: Callable[[A], R], tasks: Iterable[A]) -> Iterator[R]: ...
+
     def close(self) -> None: ...
 
 
@@ -44,16 +50,17 @@ class LocalRunner:
     workers = 1
 
     def run(self, tasks: Iterable[RangeTask]) -> Iterator[RangeResult]:
+        return self.map(check_range, tasks)
+
+    def map(self, fn: Callable[[A], R], tasks: Iterable[A]) -> Iterator[R]:
         for task in tasks:
-            yield check_range(task)
+            yield fn(task)
 
     def close(self) -> None:
         return None
 
 
-def _fill(
-    in_flight: deque[T], pending: Iterator[RangeTask], limit: int, submit: Callable[[RangeTask], T]
-) -> None:
+def _fill(in_flight: deque[T], pending: Iterator[A], limit: int, submit: Callable[[A], T]) -> None:
     """Submit tasks until ``limit`` are in flight or none is left."""
     while len(in_flight) < limit:
         task = next(pending, None)
@@ -81,8 +88,11 @@ class ProcessRunner:
         return pool
 
     def run(self, tasks: Iterable[RangeTask]) -> Iterator[RangeResult]:
-        in_flight: deque[tuple[RangeTask, Future[RangeResult]]] = deque()
-        again: deque[RangeTask] = deque()  # ranges of a broken pool, to submit first, in order
+        return self.map(check_range, tasks)
+
+    def map(self, fn: Callable[[A], R], tasks: Iterable[A]) -> Iterator[R]:
+        in_flight: deque[tuple[A, Future[R]]] = deque()
+        again: deque[A] = deque()  # ranges of a broken pool, to submit first, in order
         limit = self.workers * 3
         retries = RETRIES
         pending = iter(tasks)
@@ -93,7 +103,7 @@ class ProcessRunner:
                     if task is None:
                         break
                     try:
-                        in_flight.append((task, self._pool.submit(check_range, task)))
+                        in_flight.append((task, self._pool.submit(fn, task)))
                     except BrokenProcessPool:  # a worker died before this submit
                         again.appendleft(task)
                         raise
@@ -131,16 +141,19 @@ class DaskRunner:
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
     def run(self, tasks: Iterable[RangeTask]) -> Iterator[RangeResult]:
+        return self.map(check_range, tasks)
+
+    def map(self, fn: Callable[[A], R], tasks: Iterable[A]) -> Iterator[R]:
         in_flight: deque[Any] = deque()
         limit = self.workers * 3
         pending = iter(tasks)
         submit = self._client.submit
         while True:
-            _fill(in_flight, pending, limit, lambda t: submit(check_range, t, retries=RETRIES))
+            _fill(in_flight, pending, limit, lambda t: submit(fn, t, retries=RETRIES))
             if not in_flight:
                 return
             future = in_flight.popleft()
-            result: RangeResult = future.result()
+            result: R = future.result()
             future.release()
             yield result
 

@@ -344,11 +344,13 @@ class RecordFollower:
             return self.report
         report = Report(results=list(self.report.results), summary=dict(self.report.summary))
         report.passed(Check.CHAIN, chain or f"{self.p1.lines} events, hashes and links verified")
-        self.full = _conclude(report, self.path, self.p1)
+        self.full = _conclude(report, self.path, self.p1, self.workers, self.dask)
         return report
 
 
-def _conclude(report: Report, path: str, p1: _Pass1) -> ElectionState | None:
+def _conclude(
+    report: Report, path: str, p1: _Pass1, workers: int = 1, dask: Any = None
+) -> ElectionState | None:
     """The checks of the record read into ``p1`` (after its chain); the referendum's state
     (``None`` when the manifest cannot be read)."""
     report.phase = PHASES[p1.stage]
@@ -412,7 +414,7 @@ def _conclude(report: Report, path: str, p1: _Pass1) -> ElectionState | None:
 
     counted = None
     if full.manifest.deniable or _deniable_events(p1.non_ballot):
-        counted = _verify_deniable(report, full, p1)
+        counted = _verify_deniable(report, full, p1, workers, dask)
         if counted is None:
             for check in (Check.TALLY, Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
                 report.skipped(check, "a step of deniable revoting failed")
@@ -429,7 +431,7 @@ def _deniable_events(events: Sequence[Event]) -> list[Event]:
 
 
 def _verify_deniable(
-    report: Report, state: ElectionState, p1: _Pass1
+    report: Report, state: ElectionState, p1: _Pass1, workers: int = 1, dask: Any = None
 ) -> dict[str, RegionTally] | None:
     """The checks of deniable revoting (docs/spec/coercion.md section 6): every deniable
     ballot, then each region's dummies, mixes, groups, filter and eligibility; the sums of
@@ -459,16 +461,22 @@ def _verify_deniable(
             return None
     assert state.manifest.tallying_authority is not None
     from referendum.protocol import deniable
+    from referendum.protocol.deniable_tasks import RegionFigures
 
+    given = state.tally is not None or bool(steps)
+    figures: dict[str, RegionFigures] | None = None
+    if workers > 1 or dask is not None:
+        figures = _deniable_in_tasks(state, ballots, steps if given else None, workers, dask)
     authority = Point.from_hex(state.manifest.tallying_authority)
-    try:
-        deniable.check_ballots(state, authority, ballots)
-    except deniable.StepFailure as exc:
-        report.failed(Check(exc.step), exc.item, exc.reason)
-        return None
-    except PhaseError as exc:
-        report.failed(Check.DENIABLE_BALLOTS, "election.key", str(exc))
-        return None
+    if figures is None:  # one process, or a failure to name: the checks one by one
+        try:
+            deniable.check_ballots(state, authority, ballots)
+        except deniable.StepFailure as exc:
+            report.failed(Check(exc.step), exc.item, exc.reason)
+            return None
+        except PhaseError as exc:
+            report.failed(Check.DENIABLE_BALLOTS, "election.key", str(exc))
+            return None
     if ballots:
         report.passed(
             Check.DENIABLE_BALLOTS,
@@ -476,27 +484,33 @@ def _verify_deniable(
         )
     else:
         report.skipped(Check.DENIABLE_BALLOTS, "no ballots")
-    if state.tally is None and not steps:
+    if not given:
         for check in names:
             report.skipped(check, "the tallying authority has not published its steps")
         return {}
+    if figures is None:
+        figures = {}
+        try:
+            by_region = deniable.collect_steps(state, ballots, steps)
+            for region in state.manifest.regions:
+                count = deniable.verify_region(state, region.id, by_region[region.id])
+                figures[region.id] = RegionFigures(
+                    count.ballots,
+                    count.dummies,
+                    count.voters,
+                    len(count.counted),
+                    deniable.selected_tally(state, region.id, count.counted),
+                )
+        except deniable.StepFailure as exc:
+            report.failed(Check(exc.step), exc.item, exc.reason)
+            return None
     tallies: dict[str, RegionTally] = {}
-    figures = [0, 0, 0, 0]
-    try:
-        by_region = deniable.collect_steps(state, ballots, steps)
-        for region in state.manifest.regions:
-            count = deniable.verify_region(state, region.id, by_region[region.id])
-            tallies[region.id] = deniable.selected_tally(state, region.id, count.counted)
-            figures = [
-                figures[0] + count.ballots,
-                figures[1] + count.dummies,
-                figures[2] + count.voters,
-                figures[3] + len(count.counted),
-            ]
-    except deniable.StepFailure as exc:
-        report.failed(Check(exc.step), exc.item, exc.reason)
-        return None
-    ballots_n, dummies_n, voters_n, counted_n = figures
+    for region in state.manifest.regions:
+        tallies[region.id] = figures[region.id].tally
+    ballots_n = sum(f.ballots for f in figures.values())
+    dummies_n = sum(f.dummies for f in figures.values())
+    voters_n = sum(f.voters for f in figures.values())
+    counted_n = sum(f.counted for f in figures.values())
     report.passed(
         Check.DUMMIES,
         f"{dummies_n} dummies, publicly dummies; group sizes are the cover of the ballots and "
@@ -518,6 +532,29 @@ def _verify_deniable(
     report.summary["counted"] = counted_n
     report.summary["accepted"] = ballots_n
     return tallies
+
+
+def _deniable_in_tasks(
+    state: ElectionState,
+    ballots: Sequence[Event],
+    steps: Sequence[Event] | None,
+    workers: int,
+    dask: Any,
+) -> Any:
+    """The deniable checks shared by ``workers`` processes or the Dask cluster ``dask``
+    (:mod:`referendum.protocol.deniable_tasks`): each region's figures, or ``None`` when
+    something does not hold (the checks one by one then name it)."""
+    from referendum.protocol import deniable_tasks
+
+    runner = open_runner(workers=workers, dask=dask)
+    try:
+        return deniable_tasks.check_in_tasks(
+            state, ballots, steps, lambda tasks: runner.map(deniable_tasks.run_task, tasks)
+        )
+    except deniable_tasks.Unsure:
+        return None
+    finally:
+        runner.close()
 
 
 def _read_setup(

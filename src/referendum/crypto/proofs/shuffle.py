@@ -51,6 +51,7 @@ __all__ = [
     "ShuffleStatement",
     "ShuffleWitness",
     "chain_generator",
+    "challenge_of_encodings",
     "check_proof_shape",
     "permutation_challenge",
     "proof_challenge",
@@ -61,6 +62,7 @@ __all__ = [
     "row_generator",
     "rows_from_json",
     "rows_to_json",
+    "seed_of_encodings",
     "shuffle",
     "shuffle_equations",
     "shuffle_generators",
@@ -401,19 +403,50 @@ def statement_seed(
     statement: ShuffleStatement, generators: ShuffleGenerators, permutation: Sequence[Point]
 ) -> bytes:
     """``seed`` of the spec: SHA-512 over the whole statement and the permutation commitment."""
+    return seed_of_encodings(
+        statement.context,
+        len(statement.inputs),
+        statement.width,
+        [key.to_bytes() for key in statement.keys],
+        generators.chain.to_bytes(),
+        [h.to_bytes() for h in generators.rows],
+        [
+            p.to_bytes()
+            for rows in (statement.inputs, statement.outputs)
+            for row in rows
+            for ct in row
+            for p in (ct.alpha, ct.beta)
+        ],
+        [c.to_bytes() for c in permutation],
+    )
+
+
+def seed_of_encodings(
+    context: bytes,
+    rows: int,
+    width: int,
+    keys: Sequence[bytes],
+    chain: bytes,
+    generators: Sequence[bytes],
+    values: Sequence[bytes],
+    permutation: Sequence[bytes],
+) -> bytes:
+    """:func:`statement_seed` from the 32-byte encodings: the keys, ``H``, the ``H_i``, every
+    input then output point (row by row, ``alpha`` before ``beta``), the permutation
+    commitment.  For a verifier that hashes a statement it has not decoded (its workers decode
+    each part, and refuse a non-canonical encoding)."""
     parts = [
         STATEMENT_DOMAIN.encode(),
-        statement.context,
+        context,
         _GROUP_NAME,
-        len(statement.inputs).to_bytes(8, "big"),
-        statement.width.to_bytes(8, "big"),
-        *[key.to_bytes() for key in statement.keys],
-        generators.chain.to_bytes(),
+        rows.to_bytes(8, "big"),
+        width.to_bytes(8, "big"),
+        *keys,
+        chain,
+        *generators,
+        *values,
+        *permutation,
     ]
-    parts += [h.to_bytes() for h in generators.rows]
-    for rows in (statement.inputs, statement.outputs):
-        parts += [p.to_bytes() for row in rows for ct in row for p in (ct.alpha, ct.beta)]
-    parts += [c.to_bytes() for c in permutation]
     return hashlib.sha512(encode_fields(*parts)).digest()
 
 
@@ -436,12 +469,17 @@ def proof_challenge(
     t_chain: Sequence[Point],
 ) -> Scalar:
     """``c`` of the spec: binds the seed, the chain and every ``t``."""
-    parts = [seed]
-    parts += [p.to_bytes() for p in chain]
+    parts = [p.to_bytes() for p in chain]
     parts += [t_sum.to_bytes(), t_product.to_bytes(), t_weighted.to_bytes()]
     parts += [p.to_bytes() for ct in t_reencryption for p in (ct.alpha, ct.beta)]
     parts += [p.to_bytes() for p in t_chain]
-    return hash_to_scalar(CHALLENGE_DOMAIN, *parts)
+    return challenge_of_encodings(seed, parts)
+
+
+def challenge_of_encodings(seed: bytes, commitments: Sequence[bytes]) -> Scalar:
+    """:func:`proof_challenge` from the encodings of the chain, ``t_sum``, ``t_product``,
+    ``t_weighted``, ``t_reencryption`` (``alpha``, ``beta`` per column) and ``t_chain``."""
+    return hash_to_scalar(CHALLENGE_DOMAIN, seed, *commitments)
 
 
 def prove_shuffle_with_nonces(

@@ -16,25 +16,40 @@ order sum, product, weighted, reencryption (alpha, beta per column), chain.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from referendum.crypto.elgamal import Ciphertext
 from referendum.crypto.group import Point, Scalar, weighted_multi_mul_vartime
 from referendum.crypto.hashing import encode_fields
 from referendum.crypto.proofs.shuffle import (
+    Row,
     ShuffleProof,
     ShuffleStatement,
     chain_generator,
+    challenge_of_encodings,
     check_proof_shape,
     permutation_challenge,
     row_generator,
+    seed_of_encodings,
     shuffle_generators,
     statement_seed,
     verify_shuffle,
 )
 from referendum.errors import ProofError, UsageError
 
-__all__ = ["RANGE_WEIGHTS_DOMAIN", "ShuffleCheck", "prepare", "range_sum", "verify_in_ranges"]
+__all__ = [
+    "RANGE_WEIGHTS_DOMAIN",
+    "ProofClosing",
+    "ShuffleCheck",
+    "prepare",
+    "prepare_encoded",
+    "range_sum",
+    "range_sum_of",
+    "rest_sum",
+    "verify_in_ranges",
+]
 
 RANGE_WEIGHTS_DOMAIN: Final = b"referendum/v3/shuffle/range-weights"
 
@@ -62,22 +77,94 @@ def prepare(statement: ShuffleStatement, proof: ShuffleProof) -> ShuffleCheck:
     check_proof_shape(statement, proof)
     n = len(statement.inputs)
     seed = statement_seed(statement, shuffle_generators(statement.context, n), proof.permutation)
-    c = proof.challenge(seed)
-    responses = proof.responses()
+    return _check_of(
+        seed, proof.challenge(seed), [s.to_bytes() for s in proof.responses()], n, statement.width
+    )
+
+
+def _check_of(
+    seed: bytes, challenge: Scalar, responses: Sequence[bytes], rows: int, width: int
+) -> ShuffleCheck:
     weights_seed = hashlib.sha512(
-        encode_fields(RANGE_WEIGHTS_DOMAIN, c.to_bytes(), *[s.to_bytes() for s in responses])
+        encode_fields(RANGE_WEIGHTS_DOMAIN, challenge.to_bytes(), *responses)
     ).digest()
-    return ShuffleCheck(seed, c, weights_seed, n, statement.width)
+    return ShuffleCheck(seed, challenge, weights_seed, rows, width)
+
+
+def prepare_encoded(
+    context: bytes,
+    keys: Sequence[bytes],
+    rows: int,
+    values: Sequence[bytes],
+    permutation: Sequence[bytes],
+    commitments: Sequence[bytes],
+    responses: Sequence[bytes],
+) -> ShuffleCheck:
+    """:func:`prepare` from encodings that nobody decoded yet (``values``, ``commitments``
+    and ``responses`` in the orders of :func:`~referendum.crypto.proofs.shuffle.
+    seed_of_encodings`, :func:`~referendum.crypto.proofs.shuffle.challenge_of_encodings` and
+    :meth:`~referendum.crypto.proofs.shuffle.ShuffleProof.responses`).  Sound only if every
+    one of them is then decoded, canonically, by the range or the closing it belongs to."""
+    width = len(keys)
+    generators = [row_generator(context, i).to_bytes() for i in range(rows)]
+    seed = seed_of_encodings(
+        context,
+        rows,
+        width,
+        keys,
+        chain_generator(context).to_bytes(),
+        generators,
+        values,
+        permutation,
+    )
+    return _check_of(seed, challenge_of_encodings(seed, commitments), responses, rows, width)
 
 
 def range_sum(
     check: ShuffleCheck, statement: ShuffleStatement, proof: ShuffleProof, start: int, end: int
 ) -> Point:
-    """The weighted sum of the terms of rows ``start .. end-1`` of every equation.  Only those
-    rows of ``statement`` and ``proof`` are read (and the chain value just before ``start``), so
-    a worker may hold just its slice."""
+    """The weighted sum of the terms of rows ``start .. end-1`` of every equation."""
     if not 0 <= start <= end <= check.rows:
         raise UsageError("range_sum: a range of rows")
+    before = chain_generator(statement.context) if start == 0 else proof.chain[start - 1]
+    return range_sum_of(
+        check,
+        statement.context,
+        start,
+        statement.inputs[start:end],
+        statement.outputs[start:end],
+        proof.permutation[start:end],
+        before,
+        proof.chain[start:end],
+        proof.t_chain[start:end],
+        proof.s_chain[start:end],
+        proof.s_permuted[start:end],
+    )
+
+
+def range_sum_of(
+    check: ShuffleCheck,
+    context: bytes,
+    start: int,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    permutation: Sequence[Point],
+    chain_before: Point,
+    chain: Sequence[Point],
+    t_chain: Sequence[Point],
+    s_chain: Sequence[Scalar],
+    s_permuted: Sequence[Scalar],
+) -> Point:
+    """:func:`range_sum` from the slices of rows ``start ..`` alone (each sequence holds those
+    rows; ``chain_before`` is the chain's value before ``start``, ``H`` for row 0): what a
+    worker holding only its slice computes."""
+    count = len(inputs)
+    if not (
+        start + count <= check.rows
+        and count == len(outputs) == len(permutation) == len(chain) == len(t_chain)
+        and count == len(s_chain) == len(s_permuted)
+    ):
+        raise UsageError("range_sum: slices of one range of rows")
     w = check.width
     c = check.challenge
     minus_c, minus_one = -c, Scalar.from_int(-1)
@@ -94,26 +181,29 @@ def range_sum(
         weight_index.append(equation)
 
     base = Point.generator()
-    chain_start = chain_generator(statement.context)
-    for i in range(start, end):
-        cu = c * permutation_challenge(check.seed, i)
-        h = row_generator(statement.context, i)
-        term(minus_c, proof.permutation[i], sum_e)
+    previous = chain_before
+    for k_row in range(count):
+        i = start + k_row
+        s_i = s_permuted[k_row]
+        minus_cu = -(c * permutation_challenge(check.seed, i))
+        h = row_generator(context, i)
+        term(minus_c, permutation[k_row], sum_e)
         term(c, h, sum_e)
-        term(proof.s_permuted[i], h, weighted_e)
-        term(-cu, proof.permutation[i], weighted_e)
+        term(s_i, h, weighted_e)
+        term(minus_cu, permutation[k_row], weighted_e)
+        out_row, in_row = outputs[k_row], inputs[k_row]
         for k in range(w):
-            out, inp = statement.outputs[i][k], statement.inputs[i][k]
-            term(proof.s_permuted[i], out.alpha, 3 + 2 * k)
-            term(-cu, inp.alpha, 3 + 2 * k)
-            term(proof.s_permuted[i], out.beta, 4 + 2 * k)
-            term(-cu, inp.beta, 4 + 2 * k)
+            out, inp = out_row[k], in_row[k]
+            term(s_i, out.alpha, 3 + 2 * k)
+            term(minus_cu, inp.alpha, 3 + 2 * k)
+            term(s_i, out.beta, 4 + 2 * k)
+            term(minus_cu, inp.beta, 4 + 2 * k)
         chain_e = 3 + 2 * w + i
-        previous = chain_start if i == 0 else proof.chain[i - 1]
-        term(proof.s_chain[i], base, chain_e)
-        term(proof.s_permuted[i], previous, chain_e)
-        term(minus_one, proof.t_chain[i], chain_e)
-        term(minus_c, proof.chain[i], chain_e)
+        term(s_chain[k_row], base, chain_e)
+        term(s_i, previous, chain_e)
+        term(minus_one, t_chain[k_row], chain_e)
+        term(minus_c, chain[k_row], chain_e)
+        previous = chain[k_row]
     if not points:
         return Point.identity()
     return weighted_multi_mul_vartime(
@@ -121,7 +211,39 @@ def range_sum(
     )
 
 
-def _rest(check: ShuffleCheck, statement: ShuffleStatement, proof: ShuffleProof) -> Point:
+@dataclass(frozen=True, slots=True)
+class ProofClosing:
+    """The members of a shuffle proof that belong to no row, and the chain's last value."""
+
+    t_sum: Point
+    t_product: Point
+    t_weighted: Point
+    t_reencryption: tuple[Ciphertext, ...]
+    s_sum: Scalar
+    s_product: Scalar
+    s_weighted: Scalar
+    s_reencryption: tuple[Scalar, ...]
+    chain_last: Point
+
+    @staticmethod
+    def of(proof: ShuffleProof) -> ProofClosing:
+        """The closing members of a whole proof."""
+        return ProofClosing(
+            proof.t_sum,
+            proof.t_product,
+            proof.t_weighted,
+            proof.t_reencryption,
+            proof.s_sum,
+            proof.s_product,
+            proof.s_weighted,
+            proof.s_reencryption,
+            proof.chain[-1],
+        )
+
+
+def rest_sum(
+    check: ShuffleCheck, context: bytes, keys: Sequence[Point], closing: ProofClosing
+) -> Point:
     """The weighted terms that belong to no row."""
     c = check.challenge
     base = Point.generator()
@@ -130,22 +252,20 @@ def _rest(check: ShuffleCheck, statement: ShuffleStatement, proof: ShuffleProof)
     for j in range(check.rows):
         u_product = u_product * permutation_challenge(check.seed, j)
     terms: list[tuple[Scalar, Point, int]] = [
-        (proof.s_sum, base, 0),
-        (minus_one, proof.t_sum, 0),
-        (proof.s_product, base, 1),
-        (minus_one, proof.t_product, 1),
-        (-c, proof.chain[-1], 1),
-        (c * u_product, chain_generator(statement.context), 1),
-        (proof.s_weighted, base, 2),
-        (minus_one, proof.t_weighted, 2),
+        (closing.s_sum, base, 0),
+        (minus_one, closing.t_sum, 0),
+        (closing.s_product, base, 1),
+        (minus_one, closing.t_product, 1),
+        (-c, closing.chain_last, 1),
+        (c * u_product, chain_generator(context), 1),
+        (closing.s_weighted, base, 2),
+        (minus_one, closing.t_weighted, 2),
     ]
     for k in range(check.width):
-        t4 = proof.t_reencryption[k]
-        terms += [(-proof.s_reencryption[k], base, 3 + 2 * k), (minus_one, t4.alpha, 3 + 2 * k)]
-        terms += [
-            (-proof.s_reencryption[k], statement.keys[k], 4 + 2 * k),
-            (minus_one, t4.beta, 4 + 2 * k),
-        ]
+        t4 = closing.t_reencryption[k]
+        s4 = closing.s_reencryption[k]
+        terms += [(-s4, base, 3 + 2 * k), (minus_one, t4.alpha, 3 + 2 * k)]
+        terms += [(-s4, keys[k], 4 + 2 * k), (minus_one, t4.beta, 4 + 2 * k)]
     return weighted_multi_mul_vartime(
         [p for _, p, _ in terms],
         check.weights(),
@@ -161,7 +281,7 @@ def verify_in_ranges(
     """Check the proof range by range (here in one process; a caller may hand the ranges to
     workers and add the points); ``ProofError`` naming the failing equation otherwise."""
     check = prepare(statement, proof)
-    total = _rest(check, statement, proof)
+    total = rest_sum(check, statement.context, statement.keys, ProofClosing.of(proof))
     for start in range(0, check.rows, range_rows):
         total = total + range_sum(
             check, statement, proof, start, min(start + range_rows, check.rows)
