@@ -563,6 +563,19 @@ def test_referendum_bench_compares_revoting(tmp_path: Path) -> None:
     assert "Revoting, per ballot" in out and "120" in out
 
 
+def test_the_bench_verifies_in_workers_and_projects_larger_sizes() -> None:
+    from referendum.bench.deniable import deniable_costs, projection
+
+    two = deniable_costs(120, workers=2, sample=8).to_json()
+    assert two["workers"] == 2 and two["dummies"] > 0
+    assert two["steps_verify_wall_s"] > 0 and two["peak_mb"] > 0 and two["workers_peak_mb"] > 0
+    small = {**two, "ballots": 1000, "peak_mb": 200.0, "tally_wall_s": 10.0}
+    small |= {"steps_verify_wall_s": 5.0, "deniable_ballot_check_ms": 1.0}
+    large = {**small, "ballots": 2000, "peak_mb": 300.0}
+    guess = projection([small, large], 4000)
+    assert guess == {"ballots": 4000, "wall_s": 32.0, "peak_mb": 500.0}  # (10 + 5 + 1) x 2
+
+
 def test_a_step_too_large_for_a_record_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing is appended when a region's step would not fit in one record line."""
     board = MemoryBoard()

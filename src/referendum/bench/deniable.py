@@ -14,11 +14,15 @@ For ``ballots`` ballots of ``voters`` voters in one region (one yes/no/blank que
 The ballot checks are timed on a sample of ``sample`` real ballots of each kind and counted
 per ballot; the steps run on all the rows, built directly (an encrypted credential and
 counter per ballot, random choices: the steps' cost does not depend on what the ballots say).
-Figures are CPU seconds of this process divided by the ballots, in milliseconds.
+Figures are CPU milliseconds per ballot (of this process and of its workers), beside the wall
+seconds of each side and the peak resident memory.  The verifier's steps are checked as
+``referendum verify --workers N`` checks them (:mod:`referendum.protocol.deniable_tasks`, in
+``workers`` processes, or here for 1).
 """
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,18 +35,15 @@ from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.random import DeterministicRandom
 from referendum.protocol.deniable import (
     DeniableBallot,
-    RegionSteps,
     check_ballots,
-    merge_parts,
-    selected_tally,
     split_step,
-    verify_region,
 )
 from referendum.protocol.state import ElectionState, manifest_fingerprint
 from referendum.record import messages as m
+from referendum.record.event import Event
 from referendum.record.manifest import manifest_from_mapping
 
-__all__ = ["DeniableCosts", "deniable_costs"]
+__all__ = ["DeniableCosts", "deniable_costs", "projection"]
 
 _REGION = "r"
 
@@ -60,13 +61,26 @@ class DeniableCosts:
     deniable_verify_ms: float
     deniable_ballot_check_ms: float
     deniable_steps_verify_ms: float
+    workers: int = 1
+    tally_wall_s: float = 0.0
+    steps_verify_wall_s: float = 0.0
+    peak_mb: float = 0.0
+    workers_peak_mb: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in vars(self).items()}
 
 
 def _cpu() -> float:
-    return time.process_time()
+    """CPU seconds of this process and of its waited-for children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _peak_mb(who: int) -> float:
+    """Peak resident memory so far (``ru_maxrss`` is in KiB on Linux)."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def _state(rng: DeterministicRandom, voters: list[Point], tallying: Point) -> ElectionState:
@@ -163,10 +177,16 @@ def _sample_checks(state: ElectionState, secrets: list[Scalar], sample: int) -> 
 
 
 def deniable_costs(
-    ballots: int, *, voters: int | None = None, sample: int = 256, seed: int = 17
+    ballots: int,
+    *,
+    voters: int | None = None,
+    sample: int = 256,
+    seed: int = 17,
+    workers: int = 1,
 ) -> DeniableCosts:
     """The figures for ``ballots`` ballots of ``voters`` voters (default: one in fifty
-    revotes once, as in docs/spec/coercion.md section 7)."""
+    revotes once, as in docs/spec/coercion.md section 7), the steps verified in ``workers``
+    processes."""
     from referendum.services.deniable import counter_offset, region_steps
 
     voters = voters or max(1, ballots - ballots // 50)
@@ -205,33 +225,87 @@ def deniable_costs(
     visible_sum_ms = (_cpu() - start) * 1000 / ballots
 
     # deniable: the tallying authority's steps, then the sum of the rows that count
-    start = _cpu()
+    start, wall = _cpu(), time.perf_counter()
     from referendum.services.deniable import draft_event
 
-    parts: dict[tuple[str, str], list[Any]] = {}
-    height = 0
+    parts: list[Event] = []
     for event_type, payload in region_steps(state, _REGION, parsed, secret, shared, rng):
         for part in split_step(event_type, payload):
-            key = (event_type, str(payload.get("stage", "")))
-            parts.setdefault(key, []).append(draft_event(event_type, part, height, check=False))
-            height += 1
+            parts.append(draft_event(event_type, part, len(parts), check=False))
     tally_ms = (_cpu() - start) * 1000 / ballots
-    start = _cpu()
-    steps = RegionSteps(ballots=parsed)
-    for key, events in parts.items():
-        steps.events[key] = merge_parts(events)
-    count = verify_region(state, _REGION, steps)
-    selected_tally(state, _REGION, count.counted)
+    tally_wall = time.perf_counter() - wall
+    start, wall = _cpu(), time.perf_counter()
+    dummies = _verify_in_tasks(state, parsed, parts, workers)
     steps_ms = (_cpu() - start) * 1000 / ballots
+    verify_wall = time.perf_counter() - wall
     visible_check, deniable_check = _sample_checks(state, credential_secrets, min(sample, ballots))
     return DeniableCosts(
         ballots=ballots,
         voters=voters,
-        dummies=count.dummies,
+        dummies=dummies,
         visible_tally_ms=visible_sum_ms,
         visible_verify_ms=visible_check + visible_sum_ms,
         deniable_tally_ms=tally_ms,
         deniable_verify_ms=deniable_check + steps_ms,
         deniable_ballot_check_ms=deniable_check,
         deniable_steps_verify_ms=steps_ms,
+        workers=workers,
+        tally_wall_s=tally_wall,
+        steps_verify_wall_s=verify_wall,
+        peak_mb=_peak_mb(resource.RUSAGE_SELF),
+        workers_peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
     )
+
+
+def _verify_in_tasks(
+    state: ElectionState, parsed: list[DeniableBallot], parts: list[Event], workers: int
+) -> int:
+    """The steps checked in ``workers`` processes as ``referendum verify --workers`` checks
+    them (the ballots' own proofs are the sample's: these rows carry none); the dummies."""
+    from referendum.protocol.deniable_tasks import check_in_tasks, run_task
+    from referendum.verify.partition import open_runner
+
+    ballots = [
+        Event(
+            b.height,
+            "",
+            m.BALLOT_DENIABLE,
+            "",
+            {
+                "region": b.region,
+                "voter": b.voter.to_json(),
+                "counter": b.counter.to_json(),
+                "ballot": {"questions": [{"selections": [c.to_json() for c in b.choices]}]},
+                "tracking_code": str(b.height),
+            },
+            "",
+        )
+        for b in parsed
+    ]
+    runner = open_runner(workers=workers)
+    try:
+        figures = check_in_tasks(
+            state, ballots, parts, lambda tasks: runner.map(run_task, tasks), check_ballots=False
+        )
+    finally:
+        runner.close()  # waits for the workers: their CPU time is counted
+    return figures[_REGION].dummies
+
+
+def projection(done: list[dict[str, Any]], ballots: int) -> dict[str, float]:
+    """The wall seconds (tally, steps' verification, and the sampled ballot checks' CPU
+    spread over the workers) and the peak memory of ``ballots`` ballots, projected from the
+    figures of sizes already run: time linear in the ballots from the largest, memory as the
+    line through the two largest (from the largest alone, proportional, with one)."""
+    last = max(done, key=lambda f: f["ballots"])
+    scale = ballots / last["ballots"]
+    check_s = last["deniable_ballot_check_ms"] * last["ballots"] / 1000 / last["workers"]
+    wall = (last["tally_wall_s"] + last["steps_verify_wall_s"] + check_s) * scale
+    sizes = sorted(done, key=lambda f: f["ballots"])[-2:]
+    if len(sizes) == 2 and sizes[1]["ballots"] > sizes[0]["ballots"]:
+        a, b = sizes
+        slope = (b["peak_mb"] - a["peak_mb"]) / (b["ballots"] - a["ballots"])
+        peak = b["peak_mb"] + slope * (ballots - b["ballots"])
+    else:
+        peak = last["peak_mb"] * scale
+    return {"ballots": ballots, "wall_s": round(wall, 1), "peak_mb": round(peak, 1)}

@@ -229,7 +229,9 @@ def bench(
     from referendum.bench.run import run_bench
 
     if deniable:
-        print_deniable(deniable, Console())
+        print_deniable(
+            deniable, Console(), workers=workers if workers > 0 else (os.cpu_count() or 1)
+        )
         return
     if pages is not None:
         print_pages(pages, pages_ballots, Console())
@@ -271,18 +273,24 @@ def print_pages(folder: Path, ballots: int, console: Console) -> None:
     console.print_json(json.dumps(figures))
 
 
-def print_deniable(sizes: list[int], console: Console) -> None:
-    """Deniable against visible revoting, one size after the other (referendum.bench.deniable)."""
+def print_deniable(sizes: list[int], console: Console, *, workers: int = 1) -> None:
+    """Deniable against visible revoting, one size after the other (referendum.bench.deniable),
+    the steps verified in ``workers`` processes."""
     from referendum.bench.deniable import deniable_costs
 
-    table = Table(title="Revoting, per ballot (CPU ms of one process; one voter in 50 revotes)")
+    table = Table(
+        title=f"Revoting, per ballot (CPU ms, {workers} verifying process(es); one voter in 50 "
+        "revotes)"
+    )
     for column in ("ballots", "dummies", "tally visible", "tally deniable", "verify visible"):
         table.add_column(column, justify="right")
-    for column in ("verify deniable", "of which ballots", "of which steps", "load average"):
+    for column in ("verify deniable", "of which ballots", "of which steps"):
+        table.add_column(column, justify="right")
+    for column in ("tally wall s", "steps wall s", "peak MB", "load average"):
         table.add_column(column, justify="right")
     for size in sizes:
         console.print(f"[dim]... deniable revoting, {size:,} ballots[/]")
-        c = deniable_costs(size)
+        c = deniable_costs(size, workers=workers)
         table.add_row(
             f"{c.ballots:,}",
             f"{c.dummies:,}",
@@ -292,6 +300,9 @@ def print_deniable(sizes: list[int], console: Console) -> None:
             f"{c.deniable_verify_ms:.2f}",
             f"{c.deniable_ballot_check_ms:.2f}",
             f"{c.deniable_steps_verify_ms:.2f}",
+            f"{c.tally_wall_s:.1f}",
+            f"{c.steps_verify_wall_s:.1f}",
+            f"{max(c.peak_mb, c.workers_peak_mb):,.0f}",
             " ".join(f"{x:.1f}" for x in os.getloadavg()),
         )
     console.print(table)

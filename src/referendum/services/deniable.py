@@ -78,6 +78,13 @@ from referendum.protocol.deniable import (
     verify_region,
     width_of,
 )
+from referendum.protocol.deniable_tasks import (
+    RegionFigures,
+    TaskRunner,
+    Unsure,
+    check_in_tasks,
+    run_task,
+)
 from referendum.protocol.padding import assign, cover
 from referendum.protocol.payloads import check_payload
 from referendum.protocol.refusals import Submission
@@ -95,6 +102,7 @@ __all__ = [
     "DENIABLE_MEMBERS",
     "TallyingKey",
     "cast_deniable_many",
+    "check_planned",
     "counter_offset",
     "draft_event",
     "publish_deniable_tally",
@@ -407,6 +415,7 @@ def region_steps(
     keys = (authority, authority, authority) + (election,) * width
     payload, mixed, permutation = _mix_event(state, region, "ballots", keys, inputs, rng)
     events.append((m.TALLY_MIX, payload))
+    del inputs, dummy_rows  # the rows stay as JSON only (in the events)
 
     # groups: pseudonyms and opened counters
     key = PseudonymKey.create(secret, rng)
@@ -513,11 +522,18 @@ def _counter_value(secret: Scalar, counter: Ciphertext, offset: int) -> int:
 
 
 def publish_deniable_tally(
-    board: BulletinBoard, key: TallyingKey, rng: RandomSource, clock: Clock
+    board: BulletinBoard,
+    key: TallyingKey,
+    rng: RandomSource,
+    clock: Clock,
+    *,
+    run: TaskRunner | None = None,
 ) -> dict[str, int]:
     """The tallying authority's steps for every region with ballots, then the ``tally`` of
     the rows that count; refused unless every step passes the verifier's checks (nothing is
-    appended then).  Returns each region's number of dummies."""
+    appended then).  Returns each region's number of dummies.  The checks run as tasks
+    (:mod:`referendum.protocol.deniable_tasks`) through ``run`` (default: one by one here; a
+    caller may pass a worker pool's map), so that no step is held decoded whole."""
     state = load_state(board)
     state.require(Phase.CLOSED)
     manifest = state.manifest
@@ -543,13 +559,9 @@ def publish_deniable_tally(
                 planned += [(event_type, part) for part in parts]
     # check every step as the verifier will, before anything is appended
     drafts = [draft_event(t, p, h) for h, (t, p) in enumerate(planned)]
-    steps = collect_steps(state, ballots, drafts)
-    tallies = {}
-    dummies = {}
-    for region in manifest.regions:
-        count = verify_region(state, region.id, steps[region.id])
-        tallies[region.id] = selected_tally(state, region.id, count.counted)
-        dummies[region.id] = count.dummies
+    figures = check_planned(state, ballots, drafts, run)
+    tallies = {region: f.tally for region, f in figures.items()}
+    dummies = {region: f.dummies for region, f in figures.items()}
     for event_type, payload in planned:
         size = len(canonical_json(payload))
         if size > MAX_STEP_BYTES:
@@ -562,6 +574,33 @@ def publish_deniable_tally(
         append(board, event_type, payload, clock)
     append(board, m.TALLY, tally_payload(manifest, tallies), clock)
     return dummies
+
+
+def check_planned(
+    state: ElectionState, ballots: Sequence[Event], drafts: Sequence[Event], run: Any = None
+) -> dict[str, RegionFigures]:
+    """Every region's steps checked as the verifier checks them, in tasks through ``run``
+    (default: here); when they do not hold, one by one, raising the
+    :class:`~referendum.protocol.deniable.StepFailure` the verifier would report."""
+    try:
+        return check_in_tasks(
+            state,
+            ballots,
+            drafts,
+            run or (lambda tasks: map(run_task, tasks)),
+            check_ballots=False,  # the board checked each when it was cast
+        )
+    except Unsure:
+        pass
+    steps = collect_steps(state, ballots, drafts)
+    out = {}
+    for region in state.manifest.regions:
+        count = verify_region(state, region.id, steps[region.id])
+        tally = selected_tally(state, region.id, count.counted)
+        out[region.id] = RegionFigures(
+            count.ballots, count.dummies, count.voters, len(count.counted), tally
+        )
+    return out
 
 
 def draft_event(

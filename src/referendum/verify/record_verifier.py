@@ -464,11 +464,9 @@ def _verify_deniable(
     from referendum.protocol.deniable_tasks import RegionFigures
 
     given = state.tally is not None or bool(steps)
-    figures: dict[str, RegionFigures] | None = None
-    if workers > 1 or dask is not None:
-        figures = _deniable_in_tasks(state, ballots, steps if given else None, workers, dask)
+    figures = _deniable_in_tasks(state, ballots, steps if given else None, workers, dask)
     authority = Point.from_hex(state.manifest.tallying_authority)
-    if figures is None:  # one process, or a failure to name: the checks one by one
+    if figures is None:  # a failure to name: the checks one by one, in this process
         try:
             deniable.check_ballots(state, authority, ballots)
         except deniable.StepFailure as exc:
@@ -541,9 +539,10 @@ def _deniable_in_tasks(
     workers: int,
     dask: Any,
 ) -> Any:
-    """The deniable checks shared by ``workers`` processes or the Dask cluster ``dask``
-    (:mod:`referendum.protocol.deniable_tasks`): each region's figures, or ``None`` when
-    something does not hold (the checks one by one then name it)."""
+    """The deniable checks as tasks (:mod:`referendum.protocol.deniable_tasks`), here or
+    shared by ``workers`` processes or the Dask cluster ``dask``, so that no step is held
+    decoded whole: each region's figures, or ``None`` when something does not hold (the
+    checks one by one then name it)."""
     from referendum.protocol import deniable_tasks
 
     runner = open_runner(workers=workers, dask=dask)
