@@ -214,6 +214,24 @@ def test_errors_that_cancel_out_without_weights_are_caught(
     assert not batch_valid(ctx, [up, down])
 
 
+@pytest.mark.parametrize("bad_at", [(), (0,), (5,), (2, 3), (0, 1, 2, 3, 4, 5), (1, 4)])
+def test_valid_members_names_exactly_the_invalid_ones(
+    ballots: tuple[BallotContext, list[Any]], bad_at: tuple[int, ...]
+) -> None:
+    ctx, items = ballots
+    spoilt = [
+        edit(item, ("signature", "response"), lambda h: h[::-1]) if i in bad_at else item
+        for i, item in enumerate(items)
+    ]
+    batch = BallotBatch(ctx)
+    for item in spoilt:
+        assert batch.add(
+            item["credential"], item["ballot"], item["signature"], bytes.fromhex(item["message"])
+        )
+    assert batch.valid_members() == [i not in bad_at for i in range(len(items))]
+    assert len(batch) == 0 and batch.valid_members() == []  # the queue was emptied
+
+
 def test_another_context_fails(ballots: tuple[BallotContext, list[Any]]) -> None:
     ctx, items = ballots
     other = BallotContext(bytes(32), ctx.public_key, ctx.questions)

@@ -218,6 +218,33 @@ def bench(
     pages_ballots: Annotated[
         int, typer.Option(help="Ballots of the --pages board.", min=100)
     ] = 10_000_000,
+    web_load: Annotated[
+        bool,
+        typer.Option(
+            "--web-load",
+            help="Instead of the rest: ballots cast over HTTP to `referendum serve` by wrk "
+            "(installed with apt) on loopback, on SQLite and, with --db, on PostgreSQL: "
+            "ballots/s, latency, CPU per ballot, the board checked (referendum.bench.web_load).",
+        ),
+    ] = False,
+    web_voters: Annotated[
+        int, typer.Option(help="Voters of the --web-load runs (one ballot each).", min=10)
+    ] = 20_000,
+    web_clients: Annotated[
+        int, typer.Option(help="Concurrent connections of the --web-load runs.", min=1)
+    ] = 32,
+    web_workers: Annotated[
+        list[int] | None,
+        typer.Option(help="Server processes of a --web-load run (repeat for several).", min=1),
+    ] = None,
+    web_forged: Annotated[
+        float,
+        typer.Option(
+            help="Share of forged submissions (proof fails) added in the --web-load runs.",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.05,
 ) -> None:
     """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
     and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
@@ -235,6 +262,18 @@ def bench(
         return
     if pages is not None:
         print_pages(pages, pages_ballots, Console())
+        return
+    if web_load:
+        backends = ["sqlite"] if db is None else ["sqlite", "postgres"]
+        print_web_load(
+            backends,
+            postgres=db,
+            voters=web_voters,
+            clients=web_clients,
+            workers=web_workers or [1, 2],
+            forged=web_forged,
+            console=Console(),
+        )
         return
     if ballots < 10:
         raise BenchInputError("ballots", "at least 10")
@@ -271,6 +310,58 @@ def print_pages(folder: Path, ballots: int, console: Console) -> None:
     path, built = build_board(folder, shape, progress=lambda s: console.print(f"[dim]... {s}[/]"))
     figures = {"board": built, **page_figures(path, shape, port=free_port())}
     console.print_json(json.dumps(figures))
+
+
+def print_web_load(
+    backends: list[str],
+    *,
+    postgres: str | None,
+    voters: int,
+    clients: int,
+    workers: list[int],
+    forged: float,
+    console: Console,
+) -> None:
+    """Casting over HTTP (referendum.bench.web_load) as a table, then the figures as JSON;
+    exits 1 when a board disagrees with the answers its server gave."""
+    import json
+
+    from referendum.bench.web_load import web_load
+
+    figures = web_load(
+        backends,
+        voters=voters,
+        clients=clients,
+        workers=workers,
+        postgres=postgres,
+        forged=forged,
+        progress=lambda step: console.print(f"[dim]... {step}[/]"),
+    )
+    table = Table(title=f"Ballots cast over HTTP by wrk ({clients} connections, loopback)")
+    for column in ("backend", "processes", "ballots/s", "p50 ms", "p99 ms", "server CPU ms"):
+        table.add_column(column, justify="right" if column != "backend" else "left")
+    for column in ("wrk CPU ms", "load", "board"):
+        table.add_column(column, justify="right")
+    for f in figures:
+        sound = f["board_matches_201s"] and f["rejections_logged"] and f["record_verifies_so_far"]
+        table.add_row(
+            f["backend"],
+            str(f["server_processes"]),
+            f"{f['ballots_per_second']:,.0f}",
+            f"{f['latency_ms']['p50']:.1f}",
+            f"{f['latency_ms']['p99']:.1f}",
+            f"{f['server_cpu_ms_per_ballot']:.3f}",
+            f"{f['client_cpu_ms_per_ballot']:.3f}",
+            f"{f['load_average']['before']:.1f}",
+            "[green]exact[/]" if sound else "[red]WRONG[/]",
+        )
+    console.print(table)
+    console.print_json(json.dumps(figures))
+    if not all(
+        f["board_matches_201s"] and f["rejections_logged"] and f["record_verifies_so_far"]
+        for f in figures
+    ):
+        raise typer.Exit(1)
 
 
 def print_deniable(sizes: list[int], console: Console, *, workers: int = 1) -> None:

@@ -173,12 +173,47 @@ class BallotBatch:
     def check(self, sums: CiphertextSums | None = None) -> bool:
         """Whether every queued ballot is valid (then their ciphertexts are added to ``sums``);
         the queue is emptied either way."""
-        n = len(self._blobs)
+        blobs, digests = self._blobs, self._digests
+        self._blobs, self._digests = [], []
+        return self._check(blobs, digests, sums)
+
+    def valid_members(self) -> list[bool]:
+        """For each queued ballot, in order, whether a batch check holding for a group it is
+        in shows it valid; the queue is emptied.  All the ballots are checked at once first;
+        when that fails, each half of a failing group is checked (a half whose sibling holds
+        fails without being checked: its group failed), down to single ballots, so that a few
+        invalid ballots among many cost a few checks more instead of every ballot checked
+        alone.  ``False`` marks a ballot whose own check fails: the caller gives the
+        reference code's reason for it."""
+        blobs, digests = self._blobs, self._digests
+        self._blobs, self._digests = [], []
+        valid = [False] * len(blobs)
+
+        def walk(lo: int, hi: int, *, failing: bool) -> bool:
+            if not failing and self._check(blobs[lo:hi], digests[lo:hi]):
+                valid[lo:hi] = [True] * (hi - lo)
+                return True
+            if hi - lo > 1:
+                mid = (lo + hi) // 2
+                held = walk(lo, mid, failing=False)
+                walk(mid, hi, failing=held)  # the left half held: the fault is in this one
+            return False
+
+        if blobs:
+            walk(0, len(blobs), failing=False)
+        return valid
+
+    def _check(
+        self,
+        blobs: Sequence[bytes],
+        digests_of: Sequence[bytes],
+        sums: CiphertextSums | None = None,
+    ) -> bool:
+        n = len(blobs)
         if n == 0:
             return True
-        items = b"".join(self._blobs)
-        digests = b"".join(self._digests)
-        self._blobs, self._digests = [], []
+        items = b"".join(blobs)
+        digests = b"".join(digests_of)
         count = n * self._equations
         seed = hashlib.sha512(
             encode_fields(

@@ -1,13 +1,15 @@
 """Casting ballots: one batch verification, one transaction; every refusal logged.
 
 :func:`cast` (one ballot: the CLI's path) and :func:`cast_many` (a batch: the web server's,
-through :class:`CastQueue`) are one path.  It decides every refusal with
+through its event loop's group commit, ``web/casting.py``, or :class:`CastQueue` from
+threads) are one path.  It decides every refusal with
 :mod:`referendum.protocol.refusals`, exactly as a verifier re-decides it from the record, and
 logs it with the submission it refused.  It verifies the signatures and proofs of a
 whole batch at once in C (:mod:`referendum.crypto.ballot_batch`: one multi-scalar
-multiplication per region; falling back to the one-by-one reference checks, which name each
-bad ballot, when the batch fails) and appends the batch's accepted ballots and
-rejections with one ``append_many`` (one transaction, one disk sync).  :class:`CastQueue`
+multiplication per region; when the batch fails, its halves are checked, down to the
+ballots whose own check fails, which the reference checks then name with their reason) and
+appends the batch's accepted ballots and rejections with one ``append_many`` (one
+transaction, one disk sync).  :class:`CastQueue`
 is how a board server that receives submissions on many threads ingests fast: it casts
 whatever queued during the previous batch together.
 """
@@ -140,7 +142,8 @@ def cast_many(
     an error of the board itself (unreachable, too busy) is raised for the whole batch.
 
     Each submission is examined (:func:`~referendum.protocol.refusals.examine_early`, then
-    its ballot's checks in the region's C batch, each ballot alone when a batch fails), then
+    its ballot's checks in the region's C batch, halves of a batch that fails, down to the
+    failing ballots, which the reference checks judge alone), then
     the reason is decided where the batch is appended
     (:func:`~referendum.protocol.refusals.decide`: the phase, the event's timestamp, the
     tracking codes on the board), as a verifier re-decides it from the record."""
@@ -224,28 +227,30 @@ def _examine(
         else:
             queued.setdefault(data["region"], []).append((i, code))
     for region, items in queued.items():
-        valid = _judged_batch(batches[region])
-        for i, code in items:  # when not all are valid: each alone, for its reason
-            examined[i] = (
+        valid = _judged_batch(batches[region], len(items))
+        for (i, code), holds in zip(items, valid, strict=True):
+            examined[i] = (  # a ballot the batch checks do not show valid: alone, for its reason
                 Examined(
                     tracking_code=code,
                     checked=True,
                     credential=datas[i]["credential"],
                     replaces=datas[i]["replaces"],
                 )
-                if valid
+                if holds
                 else _judged(failed, i, examine_content, state, datas[i])
             )
     return datas, examined
 
 
-def _judged_batch(batch: BallotBatch) -> bool:
-    """Whether a region's C batch check holds; when it raises, ``False``: each ballot is then
-    checked alone by the reference code, which judges it (or marks it unjudged)."""
+def _judged_batch(batch: BallotBatch, size: int) -> list[bool]:
+    """For each ballot of a region's C batch, whether the batch checks show it valid
+    (:meth:`~referendum.crypto.ballot_batch.BallotBatch.valid_members`: the invalid ones are
+    found by checking halves); when they raise, none is: each ballot is then checked alone by
+    the reference code, which judges it (or marks it unjudged)."""
     try:
-        return bool(batch.check())
+        return batch.valid_members()
     except Exception:
-        return False
+        return [False] * size
 
 
 def _phase_at_head(board: BulletinBoard, state: ElectionState) -> ElectionState:

@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,10 +21,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from referendum.errors import ReferendumError
 from referendum.web import actions, pages
 from referendum.web.api import router as api_router
+from referendum.web.casting import CastBatcher, CastRoute, context_caster
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
 from referendum.web.openapi import truthful_openapi
-from referendum.web.security import BodyDeadline, BodyLimit, SecurityHeaders
+from referendum.web.security import BodyDeadline, BodyLimit, SecurityHeaders, manifest_origins
 
 __all__ = [
     "ENV_SETTINGS",
@@ -96,6 +96,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         try:
             yield
         finally:
+            batcher.close()
             for ticker in tickers:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -111,6 +112,7 @@ def create_app(ctx: WebContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    batcher = app.state.batcher = CastBatcher(context_caster(ctx))
     app.openapi = truthful_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(ReferendumError)
@@ -160,6 +162,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.add_middleware(BodyDeadline, seconds_for=seconds_for)
     app.add_middleware(CompressPages)
     app.add_middleware(SecurityHeaders, connect=lambda: witness_origins(ctx))
+    app.add_middleware(CastRoute, ctx=ctx, batcher=batcher)  # outermost: casting's lean path
     return app
 
 
@@ -193,14 +196,7 @@ def witness_origins(ctx: WebContext) -> list[str]:
     checkpoints after casting)."""
     if not ctx.has_referendum():
         return []
-    witnesses = ctx.state().manifest.witnesses
-    if witnesses is None:
-        return []
-    out = []
-    for member in witnesses.members:
-        parts = urlsplit(member.url)
-        out.append(f"{parts.scheme}://{parts.netloc}")
-    return sorted(set(out))
+    return manifest_origins(ctx.state().manifest)
 
 
 def app_from_environment() -> FastAPI:

@@ -27,9 +27,12 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from referendum.record.manifest import Manifest
 
 __all__ = [
     "CSP",
@@ -42,6 +45,10 @@ __all__ = [
     "SecurityHeaders",
     "TimedHttpProtocol",
     "csrf_ok",
+    "manifest_origins",
+    "refuse_body",
+    "security_headers",
+    "send_json",
 ]
 
 CSP = (
@@ -76,11 +83,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        origins = [o for o in self.connect() if _ORIGIN.fullmatch(o)]
-        extra = _HEADERS
-        if origins:
-            csp = CSP.replace("connect-src 'self'", "connect-src 'self' " + " ".join(origins))
-            extra = ((b"content-security-policy", csp.encode()), *_HEADERS[1:])
+        extra = security_headers(self.connect())
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -89,6 +92,28 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def manifest_origins(manifest: Manifest) -> list[str]:
+    """The origins of the witnesses ``manifest`` names (the booth fetches their cosigned
+    checkpoints after casting), sorted."""
+    if manifest.witnesses is None:
+        return []
+    out = set()
+    for member in manifest.witnesses.members:
+        parts = urlsplit(member.url)
+        out.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(out)
+
+
+def security_headers(connect: Sequence[str] = ()) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers of every response, the pages allowed to fetch from the origins
+    ``connect`` besides their own (those that are not plain origins are left out)."""
+    origins = [o for o in connect if _ORIGIN.fullmatch(o)]
+    if not origins:
+        return _HEADERS
+    csp = CSP.replace("connect-src 'self'", "connect-src 'self' " + " ".join(origins))
+    return ((b"content-security-policy", csp.encode()), *_HEADERS[1:])
 
 
 class _TooLarge(Exception):
@@ -158,11 +183,22 @@ async def _refusing(
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    await _refuse(send, 413, "oversize", f"the request body exceeds {limit} bytes")
+    await refuse_body(send, 413, "oversize", f"the request body exceeds {limit} bytes")
 
 
-async def _refuse(send: Send, status: int, error: str, reason: str) -> None:
-    body = json.dumps({"error": error, "field": "body", "reason": reason}).encode()
+async def refuse_body(send: Send, status: int, error: str, reason: str) -> None:
+    """Answer ``status`` with a JSON error about the body and close the connection (the rest
+    of the body is not read)."""
+    answer = {"error": error, "field": "body", "reason": reason}
+    await send_json(send, status, answer, ((b"connection", b"close"), *_HEADERS))
+
+
+async def send_json(
+    send: Send, status: int, answer: Any, headers: Sequence[tuple[bytes, bytes]]
+) -> None:
+    """Send ``answer`` as the JSON body of a ``status`` response with ``headers`` (raw ASGI,
+    for the middleware and the lean casting path)."""
+    body = json.dumps(answer, separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",
@@ -170,8 +206,7 @@ async def _refuse(send: Send, status: int, error: str, reason: str) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),  # the rest of the body is not read
-                *_HEADERS,
+                *headers,
             ],
         }
     )
@@ -216,7 +251,7 @@ class BodyDeadline:
             timed_receive,
             send,
             _TooSlow,
-            lambda: _refuse(send, 408, "too_slow", "the request body did not arrive in time"),
+            lambda: refuse_body(send, 408, "too_slow", "the request body did not arrive in time"),
         )
 
 
