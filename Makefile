@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime chromium nodejs fonts-dejavu-core
+APT_PACKAGES := libdecaf-dev libsodium23 gcc faketime chromium nodejs fonts-dejavu-core wrk
 
 .PHONY: all demo test lint typecheck pytest system-deps lock bench clean booth booth-test npm vectors
 
