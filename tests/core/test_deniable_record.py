@@ -68,6 +68,7 @@ def run(
     tally: bool = True,
     cheat: Callable[[pytest.MonkeyPatch], None] | None = None,
     monkeypatch: pytest.MonkeyPatch | None = None,
+    pool: Any = map,
 ) -> Run:
     """A deniable referendum on a memory board: ``casts`` are (region, voter index, answer),
     one ballot every minute; then the tallying authority's steps, two trustees, results."""
@@ -84,7 +85,7 @@ def run(
         close_voting(board, setup.clock)
         if cheat is not None and monkeypatch is not None:
             cheat(monkeypatch)
-        publish_deniable_tally(board, TALLYING, setup.rng, setup.clock)
+        publish_deniable_tally(board, TALLYING, setup.rng, setup.clock, pool=pool)
         for s in setup.secrets[:2]:
             publish_share(board, s, setup.rng, setup.clock)
         publish_results(board, setup.clock)
@@ -525,7 +526,7 @@ def test_the_cli_casts_and_tallies_deniable_ballots(tmp_path: Path) -> None:
     code, _, err = run_main("tally", "--db", db)
     assert code != 0 and "referendum tallying tally" in err
     code, out, err = run_main("tallying", "tally", "--key", str(tallying_key), "--db", db,
-                              patches=clocks)  # fmt: skip
+                              "--workers", "2", patches=clocks)  # fmt: skip
     assert code == 0, err
     assert "voters counted per region: {'east': 0, 'west': 1}" in out
     for s in setup.secrets[:2]:
@@ -812,3 +813,18 @@ def test_a_tampered_step_is_unsure_in_tasks(record: tuple[Path, Run]) -> None:
         ]
         with pytest.raises(deniable_tasks.Unsure):
             _in_tasks(Run(record[1].setup, events))
+
+
+def test_the_tally_proves_in_worker_processes_alike() -> None:
+    """Proving tasks of two rows in two processes make the very record proved here."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services_deniable, "PROOFS_PER_TASK", 2)
+        here = run(COERCED)
+        runner = open_runner(workers=2)
+        try:
+            there = run(COERCED, pool=runner.map)
+        finally:
+            runner.close()
+    assert [(e.type, e.payload) for e in there.events] == [(e.type, e.payload) for e in here.events]
+    groups = next(e for e in here.events if e.type == m.TALLY_GROUPS)
+    assert len(groups.payload["rows"]) > 2  # the rows of several tasks in one step

@@ -155,6 +155,7 @@ def test_same_bytes_for_every_operation(a: int, b: int, data: bytes) -> None:
             -pa,
             h * sa,
             impl.double_mul_vartime(sa, sb, h),
+            impl.double_mul(h, sa, pb, sb),
             impl.multi_mul_vartime([sa, sb, sa], [h, impl.Point.generator(), pb]),
             impl.weighted_multi_mul_vartime(
                 [h, pb], bytes(range(32)), [sa, sb, sb], [0, 1, 0], [0, 1, 1]

@@ -12,6 +12,7 @@ from referendum.crypto.group import (
     Point,
     Scalar,
     base_mul,
+    double_mul,
     double_mul_vartime,
     multi_mul_vartime,
     select_point,
@@ -49,6 +50,8 @@ def test_point_arithmetic_is_consistent(a: int, b: int) -> None:
     assert Point.generator() * sa == pa
     assert FixedBase(pb).mul(sa) == pb * sa
     assert double_mul_vartime(sa, sb, pb) == pa + pb * sb
+    assert double_mul(pa, sb, pb, sa) == pa * sb + pb * sa
+    assert double_mul(pa, Scalar.from_int(0), Point.identity(), sb) == Point.identity()
     assert Point.from_bytes(pa.to_bytes()) == pa
     assert hash(Point.from_hex(pa.hex())) == hash(pa)
 

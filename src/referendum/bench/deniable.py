@@ -15,9 +15,10 @@ The ballot checks are timed on a sample of ``sample`` real ballots of each kind 
 per ballot; the steps run on all the rows, built directly (an encrypted credential and
 counter per ballot, random choices: the steps' cost does not depend on what the ballots say).
 Figures are CPU milliseconds per ballot (of this process and of its workers), beside the wall
-seconds of each side and the peak resident memory.  The verifier's steps are checked as
-``referendum verify --workers N`` checks them (:mod:`referendum.protocol.deniable_tasks`, in
-``workers`` processes, or here for 1).
+seconds of each side and the peak resident memory.  The tallying authority proves each row's
+and group's proofs in ``workers`` processes (``referendum tallying tally --workers``), and the
+verifier's steps are checked as ``referendum verify --workers`` checks them
+(:mod:`referendum.protocol.deniable_tasks`), here for 1.
 """
 
 from __future__ import annotations
@@ -227,11 +228,19 @@ def deniable_costs(
     # deniable: the tallying authority's steps, then the sum of the rows that count
     start, wall = _cpu(), time.perf_counter()
     from referendum.services.deniable import draft_event
+    from referendum.verify.partition import open_runner
 
     parts: list[Event] = []
-    for event_type, payload in region_steps(state, _REGION, parsed, secret, shared, rng):
+    runner = open_runner(workers=workers)
+    try:
+        pool = runner.map if workers > 1 else map
+        steps = region_steps(state, _REGION, parsed, secret, shared, rng, pool)
+    finally:
+        runner.close()  # waits for the workers: their CPU time is counted
+    for event_type, payload in steps:
         for part in split_step(event_type, payload):
             parts.append(draft_event(event_type, part, len(parts), check=False))
+    del steps
     tally_ms = (_cpu() - start) * 1000 / ballots
     tally_wall = time.perf_counter() - wall
     start, wall = _cpu(), time.perf_counter()

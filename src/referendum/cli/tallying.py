@@ -37,17 +37,31 @@ def keygen(
 def tally(
     key: Annotated[Path, typer.Option(help="The tallying authority's key file.")],
     db: DbOption = DEFAULT_DB,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Local processes that make the rows' and groups' proofs and check the steps "
+            "(they hold the key: this machine's only).",
+            min=1,
+        ),
+    ] = 1,
 ) -> None:
     """After voting closes: add the dummies, mix, group, filter each voter's last ballot and
     check eligibility, with every proof, then publish the encrypted tally of the rows that
     count (refused, with nothing appended, unless every step passes the verifier's checks)."""
     from referendum.services.deniable import TallyingKey, publish_deniable_tally
     from referendum.services.state import load_state
+    from referendum.verify.partition import open_runner
 
     secret = TallyingKey.from_json(read_json(key, what="tallying authority key"))
-    with board_at(db) as board:
-        dummies = publish_deniable_tally(board, secret, SystemRandom(), system_clock)
-        state = load_state(board)
+    runner = open_runner(workers=workers)
+    try:
+        with board_at(db) as board:
+            pool = runner.map if workers > 1 else map
+            dummies = publish_deniable_tally(board, secret, SystemRandom(), system_clock, pool=pool)
+            state = load_state(board)
+    finally:
+        runner.close()
     assert state.tally is not None
     counted = {r: v["ballots"] for r, v in state.tally["regions"].items()}
     typer.echo(f"dummies added per region: {dummies}")

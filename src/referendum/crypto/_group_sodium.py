@@ -49,6 +49,7 @@ __all__ = [
     "Point",
     "Scalar",
     "base_mul",
+    "double_mul",
     "double_mul_vartime",
     "multi_mul_vartime",
     "select_point",
@@ -291,6 +292,11 @@ def _select(pick_b: int, a: bytes, b: bytes) -> bytes:
 def base_mul(scalar: Scalar) -> Point:
     """``scalar·G`` through libsodium's generator table (constant time)."""
     return Point._of(_base(scalar._b))
+
+
+def double_mul(first: Point, a: Scalar, second: Point, b: Scalar) -> Point:
+    """``a·first + b·second`` in constant time (two of libsodium's multiplications)."""
+    return first * a + second * b
 
 
 def double_mul_vartime(a: Scalar, b: Scalar, point: Point) -> Point:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -51,7 +51,7 @@ from referendum.crypto.proofs.shuffle import (
     rows_to_json,
     shuffle,
 )
-from referendum.crypto.random import RandomSource
+from referendum.crypto.random import DeterministicRandom, RandomSource, SystemRandom
 from referendum.errors import (
     BallotRejected,
     CryptoError,
@@ -68,7 +68,9 @@ from referendum.protocol.deniable import (
     DeniableBallot,
     ballot_equations_of,
     ballot_row,
+    candidate_of,
     collect_steps,
+    group_rows,
     item_context,
     mix_context,
     parse_deniable_ballot,
@@ -80,7 +82,6 @@ from referendum.protocol.deniable import (
 )
 from referendum.protocol.deniable_tasks import (
     RegionFigures,
-    TaskRunner,
     Unsure,
     check_in_tasks,
     run_task,
@@ -100,6 +101,8 @@ from referendum.services.voting import append
 
 __all__ = [
     "DENIABLE_MEMBERS",
+    "PROOFS_PER_TASK",
+    "Pool",
     "TallyingKey",
     "cast_deniable_many",
     "check_planned",
@@ -343,6 +346,127 @@ def _mix_event(
     return payload, outputs, witness.permutation
 
 
+Pool = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+"""Maps a function over tasks (here: the builtin ``map``; or a pool of local worker
+processes, ``referendum.verify.partition.ProcessRunner.map``) and yields the results in order.
+The proving tasks carry the tallying authority's secrets: a pool of this machine's processes
+only, never a cluster."""
+
+PROOFS_PER_TASK = 256
+"""Rows (or groups) whose proofs one proving task makes."""
+
+
+def _task_seed(rng: RandomSource) -> bytes | None:
+    """What a proving task draws its nonces from: the system's generator where the tally's is
+    the system's, else a seed from the tally's (deterministic runs stay deterministic, with
+    any number of workers)."""
+    return None if isinstance(rng, SystemRandom) else rng.random_bytes(32)
+
+
+def _random_of(seed: bytes | None) -> RandomSource:
+    return SystemRandom() if seed is None else DeterministicRandom(seed)
+
+
+@dataclass(frozen=True)
+class _PseudonymProofs:
+    """Rows ``start ..`` of a step's pseudonyms with their proofs."""
+
+    key: PseudonymKey
+    fingerprint: bytes
+    region: str
+    step: str
+    start: int
+    voters: tuple[Ciphertext, ...]
+    seed: bytes | None
+
+    def run(self) -> list[dict[str, Any]]:
+        rng = _random_of(self.seed)
+        rows = []
+        for i, voter in enumerate(self.voters, self.start):
+            context = item_context(self.fingerprint, self.region, self.step, i)
+            pseudonym, proof = prove_pseudonym(self.key, voter, context, rng)
+            rows.append({"pseudonym": pseudonym.hex(), "proof": proof.to_json()})
+        return rows
+
+
+@dataclass(frozen=True)
+class _CounterOpenings:
+    """Rows ``start ..`` of ``tally.groups``: each counter opened, with its proof."""
+
+    secret: Scalar
+    fingerprint: bytes
+    region: str
+    start: int
+    counters: tuple[Ciphertext, ...]
+    offsets: tuple[int, ...]
+    seed: bytes | None
+
+    def run(self) -> list[dict[str, Any]]:
+        rng = _random_of(self.seed)
+        rows = []
+        for i, (counter, offset) in enumerate(zip(self.counters, self.offsets, strict=True)):
+            value = _counter_value(self.secret, counter, offset)
+            context = item_context(self.fingerprint, self.region, "groups.counter", self.start + i)
+            opening = decrypt_counter(self.secret, counter, (value,), context, rng)
+            rows.append(
+                {
+                    "counter": opening.value,
+                    "factor": opening.factor.hex(),
+                    "counter_proof": opening.proof.to_json(),
+                }
+            )
+        return rows
+
+
+@dataclass(frozen=True)
+class _FilterProofs:
+    """Groups' selected rows with their proofs: each group as ``(g, its tags, the
+    candidate's place, the candidate row)``."""
+
+    secret: Scalar
+    election: Point
+    fingerprint: bytes
+    region: str
+    groups: tuple[tuple[int, tuple[Ciphertext, ...], int, Row], ...]
+    seed: bytes | None
+
+    def run(self) -> list[tuple[dict[str, Any], Row]]:
+        rng = _random_of(self.seed)
+        authority = base_mul(self.secret)
+        fp, region = self.fingerprint, self.region
+        out = []
+        for g, tags, candidate, row in self.groups:
+            voter_after, voter_proof = reencrypt_with_proof(
+                authority, row[0], item_context(fp, region, "filter.voter", g), rng
+            )
+            choices, proof = prove_filter(
+                self.secret,
+                self.election,
+                list(tags),
+                candidate,
+                row[3:],
+                item_context(fp, region, "filter", g),
+                rng,
+            )
+            selected = {
+                "voter": voter_after.to_json(),
+                "voter_proof": voter_proof.to_json(),
+                "choices": [c.to_json() for c in choices],
+                "proof": proof.to_json(),
+            }
+            out.append((selected, (voter_after, *choices)))
+        return out
+
+
+def _prove(task: _PseudonymProofs | _CounterOpenings | _FilterProofs) -> Any:
+    """Run one proving task (where the pool puts it)."""
+    return task.run()
+
+
+def _chunks(count: int) -> Iterable[tuple[int, int]]:
+    return ((k, min(k + PROOFS_PER_TASK, count)) for k in range(0, count, PROOFS_PER_TASK))
+
+
 def _pseudonym_rows(
     state: ElectionState,
     key: PseudonymKey,
@@ -350,15 +474,15 @@ def _pseudonym_rows(
     step: str,
     voters: Sequence[Ciphertext],
     rng: RandomSource,
-) -> tuple[list[dict[str, Any]], list[Point]]:
-    rows, points = [], []
-    for i, voter in enumerate(voters):
-        pseudonym, proof = prove_pseudonym(
-            key, voter, item_context(state.fingerprint, region, step, i), rng
+    pool: Pool = map,
+) -> list[dict[str, Any]]:
+    tasks = [
+        _PseudonymProofs(
+            key, state.fingerprint, region, step, a, tuple(voters[a:b]), _task_seed(rng)
         )
-        rows.append({"pseudonym": pseudonym.hex(), "proof": proof.to_json()})
-        points.append(pseudonym)
-    return rows, points
+        for a, b in _chunks(len(voters))
+    ]
+    return [row for rows in pool(_prove, tasks) for row in rows]
 
 
 def _key_json(
@@ -376,10 +500,12 @@ def region_steps(
     secret: Scalar,
     shared: Point,
     rng: RandomSource,
+    pool: Pool = map,
 ) -> list[tuple[str, dict[str, Any]]]:
     """The tallying authority's steps for one region's ballots (record order), in order:
     each as its type and whole payload (:func:`~referendum.protocol.deniable.split_step`
-    cuts it into the parts that are appended)."""
+    cuts it into the parts that are appended).  The proofs of each row or group (pseudonyms,
+    counters, filter) are made in tasks of :data:`PROOFS_PER_TASK` through ``pool``."""
     authority = base_mul(secret)
     election = state.public_key
     public_key_table(authority)  # the bases of most commitments: through tables
@@ -419,20 +545,25 @@ def region_steps(
 
     # groups: pseudonyms and opened counters
     key = PseudonymKey.create(secret, rng)
-    rows, pseudonyms = _pseudonym_rows(state, key, region, "groups", [r[0] for r in mixed], rng)
-    values: list[int] = []
-    for i, row in enumerate(mixed):
-        owner = owners[permutation[i]]
-        value = _counter_value(secret, row[1], offsets[owner])
-        opening = decrypt_counter(
-            secret, row[1], (value,), item_context(fp, region, "groups.counter", i), rng
+    rows = _pseudonym_rows(state, key, region, "groups", [r[0] for r in mixed], rng, pool)
+    row_offsets = [offsets[owners[permutation[i]]] for i in range(len(mixed))]
+    openings = [
+        _CounterOpenings(
+            secret,
+            fp,
+            region,
+            a,
+            tuple(r[1] for r in mixed[a:b]),
+            tuple(row_offsets[a:b]),
+            _task_seed(rng),
         )
-        rows[i] |= {
-            "counter": opening.value,
-            "factor": opening.factor.hex(),
-            "counter_proof": opening.proof.to_json(),
-        }
-        values.append(opening.value)
+        for a, b in _chunks(len(mixed))
+    ]
+    opened = [row for part in pool(_prove, openings) for row in part]
+    values: list[int] = []
+    for row, counter in zip(rows, opened, strict=True):
+        row |= counter
+        values.append(counter["counter"])
     events.append(
         (
             m.TALLY_GROUPS,
@@ -443,37 +574,22 @@ def region_steps(
             },
         )
     )
-    members: dict[bytes, list[int]] = {}
-    for i, p in enumerate(pseudonyms):
-        members.setdefault(p.to_bytes(), []).append(i)
+    grouped = group_rows([bytes.fromhex(r["pseudonym"]) for r in rows])
 
     # filter: each group's last ballot, re-encrypted
-    selected_json: list[dict[str, Any]] = []
-    selected_rows: list[Row] = []
-    for g, rows_of in enumerate(members.values()):
-        candidate = max(range(len(rows_of)), key=lambda k: values[rows_of[k]])
-        row = mixed[rows_of[candidate]]
-        voter_after, voter_proof = reencrypt_with_proof(
-            authority, row[0], item_context(fp, region, "filter.voter", g), rng
-        )
-        choices, proof = prove_filter(
-            secret,
-            election,
-            [mixed[i][2] for i in rows_of],
-            candidate,
-            row[3:],
-            item_context(fp, region, "filter", g),
-            rng,
-        )
-        selected_json.append(
-            {
-                "voter": voter_after.to_json(),
-                "voter_proof": voter_proof.to_json(),
-                "choices": [c.to_json() for c in choices],
-                "proof": proof.to_json(),
-            }
-        )
-        selected_rows.append((voter_after, *choices))
+    groups = []
+    for g, rows_of in enumerate(grouped):
+        candidate = candidate_of(rows_of, values)
+        tags = tuple(mixed[i][2] for i in rows_of)
+        groups.append((g, tags, candidate, mixed[rows_of[candidate]]))
+    filters = [
+        _FilterProofs(secret, election, fp, region, tuple(groups[a:b]), _task_seed(rng))
+        for a, b in _chunks(len(groups))
+    ]
+    filtered = [item for part in pool(_prove, filters) for item in part]
+    selected_json = [selected for selected, _ in filtered]
+    selected_rows: list[Row] = [row for _, row in filtered]
+    del groups, filters, filtered
     events.append((m.TALLY_FILTER, {"region": region, "selected": selected_json}))
 
     # eligibility: mix the selected rows and the list, pseudonyms under one fresh key
@@ -487,11 +603,11 @@ def region_steps(
     payload, list_mix, _ = _mix_event(state, region, "list", (authority,), listed, rng)
     events.append((m.TALLY_MIX, payload))
     key = PseudonymKey.create(secret, rng)
-    chosen, _ = _pseudonym_rows(
-        state, key, region, "eligibility.selected", [r[0] for r in second], rng
+    chosen = _pseudonym_rows(
+        state, key, region, "eligibility.selected", [r[0] for r in second], rng, pool
     )
-    listed_rows, _ = _pseudonym_rows(
-        state, key, region, "eligibility.list", [r[0] for r in list_mix], rng
+    listed_rows = _pseudonym_rows(
+        state, key, region, "eligibility.list", [r[0] for r in list_mix], rng, pool
     )
     events.append(
         (
@@ -527,13 +643,13 @@ def publish_deniable_tally(
     rng: RandomSource,
     clock: Clock,
     *,
-    run: TaskRunner | None = None,
+    pool: Pool = map,
 ) -> dict[str, int]:
     """The tallying authority's steps for every region with ballots, then the ``tally`` of
     the rows that count; refused unless every step passes the verifier's checks (nothing is
-    appended then).  Returns each region's number of dummies.  The checks run as tasks
-    (:mod:`referendum.protocol.deniable_tasks`) through ``run`` (default: one by one here; a
-    caller may pass a worker pool's map), so that no step is held decoded whole."""
+    appended then).  Returns each region's number of dummies.  The proofs of rows and groups
+    are made, and every step is then checked (:mod:`referendum.protocol.deniable_tasks`), in
+    tasks through ``pool`` (default: here; :data:`Pool` says what else it may be)."""
     state = load_state(board)
     state.require(Phase.CLOSED)
     manifest = state.manifest
@@ -553,13 +669,13 @@ def publish_deniable_tally(
         if by_region.get(region.id):
             parsed = [parse_deniable_ballot(b) for b in by_region[region.id]]
             for event_type, payload in region_steps(
-                state, region.id, parsed, key.secret, shared, rng
+                state, region.id, parsed, key.secret, shared, rng, pool
             ):
                 parts = split_step(event_type, payload, rows=ROWS_PER_PART)
                 planned += [(event_type, part) for part in parts]
     # check every step as the verifier will, before anything is appended
     drafts = [draft_event(t, p, h) for h, (t, p) in enumerate(planned)]
-    figures = check_planned(state, ballots, drafts, run)
+    figures = check_planned(state, ballots, drafts, lambda tasks: pool(run_task, tasks))
     tallies = {region: f.tally for region, f in figures.items()}
     dummies = {region: f.dummies for region, f in figures.items()}
     for event_type, payload in planned:

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.elgamal import Ciphertext, public_key_table
-from referendum.crypto.group import FixedBase, Point, Scalar
+from referendum.crypto.group import FixedBase, Point, Scalar, double_mul
 from referendum.crypto.hashing import encode_fields, hash_to_group, hash_to_scalar
 from referendum.crypto.json_fields import CryptoInputError, get_object, point, scalar
 from referendum.crypto.random import RandomSource
@@ -530,17 +530,14 @@ def prove_shuffle_with_nonces(
     wp = nonces.w_permuted
     t_sum = g(nonces.w_sum)
     t_product = g(nonces.w_product)
-    t_weighted = g(nonces.w_weighted)
-    for i in range(n):
-        t_weighted = t_weighted + gens.rows[i] * wp[i]
+    t_weighted = g(nonces.w_weighted) + _weighted_sum(gens.rows, wp)
     t_reencryption = []
     for k in range(w):
-        alpha = -g(nonces.w_reencryption[k])
-        beta = -public_key_table(statement.keys[k]).mul(nonces.w_reencryption[k])
-        for i in range(n):
-            out = statement.outputs[i][k]
-            alpha = alpha + out.alpha * wp[i]
-            beta = beta + out.beta * wp[i]
+        column = [row[k] for row in statement.outputs]
+        alpha = _weighted_sum([ct.alpha for ct in column], wp) - g(nonces.w_reencryption[k])
+        beta = _weighted_sum([ct.beta for ct in column], wp) - public_key_table(
+            statement.keys[k]
+        ).mul(nonces.w_reencryption[k])
         t_reencryption.append(Ciphertext(alpha, beta))
     t_chain = []
     previous = gens.chain
@@ -565,6 +562,18 @@ def prove_shuffle_with_nonces(
         s_chain=tuple(wi + c * ri for wi, ri in zip(nonces.w_chain, nonces.r_chain, strict=True)),
         s_permuted=tuple(wi + c * ui for wi, ui in zip(wp, u_out, strict=True)),
     )
+
+
+def _weighted_sum(points: Sequence[Point], secrets: Sequence[Scalar]) -> Point:
+    """``sum_i secrets[i]·points[i]`` in constant time, two terms per ladder
+    (:func:`~referendum.crypto.group.double_mul`)."""
+    total = Point.identity()
+    pairs = len(points) - len(points) % 2
+    for i in range(0, pairs, 2):
+        total = total + double_mul(points[i], secrets[i], points[i + 1], secrets[i + 1])
+    if pairs < len(points):
+        total = total + points[-1] * secrets[-1]
+    return total
 
 
 def prove_shuffle(
