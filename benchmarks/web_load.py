@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, action="append", help="server processes")
+    parser.add_argument("--forged", type=float, default=0.01, help="share of forged copies")
     parser.add_argument("--no-verify", action="store_true", help="skip verifying the record")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -42,6 +43,7 @@ def main() -> None:
         clients=args.clients,
         workers=args.workers or [1],
         postgres=postgres,
+        forged=args.forged,
         verify=not args.no_verify,
         progress=lambda step: print(f"... {step}", file=sys.stderr),
     )

@@ -1,16 +1,17 @@
 """Casting over HTTP under load (issue 13 part 9): ballots/s, latency and CPU per ballot.
 
 :func:`set_up` makes an open referendum on a fresh board (key ceremony, credentials in two
-regions) and prepares every voter's ballot submission beforehand, plus one forged in
-twenty (two ciphertexts swapped: its proof fails).  :func:`cast_load` starts
+regions) and prepares every voter's ballot submission beforehand, plus forged copies of
+some (:data:`FORGED`; two ciphertexts swapped: the proof fails).  :func:`cast_load` starts
 ``referendum serve`` in processes of its own and casts every submission once, over
 loopback, from ``clients`` keep-alive connections of ``wrk`` (a C load generator, so that
 the generator's own CPU stays small beside the server's; :data:`WRK_SCRIPT` drives it).  It
 reports the ballots accepted per second of wall time, the latency percentiles, the CPU
-seconds per accepted ballot of the server processes and of the generator, the load average,
-and checks the outcome: the board holds exactly the ballots answered 201, a
-``ballot.rejected`` event for each refused one, and the exported record is valid so far
-(``verify``: no check fails; the referendum is still open, so not complete).
+seconds per accepted ballot of the server processes, of PostgreSQL's backends serving them
+and of the generator, the load average, and checks the outcome: the board holds exactly
+the ballots answered 201, a ``ballot.rejected`` event for each refused one, and the
+exported record is valid so far (``verify``: no check fails; the referendum is still open,
+so not complete).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from referendum.bench.serving import free_port, start_server
-from referendum.board.open import open_board
+from referendum.board.open import open_board, split_schema
 from referendum.board.protocol import BulletinBoard
 from referendum.clock import system_clock
 from referendum.crypto.ballot import tracking_code
@@ -65,6 +67,9 @@ WRK_SCRIPT = Path(__file__).with_name("web_load.lua")
 REGIONS = ("north", "south")
 BOARD_KEY = BoardKey.generate(DeterministicRandom(b"web-load/board"))
 Progress = Callable[[str], None]
+FORGED = 0.01
+"""The share of voters whose ballot is also sent forged, by default: one in a hundred (a
+booth makes valid ballots; a forged one costs the server the batch checks that find it)."""
 
 
 class WrkMissing(ReferendumError):
@@ -76,7 +81,7 @@ def _stamp(moment: dt.datetime) -> str:
 
 
 def set_up(
-    board: BulletinBoard, voters: int, seed: int, *, forged: float = 0.05
+    board: BulletinBoard, voters: int, seed: int, *, forged: float = FORGED
 ) -> list[dict[str, Any]]:
     """An open referendum on ``board``; returns the submissions to cast, shuffled: one per
     voter and, for a share ``forged`` of them, a forged copy (two ciphertexts swapped: its
@@ -150,6 +155,25 @@ def _tree_cpu(root: int) -> float:
     return total
 
 
+def _database_pids(db: str) -> tuple[int, ...]:
+    """The PostgreSQL backends serving connections named as ``db``'s ``application_name``
+    (none for SQLite, whose work is in the server processes)."""
+    query = dict(parse_qsl(urlsplit(db).query))
+    name = query.get("application_name")
+    if not db.startswith(("postgresql:", "postgres:")) or name is None:
+        return ()
+    import psycopg
+
+    conninfo, _ = split_schema(db)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND pid <> "
+            "pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return tuple(int(pid) for (pid,) in rows)
+
+
 def _wrk(url: str, bodies: Sequence[bytes], clients: int, folder: Path) -> dict[str, Any]:
     """Cast ``bodies`` with wrk from ``clients`` connections (body ``i`` by client
     ``i % clients``); returns wrk's figures, with ``statuses`` in the order of ``bodies``,
@@ -211,7 +235,7 @@ def cast_load(
     clients: int,
     workers: int,
     seed: int = 7,
-    forged: float = 0.05,
+    forged: float = FORGED,
     verify: bool = True,
     progress: Progress = lambda _: None,
 ) -> dict[str, Any]:
@@ -240,9 +264,12 @@ def cast_load(
             db, port, tokens=folder / "no-tokens.json", board_key=key, workers=workers
         )
         try:
+            database = _database_pids(db)
             server_before = _tree_cpu(server.pid)
+            database_before = sum(_tree_cpu(pid) for pid in database)
             wrk = _wrk(f"http://127.0.0.1:{port}", bodies, clients, folder)
             server_cpu = _tree_cpu(server.pid) - server_before
+            database_cpu = sum(_tree_cpu(pid) for pid in database) - database_before
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -274,6 +301,7 @@ def cast_load(
         "requests_per_second": round(len(bodies) / seconds, 1),
         "latency_ms": {k: round(v / 1000, 1) for k, v in wrk["latency_us"].items()},
         "server_cpu_ms_per_ballot": round(server_cpu / max(n_accepted, 1) * 1000, 3),
+        "database_cpu_ms_per_ballot": round(database_cpu / max(n_accepted, 1) * 1000, 3),
         "client_cpu_ms_per_ballot": round(wrk["cpu_seconds"] / max(n_accepted, 1) * 1000, 3),
         "load_average": {"before": load_before[0], "after": load_after[0]},
         "statuses": counts,
@@ -298,7 +326,9 @@ def _fresh_board(backend: str, postgres: str | None) -> Iterator[str]:
 
     schema = f"web_load_{uuid.uuid4().hex[:12]}"
     try:
-        yield f"{postgres}{'&' if '?' in postgres else '?'}schema={schema}"
+        # the application name finds the database's own processes serving the board
+        joiner = "&" if "?" in postgres else "?"
+        yield f"{postgres}{joiner}schema={schema}&application_name={schema}"
     finally:
         with psycopg.connect(postgres, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
@@ -311,7 +341,7 @@ def web_load(
     clients: int,
     workers: Sequence[int],
     postgres: str | None = None,
-    forged: float = 0.05,
+    forged: float = FORGED,
     verify: bool = True,
     progress: Progress = lambda _: None,
 ) -> list[dict[str, Any]]:
