@@ -1,6 +1,7 @@
 """Public pages on a large board: the database work of each page does not grow with the number
-of ballots, no query skips rows with OFFSET or scans a table, and start-up reads no ballot
-(issue 13 part 9; the timed figures are in ``benchmarks/board_pages.py``, not here).
+of ballots, no query skips rows with OFFSET or scans a table, start-up reads no ballot and no
+credential list, and the server's memory does not grow with the electorate (issue 13 part 9;
+the timed figures are in ``benchmarks/board_pages.py``, not here).
 
 Two boards synthesised as ``referendum.bench.board_pages`` does, of the same electorate, one
 with ten times the other's ballots, serve the same requests; SQLite's progress handler counts
@@ -106,6 +107,53 @@ def _pages(app: Counted) -> list[str]:
         f"/api/events?after={deep}",
         "/api/log/checkpoint",
     ]
+
+
+@pytest.fixture(scope="module")
+def electorates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Counted]]:
+    """Two boards of the same ballots, one with ten times the other's electorate."""
+    folder = tmp_path_factory.mktemp("large-electorate")
+    apps = {}
+    for name, electorate in (("small", ELECTORATE), ("large", 10 * ELECTORATE)):
+        shape = BoardShape(SMALL, regions=4, revote_every=10, electorate=electorate)
+        path, _ = build_board(folder, shape)
+        apps[name] = Counted(path, shape)
+    yield apps
+    for app in apps.values():
+        app.close()
+
+
+def test_start_up_does_not_grow_with_the_electorate(electorates: dict[str, Counted]) -> None:
+    """The first page after start-up costs the same with ten times the voters: the state asks
+    the board's index of the credential lists instead of replaying them."""
+    small, large = (electorates[k].cost("/") for k in ("small", "large"))
+    assert large < 1.3 * small, (small, large)
+    for app in electorates.values():  # the lists are not among the statements' reads
+        assert not [s for s in app.statements if "'credentials'" in s and "payload" in s]
+
+
+def test_memory_does_not_grow_with_the_electorate(electorates: dict[str, Counted]) -> None:
+    """The state of a referendum of ten times the voters takes the same memory, and looking
+    credentials up keeps it bounded."""
+    import tracemalloc
+
+    from referendum.bench.board_pages import credential_of
+    from referendum.services.state import load_state
+
+    peaks: dict[str, list[int]] = {}
+    for name, app in electorates.items():
+        tracemalloc.start()
+        try:
+            state = load_state(app.board)
+            loaded = tracemalloc.get_traced_memory()[1]
+            for voter in range(0, app.shape.electorate, app.shape.electorate // 500):
+                assert state.region_of(credential_of(app.shape, voter)) is not None
+            peaks[name] = [loaded, tracemalloc.get_traced_memory()[1]]
+        finally:
+            tracemalloc.stop()
+    (small_state, small_lookups), (large_state, large_lookups) = peaks.values()
+    assert large_state < 1.2 * small_state + 50_000, peaks  # not ten times the lists
+    assert large_lookups < 1.2 * small_lookups + 50_000, peaks  # as many lookups, as much
 
 
 def test_start_up_reads_no_ballot(boards: dict[str, Counted]) -> None:

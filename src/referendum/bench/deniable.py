@@ -39,6 +39,7 @@ from referendum.protocol.deniable import (
     check_ballots,
     split_step,
 )
+from referendum.protocol.electorate import MemoryLists
 from referendum.protocol.state import ElectionState, manifest_fingerprint
 from referendum.record import messages as m
 from referendum.record.event import Event
@@ -108,7 +109,9 @@ def _state(rng: DeterministicRandom, voters: list[Point], tallying: Point) -> El
         fingerprint=manifest_fingerprint(payload),
         election_key={"public_key": base_mul(trustee).hex()},
     )
-    state.credentials[_REGION] = sorted(c.hex() for c in voters)
+    lists = MemoryLists()
+    lists.publish(_REGION, sorted(c.hex() for c in voters))
+    state.lists = lists
     return state
 
 

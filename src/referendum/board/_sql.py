@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from referendum.board import _tree
 from referendum.board._rows import EVENT_COLUMNS, event_from_row
 from referendum.board.protocol import CHECKPOINT_PAGE, Head
 from referendum.errors import BoardError
+from referendum.protocol.electorate import MemoryLists
 from referendum.protocol.merkle import Node
+from referendum.record import messages as m
 from referendum.record.event import Event
 
-__all__ = ["HEAD_QUERY", "SqlReads"]
+__all__ = ["HEAD_QUERY", "SqlLists", "SqlReads"]
 
 HEAD_QUERY = "SELECT height, hash, timestamp FROM events ORDER BY height DESC LIMIT 1"
 _KEYS_PER_QUERY = 500
@@ -29,6 +31,8 @@ class SqlReads(ABC):
     """
 
     _lock: threading.RLock
+    _REGION_SQL: str
+    """The dialect's expression of an event's ``payload.region`` (text)."""
 
     @abstractmethod
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -70,6 +74,26 @@ class SqlReads(ABC):
                 found.setdefault(row[0], []).append(event_from_row(row[1:]))
         return found
 
+    def credential_lists(self, at: int | None = None) -> SqlLists:
+        """The credential lists as of height ``at`` (None: the head), answered from
+        ``credential_index`` (migration 0004)."""
+        if at is None:
+            head = self.head()
+            at = -1 if head is None else head.height
+        return SqlLists(self._rows, self.get, self._REGION_SQL, at)
+
+    def region_counts(self, types: Collection[str]) -> dict[str, int]:
+        """Events of ``types`` in each region: rows of ``region_ballots`` (migration 0004)."""
+        wanted = sorted(set(types))
+        if not wanted:
+            return {}
+        rows = self._rows(
+            f"SELECT region, sum(n) FROM region_ballots WHERE type IN "
+            f"({', '.join('?' * len(wanted))}) GROUP BY region",
+            wanted,
+        )
+        return {str(region): int(n) for region, n in rows if int(n)}
+
     def count(self, type: str) -> int:
         """How many events of ``type``: one row of ``event_counts`` (migration 0003), which a
         trigger keeps in each append's transaction, whatever the board's size."""
@@ -92,3 +116,95 @@ class SqlReads(ABC):
     def schema_version(self) -> int:
         """The highest migration number applied to this board's database."""
         return int(self._rows("SELECT max(version) FROM schema_migrations")[0][0] or 0)
+
+
+Rows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+
+_CACHED = 65_536
+"""Most credentials a :class:`SqlLists` remembers the region of (then it forgets them all)."""
+
+
+class SqlLists:
+    """:class:`~referendum.protocol.electorate.CredentialLists` read from a board's
+    ``credential_index`` and ``credential_regions`` (kept by its append path, migration
+    0004) as of height ``at``: the lists that the events up to ``at`` make, whatever was
+    appended since (a state loaded at that head answers as it would from its replay).  A
+    lookup is one index search, a batch's lookups one query; the answers are remembered (up to
+    ``_CACHED`` credentials), as they cannot change."""
+
+    def __init__(self, rows: Rows, event: Callable[[int], Event], region_sql: str, at: int) -> None:
+        self._rows = rows
+        self._event = event
+        self._region_sql = region_sql
+        self._at = at
+        self._regions: frozenset[str] | None = None
+        self._known: dict[str, str | None] = {}
+
+    def regions(self) -> frozenset[str]:
+        if self._regions is None:
+            rows = self._rows(
+                "SELECT DISTINCT region FROM credential_regions WHERE height <= ?", (self._at,)
+            )
+            self._regions = frozenset(str(r[0]) for r in rows)
+        return self._regions
+
+    def electorate(self, region: str) -> int:
+        rows = self._rows(
+            "SELECT n FROM credential_regions WHERE region = ? AND height <= ? "
+            "ORDER BY height DESC LIMIT 1",
+            (region, self._at),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def region_of(self, credential: str) -> str | None:
+        if credential not in self._known:
+            self.prefetch((credential,))
+        return self._known.get(credential)
+
+    def regions_of(self, credentials: Collection[str]) -> dict[str, str]:
+        self.prefetch(credentials)
+        found = {c: self._known.get(c) for c in credentials}
+        return {c: r for c, r in found.items() if r is not None}
+
+    def is_revoked(self, credential: str) -> bool:
+        rows = self._rows(
+            "SELECT 1 FROM credential_index WHERE credential = ? AND revoked_at <= ?",
+            (credential, self._at),
+        )
+        return bool(rows)
+
+    def listed(self, region: str) -> list[str]:
+        """The region's list replayed from its events (a tally's need, once per region)."""
+        lists = MemoryLists()
+        opened = self._rows("SELECT min(height) FROM events WHERE type = ?", (m.VOTING_OPEN,))
+        rows = self._rows(
+            f"SELECT height FROM events WHERE type IN (?, ?) AND {self._region_sql} = ? "
+            "AND height <= ? ORDER BY height",
+            (m.CREDENTIALS, m.CREDENTIALS_REISSUE, region, self._at),
+        )
+        for (height,) in rows:  # one at a time: a list may be tens of megabytes
+            event = self._event(int(height))
+            p = event.payload
+            if event.type == m.CREDENTIALS:
+                lists.publish(region, p["public_credentials"])
+            elif opened[0][0] is None or event.height < int(opened[0][0]):
+                lists.reissue(region, p["revoked"], p["public_credentials"])
+        return lists.listed(region)
+
+    def prefetch(self, credentials: Iterable[object]) -> None:
+        wanted = sorted({c for c in credentials if isinstance(c, str)} - self._known.keys())
+        if not wanted:
+            return
+        if len(self._known) + len(wanted) > _CACHED:
+            self._known.clear()
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            part = wanted[start : start + _KEYS_PER_QUERY]
+            rows = self._rows(
+                "SELECT credential, region FROM credential_index WHERE credential IN "
+                f"({', '.join('?' * len(part))}) AND listed_at <= ? "
+                "AND (revoked_at IS NULL OR revoked_at > ?)",
+                [*part, self._at, self._at],
+            )
+            found = {str(c): str(r) for c, r in rows}
+            for cred in part:
+                self._known[cred] = found.get(cred)

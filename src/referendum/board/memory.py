@@ -9,10 +9,15 @@ from collections.abc import Collection, Iterator, Sequence
 from referendum.board._append import AppendOne, prepare
 from referendum.board.protocol import CHECKPOINT_PAGE, Draft, Head
 from referendum.errors import BoardError, HeadMovedError, InputError
+from referendum.protocol.electorate import CredentialLists, MemoryLists, copy_lists
 from referendum.protocol.merkle import MemoryTree, Node, event_leaf
+from referendum.record import messages as m
 from referendum.record.event import Event
 
 __all__ = ["MemoryBoard"]
+
+
+_COUNTED = frozenset({m.BALLOT_ACCEPTED, m.BALLOT_DENIABLE})
 
 
 class MemoryBoard(AppendOne):
@@ -22,6 +27,8 @@ class MemoryBoard(AppendOne):
         self._events: list[Event] = []
         self._keys: defaultdict[str, list[int]] = defaultdict(list)
         self._counts: Counter[str] = Counter()
+        self._lists = MemoryLists()
+        self._regions: Counter[tuple[str, str]] = Counter()
         self._tree = MemoryTree()
         self._checkpoints: list[tuple[int, str]] = []
         self._lock = threading.Lock()
@@ -46,6 +53,7 @@ class MemoryBoard(AppendOne):
             for event, _, keys in prepared:
                 self._events.append(event)
                 self._counts[event.type] += 1
+                self._index(event)
                 for key in keys:
                     self._keys[key].append(event.height)
             self._tree.extend(event_leaf(event.hash) for event, _, _ in prepared)
@@ -89,6 +97,41 @@ class MemoryBoard(AppendOne):
         """How many events of ``type``."""
         self._check_open()
         return self._counts[type]
+
+    def credential_lists(self, at: int | None = None) -> CredentialLists:
+        """The lists as of height ``at``: a copy of those indexed in memory as each list event
+        was appended (at the head), or replayed from the events up to ``at``."""
+        self._check_open()
+        with self._lock:
+            if at is None or at >= len(self._events) - 1:
+                return copy_lists(self._lists)
+            replay = MemoryBoard()
+            for event in self._events[: max(at + 1, 0)]:
+                replay._counts[event.type] += 1
+                replay._index(event)
+            return replay._lists
+
+    def region_counts(self, types: Collection[str]) -> dict[str, int]:
+        """Ballots of ``types`` in each region, counted as each is appended."""
+        self._check_open()
+        counts: Counter[str] = Counter()
+        for (kind, region), n in list(self._regions.items()):
+            if kind in types:
+                counts[region] += n
+        return dict(counts)
+
+    def _index(self, event: Event) -> None:
+        """The lists and region counts that an appended event changes (docs/board.md)."""
+        p = event.payload
+        if event.type in _COUNTED:
+            region = p.get("region")
+            self._regions[event.type, region if isinstance(region, str) else ""] += 1
+        elif event.type == m.CREDENTIALS:
+            self._lists.publish(str(p.get("region")), list(p.get("public_credentials", ())))
+        elif event.type == m.CREDENTIALS_REISSUE and not self._counts[m.VOTING_OPEN]:
+            self._lists.reissue(
+                str(p.get("region")), p.get("revoked", ()), p.get("public_credentials", ())
+            )
 
     def read_nodes(self, wanted: Collection[Node]) -> dict[Node, bytes]:
         """Stored perfect subtrees of the Merkle tree (see the protocol)."""

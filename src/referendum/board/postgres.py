@@ -43,6 +43,8 @@ _ITERSIZE = 1000
 class PostgresBoard(AppendOne, SqlReads):
     """A :class:`~referendum.board.protocol.BulletinBoard` in a PostgreSQL schema."""
 
+    _REGION_SQL = "(payload::json ->> 'region')"
+
     def __init__(self, url: str, *, schema: str = "public", connect_timeout: int = 10) -> None:
         if not _SCHEMA_RE.fullmatch(schema):
             raise InputError("schema", f"{schema!r} is not a lowercase SQL identifier")

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from referendum.protocol.electorate import CredentialLists
 from referendum.protocol.merkle import Node
 from referendum.record.event import Event, Head
 
@@ -93,6 +94,19 @@ class BulletinBoard(Protocol):
 
     def count(self, type: str) -> int:
         """How many events of ``type`` the board holds."""
+        ...
+
+    def credential_lists(self, at: int | None = None) -> CredentialLists:
+        """The credential lists that the events up to height ``at`` (None: the head now)
+        make, as :mod:`referendum.protocol.electorate` defines them, answered by the board's
+        own index (kept in each append's transaction): a server asks it instead of replaying
+        the lists into memory.  Later appends do not change the answers."""
+        ...
+
+    def region_counts(self, types: Collection[str]) -> dict[str, int]:
+        """How many events of ``types`` each region holds (by their payload's ``region``;
+        regions without any are absent), kept at each append: one read whatever the board's
+        size (the board holds it for ``ballot.accepted`` and ``ballot.deniable``)."""
         ...
 
     def read_nodes(self, wanted: Collection[Node]) -> Mapping[Node, bytes]:

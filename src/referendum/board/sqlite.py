@@ -37,6 +37,8 @@ class SqliteBoard(AppendOne, SqlReads):
     by threads (calls are serialised).
     """
 
+    _REGION_SQL = "json_extract(payload, '$.region')"
+
     def __init__(
         self,
         path: str | os.PathLike[str],

@@ -137,6 +137,7 @@ def status_cmd(db: DbOption = DEFAULT_DB) -> None:
         state = load_state(board)
         accepted = board.count(m.BALLOT_ACCEPTED)
         rejected = board.count(m.BALLOT_REJECTED)
+        electorate = {r.id: state.electorate(r.id) for r in state.manifest.regions}
     man = state.manifest
     typer.echo(f"{man.title} ({man.id}): {state.phase.value}")
     typer.echo(f"  fingerprint {state.fingerprint.hex()}")
@@ -146,7 +147,7 @@ def status_cmd(db: DbOption = DEFAULT_DB) -> None:
         f"threshold {man.trustees.threshold}"
     )
     for region in man.regions:
-        typer.echo(f"  region {region.id}: {state.electorate(region.id)} credentials")
+        typer.echo(f"  region {region.id}: {electorate[region.id]} credentials")
     for period in man.window:
         typer.echo(f"  voting period {period.opens} to {period.closes}")
     typer.echo(f"  ballots accepted {accepted}, rejected {rejected}")

@@ -270,9 +270,9 @@ def check_challenge_cmd(
 ) -> None:
     """Anyone: check that a challenged ballot encrypts the choices it claims."""
     data: Any = read_json(file, what="challenged ballot")
-    with board_at(db) as board:
+    with board_at(db) as board:  # the credential is looked up in the board's lists
         state = load_state(board)
-    check_challenge_data(state, data)
+        check_challenge_data(state, data)
     style = state.manifest.ballot_style(data["region"])
     for question, row in zip(style, data["selections"], strict=True):
         chosen = [a for a, bit in zip(question.answers, row, strict=True) if bit]

@@ -8,8 +8,9 @@ from typing import Any
 
 from referendum.crypto.group import Point
 from referendum.errors import EncodingError, InputError, PhaseError
+from referendum.protocol.electorate import MemoryLists
 from referendum.protocol.signing import AUTHORITY_DOMAIN, check_signed
-from referendum.protocol.state import ElectionState, apply_reissue
+from referendum.protocol.state import ElectionState
 from referendum.record import messages as m
 
 __all__ = ["check_all_credential_lists", "check_credential_list", "check_credential_reissue"]
@@ -63,9 +64,8 @@ def check_credential_reissue(state: ElectionState, payload: Mapping[str, Any]) -
     if region not in state.credentials:
         raise InputError("region", f"the credential list of region {region!r} is not published yet")
     revoked = _check_credentials(payload.get("revoked"), "revoked")
-    listed = set(state.credentials[region])
     for i, cred in enumerate(revoked):
-        if cred not in listed:
+        if state.region_of(cred) != region:
             raise InputError(f"revoked[{i}]", f"not on the list of region {region!r}")
     added = _check_credentials(
         payload.get("public_credentials"), "public_credentials", allow_empty=True
@@ -89,7 +89,7 @@ def _check_new_and_signed(
     """The new credentials are on no list and never revoked; the authority signed it."""
     for i, cred in enumerate(added):
         where = f"public_credentials[{i}]"
-        if cred in state.revoked or cred in revoked:
+        if state.lists.is_revoked(cred) or cred in revoked:
             raise InputError(where, "a revoked credential is never listed again")
         if state.region_of(cred) is not None:
             raise InputError(where, f"already on the list of region {state.region_of(cred)!r}")
@@ -106,22 +106,16 @@ def _check_new_and_signed(
 def check_all_credential_lists(state: ElectionState) -> int:
     """Re-check every published list and reissue in publication order; returns the number of
     credentials listed in the end."""
+    lists = MemoryLists()
     replay = replace(  # as before voting opened (the order of events puts every list there)
-        state,
-        credentials={},
-        credential_events=[],
-        _credential_region={},
-        revoked=set(),
-        opened_at=None,
+        state, lists=lists, credential_events=[], opened_at=None
     )
     for payload in state.credential_events:
         region = payload["region"]
         if "revoked" in payload:
             check_credential_reissue(replay, payload)
-            apply_reissue(replay, region, payload["revoked"], payload["public_credentials"])
+            lists.reissue(region, payload["revoked"], payload["public_credentials"])
             continue
         check_credential_list(replay, payload)
-        replay.credentials[region] = list(payload["public_credentials"])
-        for cred in replay.credentials[region]:
-            replay._credential_region[cred] = region
-    return sum(len(creds) for creds in replay.credentials.values())
+        lists.publish(region, payload["public_credentials"])
+    return sum(lists.electorate(region) for region in lists.regions())

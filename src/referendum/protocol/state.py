@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from referendum.crypto.ballot import BallotContext, QuestionShape
 from referendum.crypto.group import Point
 from referendum.crypto.hashing import sha256_fields
 from referendum.errors import PhaseError, RecordError
+from referendum.protocol.electorate import CredentialLists, ListsView, MemoryLists
 from referendum.protocol.payloads import check_payload
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
@@ -23,6 +24,7 @@ from referendum.record.event import Event
 from referendum.record.manifest import Manifest, manifest_from_payload, parse_timestamp
 
 __all__ = [
+    "LIST_TYPES",
     "NON_BALLOT_TYPES",
     "ElectionState",
     "Phase",
@@ -36,6 +38,10 @@ __all__ = [
 NON_BALLOT_TYPES = tuple(
     t for t in m.EVENT_TYPES if t not in (m.BALLOT_ACCEPTED, m.BALLOT_REJECTED, m.BALLOT_DENIABLE)
 )
+LIST_TYPES = (m.CREDENTIALS, m.CREDENTIALS_REISSUE)
+"""The events of the credential lists: a board that answers the state's
+:class:`~referendum.protocol.electorate.CredentialLists` itself need not have them replayed
+(docs/board.md, "Credential lists")."""
 
 
 class Phase(enum.StrEnum):
@@ -73,7 +79,8 @@ class ElectionState:
     deals: dict[int, dict[str, Any]] = field(default_factory=dict)
     checks: dict[int, dict[str, Any]] = field(default_factory=dict)
     election_key: dict[str, Any] | None = None
-    credentials: dict[str, list[str]] = field(default_factory=dict)
+    lists: CredentialLists = field(default_factory=MemoryLists)
+    """The published credential lists: replayed into memory, or the board's own index."""
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     tally: dict[str, Any] | None = None
@@ -81,10 +88,13 @@ class ElectionState:
     results: dict[str, Any] | None = None
     credential_events: list[dict[str, Any]] = field(default_factory=list)
     """The ``credentials`` and ``credentials.reissue`` payloads, in the record's order (a
-    reissue has a ``revoked`` member)."""
-    _credential_region: dict[str, str] = field(default_factory=dict)
-    revoked: set[str] = field(default_factory=set)
-    """Public credentials revoked by a reissue: never listed again."""
+    reissue has a ``revoked`` member), when they were replayed (not when the board answers
+    :attr:`lists`)."""
+
+    @property
+    def credentials(self) -> Mapping[str, list[str]]:
+        """Each published region's list (read whole when asked: a tally's need)."""
+        return ListsView(self.lists)
 
     @property
     def phase(self) -> Phase:
@@ -96,7 +106,7 @@ class ElectionState:
             return Phase.CLOSED
         if self.opened_at is not None:
             return Phase.OPEN
-        if self.election_key is not None and set(self.credentials) == {
+        if self.election_key is not None and self.lists.regions() == {
             r.id for r in self.manifest.regions
         }:
             return Phase.READY
@@ -125,10 +135,10 @@ class ElectionState:
 
     def region_of(self, public_credential_hex: str) -> str | None:
         """The region whose list holds this public credential, or ``None``."""
-        return self._credential_region.get(public_credential_hex)
+        return self.lists.region_of(public_credential_hex)
 
     def electorate(self, region_id: str) -> int:
-        return len(self.credentials.get(region_id, ()))
+        return self.lists.electorate(region_id)
 
     def require(self, *phases: Phase) -> None:
         if self.phase not in phases:
@@ -140,21 +150,19 @@ def apply_reissue(
     state: ElectionState, region: str, revoked: Iterable[str], added: Iterable[str]
 ) -> None:
     """Take ``revoked`` off the region's list and put ``added`` on it (kept in ascending
-    order, the order of a published list)."""
-    gone = set(revoked)
-    fresh = list(added)
-    state.credentials[region] = sorted(
-        [c for c in state.credentials[region] if c not in gone] + fresh
-    )
-    for cred in gone:
-        state._credential_region.pop(cred, None)
-    state.revoked |= gone
-    for cred in fresh:
-        state._credential_region[cred] = region
+    order, the order of a published list), in a state whose lists are in memory."""
+    if not isinstance(state.lists, MemoryLists):
+        raise TypeError("apply_reissue needs a state whose credential lists are in memory")
+    state.lists.reissue(region, revoked, added)
 
 
-def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
-    """Replay non-ballot events (in order, genesis first) into an :class:`ElectionState`."""
+def state_from_events(
+    non_ballot_events: Iterable[Event], *, lists: CredentialLists | None = None
+) -> ElectionState:
+    """Replay non-ballot events (in order, genesis first) into an :class:`ElectionState`.
+
+    With ``lists`` (a board's own index of its credential lists) the state asks them, and the
+    events of the lists (:data:`LIST_TYPES`), if any are given, are not replayed."""
     events: Iterator[Event] = iter(non_ballot_events)
     genesis = next(events, None)
     if genesis is None or genesis.type != m.MANIFEST:
@@ -166,6 +174,11 @@ def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
         manifest_payload=payload,
         fingerprint=manifest_fingerprint(payload),
     )
+    memory: MemoryLists | None = None
+    if lists is None:
+        state.lists = memory = MemoryLists()
+    else:
+        state.lists = lists
     for event in events:
         p = event.payload
         where = f"event {event.height} ({event.type})"
@@ -177,21 +190,19 @@ def state_from_events(non_ballot_events: Iterable[Event]) -> ElectionState:
             if trustee in table:
                 raise RecordError(f"{where}: a second {event.type} event of trustee {trustee}")
             table[trustee] = p
-        elif event.type == m.CREDENTIALS:
+        elif event.type in LIST_TYPES and memory is None:
+            continue  # the board answers the lists
+        elif event.type == m.CREDENTIALS and memory is not None:
             region = str(p["region"])
-            if region in state.credentials:
+            if region in memory.regions():
                 raise RecordError(f"{where}: a second credential list for region {region!r}")
-            state.credentials[region] = list(p["public_credentials"])
+            memory.publish(region, p["public_credentials"])
             state.credential_events.append(p)
-            for cred in state.credentials[region]:
-                state._credential_region[cred] = region
-        elif event.type == m.CREDENTIALS_REISSUE:
+        elif event.type == m.CREDENTIALS_REISSUE and memory is not None:
             if state.opened_at is not None:
                 continue  # out of order (EVENT_ORDER): the lists were frozen at opening
-            region = str(p["region"])
             state.credential_events.append(p)  # checked with the lists (CREDENTIALS)
-            if region in state.credentials:
-                apply_reissue(state, region, p["revoked"], p["public_credentials"])
+            memory.reissue(str(p["region"]), p["revoked"], p["public_credentials"])
         elif event.type in _ONCE:
             if _ONCE[event.type](state) is not None:
                 raise RecordError(f"{where}: a second {event.type} event")

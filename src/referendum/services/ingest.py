@@ -207,6 +207,7 @@ def _examine(
     examined: list[Examined | None] = []
     batches = RegionBatches(state)
     queued: dict[str, list[tuple[int, str]]] = {}
+    state.lists.prefetch(_credentials(received))  # one query for the batch's lookups
     for i, submission in enumerate(received):
         early = None if submission is None else _judged(failed, i, examine_early, state, submission)
         if early is None:
@@ -240,6 +241,13 @@ def _examine(
                 else _judged(failed, i, examine_content, state, datas[i])
             )
     return datas, examined
+
+
+def _credentials(received: Sequence[Submission | None]) -> list[object]:
+    """The ``credential`` member of each submission that is a JSON object."""
+    return [
+        s.value.get("credential") for s in received if s is not None and isinstance(s.value, dict)
+    ]
 
 
 def _judged_batch(batch: BallotBatch, size: int) -> list[bool]:
