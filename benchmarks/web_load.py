@@ -8,7 +8,7 @@ whose casting succeeded (HTTP 201), a ``ballot.rejected`` entry for each refused
 that the exported record verifies so far.
 
 Run: ``.venv/bin/python benchmarks/web_load.py [--backend sqlite|postgres|both]
-[--voters 20000] [--clients 32] [--workers 1 --workers 2]``; PostgreSQL reads
+[--voters 20000] [--clients 64] [--workers 1 --workers 2]``; PostgreSQL reads
 ``REFERENDUM_TEST_POSTGRES_URL``; needs ``wrk`` (Debian: ``apt-get install wrk``).
 """
 
@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--voters", type=int, default=20_000)
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--workers", type=int, action="append", help="server processes")
     parser.add_argument("--forged", type=float, default=0.01, help="share of forged copies")
     parser.add_argument("--no-verify", action="store_true", help="skip verifying the record")

@@ -232,7 +232,7 @@ def bench(
     ] = 20_000,
     web_clients: Annotated[
         int, typer.Option(help="Concurrent connections of the --web-load runs.", min=1)
-    ] = 32,
+    ] = 64,
     web_workers: Annotated[
         list[int] | None,
         typer.Option(help="Server processes of a --web-load run (repeat for several).", min=1),
