@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+import pytest
 
 from board_targets import BoardTarget
 from referendum.board.migrations import load_migrations
 from referendum.board.open import split_schema
 from referendum.board.protocol import BulletinBoard
+from referendum.errors import BoardError
 from referendum.protocol.electorate import CredentialLists, MemoryLists
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
@@ -174,3 +176,24 @@ def test_a_board_from_before_the_lists_is_indexed_on_opening(shared_target: Boar
     assert board.region_counts([m.BALLOT_ACCEPTED, m.BALLOT_DENIABLE]) == {"east": 2, "west": 2}
     append_all(board, [*HISTORY, (m.BALLOT_ACCEPTED, {"region": "west", "tracking_code": "5"})])
     assert board.region_counts([m.BALLOT_ACCEPTED]) == {"east": 2, "west": 2}
+
+
+def test_summaries_carry_the_named_members_only(board: BulletinBoard) -> None:
+    append_all(board, HISTORY)
+    events = events_of(HISTORY)
+    ballots = [e for e in events if e.type == m.BALLOT_ACCEPTED]
+    page = board.summaries(0, [m.BALLOT_ACCEPTED], ["tracking_code", "replaces"], limit=2)
+    assert [(s.height, s.type, s.timestamp) for s in page] == [
+        (e.height, e.type, e.timestamp) for e in ballots[:2]
+    ]
+    assert [s.fields for s in page] == [
+        {"tracking_code": e.payload["tracking_code"], "replaces": None} for e in ballots[:2]
+    ]
+    after = board.summaries(page[-1].height + 1, [m.BALLOT_ACCEPTED], ["region"], limit=5)
+    assert [s.fields for s in after] == [{"region": "east"}]  # one name, one value
+    nested = board.summaries(0, [m.CREDENTIALS_REISSUE], ["revoked", "region"], limit=1)
+    assert nested[0].fields == {"revoked": [B], "region": "east"}  # JSON values, not text
+    assert board.summaries(0, [], ["region"], limit=5) == []
+    if hasattr(board, "_summary_sql"):  # SQL: a name is spliced into the query, so checked
+        with pytest.raises(BoardError, match="not a payload member"):
+            board.summaries(0, [m.BALLOT_ACCEPTED], ["x') --"], limit=1)

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Sequence
 
 from referendum.board._append import AppendOne, prepare
-from referendum.board.protocol import CHECKPOINT_PAGE, Draft, Head
+from referendum.board.protocol import CHECKPOINT_PAGE, Draft, Head, Summary
 from referendum.errors import BoardError, HeadMovedError, InputError
 from referendum.protocol.electorate import CredentialLists, MemoryLists, copy_lists
 from referendum.protocol.merkle import MemoryTree, Node, event_leaf
@@ -75,6 +75,17 @@ class MemoryBoard(AppendOne):
                     left -= 1
                 yield event
             height += 1
+
+    def summaries(
+        self, start: int, types: Collection[str], names: Sequence[str], *, limit: int
+    ) -> list[Summary]:
+        """A page of events with only the payload members ``names`` (see the protocol)."""
+        if not types or not names:
+            return []
+        return [
+            Summary(e.height, e.type, e.timestamp, {n: e.payload.get(n) for n in names})
+            for e in self.events(start, types, limit=limit)
+        ]
 
     def get(self, height: int) -> Event:
         """The event at ``height``."""

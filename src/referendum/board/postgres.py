@@ -139,6 +139,15 @@ class PostgresBoard(AppendOne, SqlReads):
             else:
                 self._spare.append(conn)
 
+    def _summary_sql(self, names: list[str], types: int) -> str:
+        values = ", ".join(f"p -> '{name}'" for name in names)
+        return (
+            f"SELECT height, type, timestamp, jsonb_build_array({values})::text FROM ("
+            "SELECT height, type, timestamp, payload::jsonb AS p FROM events WHERE height >= ? "
+            f"AND type IN ({', '.join('?' * types)}) ORDER BY height LIMIT ?) page "
+            "ORDER BY height"
+        )
+
     def add_checkpoint(self, size: int, note: str) -> None:
         """Store a signed checkpoint of the tree of ``size`` leaves (see the protocol)."""
         with self._lock:

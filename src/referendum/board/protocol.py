@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from referendum.protocol.electorate import CredentialLists
 from referendum.protocol.merkle import Node
 from referendum.record.event import Event, Head
 
-__all__ = ["CHECKPOINT_PAGE", "MAX_KEY_LENGTH", "BulletinBoard", "Draft", "Head"]
+__all__ = ["CHECKPOINT_PAGE", "MAX_KEY_LENGTH", "BulletinBoard", "Draft", "Head", "Summary"]
 
 MAX_KEY_LENGTH = 512
 """Longest index key (in characters) that :meth:`BulletinBoard.append` accepts."""
@@ -32,6 +32,16 @@ class Draft:
     type: str
     payload: Mapping[str, Any]
     keys: Sequence[str] = ()
+
+
+class Summary(NamedTuple):
+    """An event's height, type and timestamp, and some members of its payload
+    (:meth:`BulletinBoard.summaries`)."""
+
+    height: int
+    type: str
+    timestamp: str
+    fields: dict[str, Any]
 
 
 @runtime_checkable
@@ -77,6 +87,15 @@ class BulletinBoard(Protocol):
         """Events from height ``start`` on, ascending, optionally only of ``types``, at most
         ``limit`` of them (None: all); streamed.  A page of a list is ``events(after + 1,
         types, limit=n)``: by key (the height), read in an index, never skipped with OFFSET."""
+        ...
+
+    def summaries(
+        self, start: int, types: Collection[str], names: Sequence[str], *, limit: int
+    ) -> list[Summary]:
+        """A page of :meth:`events` (``start``, ``types``, ``limit`` as there) with only the
+        payload members ``names`` (lowercase identifiers; a member absent is ``None``), read by
+        the database from the stored payloads: what a listing shows, without parsing whole
+        ballots."""
         ...
 
     def get(self, height: int) -> Event:

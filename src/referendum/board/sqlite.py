@@ -132,6 +132,14 @@ class SqliteBoard(AppendOne, SqlReads):
                 return
             height = rows[-1][0] + 1
 
+    def _summary_sql(self, names: list[str], types: int) -> str:
+        paths = [f"'$.{name}'" for name in names] * (2 if len(names) == 1 else 1)
+        values = f"json_extract(payload, {', '.join(paths)})"  # two paths or more: an array
+        return (
+            f"SELECT height, type, timestamp, {values} FROM events WHERE height >= ? "
+            f"AND type IN ({', '.join('?' * types)}) ORDER BY height LIMIT ?"
+        )
+
     def add_checkpoint(self, size: int, note: str) -> None:
         """Store a signed checkpoint of the tree of ``size`` leaves (see the protocol)."""
         with self._lock:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final, Literal, TypeVar
 
 from fastapi import Query
 
+from referendum.board.protocol import Summary
 from referendum.errors import InputError, PhaseError, RecordError
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
@@ -205,8 +206,19 @@ def last_ballot_of(ctx: WebContext, public: str) -> str | None:
     return last_tracking_code(ctx.board, public.lower())
 
 
-def _ballot_row(event: Event) -> dict[str, Any]:
-    p = event.payload
+_BALLOT_FIELDS = ("region", "tracking_code", "replaces")
+_REJECTION_FIELDS = (
+    "reason",
+    "field",
+    "detail",
+    "credential",
+    "submission_sha256",
+    "submission_size",
+)
+
+
+def _ballot_row(event: Event | Summary) -> dict[str, Any]:
+    p = event.payload if isinstance(event, Event) else event.fields
     return {
         "height": event.height,
         "timestamp": event.timestamp,
@@ -216,26 +228,19 @@ def _ballot_row(event: Event) -> dict[str, Any]:
     }
 
 
-def _rejection_row(event: Event) -> dict[str, Any]:
-    p = event.payload
-    return {
-        "height": event.height,
-        "timestamp": event.timestamp,
-        "reason": p.get("reason"),
-        "field": p.get("field"),
-        "detail": p.get("detail"),
-        "credential": p.get("credential"),
-        "submission_sha256": p.get("submission_sha256"),
-        "submission_size": p.get("submission_size"),
-    }
+def _rejection_row(summary: Summary) -> dict[str, Any]:
+    return {"height": summary.height, "timestamp": summary.timestamp, **summary.fields}
 
 
-def _page(ctx: WebContext, event_type: str, after: int, limit: int) -> tuple[list[Event], bool]:
-    """At most ``limit`` events of the type after height ``after``, and whether more follow
-    (one more is read to know: a "next page" link never leads to an empty page)."""
+def _page(
+    ctx: WebContext, event_type: str, after: int, limit: int, names: tuple[str, ...]
+) -> tuple[list[Summary], bool]:
+    """At most ``limit`` events of the type after height ``after``, with the payload members
+    ``names`` only (read by the database: a page never parses whole ballots), and whether more
+    follow (one more is read to know: a "next page" link never leads to an empty page)."""
     limit = max(1, min(limit, _PAGE_MAX))
-    events = list(ctx.board.events(start=_start(after), types=(event_type,), limit=limit + 1))
-    return events[:limit], len(events) > limit
+    found = ctx.board.summaries(_start(after), (event_type,), names, limit=limit + 1)
+    return found[:limit], len(found) > limit
 
 
 def _start(after: int) -> int:
@@ -247,16 +252,17 @@ def accepted_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict
     """Accepted ballots after height ``after`` (at most ``limit``), oldest first;
     ``next_after`` is the height to ask for the next page (``None``: this is the last)."""
     deniable = ctx.has_referendum() and ctx.state().manifest.deniable
-    events, more = _page(ctx, m.BALLOT_DENIABLE if deniable else m.BALLOT_ACCEPTED, after, limit)
-    rows = [_ballot_row(e) for e in events]
+    kind = m.BALLOT_DENIABLE if deniable else m.BALLOT_ACCEPTED
+    found, more = _page(ctx, kind, after, limit, _BALLOT_FIELDS)
+    rows = [_ballot_row(e) for e in found]
     return {"ballots": rows, "next_after": rows[-1]["height"] if more else None}
 
 
 def rejected_page(ctx: WebContext, *, after: int = -1, limit: int = 100) -> dict[str, Any]:
     """Refused submissions with their reasons, after height ``after`` (as
     :func:`accepted_page`)."""
-    events, more = _page(ctx, m.BALLOT_REJECTED, after, limit)
-    rows = [_rejection_row(e) for e in events]
+    found, more = _page(ctx, m.BALLOT_REJECTED, after, limit, _REJECTION_FIELDS)
+    rows = [_rejection_row(e) for e in found]
     return {"rejections": rows, "next_after": rows[-1]["height"] if more else None}
 
 
