@@ -49,7 +49,8 @@ def authority_files(tmp_path: Path) -> tuple[Path, Path, list[tuple[str, str, st
 def letters(manifest: Path, private: Path, out: Path, *extra: str) -> tuple[int, str, str]:
     return run_main(
         "credentials", "letters", "--manifest", str(manifest), "--private", str(private),
-        "--booth-url", BOOTH, "--out", str(out), *extra,
+        "--booth-url", BOOTH, "--out", str(out),
+        *extra, *(() if "--messages-language" in extra else ("--messages-language", "en")),
     )  # fmt: skip
 
 
@@ -217,3 +218,20 @@ def test_a_manifest_without_languages_uses_the_chosen_templates_language(tmp_pat
     assert "Your private credential" in text and issued.private in text
     assert "Statute referendum" in text
     assert manifest_from_mapping(single).languages is None
+
+
+def test_the_letters_command_speaks_the_manifests_first_language(
+    authority_files: tuple[Path, Path, list[tuple[str, str, str]]], tmp_path: Path
+) -> None:
+    manifest, private, _ = authority_files
+    out = tmp_path / "letters.pdf"
+    code, stdout, stderr = run_main(
+        "credentials", "letters", "--manifest", str(manifest), "--private", str(private),
+        "--booth-url", BOOTH, "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "листів: 4 (2 мовою ru, 2 мовою uk) у " in stdout
+    code, _, stderr = letters(
+        manifest, private, out, "--messages-language", "ru", "--voter", "nobody"
+    )
+    assert code == 2 and "voter: 'nobody' не является избирателем из CSV" in stderr, stderr

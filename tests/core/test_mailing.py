@@ -107,7 +107,8 @@ def mail(manifest: Path, private: Path, port: int, *extra: str) -> tuple[int, st
     return run_main(
         "credentials", "mail", "--manifest", str(manifest), "--private", str(private),
         "--booth-url", BOOTH, "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
-        "--smtp-security", "none", "--from", "authority@example.org", *extra,
+        "--smtp-security", "none", "--from", "authority@example.org",
+        *extra, *(() if "--messages-language" in extra else ("--messages-language", "en")),
     )  # fmt: skip
 
 
@@ -261,3 +262,26 @@ def test_starttls_and_login_with_a_password_from_the_environment(
         assert len(mailbox.messages) == 3
     finally:
         controller.stop()
+
+
+def test_the_authority_reads_the_mailing_in_its_language(
+    smtp: tuple[Mailbox, int], voters: tuple[Path, Path, list[tuple[str, str, str]]]
+) -> None:
+    """Without --messages-language: the manifest's first official language (Ukrainian); with
+    it, Russian; a refusal's reason and the summary both."""
+    mailbox, port = smtp
+    manifest, private, _ = voters
+    mailbox.refuse_rcpt = {"voter1@example.org"}
+    code, stdout, stderr = mail(manifest, private, port, "--messages-language", "uk")
+    assert code == 1 and "надіслано: 2, без адреси: 1, відхилено: 1 (записано в " in stdout
+    assert "рядок 3: сервер відхилив: 550 5.1.1 no such mailbox" in stderr
+    code, stdout, _ = run_main(
+        "credentials", "mail", "--manifest", str(manifest), "--private", str(private),
+        "--booth-url", BOOTH, "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
+        "--smtp-security", "none", "--from", "authority@example.org",
+    )  # fmt: skip
+    assert code == 1 and "надіслано раніше: 2" in stdout  # the manifest's first language
+    code, _, stderr = mail(
+        manifest, private, port, "--messages-language", "ru", "--smtp-user", "someone"
+    )
+    assert code == 2 and "smtp-user: имя пользователя и пароль задаются вместе" in stderr

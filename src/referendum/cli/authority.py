@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +15,7 @@ from referendum.cli.common import DEFAULT_DB, DbOption, board_at, read_json, wri
 from referendum.cli.main import app
 from referendum.clock import system_clock
 from referendum.crypto.random import SystemRandom
-from referendum.errors import DeliveryError, InputError
+from referendum.errors import DeliveryError, InputError, ReferendumError
 from referendum.protocol.state import manifest_fingerprint
 from referendum.record.manifest import Manifest, load_manifest
 from referendum.services.credentials import (
@@ -36,6 +38,7 @@ from referendum.services.letters import (
 )
 from referendum.services.mailing import SmtpServer, mail_letters, sent_summary
 from referendum.services.voting import publish_credentials
+from referendum.web.i18n import Translator
 
 __all__ = ["authority_app"]
 
@@ -149,6 +152,13 @@ Language = Annotated[
         "manifest's first official language)."
     ),
 ]
+Speaks = Annotated[
+    str | None,
+    typer.Option(
+        help="The language of this command's messages and errors: en, uk or ru (default: "
+        "--language, else the manifest's first official language)."
+    ),
+]
 Template = Annotated[
     Path | None,
     typer.Option(help="A letter template (TOML, a table per language; default: the shipped one)."),
@@ -197,20 +207,52 @@ def letters(
     template: Template = None,
     font_dir: FontDir = None,
     voter: Voters = None,
+    messages_language: Speaks = None,
 ) -> None:
     """Print the credential letters: a PDF page per voter with the referendum's title and
     questions in the voter's language, the private credential, the QR code of the booth link
     and the instructions.  Runs offline: the board never sees a private credential."""
-    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language, voter)
-    pdf = render_letters(
-        found, loaded, chosen, booth_url=booth_url, created=system_clock(), font_dir=font_dir
-    )
-    write_secret_bytes(out, pdf)
+    t = _translator(manifest, messages_language or language)
+    with _in_language(t):
+        loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language, voter)
+        pdf = render_letters(
+            found, loaded, chosen, booth_url=booth_url, created=system_clock(), font_dir=font_dir
+        )
+        write_secret_bytes(out, pdf)
     counts = ", ".join(
-        f"{n} in {lang or 'the manifest language'}"
+        t(
+            "cli.letters.in_language",
+            n=n,
+            language=lang or t("cli.letters.manifest_language"),
+        )
         for lang, n in sorted(letters_by_language(found).items(), key=lambda kv: str(kv[0]))
     )
-    typer.echo(f"{len(found)} letters ({counts}) in {out}")
+    typer.echo(t("cli.letters.written", n=len(found), counts=counts, path=out))
+
+
+def _translator(manifest: Path, language: str | None) -> Translator:
+    """The authority's language: the one asked, else the manifest's first official one
+    (English when the manifest names none or cannot be read: its error says why, and for a
+    language without a catalogue)."""
+    if language is None:
+        try:
+            languages = load_manifest(manifest).languages
+        except ReferendumError:
+            languages = None
+        language = languages[0] if languages else "en"
+    return Translator(language)
+
+
+@contextlib.contextmanager
+def _in_language(t: Translator) -> Iterator[None]:
+    """Errors of letters and mailing raised within, their reasons in ``t``'s language (the
+    field, step and values named stay as they are)."""
+    try:
+        yield
+    except InputError as exc:
+        raise InputError(exc.field, t.reason(exc.reason).text) from None
+    except DeliveryError as exc:
+        raise DeliveryError(exc.step, t.reason(exc.reason).text) from None
 
 
 def write_secret_bytes(path: Path, data: bytes) -> None:
@@ -276,19 +318,12 @@ def mail(
     template: Template = None,
     font_dir: FontDir = None,
     voter: Voters = None,
+    messages_language: Speaks = None,
 ) -> None:
     """E-mail each voter with an address their letter (text in their language, the PDF
     attached).  Letters the state file records as sent are skipped: after a failure, run it
     again to send the rest."""
-    loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language, voter)
-    server = SmtpServer(
-        host=smtp_host,
-        port=smtp_port if smtp_port is not None else _DEFAULT_PORTS.get(smtp_security, 0),
-        security=smtp_security,  # type: ignore[arg-type]  # checked by SmtpServer
-        username=smtp_user,
-        password=_password(smtp_password_env, smtp_password_file),
-        ca_file=smtp_ca_file,
-    )
+    t = _translator(manifest, messages_language or language)
     state_path = state if state is not None else private.with_name(private.name + ".sent.jsonl")
     sent_now = 0
 
@@ -296,35 +331,41 @@ def mail(
         nonlocal sent_now
         sent_now += 1
 
-    try:
-        report = mail_letters(
-            found,
-            loaded,
-            chosen,
-            booth_url=booth_url,
-            server=server,
-            sender=sender,
-            state=state_path,
-            render=lambda todo: letter_files(
-                todo,
+    with _in_language(t):
+        loaded, chosen, found = _letters_of(manifest, template, private, booth_url, language, voter)
+        server = SmtpServer(
+            host=smtp_host,
+            port=smtp_port if smtp_port is not None else _DEFAULT_PORTS.get(smtp_security, 0),
+            security=smtp_security,  # type: ignore[arg-type]  # checked by SmtpServer
+            username=smtp_user,
+            password=_password(smtp_password_env, smtp_password_file),
+            ca_file=smtp_ca_file,
+        )
+        try:
+            report = mail_letters(
+                found,
                 loaded,
                 chosen,
                 booth_url=booth_url,
-                created=system_clock(),
-                font_dir=font_dir,
-            ),
-            clock=system_clock,
-            progress=count,
-        )
-    except DeliveryError:
-        typer.echo(
-            f"{sent_now} letters sent before the failure, recorded in {state_path}; "
-            "run the command again to send the rest",
-            err=True,
-        )
-        raise
-    typer.echo(f"{sent_summary(report)} (recorded in {state_path})")
+                server=server,
+                sender=sender,
+                state=state_path,
+                render=lambda todo: letter_files(
+                    todo,
+                    loaded,
+                    chosen,
+                    booth_url=booth_url,
+                    created=system_clock(),
+                    font_dir=font_dir,
+                ),
+                clock=system_clock,
+                progress=count,
+            )
+        except DeliveryError:
+            typer.echo(t("cli.mail.failed", n=sent_now, path=state_path), err=True)
+            raise
+    typer.echo(t("cli.mail.recorded", summary=sent_summary(report, t), path=state_path))
     for row, reply in report.refused:
-        typer.echo(f"row {row}: refused by the server: {reply}", err=True)
+        typer.echo(t("cli.mail.refused_row", row=row, reply=reply), err=True)
     if report.refused:
         raise typer.Exit(1)

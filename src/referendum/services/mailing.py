@@ -258,13 +258,14 @@ def mail_letters(
     return report
 
 
-def sent_summary(report: MailReport) -> str:
-    """A line for the command's output."""
-    parts = [f"{report.sent} sent"]
+def sent_summary(report: MailReport, say: Callable[..., str]) -> str:
+    """A line for the command's output, in the language of ``say`` (a
+    :class:`~referendum.web.i18n.Translator`: the ``cli.mail.*`` messages)."""
+    parts = [say("cli.mail.sent", n=report.sent)]
     if report.already:
-        parts.append(f"{report.already} sent before")
+        parts.append(say("cli.mail.already", n=report.already))
     if report.no_address:
-        parts.append(f"{report.no_address} without an address")
+        parts.append(say("cli.mail.no_address", n=report.no_address))
     if report.refused:
-        parts.append(f"{len(report.refused)} refused")
+        parts.append(say("cli.mail.refused", n=len(report.refused)))
     return ", ".join(parts)
