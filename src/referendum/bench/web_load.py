@@ -190,7 +190,12 @@ def _wrk(url: str, bodies: Sequence[bytes], clients: int, folder: Path) -> dict[
     before = os.times()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
+        # a server that stopped answering leaves its clients waiting: give up at a slow
+        # 20 ballots/s (the answers missing then show as statuses None, the board unequal)
+        deadline = time.monotonic() + 60 + len(bodies) / 20
         while len(done.read_text().split()) < clients and process.poll() is None:
+            if time.monotonic() > deadline:
+                break
             time.sleep(0.02)
         process.send_signal(signal.SIGINT)  # every thread is done: wrk reports at once
         out, err = process.communicate(timeout=60)
@@ -208,9 +213,9 @@ def _wrk(url: str, bodies: Sequence[bytes], clients: int, folder: Path) -> dict[
             if thread["id"] + j * clients < len(bodies):
                 statuses[thread["id"] + j * clients] = status
     figures["statuses"] = statuses
-    figures["seconds"] = max(t["last"] for t in figures["threads"]) - min(
-        t["first"] for t in figures["threads"]
-    )
+    ended = [t["last"] for t in figures["threads"] if t["last"] > 0]
+    began = [t["first"] for t in figures["threads"] if t["first"] > 0]
+    figures["seconds"] = max(ended) - min(began) if ended and began else float("nan")
     figures["cpu_seconds"] = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
@@ -297,8 +302,8 @@ def cast_load(
         "server_processes": workers,
         "submissions": len(bodies),
         "seconds": round(seconds, 2),
-        "ballots_per_second": round(n_accepted / seconds, 1),
-        "requests_per_second": round(len(bodies) / seconds, 1),
+        "ballots_per_second": round(n_accepted / seconds, 1) if seconds > 0 else 0.0,
+        "requests_per_second": round(len(bodies) / seconds, 1) if seconds > 0 else 0.0,
         "latency_ms": {k: round(v / 1000, 1) for k, v in wrk["latency_us"].items()},
         "server_cpu_ms_per_ballot": round(server_cpu / max(n_accepted, 1) * 1000, 3),
         "database_cpu_ms_per_ballot": round(database_cpu / max(n_accepted, 1) * 1000, 3),
