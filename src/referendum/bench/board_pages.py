@@ -429,7 +429,13 @@ def _paths(shape: BoardShape, requests: int, first_ballot: int) -> dict[str, Ite
         while True:
             yield first_ballot + chooser.randrange(shape.ballots)
 
-    tracked, tracked_page, heights, api_heights = codes(), codes(), deep(), deep()
+    tracked, tracked_page, heights, api_heights, event_heights = (
+        codes(),
+        codes(),
+        deep(),
+        deep(),
+        deep(),
+    )
     repeat = ["/", "/?lang=uk", "/ballots", "/rejections", "/api/referendum", "/api/results"]
     kinds: dict[str, Iterator[str]] = {p: iter([p] * requests) for p in repeat}
     kinds["/ballots?after=H (deep page)"] = (
@@ -437,6 +443,9 @@ def _paths(shape: BoardShape, requests: int, first_ballot: int) -> dict[str, Ite
     )
     kinds["/api/ballots?after=H (deep page)"] = (
         f"/api/ballots?after={next(api_heights)}" for _ in range(requests)
+    )
+    kinds["/api/events?after=H&limit=100 (record lines)"] = (
+        f"/api/events?after={next(event_heights)}&limit=100" for _ in range(requests)
     )
     kinds["/api/ballots/CODE (tracking)"] = (
         f"/api/ballots/{next(tracked)}" for _ in range(requests)
