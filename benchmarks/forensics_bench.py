@@ -1,33 +1,28 @@
 """Benchmark of ``referendum forensics``: the whole battery on synthetic stations.
 
 Targets (issue 15): 100,000 stations in under 60 s, 1,000,000 in under 10 minutes, on 2
-cores; docs/forensics/overview.md has the figures.
+cores; docs/performance.md has the figures.  ``referendum bench --forensics 100000
+1000000`` prints the same figures as tables.
 
 Run: ``.venv/bin/python benchmarks/forensics_bench.py [STATIONS ...]`` (default 100,000
-and 1,000,000): one JSON object per size, each in a fresh process so that the peak
-memory is that size's; the load average is printed beside each.
+and 1,000,000): one JSON object per size, each from a fresh process so that the peak
+memory is that size's, with the load average before and after and each method's wall
+and CPU seconds.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 
-from referendum.forensics.bench import run_benchmark
+from referendum.forensics.bench import run_in_fresh_process
 
 
 def main() -> None:
     """Print the benchmark's figures as JSON, one size per fresh process."""
     sizes = [int(a) for a in sys.argv[1:]] or [100_000, 1_000_000]
-    if len(sizes) == 1:
-        figures: dict[str, object] = dict(run_benchmark(sizes[0]))
-        figures["load_average_1min"] = os.getloadavg()[0]
-        print(json.dumps(figures, indent=2), flush=True)
-        return
     for size in sizes:
-        subprocess.run([sys.executable, __file__, str(size)], check=True)
+        print(json.dumps(run_in_fresh_process(size), indent=2), flush=True)
 
 
 if __name__ == "__main__":

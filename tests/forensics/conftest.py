@@ -1,4 +1,9 @@
-"""Fixtures of the forensics tests: the shared 2020 data and a CLI runner."""
+"""Fixtures of the forensics tests: the shared data (paths and parsed tables) and a CLI runner.
+
+The three real files are read from ``../shared/data`` at run time, never copied into the
+project, and each is parsed once per test session (``table_2018`` and the others); a test
+that needs one skips with the reason when the file is absent.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from referendum.cli.main import main
+from referendum.forensics.table import ResultsTable, read_table
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_NAME = "russia-2020-constitutional-vote.csv.zip"
@@ -54,6 +60,25 @@ def russia_2018() -> Path:
 def russia_2024() -> Path:
     """The 2024 presidential election's results per station (skips when absent)."""
     return _shared(DATA_2024)
+
+
+@pytest.fixture(scope="session")
+def table_2018(russia_2018: Path) -> ResultsTable:
+    """The 2018 file parsed once per session (Commission layout recognised).  Shared:
+    tests must not modify its arrays."""
+    return read_table(russia_2018)
+
+
+@pytest.fixture(scope="session")
+def table_2020(russia_2020: Path) -> ResultsTable:
+    """The 2020 file parsed once per session (shared: not to be modified)."""
+    return read_table(russia_2020)
+
+
+@pytest.fixture(scope="session")
+def table_2024(russia_2024: Path) -> ResultsTable:
+    """The 2024 file parsed once per session (shared: not to be modified)."""
+    return read_table(russia_2024)
 
 
 @pytest.fixture

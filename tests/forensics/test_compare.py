@@ -24,7 +24,7 @@ from referendum.forensics.plots import expected_without_integers
 from referendum.forensics.report import render_html
 from referendum.forensics.stations import FLAGGERS, station_list
 from referendum.forensics.synthetic import SYNTHETIC_COLUMNS, synthetic_frame
-from referendum.forensics.table import ResultsTable, read_table, table_from_frame
+from referendum.forensics.table import ResultsTable, table_from_frame
 
 CliResult = tuple[int, str, str]
 FAST = ForensicsOptions(methods=frozenset({"excess_votes", "summary", "fingerprint"}))
@@ -147,13 +147,12 @@ def test_cli_compare(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
     assert "Traceback" not in err
 
 
-def test_real_2018_beside_2024(russia_2018: Path, russia_2024: Path) -> None:
+def test_real_2018_beside_2024(table_2018: ResultsTable, table_2024: ResultsTable) -> None:
     """The two presidential elections side by side: each keeps its published totals."""
     elections = []
-    for path in (russia_2018, russia_2024):
-        table = read_table(path)
+    for name, table in (("2018", table_2018), ("2024", table_2024)):
         result = analyse(table, options=FAST, rng=np.random.default_rng(0))
-        elections.append(Election(path.name, table, result))
+        elections.append(Election(name, table, result))
     rows = {r.figure: r for r in headlines(*elections)}
     assert [round(v or 0, 2) for v in rows["turnout"].values] == [67.54, 75.40]
     assert [round(v or 0, 2) for v in rows["the choice's share"].values] == [76.69, 86.81]

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from referendum.forensics.analysis import ForensicsOptions
 from referendum.forensics.bench import run_benchmark
 from referendum.forensics.synthetic import synthetic_frame
 
@@ -18,6 +19,9 @@ COLUMNS = [
     "--invalid", "invalid", "--region", "region", "--station", "station",
     "--option", "yes", "--option", "no",
 ]  # fmt: skip
+# Fewer resamples and replicates than the defaults: these tests check the documents'
+# fields, not the intervals (test_battery, test_rozenas and test_mixture do).
+FAST = ["--replicates", "20", "--resamples", "20", "--mixture-replicates", "4"]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +33,7 @@ def stations_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_json_fields(stations_csv: Path, run_cli: Callable[..., CliResult]) -> None:
     code, out, _ = run_cli(
-        "forensics", str(stations_csv), *COLUMNS, "--format", "json", "--draws", "40"
+        "forensics", str(stations_csv), *COLUMNS, *FAST, "--format", "json", "--draws", "40"
     )
     assert code == 0
     document = json.loads(out)
@@ -52,7 +56,7 @@ def test_json_fields(stations_csv: Path, run_cli: Callable[..., CliResult]) -> N
 
 
 def test_choice_option_and_seed(stations_csv: Path, run_cli: Callable[..., CliResult]) -> None:
-    args = ["forensics", str(stations_csv), *COLUMNS, "--format", "json", "--draws", "20"]
+    args = ["forensics", str(stations_csv), *COLUMNS, *FAST, "--format", "json", "--draws", "20"]
     _, first, _ = run_cli(*args, "--choice", "no", "--seed", "5")
     _, again, _ = run_cli(*args, "--choice", "no", "--seed", "5")
     assert first == again
@@ -67,7 +71,7 @@ def test_html_report_and_text(
 ) -> None:
     out = tmp_path / "report"
     code, text, _ = run_cli(
-        "forensics", str(stations_csv), *COLUMNS, "--draws", "20", "--out", str(out)
+        "forensics", str(stations_csv), *COLUMNS, *FAST, "--draws", "20", "--out", str(out)
     )
     assert code == 0
     assert "turnout" in text and "excess votes" in text
@@ -82,8 +86,9 @@ def test_html_report_and_text(
     assert "http://" not in html and "https://" not in html  # self-contained
     assert json.loads((out / "forensics.json").read_text(encoding="utf-8"))["stations"] == 4000
     code, page, _ = run_cli(
-        "forensics", str(stations_csv), *COLUMNS, "--draws", "20", "--format", "html"
-    )
+        "forensics", str(stations_csv), *COLUMNS, *FAST, "--draws", "20", "--format", "html",
+        "--drill-down", "0",
+    )  # fmt: skip
     assert code == 0 and page.lstrip().startswith("<!DOCTYPE html>")
 
 
@@ -94,7 +99,22 @@ def test_help_and_bench_hook(run_cli: Callable[..., CliResult]) -> None:
         assert option in out
     for option in ("--out", "--skip-bad-rows", "--seed", "--draws"):
         assert option in out
-    figures = run_benchmark(2000)
+    fast = ForensicsOptions(draws=20, replicates=20, resamples=20, mixture_replicates=4)
+    figures = run_benchmark(2000, options=fast)
     assert figures["stations"] == 2000
     assert figures["total_seconds"] > 0
     assert set(figures) >= {"load_seconds", "analyse_seconds", "met_target", "draws"}
+    # every method's own wall and CPU seconds, and the load they ran under
+    assert set(figures["methods"]) >= {"load", "integer_peaks", "coarse_shares", "mixture"}
+    assert all(m["cpu_seconds"] >= 0 for m in figures["methods"].values())
+    assert figures["load_average_before"] >= 0
+
+
+def test_bench_forensics_prints_each_size_and_method(run_cli: Callable[..., CliResult]) -> None:
+    """``referendum bench --forensics N``: the defaults in a fresh process, as tables."""
+    code, out, err = run_cli("bench", "--forensics", "300")
+    assert code == 0, err
+    assert "300" in out and "peak MB" in out and "load" in out
+    for method in ("integer_peaks", "coarse_shares", "mixture", "digits+distribution"):
+        assert method in out
+    assert "1000, 1000, 1000, 20" in out  # draws, replicates, resamples, mixture replicates

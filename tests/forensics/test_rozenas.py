@@ -12,18 +12,17 @@ the 2020 vote at multiples of 5%.  No figure of the paper is reproduced: its dat
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from referendum.errors import TableError
+from referendum.forensics import rozenas
 from referendum.forensics.rozenas import (
     auto_resamples,
     fit_beta_binomial_mixture,
     rozenas_test,
 )
-from referendum.forensics.table import read_table
+from referendum.forensics.table import ResultsTable
 
 COARSE = np.array([1 / 2, 3 / 5, 2 / 3, 7 / 10, 3 / 4, 4 / 5, 9 / 10])
 
@@ -75,6 +74,16 @@ def test_the_seed_repeats_and_changes_the_draws() -> None:
     )
 
 
+def test_worker_processes_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PROCESS_WORK the blocks of resamples run in worker processes (lowered here to
+    make a small table use them): each block keeps its own stream, so nothing changes."""
+    registered, ballots, leader = _clean(1500, seed=14)
+    here = rozenas_test(registered, ballots, leader, seed=6, resamples=60, workers=1)
+    monkeypatch.setattr(rozenas, "PROCESS_WORK", 0)
+    spread = rozenas_test(registered, ballots, leader, seed=6, resamples=60, workers=2)
+    assert spread == here
+
+
 def test_beta_binomial_mixture_recovers_its_components() -> None:
     rng = np.random.default_rng(8)
     trials = rng.integers(300, 1500, 6000)
@@ -108,8 +117,8 @@ def test_too_few_stations_is_a_clear_error() -> None:
         rozenas_test(np.array([10]), np.array([5]), np.array([2]), seed=1)
 
 
-def test_spikes_of_the_2020_vote_are_at_multiples_of_five(russia_2020: Path) -> None:
-    table = read_table(russia_2020)
+def test_spikes_of_the_2020_vote_are_at_multiples_of_five(table_2020: ResultsTable) -> None:
+    table = table_2020
     result = rozenas_test(
         table.registered, table.cast, table.options["ДА"], seed=2017, resamples=100
     )

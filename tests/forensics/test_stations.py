@@ -23,7 +23,7 @@ from referendum.forensics.stations import (
     write_stations,
 )
 from referendum.forensics.synthetic import SYNTHETIC_COLUMNS, synthetic_frame
-from referendum.forensics.table import ResultsTable, read_table, table_from_frame
+from referendum.forensics.table import ResultsTable, table_from_frame
 
 CliResult = tuple[int, str, str]
 FAST = ForensicsOptions(methods=frozenset({"excess_votes", "summary"}))
@@ -199,7 +199,8 @@ def test_cli_writes_the_list_and_the_report(
     args += ["--valid", "valid", "--invalid", "invalid", "--region", "region"]
     args += ["--station", "station", "--option", "yes", "--option", "no"]
     args += ["--methods", "excess_votes,integer_peaks", "--draws", "20"]
-    args += ["--stations-out", str(out)]
+    # No regions drilled into: the drill-down's plots have their own test (test_compare).
+    args += ["--drill-down", "0", "--stations-out", str(out)]
     code, text, err = run_cli(*args, "--out", str(tmp_path / "report"))
     assert code == 0, err
     assert f"to {out}" in err
@@ -229,10 +230,10 @@ def test_methods_pick_the_flaggers(clean: pl.DataFrame) -> None:
     assert set(station_list(table, result).flagged) == {"excess_votes"}
 
 
-def test_real_2018_stations(russia_2018: Path) -> None:
+def test_real_2018_stations(table_2018: ResultsTable) -> None:
     """2018 presidential election: stations at 99% turnout and 99% for the leader top the
     list, each with its territorial commission and station number."""
-    table = read_table(russia_2018)
+    table = table_2018
     result: ForensicsResult = analyse(table, options=FAST, rng=np.random.default_rng(2018))
     stations = station_list(table, result, flaggers=FLAGGERS)
     first = stations.top(1).row(0, named=True)

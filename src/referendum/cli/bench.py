@@ -14,7 +14,7 @@ from rich.table import Table
 from referendum.cli.main import app
 from referendum.errors import InputError
 
-__all__ = ["bench", "print_backends", "print_figures"]
+__all__ = ["bench", "print_backends", "print_figures", "print_forensics"]
 
 
 class BenchInputError(InputError):
@@ -245,6 +245,16 @@ def bench(
             max=1.0,
         ),
     ] = 0.01,
+    forensics: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="Instead of the rest: `referendum forensics` with every method on a "
+            "synthetic table of this many stations (repeat for several sizes; each in a "
+            "fresh process): wall, CPU, peak memory and load, overall and per method "
+            "(docs/performance.md).",
+            min=100,
+        ),
+    ] = None,
 ) -> None:
     """Generate a valid record of BALLOTS voters in parallel, then time: per-ballot encrypt
     and verify (one by one and batched), ingest with verification (SQLite, and PostgreSQL
@@ -259,6 +269,9 @@ def bench(
         print_deniable(
             deniable, Console(), workers=workers if workers > 0 else (os.cpu_count() or 1)
         )
+        return
+    if forensics:
+        print_forensics(forensics, Console())
         return
     if pages is not None:
         print_pages(pages, pages_ballots, Console())
@@ -366,6 +379,57 @@ def print_web_load(
         for f in figures
     ):
         raise typer.Exit(1)
+
+
+def print_forensics(sizes: list[int], console: Console) -> None:
+    """The forensics battery at each size, one fresh process per size
+    (referendum.forensics.bench): the totals, then each method's share."""
+    from referendum.forensics.bench import run_in_fresh_process
+
+    runs = []
+    for size in sizes:
+        console.print(f"[dim]... forensics, {size:,} stations (load {os.getloadavg()[0]:.1f})[/]")
+        runs.append(run_in_fresh_process(size))
+    totals = Table(title="referendum forensics, every method (synthetic table, CSV loaded)")
+    for column in ("stations", "wall s", "CPU s", "peak MB", "load", "target"):
+        totals.add_column(column, justify="right")
+    for run in runs:
+        totals.add_row(
+            f"{run['stations']:,}",
+            f"{run['total_seconds']:.1f}",
+            f"{run['cpu_seconds']:.1f}",
+            f"{run['peak_memory_mb']:,.0f} + {run['worker_peak_memory_mb']:,.0f}",
+            f"{run['load_average_before']:.1f}-{run['load_average_after']:.1f}",
+            ("[green]met[/]" if run["met_target"] else "[red]missed[/]")
+            + f" ({run['target_seconds']:,.0f} s)",
+        )
+    console.print(totals)
+    console.print(
+        "CPU s: user + system of every thread and worker process; peak MB: the analysing "
+        "process + its largest worker; load: the 1-minute load average before and after."
+    )
+    methods = Table(title="Per method: wall s / CPU s")
+    methods.add_column("method")
+    for run in runs:
+        methods.add_column(f"{run['stations']:,} stations", justify="right")
+    names = list(dict.fromkeys(name for run in runs for name in run["methods"]))
+    for name in names:
+        cells = []
+        for run in runs:
+            spent = run["methods"].get(name)
+            cells.append(
+                f"{spent['wall_seconds']:.1f} / {spent['cpu_seconds']:.1f}" if spent else ""
+            )
+        methods.add_row(name, *cells)
+    console.print(methods)
+    console.print(
+        "draws, replicates, resamples, mixture replicates: "
+        + "; ".join(
+            f"{r['stations']:,}: {r['draws']}, {r['replicates']}, {r['resamples']}, "
+            f"{r['mixture_replicates']}"
+            for r in runs
+        )
+    )
 
 
 def print_deniable(sizes: list[int], console: Console, *, workers: int = 1) -> None:

@@ -18,6 +18,10 @@ True
 from __future__ import annotations
 
 import math
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, get_args
 
@@ -58,6 +62,7 @@ __all__ = [
     "ForensicsOptions",
     "ForensicsResult",
     "IntegerPeaks",
+    "MethodTime",
     "RegionResult",
     "analyse",
     "station_rates",
@@ -124,6 +129,21 @@ class ForensicsOptions:
     replicates: int = DEFAULT_REPLICATES
     resamples: int | None = None
     mixture_replicates: int = MIXTURE_REPLICATES
+
+
+@dataclass(frozen=True, slots=True)
+class MethodTime:
+    """Seconds one method took: ``wall`` clock and ``cpu`` (user + system of this process's
+    threads and of the worker processes it waited for)."""
+
+    wall: float
+    cpu: float
+
+
+def _cpu_seconds() -> float:
+    """User + system seconds of this process (all threads) and of its reaped children."""
+    spent = os.times()
+    return spent.user + spent.system + spent.children_user + spent.children_system
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +232,15 @@ class ForensicsResult:
     """Methods asked for but not run, each with the reason (a table too small)."""
     station_arrays: dict[str, NDArray[np.float64]] = field(default_factory=dict, repr=False)
     """Per-station figures for the list of stations to look at (not in the JSON)."""
+    timings: dict[str, MethodTime] = field(default_factory=dict, repr=False, compare=False)
+    """Seconds each method took (the benchmark's breakdown; not in the JSON, which a seed
+    makes repeatable)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (non-finite floats become ``None``)."""
         data = asdict(self)
         del data["station_arrays"]
+        del data["timings"]
         data["problems"] = [str(p) for p in self.problems]
         finite: dict[str, Any] = _finite(data)
         return finite
@@ -263,6 +287,19 @@ def analyse(
             "methods", f"unknown {', '.join(sorted(unknown))}; choose from {', '.join(METHODS)}"
         )
     run = options.methods
+    timings: dict[str, MethodTime] = {}
+
+    @contextmanager
+    def timed(name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), _cpu_seconds()
+        try:
+            yield
+        finally:
+            before = timings.get(name, MethodTime(0.0, 0.0))
+            timings[name] = MethodTime(
+                before.wall + time.perf_counter() - wall, before.cpu + _cpu_seconds() - cpu
+            )
+
     choice = _choose(table, options.choice)
     votes = table.options[choice]
     cast = table.cast
@@ -273,7 +310,8 @@ def analyse(
     turnout_regions: list[PeakTest | None] = [None] * regions
     share_regions: list[PeakTest | None] = [None] * regions
     if "integer_peaks" in run:
-        integer_peaks, by_turnout, by_share = _integer_peaks(table, votes, options, rng, seed)
+        with timed("integer_peaks"):
+            integer_peaks, by_turnout, by_share = _integer_peaks(table, votes, options, rng, seed)
         turnout_regions, share_regions = list(by_turnout), list(by_share)
     turnout, share, usable = station_rates(table, choice)
 
@@ -285,9 +323,10 @@ def analyse(
         rows = order[bounds[code] : bounds[code + 1]]
         estimate = None
         if "excess_votes" in run:
-            estimate = shpilkin_excess(
-                votes[rows], others[rows], table.ballots[rows], table.registered[rows]
-            )
+            with timed("excess_votes"):
+                estimate = shpilkin_excess(
+                    votes[rows], others[rows], table.ballots[rows], table.registered[rows]
+                )
             region_excess.append(estimate)
         if not table.registered[rows].any():
             # A region named in the file without stations with voters (the four annexed
@@ -310,7 +349,8 @@ def analyse(
 
     excess_votes = None
     if "excess_votes" in run:
-        overall = shpilkin_excess(votes, others, table.ballots, table.registered)
+        with timed("excess_votes"):
+            overall = shpilkin_excess(votes, others, table.ballots, table.registered)
         excess_votes = ExcessVotes(
             choice=overall.excess_votes,
             ballots=overall.excess_ballots,
@@ -324,30 +364,32 @@ def analyse(
     if {"digits", "distribution"} & run:
         counts = {"ballots issued": table.ballots[usable]}
         counts |= {name: v[usable] for name, v in table.options.items()}
-        battery = run_battery(
-            counts,
-            turnout[usable],
-            share[usable],
-            leader=choice,
-            seed=seed,
-            replicates=options.replicates,
-            digits="digits" in run,
-            distribution="distribution" in run,
-        )
+        with timed("+".join(m for m in ("digits", "distribution") if m in run)):
+            battery = run_battery(
+                counts,
+                turnout[usable],
+                share[usable],
+                leader=choice,
+                seed=seed,
+                replicates=options.replicates,
+                digits="digits" in run,
+                distribution="distribution" in run,
+            )
 
     not_run: dict[str, str] = {}
     counted = int(np.count_nonzero(cast > 0))
     coarse = None
     if "coarse_shares" in run:
         if counted >= ROZENAS_MIN_STATIONS:
-            coarse = rozenas_test(
-                table.registered,
-                cast,
-                votes,
-                seed=seed,
-                resamples=options.resamples,
-                workers=options.workers,
-            )
+            with timed("coarse_shares"):
+                coarse = rozenas_test(
+                    table.registered,
+                    cast,
+                    votes,
+                    seed=seed,
+                    resamples=options.resamples,
+                    workers=options.workers,
+                )
         else:
             not_run["coarse_shares"] = (
                 f"needs {ROZENAS_MIN_STATIONS} stations with ballots, the table has {counted}"
@@ -360,18 +402,19 @@ def analyse(
     if "mixture" in run:
         usable_count = int(np.count_nonzero(usable))
         if usable_count >= MIXTURE_MIN_STATIONS:
-            mixture, posterior = fit_mixture(
-                table.registered,
-                table.ballots,
-                votes,
-                cast,
-                seed=seed,
-                replicates=options.mixture_replicates,
-            )
-            mixture = replace(
-                mixture,
-                regions=region_summaries(posterior, table.region_codes, table.region_names),
-            )
+            with timed("mixture"):
+                mixture, posterior = fit_mixture(
+                    table.registered,
+                    table.ballots,
+                    votes,
+                    cast,
+                    seed=seed,
+                    replicates=options.mixture_replicates,
+                )
+                mixture = replace(
+                    mixture,
+                    regions=region_summaries(posterior, table.region_codes, table.region_names),
+                )
             arrays |= {
                 "incremental": posterior.incremental,
                 "extreme": posterior.extreme,
@@ -384,6 +427,21 @@ def analyse(
             not_run["mixture"] = (
                 f"needs {MIXTURE_MIN_STATIONS} usable stations, the table has {usable_count}"
             )
+
+    fingerprint = None
+    if "fingerprint" in run:
+        with timed("fingerprint"):
+            fingerprint = fit_fraud_model(
+                table.registered, table.ballots, votes, cast, rng=rng, sample=options.fit_sample
+            )
+    summary = None
+    if "summary" in run:
+        with timed("summary"):
+            summary = summarise(turnout[usable], share[usable])
+    digits = None
+    if "digits" in run:
+        with timed("digits"):
+            digits = {name: second_digit_test(counts) for name, counts in table.options.items()}
 
     return ForensicsResult(
         layout=table.layout,
@@ -406,21 +464,16 @@ def analyse(
         methods=[m for m in METHODS if m in run],
         integer_peaks=integer_peaks,
         excess_votes=excess_votes,
-        fingerprint=fit_fraud_model(
-            table.registered, table.ballots, votes, cast, rng=rng, sample=options.fit_sample
-        )
-        if "fingerprint" in run
-        else None,
-        summary=summarise(turnout[usable], share[usable]) if "summary" in run else None,
-        digits={name: second_digit_test(counts) for name, counts in table.options.items()}
-        if "digits" in run
-        else None,
+        fingerprint=fingerprint,
+        summary=summary,
+        digits=digits,
         battery=battery,
         coarse_shares=coarse,
         regions=region_results,
         mixture=mixture,
         not_run=not_run,
         station_arrays=arrays,
+        timings=timings,
     )
 
 

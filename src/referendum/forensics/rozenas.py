@@ -40,7 +40,8 @@ True
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,7 @@ __all__ = [
     "GRID",
     "MAX_COMPONENTS",
     "MIN_STATIONS",
+    "PROCESS_WORK",
     "BetaMixture",
     "RozenasTest",
     "Spike",
@@ -81,6 +83,9 @@ _LOG_BOUNDS = (-3.0, 9.0)
 _MAX_ITERATIONS = 500
 _BLOCK = 25
 """Resamples drawn from one child stream."""
+PROCESS_WORK = 20_000_000
+"""Stations x resamples from which the resampling runs in ``workers`` processes (below,
+in this process: starting a process costs about half a second of imports)."""
 _KERNEL_REACH = 5.0
 """The kernel is cut at this many bandwidths (weight below 4e-6 of its peak)."""
 
@@ -350,6 +355,51 @@ def _resample_block(
     return envelope, total
 
 
+_WORKER_STATE: dict[str, tuple[RedrawInputs, int, float]] = {}
+"""In a worker process: the redraw inputs, grid and bandwidth sent once at its start."""
+
+
+def _start_worker(inputs: RedrawInputs, grid: int, bandwidth: float) -> None:
+    _WORKER_STATE["inputs"] = (inputs, grid, bandwidth)
+
+
+def _worker_block(job: tuple[np.random.SeedSequence, int]) -> tuple[FloatArray, FloatArray]:
+    inputs, grid, bandwidth = _WORKER_STATE["inputs"]
+    stream, count = job
+    return _resample_block(inputs, np.random.default_rng(stream), count, grid, bandwidth)
+
+
+def _resample_all(
+    inputs: RedrawInputs,
+    jobs: list[tuple[np.random.SeedSequence, int]],
+    grid: int,
+    bandwidth: float,
+    workers: int,
+) -> list[tuple[FloatArray, FloatArray]]:
+    """Every block's envelope and bin sums, in the blocks' order.
+
+    With ``workers`` > 1 and at least :data:`PROCESS_WORK` station-resamples, the blocks
+    run in that many processes (each receives the inputs once, at its start), so both
+    cores draw at once whatever the interpreter's lock; otherwise here, one after the
+    other.  Each block draws from its own stream: the result is the same either way.
+    """
+    work = inputs.ballots.size * sum(count for _, count in jobs)
+    if workers < 2 or len(jobs) < 2 or work < PROCESS_WORK:
+        return [
+            _resample_block(inputs, np.random.default_rng(stream), count, grid, bandwidth)
+            for stream, count in jobs
+        ]
+    # spawn, not fork: the parent runs polars' and BLAS's threads, which fork would copy
+    # in whatever state they hold.
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(inputs, grid, bandwidth),
+    ) as pool:
+        return list(pool.map(_worker_block, jobs))
+
+
 def auto_resamples(stations: int) -> int:
     """:data:`DEFAULT_RESAMPLES` up to 50,000 stations, fewer beyond (at least 100).
 
@@ -377,8 +427,8 @@ def rozenas_test(
     ``ballots`` is the share's denominator (ballots counted); stations with none are left
     out.  Everything random comes from ``seed``: the fit's subsample from
     ``default_rng(seed)``, each block of 25 resamples from its own stream spawned from
-    it, so that ``workers`` (threads) does not change the result.  ``resamples`` defaults
-    to :func:`auto_resamples`.
+    it, so that ``workers`` (processes, see :func:`_resample_all`) does not change the
+    result.  ``resamples`` defaults to :func:`auto_resamples`.
     """
     if resamples is None:
         resamples = auto_resamples(int(np.count_nonzero(ballots > 0)))
@@ -413,16 +463,11 @@ def rozenas_test(
         n.astype(np.int64), t, v, turnout_cumulative, turnout_shapes, share_cumulative, share_shapes
     )
     # Blocks of _BLOCK resamples, each with its own child stream: the result does not
-    # depend on how many threads share the blocks.
+    # depend on how many processes share the blocks.
     sizes = [min(_BLOCK, resamples - start) for start in range(0, resamples, _BLOCK)]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
-    jobs = [
-        (np.random.default_rng(stream), size) for stream, size in zip(streams, sizes, strict=True)
-    ]
-    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        parts = list(
-            pool.map(lambda job: _resample_block(draws, job[0], job[1], grid, bandwidth), jobs)
-        )
+    jobs = list(zip(streams, sizes, strict=True))
+    parts = _resample_all(draws, jobs, grid, bandwidth, workers)
     envelope = np.max([part[0] for part in parts], axis=0)
     mean_bins = np.sum([part[1] for part in parts], axis=0)
     mean_bins /= resamples
