@@ -35,7 +35,7 @@ from referendum.services.receipts import ReceiptSigner
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot, prepare_deniable_ballot
 from referendum.services.voting import cast, close_voting
-from referendum.verify.partition import open_runner
+from referendum.verify.partition import DaskRunner, open_runner
 from referendum.verify.record_verifier import verify_record
 from referendum.verify.report import Check, Status
 
@@ -828,3 +828,29 @@ def test_the_tally_proves_in_worker_processes_alike() -> None:
     assert [(e.type, e.payload) for e in there.events] == [(e.type, e.payload) for e in here.events]
     groups = next(e for e in here.events if e.type == m.TALLY_GROUPS)
     assert len(groups.payload["rows"]) > 2  # the rows of several tasks in one step
+
+
+def test_a_dask_cluster_gives_the_same_report(record: tuple[Path, Run], tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    edited = copy.deepcopy(payloads_of(record[1].events))
+    CHEATS["a pseudonym"][0](edited)
+    altered = write_rehashed(edited, tmp_path)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        for folder in (record[0], altered):
+            one = verify_record(folder)
+            there = verify_record(folder, dask=client)
+            assert (there.results, there.summary) == (one.results, one.summary)
+        runner = DaskRunner(client)  # the cluster passes the record itself (no fallback)
+        done = record[1]
+        figures = deniable_tasks.check_in_tasks(
+            state_from_events(done.events),
+            [e for e in done.events if e.type == m.BALLOT_DENIABLE],
+            [e for e in done.events if e.type in m.TALLY_STEPS],
+            lambda tasks: runner.map(deniable_tasks.run_task, tasks),
+        )
+    assert figures["east"].counted == 3 and not one.ok
