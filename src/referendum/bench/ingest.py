@@ -44,17 +44,18 @@ def _fixed_clock() -> dt.datetime:
 
 def _prepare(job: tuple[str, list[str], int]) -> list[bytes]:
     url, privates, seed = job
+    rng = DeterministicRandom(b"bench-ingest-%d" % seed)
+    answers = ("yes", "no", "blank")
+    # the state looks credentials up in the board's index: the board stays open while it is used
     board = open_board(url)
     try:
         state = load_state(board)
+        return [
+            canonical_json(prepare_ballot(state, private, {"q1": [answers[k % 3]]}, rng).submission)
+            for k, private in enumerate(privates)
+        ]
     finally:
         board.close()
-    rng = DeterministicRandom(b"bench-ingest-%d" % seed)
-    answers = ("yes", "no", "blank")
-    return [
-        canonical_json(prepare_ballot(state, private, {"q1": [answers[k % 3]]}, rng).submission)
-        for k, private in enumerate(privates)
-    ]
 
 
 def _cast(job: tuple[str, list[bytes], int]) -> int:
