@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from referendum.bench.memory import process_cpu
 from referendum.board import _tree
 from referendum.board._rows import EVENT_COLUMNS
 from referendum.board._sql import HEAD_QUERY
@@ -403,11 +404,6 @@ def _rss_kib(pid: int) -> dict[str, int]:
     return found
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _quantiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
@@ -485,13 +481,13 @@ def page_figures(
                 except httpx.HTTPError:
                     time.sleep(0.02)
             figures["startup_to_first_200_s"] = round(time.perf_counter() - started, 3)
-            figures["startup_cpu_s"] = round(_cpu_seconds(server.pid), 3)
+            figures["startup_cpu_s"] = round(process_cpu(server.pid), 3)
             figures["memory_after_startup_kib"] = _rss_kib(server.pid)
             first_ballot = int(client.get("/api/ballots").json()["ballots"][0]["height"])
             timings: dict[str, Any] = {}
             for kind, paths in _paths(shape, requests, first_ballot).items():
                 samples = []
-                cpu = _cpu_seconds(server.pid)
+                cpu = process_cpu(server.pid)
                 for request in paths:
                     begun = time.perf_counter()
                     answer = client.get(request)
@@ -500,9 +496,7 @@ def page_figures(
                         raise RuntimeError(f"{request}: HTTP {answer.status_code}")
                 timings[kind] = {
                     **_quantiles(samples),
-                    "server_cpu_ms": round(
-                        (_cpu_seconds(server.pid) - cpu) / len(samples) * 1e3, 3
-                    ),
+                    "server_cpu_ms": round((process_cpu(server.pid) - cpu) / len(samples) * 1e3, 3),
                 }
             figures["pages"] = timings
             figures["requests_per_kind"] = requests

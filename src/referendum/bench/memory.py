@@ -1,4 +1,4 @@
-"""Peak memory of a tree of processes, sampled from ``/proc`` (Linux).
+"""Peak memory and CPU time of a tree of processes, read from ``/proc`` (Linux).
 
 Two sums: RSS counts every page each process maps, so pages that forked workers still share
 with their parent (copy-on-write) are counted once per process; PSS (proportional set size,
@@ -7,11 +7,12 @@ sum is the memory the tree really occupies.  Both are reported."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PeakMemory", "tree_memory", "tree_rss"]
+__all__ = ["PeakMemory", "process_cpu", "tree_cpu", "tree_memory", "tree_rss"]
 
 _PROC = Path("/proc")
 
@@ -57,6 +58,20 @@ def _tree(roots: list[int]) -> list[int]:
         seen.append(pid)
         stack += _children(pid)
     return seen
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``; 0 once it is gone."""
+    try:
+        fields = (_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds used so far by the processes ``roots`` and their live descendants."""
+    return sum(process_cpu(pid) for pid in _tree(roots))
 
 
 def tree_rss(roots: list[int]) -> int:

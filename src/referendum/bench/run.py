@@ -28,7 +28,7 @@ from typing import Any
 
 from referendum.bench.generate import VoterSlice, generate_record, make_ballots
 from referendum.bench.ingest import ingest
-from referendum.bench.memory import PeakMemory
+from referendum.bench.memory import PeakMemory, process_cpu
 from referendum.bench.witness import witness_rate
 from referendum.crypto import ballot_batch
 from referendum.crypto.backend import BACKEND, BACKENDS, available
@@ -239,19 +239,6 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _process_cpu(pids: tuple[int, ...]) -> float:
-    """CPU seconds used so far by live processes ``pids`` (from ``/proc/PID/stat``)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
 def verify_timed(
     record: Path, *, workers: int = 1, dask: str | None = None, extra_roots: tuple[int, ...] = ()
 ) -> dict[str, Any]:
@@ -259,12 +246,12 @@ def verify_timed(
     command = [sys.executable, "-m", "referendum.cli", "verify", str(record), "--format", "json"]
     command += ["--workers", str(workers)] + (["--dask", dask] if dask else [])
     start = time.perf_counter()
-    cpu = _children_cpu() + _process_cpu(extra_roots)
+    cpu = _children_cpu() + sum(map(process_cpu, extra_roots))
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     with PeakMemory(lambda: [process.pid, *extra_roots]) as peak:
         out, err = process.communicate()
     seconds = time.perf_counter() - start
-    cpu = _children_cpu() + _process_cpu(extra_roots) - cpu
+    cpu = _children_cpu() + sum(map(process_cpu, extra_roots)) - cpu
     report: dict[str, Any] = json.loads(out) if out.strip() else {"ok": False}
     return {
         "workers": workers if dask is None else f"dask ({dask})",

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from referendum.bench.memory import tree_cpu
 from referendum.bench.serving import free_port, start_server
 from referendum.board.open import open_board, split_schema
 from referendum.board.protocol import BulletinBoard
@@ -137,22 +138,6 @@ def set_up(
     everything = submissions + copies
     chooser.shuffle(everything)
     return everything
-
-
-def _tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by process ``root`` and its live descendants."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
 
 
 def _database_pids(db: str) -> tuple[int, ...]:
@@ -270,11 +255,11 @@ def cast_load(
         )
         try:
             database = _database_pids(db)
-            server_before = _tree_cpu(server.pid)
-            database_before = sum(_tree_cpu(pid) for pid in database)
+            server_before = tree_cpu([server.pid])
+            database_before = sum(tree_cpu([pid]) for pid in database)
             wrk = _wrk(f"http://127.0.0.1:{port}", bodies, clients, folder)
-            server_cpu = _tree_cpu(server.pid) - server_before
-            database_cpu = sum(_tree_cpu(pid) for pid in database) - database_before
+            server_cpu = tree_cpu([server.pid]) - server_before
+            database_cpu = sum(tree_cpu([pid]) for pid in database) - database_before
         finally:
             server.terminate()
             server.wait(timeout=30)
