@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from referendum.errors import BallotRejected
 from referendum.protocol.ballots import ballot_signing_message
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
+from referendum.record.event import make_event
 from referendum.record.io import write_record
 from referendum.services.ingest import CastQueue, cast, cast_many
 from referendum.services.voter import prepare_ballot
@@ -198,3 +200,28 @@ def test_a_resend_gets_the_receipt_of_the_ballot_on_the_board(board: BulletinBoa
     with pytest.raises(BallotRejected) as info:
         cast(board, first, setup.clock, state=setup.state)
     assert info.value.code == "replayed"
+
+
+def test_an_accepted_event_holds_the_canonical_payload_whatever_bytes_were_sent(
+    board: BulletinBoard,
+) -> None:
+    """The ingest path joins an accepted ballot's payload from the bytes received (cut when
+    they are canonical JSON): the event's hash is that of its payload's canonical JSON, and
+    the payload has the members and order the board reads back, for canonical bytes, for
+    bytes with spaces (parsed and encoded again) and for a submission given as an object."""
+    setup = ready_referendum(board, per_region=3)
+    east = setup.credentials["east"]
+    subs = [
+        prepare_ballot(setup.state, c.private, {"q1": ["yes"]}, setup.rng).submission for c in east
+    ]
+    sent: list[Any] = [canonical_json(subs[0]), json.dumps(subs[1], indent=1).encode(), subs[2]]
+    outcomes = cast_many(board, sent, setup.clock, state=setup.state)
+    assert all(isinstance(o, Receipt) for o in outcomes)
+    events = list(board.events(types=(m.BALLOT_ACCEPTED,)))
+    assert len(events) == 3
+    for event, sub in zip(events, subs, strict=True):
+        again = make_event(event.height, event.parent, event.type, event.timestamp, event.payload)
+        assert again.hash == event.hash
+        assert list(event.payload) == sorted(event.payload)
+        assert event.payload["ballot"] == sub["ballot"]
+        assert event.payload["tracking_code"] == tracking_code(canonical_json(sub["ballot"]))

@@ -6,13 +6,15 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from referendum.errors import InputError
+from referendum.errors import InputError, UsageError
 from referendum.record.canonical import (
     MAX_SAFE_INTEGER,
     canonical_json,
+    joined_members,
+    leading_member,
     parse_canonical_json,
     parse_json_strict,
 )
@@ -170,3 +172,26 @@ def test_string_escapes_follow_the_spec() -> None:
     assert canonical_json('"\\') == b'"\\"\\\\"'
     assert canonical_json(0) == b"0"
     assert canonical_json(-5) == b"-5"
+
+
+json_objects = st.dictionaries(st.text(max_size=8), json_values, max_size=6)
+
+
+@given(json_objects)
+def test_leading_member_cuts_the_first_value_and_joined_members_puts_it_back(
+    obj: dict[str, Any],
+) -> None:
+    assume(obj)
+    encoded = canonical_json(obj)
+    first = min(obj)
+    cut = leading_member(encoded, obj)
+    assert cut == canonical_json(obj[first])
+    rest = {k: v for k, v in obj.items() if k != first}
+    assert joined_members(first, cut, rest) == encoded
+
+
+def test_leading_member_and_joined_members_refuse_what_they_cannot_do() -> None:
+    with pytest.raises(UsageError):
+        leading_member(b'{"a":1,"b":2}', {"a": 1, "b": 3})  # not that object's bytes
+    with pytest.raises(UsageError):
+        joined_members("b", b"1", {"a": 2})  # "b" is not the first key

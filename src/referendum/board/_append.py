@@ -47,7 +47,7 @@ def prepare(
         try:
             keys = check_keys(draft.keys)
             event, encoded = make_event_encoded(
-                height, parent, draft.type, timestamp, draft.payload
+                height, parent, draft.type, timestamp, draft.payload, encoded=draft.encoded
             )
         except InputError as exc:
             if single:

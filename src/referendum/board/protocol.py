@@ -32,6 +32,11 @@ class Draft:
     type: str
     payload: Mapping[str, Any]
     keys: Sequence[str] = ()
+    encoded: bytes | None = None
+    """The payload's canonical JSON, when the caller has it already (the ingest path cuts
+    it from the submission's bytes): it must be ``canonical_json(payload)``, and the board
+    then hashes and stores it without encoding the payload again, and keeps ``payload``
+    itself (not a copy) in the event, so the caller must not change it afterwards."""
 
 
 class Summary(NamedTuple):

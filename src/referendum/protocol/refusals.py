@@ -43,7 +43,12 @@ from referendum.protocol.ballots import (
 from referendum.protocol.state import ElectionState, Phase
 from referendum.record.bounded_json import SUBMISSION as SUBMISSION_BOUNDS
 from referendum.record.bounded_json import check_bounds, value_depth
-from referendum.record.canonical import canonical_json, parse_canonical_json, parse_json_strict
+from referendum.record.canonical import (
+    canonical_json,
+    leading_member,
+    parse_canonical_json,
+    parse_json_strict,
+)
 from referendum.record.manifest import Manifest
 
 __all__ = [
@@ -117,6 +122,7 @@ class Submission:
     value: Any
     raw: bytes | None = None
     problem: str = ""  # why the bytes are not JSON
+    canonical: bool = False  # ``raw`` is the canonical JSON of ``value``
 
     @classmethod
     def received(cls, submission: bytes | Mapping[str, Any]) -> Submission:
@@ -143,7 +149,8 @@ class Submission:
         except InputError as exc:
             return cls(size, digest, _Unparsed.NOT_JSON, body, f"beyond the bounds: {exc.reason}")
         try:
-            return cls(size, digest, parse_canonical_json(body, bounds=SUBMISSION_BOUNDS), body)
+            value = parse_canonical_json(body, bounds=SUBMISSION_BOUNDS, bounds_checked=True)
+            return cls(size, digest, value, body, canonical=True)
         except InputError:
             pass
         try:
@@ -173,6 +180,17 @@ class Submission:
             if not isinstance(data[key], str):
                 raise BallotRejected("malformed", key, "expected a string")
         return data
+
+    def ballot_json(self) -> bytes | None:
+        """The canonical JSON of the ``ballot`` member, cut from the bytes received when they
+        are canonical JSON and ``ballot`` is their first member (as in every submission of
+        the right form); ``None`` otherwise (encode the member)."""
+        value = self.value
+        if not self.canonical or self.raw is None or not isinstance(value, dict):
+            return None
+        if not value or min(value) != "ballot":
+            return None
+        return leading_member(self.raw, value)
 
     def stored(self) -> dict[str, Any] | None:
         """The refusal's ``submission`` member: ``{"json": value}`` for strict JSON (with what

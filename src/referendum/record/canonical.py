@@ -19,12 +19,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from referendum.errors import InputError
+from referendum.errors import InputError, UsageError
 from referendum.record.bounded_json import RECORD_LINE, JsonBounds, check_bounds
 
 __all__ = [
     "MAX_SAFE_INTEGER",
     "canonical_json",
+    "joined_members",
+    "leading_member",
     "parse_canonical_json",
     "parse_json_strict",
 ]
@@ -57,6 +59,38 @@ def canonical_json(obj: object) -> bytes:
     except UnicodeEncodeError:
         _check(obj, "$")  # names the string holding a lone surrogate
         raise
+
+
+def leading_member(encoded: bytes, obj: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of the value of ``obj``'s first key (in the canonical order), cut
+    from ``encoded``, which must be ``canonical_json(obj)`` (as :func:`parse_canonical_json`
+    checks): only the other members are encoded again, which is cheap when the first one is
+    the large one (a submission's ``ballot``).
+
+    >>> leading_member(b'{"a":[1,{"x":2}],"b":3}', {"a": [1, {"x": 2}], "b": 3})
+    b'[1,{"x":2}]'
+    """
+    first = min(obj)
+    head = b"{" + canonical_json(first) + b":"
+    rest = {key: value for key, value in obj.items() if key != first}
+    tail = b"," + canonical_json(rest)[1:] if rest else b"}"
+    if not (encoded.startswith(head) and encoded.endswith(tail)):
+        raise UsageError("leading_member: the bytes are not the canonical JSON of the object")
+    return encoded[len(head) : len(encoded) - len(tail)]
+
+
+def joined_members(key: str, value_json: bytes, rest: Mapping[str, Any]) -> bytes:
+    """``canonical_json({key: value, **rest})`` given ``value_json``, the canonical JSON of
+    ``value`` (as :func:`leading_member` cuts it): ``key`` must come before every key of
+    ``rest`` in the canonical order.
+
+    >>> joined_members("a", b'[1,{"x":2}]', {"b": 3})
+    b'{"a":[1,{"x":2}],"b":3}'
+    """
+    if any(other <= key for other in rest):
+        raise UsageError(f"joined_members: {key!r} is not before every other key")
+    tail = b"," + canonical_json(dict(rest))[1:] if rest else b"}"
+    return b"{" + canonical_json(key) + b":" + value_json + tail
 
 
 def parse_json_strict(data: bytes | str, *, bounds: JsonBounds = RECORD_LINE) -> Any:
@@ -93,14 +127,17 @@ def parse_json_strict(data: bytes | str, *, bounds: JsonBounds = RECORD_LINE) ->
     return obj
 
 
-def parse_canonical_json(data: bytes, *, bounds: JsonBounds = RECORD_LINE) -> Any:
+def parse_canonical_json(
+    data: bytes, *, bounds: JsonBounds = RECORD_LINE, bounds_checked: bool = False
+) -> Any:
     """Parse ``data`` and check that it is byte for byte the canonical encoding of the result.
 
     Same refusals as :func:`parse_json_strict` (``bounds`` included), plus any departure from
     the canonical form.
     """
     data = bytes(data)
-    check_bounds(data, bounds)
+    if not bounds_checked:  # the caller checked ``bounds`` on these very bytes
+        check_bounds(data, bounds)
     try:
         # Fast path: the C parser (hooks refuse floats, NaN and unsafe integers), then the C
         # encoder.  Duplicate keys, -0, escapes or spacing that the canonical form does not

@@ -172,9 +172,19 @@ def make_event(
 
 
 def make_event_encoded(
-    height: int, parent: str, type: str, timestamp: str, payload: Mapping[str, Any]
+    height: int,
+    parent: str,
+    type: str,
+    timestamp: str,
+    payload: Mapping[str, Any],
+    *,
+    encoded: bytes | None = None,
 ) -> tuple[Event, bytes]:
-    """:func:`make_event`, also returning the payload's canonical JSON (for storage)."""
+    """:func:`make_event`, also returning the payload's canonical JSON (for storage).
+
+    ``encoded``, when given, is the payload's canonical JSON, which the caller guarantees
+    (the board's ingest path, which cuts it from canonical bytes it received): it is hashed
+    as it is, and the event keeps ``payload`` itself, which the caller must not change."""
     if not isinstance(height, int) or isinstance(height, bool) or not 0 <= height <= MAX_HEIGHT:
         raise InputError("height", f"must be an integer in 0..2**53-1, got {height!r}")
     _check_hash_hex(parent, "parent")
@@ -184,6 +194,9 @@ def make_event_encoded(
     check_timestamp(timestamp)
     if not isinstance(payload, dict):
         raise InputError("payload", "must be a dict (a JSON object)")
+    if encoded is not None:
+        digest = event_hash_encoded(height, parent, type, timestamp, encoded)
+        return Event(height, parent, type, timestamp, payload, digest), encoded
     encoded = canonical_json(payload)
     digest = event_hash_encoded(height, parent, type, timestamp, encoded)
     # A private copy: later changes to the caller's dict cannot alter the event.

@@ -39,7 +39,7 @@ from referendum.protocol.refusals import (
 )
 from referendum.protocol.state import ElectionState, Phase, credential_key, tracking_key
 from referendum.record import messages as m
-from referendum.record.canonical import canonical_json
+from referendum.record.canonical import canonical_json, joined_members
 from referendum.record.event import Event
 from referendum.services.receipts import ReceiptSigner
 from referendum.services.state import load_state
@@ -104,12 +104,15 @@ def cast(
     return outcome
 
 
-def _queue(batches: RegionBatches, data: Mapping[str, Any]) -> str | None:
+def _queue(
+    batches: RegionBatches, submission: Submission, data: Mapping[str, Any]
+) -> tuple[str, bytes] | None:
     """Queue a submission in its region's C batch when its credential is listed for its region
-    and its ballot has exactly the ballot style's form; return its tracking code (``None``:
-    not queued, the reference checks then give the reason)."""
+    and its ballot has exactly the ballot style's form; return its tracking code and its
+    ballot's canonical JSON (``None``: not queued, the reference checks then give the
+    reason)."""
     try:
-        canonical = canonical_json(data["ballot"])
+        canonical = submission.ballot_json() or canonical_json(data["ballot"])
     except (InputError, ValueError, TypeError):
         return None
     found = batches.batch_for(data["credential"], data["region"], canonical, data["replaces"])
@@ -118,7 +121,7 @@ def _queue(batches: RegionBatches, data: Mapping[str, Any]) -> str | None:
     batch, message = found
     if not batch.add(data["credential"], data["ballot"], data["signature"], message):
         return None
-    return tracking_code(canonical)
+    return tracking_code(canonical), canonical
 
 
 def cast_many(
@@ -158,8 +161,7 @@ def cast_many(
     received: list[Submission | None] = []
     for i, s in enumerate(submissions):
         received.append(_judged(failed, i, Submission.received, s))
-    datas, examined = _examine(current, received, failed)
-    final = _append(board, current, received, datas, examined, clock, failed)
+    final = _append(board, current, received, _examine(current, received, failed), clock, failed)
     signed = iter([_signed(board, *outcome, signer) for outcome in final])
     if signer is not None and final:
         signer.appended(board)  # a checkpoint may be due
@@ -194,19 +196,30 @@ def _signed(
     return Receipt.of(event, signed, resent=resent)
 
 
+@dataclass(frozen=True)
+class _Examination:
+    """A batch examined: each submission's members (when it has the form of one), what its
+    content says, and, for the ballots the C batch checks show valid (their JSON then has
+    exactly the ballot style's form), their ballot's canonical JSON."""
+
+    datas: dict[int, dict[str, Any]]
+    examined: list[Examined | None]
+    formed: dict[int, bytes]
+
+
 def _examine(
     state: ElectionState,
     received: Sequence[Submission | None],
     failed: dict[int, UnjudgedSubmission],
-) -> tuple[dict[int, dict[str, Any]], list[Examined | None]]:
-    """Every submission examined: its members (when it has the form of one) and what its
-    content says (the ballot checks only in the open phase, whose credential lists are
-    frozen; outside it they do not decide anything).  A submission whose examination raises
-    is marked in ``failed`` (its entry ``None``)."""
+) -> _Examination:
+    """Every submission examined (the ballot checks only in the open phase, whose credential
+    lists are frozen; outside it they do not decide anything).  A submission whose
+    examination raises is marked in ``failed`` (its entry ``None``)."""
     datas: dict[int, dict[str, Any]] = {}
     examined: list[Examined | None] = []
+    formed: dict[int, bytes] = {}
     batches = RegionBatches(state)
-    queued: dict[str, list[tuple[int, str]]] = {}
+    queued: dict[str, list[tuple[int, str, bytes]]] = {}
     state.lists.prefetch(_credentials(received))  # one query for the batch's lookups
     for i, submission in enumerate(received):
         early = None if submission is None else _judged(failed, i, examine_early, state, submission)
@@ -220,27 +233,27 @@ def _examine(
         datas[i] = data
         if state.phase is not Phase.OPEN:
             continue
-        code = _judged(failed, i, _queue, batches, data)
+        queuing = _judged(failed, i, _queue, batches, submission, data)
         if i in failed:
             examined[i] = None
-        elif code is None:
+        elif queuing is None:
             examined[i] = _judged(failed, i, examine_content, state, data)
         else:
-            queued.setdefault(data["region"], []).append((i, code))
+            queued.setdefault(data["region"], []).append((i, *queuing))
     for region, items in queued.items():
         valid = _judged_batch(batches[region], len(items))
-        for (i, code), holds in zip(items, valid, strict=True):
-            examined[i] = (  # a ballot the batch checks do not show valid: alone, for its reason
-                Examined(
-                    tracking_code=code,
-                    checked=True,
-                    credential=datas[i]["credential"],
-                    replaces=datas[i]["replaces"],
-                )
-                if holds
-                else _judged(failed, i, examine_content, state, datas[i])
+        for (i, code, ballot), holds in zip(items, valid, strict=True):
+            if not holds:  # a ballot the batch checks do not show valid: alone, for its reason
+                examined[i] = _judged(failed, i, examine_content, state, datas[i])
+                continue
+            examined[i] = Examined(
+                tracking_code=code,
+                checked=True,
+                credential=datas[i]["credential"],
+                replaces=datas[i]["replaces"],
             )
-    return datas, examined
+            formed[i] = ballot
+    return _Examination(datas, examined, formed)
 
 
 def _credentials(received: Sequence[Submission | None]) -> list[object]:
@@ -292,8 +305,7 @@ def _append(
     board: BulletinBoard,
     state: ElectionState,
     received: Sequence[Submission | None],
-    datas: dict[int, dict[str, Any]],
-    examined: list[Examined | None],
+    examination: _Examination,
     clock: Clock,
     failed: dict[int, UnjudgedSubmission],
 ) -> list[tuple[BallotRejected | None, Event, bool]]:
@@ -306,8 +318,9 @@ def _append(
         now = clock()  # read after the head, so that timestamps never go backwards
         at_head = _phase_at_head(board, state)
         if at_head.phase is Phase.OPEN and state.phase is not Phase.OPEN:
-            datas, examined = _examine(at_head, received, failed)  # voting opened meanwhile
+            examination = _examine(at_head, received, failed)  # voting opened meanwhile
         state = at_head
+        datas, examined = examination.datas, examination.examined
         codes = [e.tracking_code for e in examined if e is not None and e.tracking_code is not None]
         voting = state.phase is Phase.OPEN and state.manifest.in_window(now)
         known = (
@@ -334,7 +347,17 @@ def _append(
             if found is None or i in failed:
                 continue
             made = _judged(
-                failed, i, _draft, state, received[i], datas.get(i), found, now, replayed, last
+                failed,
+                i,
+                _draft,
+                state,
+                received[i],
+                datas.get(i),
+                found,
+                examination.formed.get(i),
+                now,
+                replayed,
+                last,
             )
             if made is None:
                 continue
@@ -413,12 +436,18 @@ def _draft(
     submission: Submission | None,
     data: dict[str, Any] | None,
     found: Examined,
+    ballot: bytes | None,
     now: Any,
     replayed: Callable[[str], bool],
     last: Callable[[str], str | None],
 ) -> tuple[BallotRejected | None, Draft]:
     """The decision on one submission and the event that records it, checked as the verifier
-    checks every payload (never append what it refuses)."""
+    checks every payload (never append what it refuses).  ``ballot`` is the canonical JSON of
+    a ballot the C batch checks showed valid: its form is then exactly the ballot style's, the
+    other members of its event were checked with it (the credential and signature in that
+    form, the region on the credential's list, ``replaces`` against the credential's last
+    code), and its event's payload is joined from that JSON and the other members rather than
+    encoded and checked again."""
     assert submission is not None
     refusal = decide(
         found,
@@ -434,18 +463,19 @@ def _draft(
         return refusal.error(), draft
     assert data is not None and found.tracking_code is not None
     code, credential = found.tracking_code, data["credential"]
-    draft = Draft(
-        m.BALLOT_ACCEPTED,
-        {
-            "credential": credential,
-            "region": data["region"],
-            "ballot": data["ballot"],
-            "signature": data["signature"],
-            "tracking_code": code,
-            "replaces": found.replaces,  # decide checked it is the credential's last
-        },
-        (credential_key(credential), tracking_key(code)),
-    )
+    members = {  # in the canonical order, as the board's reading of the event has them
+        "credential": credential,
+        "region": data["region"],
+        "replaces": found.replaces,  # decide checked it is the credential's last
+        "signature": data["signature"],
+        "tracking_code": code,
+    }
+    keys = (credential_key(credential), tracking_key(code))
+    payload = {"ballot": data["ballot"], **members}
+    if ballot is not None:
+        encoded = joined_members("ballot", ballot, members)
+        return None, Draft(m.BALLOT_ACCEPTED, payload, keys, encoded)
+    draft = Draft(m.BALLOT_ACCEPTED, payload, keys)
     check_payload(draft.type, draft.payload)
     return None, draft
 
