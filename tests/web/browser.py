@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from referendum.web.access_log import LOGGER as ACCESS_LOGGER
 from referendum.web.app import create_app
 from referendum.web.context import WebContext
 
@@ -43,7 +44,7 @@ def _free_port() -> int:
 
 
 class AccessLog(logging.Handler):
-    """The lines of the server's access log (uvicorn's ``uvicorn.access`` logger)."""
+    """The lines of the server's access log (``referendum.web.access_log``)."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -66,9 +67,9 @@ def running(ctx: WebContext, access_log: AccessLog | None = None) -> Iterator[st
         port=port,
         log_level="warning",
         lifespan="off",
-        access_log=access_log is not None,
+        access_log=False,  # as ``serve``: the app keeps the access log
     )
-    logger = logging.getLogger("uvicorn.access")
+    logger = logging.getLogger(ACCESS_LOGGER)
     if access_log is not None:
         logger.setLevel(logging.INFO)
         logger.addHandler(access_log)

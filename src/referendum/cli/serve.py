@@ -76,6 +76,7 @@ def serve(
 
     from referendum.board.open import open_board
     from referendum.services.checkpoints import CheckpointPolicy
+    from referendum.web.access_log import log_config
     from referendum.web.app import ENV_SETTINGS, create_app
     from referendum.web.auth import Accounts
     from referendum.web.context import Limits, WebContext
@@ -89,7 +90,8 @@ def serve(
         f"serving {_safe(db)} on http://{host}:{port}/ with {workers} process(es) "
         f"({len(accounts.accounts)} organiser/trustee accounts)"
     )
-    # access logs show paths and statuses only (never bodies, cookies or tokens)
+    # access logs show paths and statuses only (never bodies, cookies or tokens), and no
+    # accepted ballot (web/access_log.py)
     if workers > 1:
         os.environ[ENV_SETTINGS] = json.dumps(
             {
@@ -109,7 +111,8 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
+            log_config=log_config(),
+            access_log=False,  # web/access_log.py keeps the access log
             http=TimedHttpProtocol,
         )
         return
@@ -125,7 +128,14 @@ def serve(
         schedule=schedule,
     )
     try:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", http=TimedHttpProtocol)
+        uvicorn.run(
+            create_app(ctx),
+            host=host,
+            port=port,
+            log_config=log_config(),
+            access_log=False,  # web/access_log.py keeps the access log
+            http=TimedHttpProtocol,
+        )
     finally:
         board.close()
 

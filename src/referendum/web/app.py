@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from referendum.errors import ReferendumError
 from referendum.web import actions, pages
+from referendum.web.access_log import AccessLog
 from referendum.web.api import router as api_router
 from referendum.web.casting import CastBatcher, CastRoute, context_caster
 from referendum.web.context import WebContext
@@ -30,6 +31,7 @@ from referendum.web.security import BodyDeadline, BodyLimit, SecurityHeaders, ma
 __all__ = [
     "ENV_SETTINGS",
     "STATIC",
+    "ReferendumApp",
     "app_from_environment",
     "checkpoint_interval",
     "create_app",
@@ -102,7 +104,7 @@ def create_app(ctx: WebContext) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
 
-    app = FastAPI(
+    app = ReferendumApp(
         lifespan=lifespan,
         title="referendum",
         summary="A verifiable referendum's bulletin board, voting booth and organiser pages",
@@ -162,8 +164,28 @@ def create_app(ctx: WebContext) -> FastAPI:
     app.add_middleware(BodyDeadline, seconds_for=seconds_for)
     app.add_middleware(CompressPages)
     app.add_middleware(SecurityHeaders, connect=lambda: witness_origins(ctx))
-    app.add_middleware(CastRoute, ctx=ctx, batcher=batcher)  # outermost: casting's lean path
+    app.front = CastRoute(AccessLog(app.fastapi_call), ctx=ctx, batcher=batcher)
     return app
+
+
+class ReferendumApp(FastAPI):
+    """The FastAPI application with the casting route and the access log in front of
+    everything FastAPI wraps a request in (its telemetry, its error and exception
+    middleware, the middleware added to it): ``POST /api/ballots``, the busiest route, is
+    answered before any of them (``web/casting.py``), and the access log sees every other
+    request as its client does."""
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is None:
+            await self.fastapi_call(scope, receive, send)
+        else:
+            await self.front(scope, receive, send)
+
+    async def fastapi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own handling of a request."""
+        await super().__call__(scope, receive, send)
 
 
 class CompressPages:

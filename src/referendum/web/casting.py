@@ -1,7 +1,9 @@
 """Casting over HTTP, ``POST /api/ballots``: the busiest route, answered by a lean path.
 
-:class:`CastRoute` is an ASGI middleware, outermost in the application, that answers
-``POST /api/ballots`` itself and hands every other request on.  It does what the FastAPI
+:class:`CastRoute` is an ASGI middleware, outermost in the application (in front of
+everything FastAPI wraps a request in: ``web/app.py``, ``ReferendumApp``), that answers
+``POST /api/ballots`` itself and hands every other request on (to the access log, which never
+sees a ballot cast: ``web/access_log.py``).  It does what the FastAPI
 route and the middleware around it would (the same answers: 415 unless the body is
 ``application/json``, 429 with ``Retry-After`` over the address's rate, 413 over the body
 limit, 408 for a body that does not arrive in time, the security headers, refusals
