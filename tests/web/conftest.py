@@ -43,7 +43,7 @@ def context_over(board: BulletinBoard, clock: Clock) -> WebContext:
         board=board,
         accounts=accounts(),
         clock=clock,
-        limits=Limits(export_interval=0.0),
+        limits=Limits(export_interval=0.0, export_wait=60.0),
         board_key=BOARD_KEY,
     )
 
@@ -80,7 +80,7 @@ def serve(setup: Setup, *, burst: int = 1000) -> Served:
         clock=setup.clock,
         monotonic=mono,
         rng=DeterministicRandom(b"web-tests"),
-        limits=Limits(cast_per_second=1.0, cast_burst=burst, export_interval=0.0),
+        limits=Limits(cast_per_second=1.0, cast_burst=burst, export_interval=0.0, export_wait=60.0),
         board_key=BOARD_KEY,
     )
     from referendum.web.app import create_app

@@ -86,7 +86,7 @@ def test_no_serious_violation_on_any_page_in_any_phase(size: str, tmp_path: Path
         accounts=accounts(),
         clock=clock,
         rng=DeterministicRandom(b"axe"),
-        limits=Limits(export_interval=0.0, cast_burst=1000),
+        limits=Limits(export_interval=0.0, export_wait=60.0, cast_burst=1000),
         board_key=BOARD_KEY,
     )
     found: list[str] = []
@@ -163,3 +163,34 @@ def booth_steps(
         keep(page, f"booth-receipt-{lang}", tmp_path)
         context.close()
     return found
+
+
+def test_no_serious_violation_on_the_verify_page_while_its_report_is_prepared(
+    tmp_path: Path,
+) -> None:
+    """``/verify`` answers 503 with a page of its own while the report is built in the
+    background (the build held at a gate): its progress, in every language and size."""
+
+    from .test_background_export import Server
+
+    need_chromium()
+    if not AXE.exists():
+        pytest.skip("axe-core is installed by `make booth` (npm ci in web/booth)")
+    server = Server(open_board(tmp_path / "board.sqlite"))
+    server.gated.hold()
+    found: list[str] = []
+    try:
+        with running(server.ctx) as url, chromium() as browser:
+            for size in SIZES:
+                for lang in LANGUAGES:
+                    page = context_of(browser, size, lang, url).new_page()
+                    answer = page.goto(f"{url}/verify?lang={lang}")
+                    assert answer is not None and answer.status == 503
+                    page.wait_for_selector("#verify-preparing")
+                    found.extend(f"{size} {lang} /verify: {v}" for v in violations(page))
+                    if size == "phone":
+                        keep(page, f"verify-preparing-{lang}", tmp_path)
+    finally:
+        server.gated.release()
+        server.exports.close()
+    assert found == []

@@ -20,7 +20,7 @@ from referendum.record.canonical import canonical_json
 from referendum.services.ingest import CastQueue, cast_many
 from referendum.services.voter import prepare_ballot
 from referendum.verify.record_verifier import verify_record
-from referendum.web import actions
+from referendum.web.exports import export_record
 
 from .browser import running
 from .conftest import Served, serve
@@ -83,7 +83,7 @@ def test_every_hostile_body_is_on_the_board_and_the_record_verifies(
     )
     assert post(served, canonical_json(good.submission)).status_code == 201
     assert served.setup.board.count(m.BALLOT_REJECTED) == len(HOSTILE)
-    report = verify_record(actions.export_record(served.ctx, tmp_path))
+    report = verify_record(export_record(served.ctx, tmp_path))
     assert report.sound, report.failures()  # valid so far: voting is still open
 
 
@@ -166,5 +166,5 @@ def test_hostile_clients_mixed_with_voters_cost_no_valid_ballot(
     accepted = {e.payload["credential"] for e in board.events(types=(m.BALLOT_ACCEPTED,))}
     assert len(accepted) == len(valid)
     assert board.count(m.BALLOT_REJECTED) == 32
-    report = verify_record(actions.export_record(served.ctx, tmp_path))
+    report = verify_record(export_record(served.ctx, tmp_path))
     assert report.sound, report.failures()

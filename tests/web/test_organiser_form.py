@@ -73,7 +73,7 @@ def test_the_organiser_creates_a_referendum_from_the_form(tmp_path: Path) -> Non
         board=board,
         accounts=accounts(),
         rng=DeterministicRandom(b"form"),
-        limits=Limits(export_interval=0.0),
+        limits=Limits(export_interval=0.0, export_wait=60.0),
         board_key=BOARD_KEY,
     )
     found: list[str] = []
@@ -221,7 +221,7 @@ def test_a_scheduled_server_opens_and_closes_voting_at_the_manifests_times(
         board=board,
         accounts=accounts(),
         clock=setup.clock,
-        limits=Limits(export_interval=0.0),
+        limits=Limits(export_interval=0.0, export_wait=60.0),
         board_key=BOARD_KEY,
         schedule=True,
     )

@@ -164,12 +164,17 @@ def checkpoint_page(board: BulletinBoard, after: int = -1) -> dict[str, Any]:
     }
 
 
-def stored_notes(board: BulletinBoard) -> Iterator[str]:
-    """Every checkpoint the board stores, ascending (what a record's checkpoints.jsonl holds)."""
+def stored_notes(board: BulletinBoard, *, at_most: int | None = None) -> Iterator[str]:
+    """Every checkpoint the board stores, ascending (what a record's checkpoints.jsonl holds);
+    with ``at_most``, those of trees of at most that many events only (a record of the
+    board's first ``at_most`` events must not hold a checkpoint of a larger log)."""
     after = -1
     while True:
         page = board.checkpoints(after, CHECKPOINT_PAGE)
-        yield from (note for _, note in page)
+        for size, note in page:
+            if at_most is not None and size > at_most:
+                return
+            yield note
         if len(page) < CHECKPOINT_PAGE:
             return
         after = page[-1][0]

@@ -5,14 +5,8 @@ Queries return plain JSON-ready dicts; steps append to the board and forget the 
 
 from __future__ import annotations
 
-import shutil
-import tarfile
-import tempfile
-import threading
-import zipfile
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Annotated, Any, Final, Literal, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import Query
 
@@ -22,9 +16,7 @@ from referendum.protocol.state import ElectionState, Phase, credential_key, trac
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import MAX_HEIGHT, Event
-from referendum.record.io import write_record
 from referendum.record.manifest import Manifest, parse_timestamp
-from referendum.services.checkpoints import stored_notes
 from referendum.services.keys import (
     TrusteeSecrets,
     publish_election_key,
@@ -41,7 +33,6 @@ from referendum.services.voting import (
     open_voting,
     publish_credentials,
 )
-from referendum.verify.record_verifier import verify_record
 from referendum.web.context import WebContext
 
 __all__ = [
@@ -51,13 +42,11 @@ __all__ = [
     "OrganiserStep",
     "TrusteeStep",
     "accepted_page",
-    "archive_record",
     "ballot_status",
     "ballots_by_region",
     "ceremony",
     "create_referendum",
     "events_page",
-    "export_record",
     "last_ballot_of",
     "organiser_step",
     "publish_document",
@@ -69,7 +58,6 @@ __all__ = [
     "summary",
     "trustee_step",
     "upload_credentials",
-    "verifier_report",
 ]
 
 After = Annotated[
@@ -87,8 +75,6 @@ OrganiserStep = Literal["election-key", "open", "close", "tally", "results"]
 TrusteeStep = Literal["setup", "deal", "check", "share"]
 _PAGE_MAX = 500
 EVENTS_PAGE_MAX = 2000
-_locks: dict[str, threading.Lock] = {}
-T = TypeVar("T")
 
 
 def scheduled_step(ctx: WebContext) -> str | None:
@@ -305,79 +291,6 @@ def ballot_status(ctx: WebContext, code: str) -> dict[str, Any] | None:
         "counts": replaced_by is None,
         "replaced_by": replaced_by,
     }
-
-
-def export_record(ctx: WebContext, directory: Path) -> Path:
-    """Write the board's current record into ``directory/record``; returns that path."""
-    target = directory / "record"
-    if ctx.publisher is not None:
-        ctx.publisher.publish(ctx.board)  # the record's last checkpoint covers all of it
-    write_record(ctx.board.events(), target, checkpoints=stored_notes(ctx.board))
-    return target
-
-
-def _fresh(ctx: WebContext, name: str, build: Callable[[], T]) -> T:
-    """``build()``'s value for the board's current head, rebuilt at most once per
-    ``limits.export_interval`` seconds: exports and verification cost the whole board, so
-    public requests must not trigger them at will.  Between rebuilds the last value (of an
-    earlier head: a record that verifies on its own) is served."""
-    head = ctx.board.head()
-    head_hash = None if head is None else head.hash
-    with _locks.setdefault(name, threading.Lock()):
-        cached = ctx.cache.get(name)
-        now = ctx.monotonic()
-        if cached is not None and (
-            cached[0] == head_hash or now - cached[1] < ctx.limits.export_interval
-        ):
-            value: T = cached[2]
-            return value
-        value = build()
-        ctx.cache[name] = (head_hash, now, value)
-        return value
-
-
-def archive_record(ctx: WebContext, kind: Literal["tar", "zip"]) -> Path:
-    """A file holding the record as a ``.tar.gz`` or ``.zip`` archive (a folder ``record/``);
-    see :func:`_fresh` for how often it is rebuilt."""
-
-    def build() -> Path:
-        folder = Path(tempfile.mkdtemp(prefix="referendum-export-"))
-        record = export_record(ctx, folder)
-        if kind == "tar":
-            target = folder / "record.tar.gz"
-            with tarfile.open(target, mode="w:gz") as tar:
-                tar.add(record, arcname="record")
-        else:
-            target = folder / "record.zip"
-            with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(record.iterdir()):
-                    archive.write(path, f"record/{path.name}")
-        shutil.rmtree(record)
-        # keep the previous archive a while for downloads still reading it
-        old = ctx.cache.get(f"old-archive:{kind}")
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        current = ctx.cache.get(f"archive:{kind}")
-        if current is not None:
-            ctx.cache[f"old-archive:{kind}"] = current[2].parent
-        return target
-
-    return _fresh(ctx, f"archive:{kind}", build)
-
-
-def verifier_report(ctx: WebContext) -> dict[str, Any]:
-    """The verifier's report on a fresh export of the board (see :func:`_fresh`)."""
-
-    def build() -> dict[str, Any]:
-        head = ctx.board.head()
-        tmp = Path(tempfile.mkdtemp(prefix="referendum-verify-"))
-        try:
-            report = verify_record(export_record(ctx, tmp), workers=ctx.workers)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return {**report.to_json(), "head": None if head is None else head.hash}
-
-    return dict(_fresh(ctx, "verify", build))
 
 
 def create_referendum(ctx: WebContext, manifest: Manifest) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The JSON API (``/api/...``), documented by the app's OpenAPI schema at ``/api/openapi.json``.
 
 Public: the referendum's state, casting, tracking codes, accepted and refused ballots,
-results, the record (tar.gz or zip) and the verifier's report.  Organiser and trustee
-steps need ``Authorization: Bearer TOKEN`` of an account with that role.
+results, the record (tar.gz or zip) and the verifier's report (built in the background,
+``web/exports.py``: 503 with ``Retry-After`` until the first is ready).  Organiser and
+trustee steps need ``Authorization: Bearer TOKEN`` of an account with that role.
 """
 
 from __future__ import annotations
@@ -19,8 +20,19 @@ from referendum.web.auth import Account, Role
 from referendum.web.casting import cast_answer
 from referendum.web.context import WebContext
 from referendum.web.errors import REJECTION_STATUS
+from referendum.web.exports import Built, Exports, Kind, NotReady
 
-__all__ = ["NDJSON", "bearer_account", "get_context", "router"]
+__all__ = [
+    "ARCHIVES",
+    "NDJSON",
+    "ExportsDep",
+    "bearer_account",
+    "get_context",
+    "get_exports",
+    "not_ready",
+    "record_headers",
+    "router",
+]
 
 router = APIRouter(prefix="/api")
 NDJSON = "application/x-ndjson"
@@ -193,24 +205,77 @@ def get_results(ctx: Ctx) -> dict[str, Any]:
     return results
 
 
-@router.get("/record.tar.gz", summary="The election record as a .tar.gz archive")
-def get_record_tar(ctx: Ctx) -> Response:
+def get_exports(request: Request) -> Exports:
+    """The application's background :class:`~referendum.web.exports.Exports`."""
+    exports: Exports = request.app.state.exports
+    return exports
+
+
+ExportsDep = Annotated[Exports, Depends(get_exports)]
+
+
+def record_headers(built: Built, rebuilding: bool) -> dict[str, str]:
+    """Which head an archive or report is of, and whether a later one is being built."""
+    return {
+        "X-Record-Head": built.head or "",
+        "X-Record-Events": str(built.events),
+        "X-Record-Rebuilding": "yes" if rebuilding else "no",
+    }
+
+
+def not_ready(answer: NotReady) -> JSONResponse:
+    """The 503 of a kind with no value yet: its progress, and Retry-After."""
+    return JSONResponse(
+        answer.body(),
+        status_code=503,
+        headers={"Retry-After": str(answer.progress.retry_after), "Cache-Control": "no-store"},
+    )
+
+
+_IN_BACKGROUND = " (built in the background: 503 and Retry-After until the first is ready)"
+ARCHIVES: tuple[tuple[Kind, str, str], ...] = (
+    ("tar", "record.tar.gz", "application/gzip"),
+    ("zip", "record.zip", "application/zip"),
+)
+"""The record's archives: kind, file name (``/api/NAME``), media type."""
+
+
+def _archive_route(kind: Kind, filename: str, media_type: str) -> None:
+    def get_record(ctx: Ctx, exports: ExportsDep) -> Response:
+        actions.require_record(ctx)
+        got = exports.get(kind)
+        if isinstance(got, NotReady):
+            return not_ready(got)
+        return FileResponse(
+            got.value,
+            media_type=media_type,
+            filename=filename,
+            headers=record_headers(got, exports.building(kind)),
+        )
+
+    get_record.__name__ = f"get_record_{kind}"  # the operation's id
+    extension = filename.split(".", 1)[1]
+    summary = f"The election record as a .{extension} archive{_IN_BACKGROUND}"
+    router.get(f"/{filename}", summary=summary)(get_record)
+
+
+for _kind, _filename, _media_type in ARCHIVES:
+    _archive_route(_kind, _filename, _media_type)
+
+
+@router.get(
+    "/verify",
+    summary=f"The verifier's report on a recent export of the record{_IN_BACKGROUND}",
+)
+def get_verify(ctx: Ctx, exports: ExportsDep) -> Response:
     actions.require_record(ctx)
-    path = actions.archive_record(ctx, "tar")
-    return FileResponse(path, media_type="application/gzip", filename="record.tar.gz")
-
-
-@router.get("/record.zip", summary="The election record as a .zip archive")
-def get_record_zip(ctx: Ctx) -> Response:
-    actions.require_record(ctx)
-    path = actions.archive_record(ctx, "zip")
-    return FileResponse(path, media_type="application/zip", filename="record.zip")
-
-
-@router.get("/verify", summary="The verifier's report on a fresh export of the record")
-def get_verify(ctx: Ctx) -> dict[str, Any]:
-    actions.require_record(ctx)
-    return actions.verifier_report(ctx)
+    got = exports.get("verify")
+    if isinstance(got, NotReady):
+        return not_ready(got)
+    return JSONResponse(
+        {**got.value, "events": got.events},
+        headers=record_headers(got, exports.building("verify")),
+    )
 
 
 @router.post(

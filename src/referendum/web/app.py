@@ -25,6 +25,7 @@ from referendum.web.api import router as api_router
 from referendum.web.casting import CastBatcher, CastRoute, context_caster
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
+from referendum.web.exports import Exports
 from referendum.web.openapi import truthful_openapi
 from referendum.web.security import BodyDeadline, BodyLimit, SecurityHeaders, manifest_origins
 
@@ -86,10 +87,12 @@ def create_app(ctx: WebContext) -> FastAPI:
 
     While it runs (its lifespan), a background task publishes the checkpoints that fall due
     by time (``docs/spec/log.md`` section 3.3); those due by count or by a phase change are
-    published at the append itself."""
+    published at the append itself.  The record's archives and the verifier's report are
+    built in background threads (``web/exports.py``), stopped and removed at the end."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        exports.open()
         tickers = []
         if ctx.publisher is not None:
             tickers.append(asyncio.create_task(_checkpoint_ticker(ctx)))
@@ -99,6 +102,7 @@ def create_app(ctx: WebContext) -> FastAPI:
             yield
         finally:
             batcher.close()
+            exports.close()
             for ticker in tickers:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -115,6 +119,7 @@ def create_app(ctx: WebContext) -> FastAPI:
     )
     app.state.ctx = ctx
     batcher = app.state.batcher = CastBatcher(context_caster(ctx))
+    exports = app.state.exports = Exports(ctx)  # the record's archives and report, built apart
     app.openapi = truthful_openapi(app)  # type: ignore[method-assign]
 
     @app.exception_handler(ReferendumError)

@@ -36,7 +36,11 @@ class Limits:
     cast_per_second: float = 1.0
     cast_burst: int = 20
     export_interval: float = 30.0
-    """Seconds between rebuilds of the record archives and the verifier's report."""
+    """Seconds between rebuilds of the record archives and the verifier's report (built in
+    the background: ``web/exports.py``)."""
+    export_wait: float = 1.0
+    """Seconds a request for an archive or the report waits for a build running in the
+    background before answering with what there is (an earlier value, or 503)."""
 
 
 @dataclass

@@ -49,6 +49,11 @@ class ErrorBody(BaseModel):
         default=None,
         description="for a refused ballot: the board's signed refusal receipt, when logged",
     )
+    progress: dict[str, Any] | None = Field(
+        default=None,
+        description="for a record or report not ready yet (503, not_ready): the background "
+        "build's kind, phase, events_written, events_total, seconds and retry_after",
+    )
 
 
 _WHY = {
@@ -62,7 +67,8 @@ _WHY = {
     415: "not sent as application/json",
     422: "a parameter out of its range, or a ballot that does not verify",
     429: "too many ballots from this address (Retry-After)",
-    503: "the board is too busy: try again",
+    503: "the board is too busy, or the record is still being prepared (its progress given): "
+    "try again after Retry-After",
 }
 
 

@@ -25,11 +25,12 @@ from referendum.protocol.state import manifest_fingerprint
 from referendum.record.manifest import manifest_from_mapping, manifest_from_payload
 from referendum.services.readable import QuestionResults, results_view
 from referendum.web import actions, documents
-from referendum.web.api import get_context
+from referendum.web.api import ExportsDep, get_context, record_headers
 from referendum.web.auth import Account
 from referendum.web.charts import bar_chart
 from referendum.web.context import WebContext
 from referendum.web.errors import error_status, log_refusal
+from referendum.web.exports import NotReady
 from referendum.web.i18n import LANG_COOKIE, LANGUAGES, Translator, choose_language
 from referendum.web.manifest_form import form_field, manifest_from_form
 from referendum.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_ok
@@ -109,7 +110,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     lang = _lang(request)
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     t = Translator(lang)
-    for optional in ("form", "invalid", "review", "board_public", "by_region"):  # organiser
+    for optional in ("form", "invalid", "review", "board_public", "by_region", "rebuilding"):
         values.setdefault(optional, None)
     values.setdefault("scheduled", ctx.schedule)
     html = _TEMPLATES.get_template(template).render(
@@ -246,9 +247,27 @@ def rejections(request: Request, ctx: Ctx, after: actions.After = -1) -> HTMLRes
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify(request: Request, ctx: Ctx) -> HTMLResponse:
-    report = actions.verifier_report(ctx) if ctx.has_referendum() else None
-    return render(request, "verify.html", s=_summary(ctx), report=report)
+def verify(request: Request, ctx: Ctx, exports: ExportsDep) -> HTMLResponse:
+    """The verifier's report, built in the background (``web/exports.py``): until the first
+    is ready, a 503 page saying so, with the build's progress, ``Retry-After`` and a link to
+    reload (no script, no automatic refresh)."""
+    if not ctx.has_referendum():
+        return render(request, "verify.html", s=_summary(ctx), report=None, preparing=None)
+    got = exports.get("verify")
+    if isinstance(got, NotReady):
+        progress = got.progress
+        response = render(
+            request, "verify.html", status=503, s=_summary(ctx), report=None,
+            preparing=progress, failed=got.failed,
+        )  # fmt: skip
+        response.headers["Retry-After"] = str(progress.retry_after)
+        return response
+    response = render(
+        request, "verify.html", s=_summary(ctx), report=got.value, preparing=None,
+        rebuilding=exports.building("verify"),
+    )  # fmt: skip
+    response.headers.update(record_headers(got, exports.building("verify")))
+    return response
 
 
 @router.get("/login", response_class=HTMLResponse)
