@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from board_targets import BoardTarget
 from core.helpers import BOARD_KEY, ready_referendum
 from referendum.board.protocol import BulletinBoard
 from referendum.crypto.random import DeterministicRandom
@@ -71,13 +72,16 @@ class GatedBoard:
 
 
 class Server:
-    def __init__(self, board: BulletinBoard, *, interval: float = 0.0) -> None:
+    def __init__(
+        self, board: BulletinBoard, *, interval: float = 0.0, url: str | None = None
+    ) -> None:
         self.setup = ready_referendum(board)
         self.gated = GatedBoard(self.setup.board)
         self.gated.release()
         self.monotonic = FakeMonotonic()
         self.ctx = WebContext(
             board=self.gated,  # type: ignore[arg-type]
+            board_url=url,
             accounts=accounts(),
             clock=self.setup.clock,
             monotonic=self.monotonic,
@@ -305,3 +309,45 @@ def test_the_lifespan_removes_the_files_and_a_restart_builds_again(board: Bullet
             assert path.exists()
         assert not path.exists() and not path.parent.parent.exists()
     assert server.exports.builds("zip") == 2
+
+
+def test_with_the_board_url_the_builds_run_in_a_process_of_their_own(
+    shared_target: BoardTarget, tmp_path: Path
+) -> None:
+    """As ``referendum serve`` runs them: a process opens the board again by its URL (the
+    server's threads keep the interpreter), and stopping the server ends it."""
+    server = Server(shared_target.open(), url=shared_target.url)
+    try:
+        _not_ready(server.client.get("/api/record.tar.gz"), "tar")
+        _not_ready(server.client.get("/api/verify"), "verify")
+        _until(lambda: _export_processes() == {"referendum-export-tar", "referendum-export-verify"})
+        server.settle()
+        done = server.client.get("/api/record.tar.gz")
+        assert done.status_code == 200 and done.headers["X-Record-Head"] == server.head
+        record = _extracted(done.content, "tar", tmp_path)
+        assert verify_record(record).verdict.value == "valid_so_far"
+        report = server.client.get("/api/verify").json()
+        assert report["verdict"] == "valid_so_far" and report["head"] == server.head
+        assert not server.gated.reached.is_set()  # the server's board read no events
+        assert post(server, ballot(server).submission).status_code == 201  # type: ignore[arg-type]
+        server.client.get("/api/record.zip")
+        _until(lambda: _export_processes() == {"referendum-export-zip"})
+    finally:
+        server.exports.close()
+    assert _export_processes() == set()  # stopped with the server
+    assert server.exports.builds("tar") == server.exports.builds("zip") == 1
+    assert not server.exports.building("zip")
+
+
+def _until(condition: Any) -> None:
+    """Poll ``condition`` until it holds (at most BOUND seconds)."""
+    deadline = time.monotonic() + BOUND
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
+
+
+def _export_processes() -> set[str]:
+    import multiprocessing
+
+    return {p.name for p in multiprocessing.active_children() if p.name.startswith("referendum")}

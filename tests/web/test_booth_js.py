@@ -16,7 +16,7 @@ from referendum.board.open import open_board
 from referendum.board.protocol import BulletinBoard
 from referendum.errors import ProofError
 from referendum.services.challenge import check_challenge_data
-from referendum.web.exports import export_record
+from referendum.web.builds import export_record
 
 from .booth_tools import BOOTH, needs_node, run_tool
 from .conftest import ORGANISER, TRUSTEES, Served, after_window, bearer

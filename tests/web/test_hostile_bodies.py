@@ -20,7 +20,7 @@ from referendum.record.canonical import canonical_json
 from referendum.services.ingest import CastQueue, cast_many
 from referendum.services.voter import prepare_ballot
 from referendum.verify.record_verifier import verify_record
-from referendum.web.exports import export_record
+from referendum.web.builds import export_record
 
 from .browser import running
 from .conftest import Served, serve

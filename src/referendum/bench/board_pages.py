@@ -76,8 +76,11 @@ __all__ = [
     "board_key",
     "build_board",
     "credential_of",
+    "memory_kib",
     "page_figures",
+    "serve_command",
     "tracking_of",
+    "until_up",
 ]
 
 _OPENS = dt.datetime(2026, 5, 3, 6, 0, tzinfo=dt.UTC)
@@ -394,7 +397,7 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(f"{path.name}*"))
 
 
-def _rss_kib(pid: int) -> dict[str, int]:
+def memory_kib(pid: int) -> dict[str, int]:
     """The resident memory of a process and its peak (``/proc/PID/status``), KiB."""
     found: dict[str, int] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -450,6 +453,34 @@ def _paths(shape: BoardShape, requests: int, first_ballot: int) -> dict[str, Ite
     return kinds
 
 
+def serve_command(path: Path, shape: BoardShape, port: int) -> list[str]:
+    """``referendum serve`` on the synthesised board at ``path`` (its board key written
+    beside it, no accounts)."""
+    key_file = path.with_suffix(".board-key.json")
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(board_key(shape.seed).to_json(), handle)
+    return [
+        sys.executable, "-m", "referendum.cli", "serve", "--db", f"sqlite:///{path}",
+        "--port", str(port), "--tokens", str(path.with_suffix(".no-tokens.json")),
+        "--board-key", str(key_file),
+    ]  # fmt: skip
+
+
+def until_up(client: Any, server: subprocess.Popen[bytes]) -> None:
+    """Return once the server answers ``/`` with 200 (``RuntimeError`` if it exits first)."""
+    import httpx
+
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited before answering")
+        try:
+            if client.get("/").status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.02)
+
+
 def page_figures(
     path: Path, shape: BoardShape, *, port: int, requests: int = 200, timeout: float = 600
 ) -> dict[str, Any]:
@@ -457,32 +488,17 @@ def page_figures(
     of ``/``, then ``requests`` requests of each public page, and read its memory."""
     import httpx
 
-    key_file = path.with_suffix(".board-key.json")
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(board_key(shape.seed).to_json(), handle)
-    command = [
-        sys.executable, "-m", "referendum.cli", "serve", "--db", f"sqlite:///{path}",
-        "--port", str(port), "--tokens", str(path.with_suffix(".no-tokens.json")),
-        "--board-key", str(key_file),
-    ]  # fmt: skip
+    command = serve_command(path, shape, port)
     figures: dict[str, Any] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
     started = time.perf_counter()
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=timeout) as client:
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError("the server exited before answering")
-                try:
-                    if client.get("/").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.02)
+            until_up(client, server)
             figures["startup_to_first_200_s"] = round(time.perf_counter() - started, 3)
             figures["startup_cpu_s"] = round(process_cpu(server.pid), 3)
-            figures["memory_after_startup_kib"] = _rss_kib(server.pid)
+            figures["memory_after_startup_kib"] = memory_kib(server.pid)
             first_ballot = int(client.get("/api/ballots").json()["ballots"][0]["height"])
             timings: dict[str, Any] = {}
             for kind, paths in _paths(shape, requests, first_ballot).items():
@@ -500,7 +516,7 @@ def page_figures(
                 }
             figures["pages"] = timings
             figures["requests_per_kind"] = requests
-            figures["memory_after_requests_kib"] = _rss_kib(server.pid)
+            figures["memory_after_requests_kib"] = memory_kib(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)

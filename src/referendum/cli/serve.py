@@ -39,6 +39,15 @@ def serve(
     verify_workers: Annotated[
         int, typer.Option(help="Processes the verifier page may use.", min=1)
     ] = 1,
+    export_wait: Annotated[
+        float,
+        typer.Option(
+            help="Seconds a request for a record archive or the verifier's report waits for "
+            "its build in the background before answering 503 with Retry-After (or the "
+            "earlier one while a rebuild runs).",
+            min=0,
+        ),
+    ] = 1.0,
     workers: Annotated[
         int,
         typer.Option(
@@ -84,7 +93,7 @@ def serve(
 
     accounts = Accounts.load(tokens)
     key = load_board_key(board_key)  # read now: a missing key stops the server at once
-    limits = Limits(cast_per_second=cast_rate, cast_burst=cast_burst)
+    limits = Limits(cast_per_second=cast_rate, cast_burst=cast_burst, export_wait=export_wait)
     policy = CheckpointPolicy(every=checkpoint_every, seconds=checkpoint_seconds)
     typer.echo(
         f"serving {_safe(db)} on http://{host}:{port}/ with {workers} process(es) "
@@ -119,6 +128,7 @@ def serve(
     board = open_board(db)
     ctx = WebContext(
         board=board,
+        board_url=db,  # the record's exports open it again in a process of their own
         accounts=accounts,
         limits=limits,
         workers=verify_workers,

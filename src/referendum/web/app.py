@@ -242,6 +242,7 @@ def app_from_environment() -> FastAPI:
     key = BoardKey.from_json(json.loads(Path(settings["board_key"]).read_text(encoding="utf-8")))
     ctx = WebContext(
         board=open_board(settings["db"]),
+        board_url=settings["db"],
         accounts=Accounts.load(Path(settings["tokens"])),
         limits=Limits(**settings["limits"]),
         workers=int(settings["verify_workers"]),

@@ -63,6 +63,10 @@ class WebContext:
     schedule: bool = False
     """Open voting when the manifest's first period begins and close it when the last one
     has ended, without the organiser (``referendum serve --schedule``)."""
+    board_url: str | None = None
+    """The board's URL, when the server opened it from one (``referendum serve``): the record's
+    exports are then built in a process of their own that opens it again (``web/builds.py``),
+    else in a thread of the server's."""
     publisher: CheckpointPublisher | None = field(default=None, init=False)
     _state: ElectionState | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)

@@ -12,10 +12,12 @@ earlier head while a rebuild runs: a record that verifies on its own), or, when 
 yet, :class:`NotReady` with the build's :class:`Progress` (the routes answer 503 with
 ``Retry-After``).
 
-A build exports the board's events up to the head it starts at, streamed to a file on disk
-(``write_record`` holds one event at a time), then archives the files or verifies them.
-The archive served last stays on disk, and the one before it until the next build lands
-(a download that began on it still reads it); older ones are removed.
+A build (``web/builds.py``) exports the board's events up to the head it starts at, streamed
+to a file on disk (``write_record`` holds one event at a time), then archives the files or
+verifies them.  When the server knows the board's URL (``referendum serve``), the build runs
+in a process of its own, so that the server's threads keep the interpreter: pages stay as
+fast while it runs.  The archive served last stays on disk, and the one before it until the
+next build lands (a download that began on it still reads it); older ones are removed.
 """
 
 from __future__ import annotations
@@ -23,20 +25,14 @@ from __future__ import annotations
 import logging
 import math
 import shutil
-import tarfile
 import tempfile
 import threading
-import zipfile
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from referendum.errors import ReferendumError
-from referendum.record.event import Event
-from referendum.record.io import read_record, write_record
-from referendum.services.checkpoints import stored_notes
-from referendum.verify.record_verifier import verify_record
+from referendum.web.builds import Apart, Kind, Made, build_here, export_count
 from referendum.web.context import WebContext
 
 __all__ = [
@@ -49,12 +45,10 @@ __all__ = [
     "Kind",
     "NotReady",
     "Progress",
-    "export_record",
 ]
 
 _log = logging.getLogger("referendum.web")
 
-Kind = Literal["tar", "zip", "verify"]
 KINDS: Final[tuple[Kind, ...]] = ("tar", "zip", "verify")
 Stage = Literal["waiting", "exporting", "archiving", "verifying", "failed"]
 
@@ -75,32 +69,6 @@ _MAX_RETRY = 600
 
 class ExportCancelled(ReferendumError):
     """The server stopped while a build ran (the build's files are removed)."""
-
-
-def export_record(
-    ctx: WebContext, directory: Path, *, progress: Callable[[int], None] | None = None
-) -> Path:
-    """Write the board's record, up to its head now, into ``directory/record``; returns that
-    path.  The events are streamed to disk (memory stays bounded whatever the board's size);
-    ballots cast meanwhile belong to the next export.  ``progress(n)`` is told every event
-    written (``n`` so far)."""
-    target = directory / "record"
-    if ctx.publisher is not None:
-        ctx.publisher.publish(ctx.board)  # the record's last checkpoint covers all of it
-    head = ctx.board.head()
-    count = 0 if head is None else head.height + 1
-    events: Iterator[Event] = ctx.board.events(limit=count) if count else iter(())
-    if progress is not None:
-        events = _counted(events, progress)
-    # a checkpoint signed after the head was read names more events than the record holds
-    write_record(events, target, checkpoints=stored_notes(ctx.board, at_most=count))
-    return target
-
-
-def _counted(events: Iterator[Event], progress: Callable[[int], None]) -> Iterator[Event]:
-    for n, event in enumerate(events, start=1):
-        yield event
-        progress(n)
 
 
 @dataclass(frozen=True)
@@ -136,15 +104,11 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Built:
-    """A kind's value: an archive's path or the verifier's report, of the record up to
-    ``head`` (``events`` events)."""
+class Built(Made):
+    """A kind's value (:class:`~referendum.web.builds.Made`) and when its build began."""
 
-    value: Any
-    head: str | None
-    events: int
-    started: float
-    """When its build began (monotonic): a value is rebuilt at most every export_interval."""
+    started: float = 0.0
+    """By the monotonic clock: a value is rebuilt at most every export_interval."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +148,8 @@ class _Job:
     """How long the last successful build took (the estimate of the next)."""
     builds: int = 0
     folders: list[Path] = field(default_factory=list)
+    apart: Apart | None = None
+    """The build's process, when it runs in one."""
 
 
 class Exports:
@@ -249,6 +215,9 @@ class Exports:
         when it ends)."""
         with self._changed:
             self._closing = True
+            for job in self._jobs.values():
+                if job.apart is not None:
+                    job.apart.stop()
         self.settle(timeout)
         with self._changed:
             for job in self._jobs.values():
@@ -265,15 +234,15 @@ class Exports:
             return
         now = self.ctx.monotonic()
         interval = self.ctx.limits.export_interval
-        if job.current is None:
-            if job.failed_at is not None and now - job.failed_at < interval:
-                return  # a failed build is tried again after the interval
-        else:
-            head = self.ctx.board.head()
+        if job.current is None and job.failed_at is not None and now - job.failed_at < interval:
+            return  # a failed build is tried again after the interval
+        head = self.ctx.board.head()
+        if job.current is not None:
             head_hash = None if head is None else head.hash
             if job.current.head == head_hash or now - job.current.started < interval:
                 return
-        job.stage, job.written, job.total, job.started = "exporting", 0, 0, now
+        total = 0 if head is None else head.height + 1  # the build reads it again
+        job.stage, job.written, job.total, job.started = "exporting", 0, total, now
         job.builds += 1
         job.thread = threading.Thread(
             target=self._run, args=(job,), name=f"referendum-export-{job.kind}", daemon=True
@@ -289,7 +258,8 @@ class Exports:
         try:
             built = self._build(job, folder)
         except Exception as exc:  # logged by class only; the next request tries again later
-            _log.warning("export of %s failed: %s", job.kind, type(exc).__name__)
+            if not self._closing:
+                _log.warning("export of %s failed: %s", job.kind, type(exc).__name__)
             shutil.rmtree(folder, ignore_errors=True)
             with self._changed:
                 job.stage, job.failed_at, job.thread = "failed", self.ctx.monotonic(), None
@@ -305,29 +275,32 @@ class Exports:
             self._changed.notify_all()
 
     def _build(self, job: _Job, folder: Path) -> Built:
-        head = self.ctx.board.head()
-        started = job.started
-
-        def written(n: int) -> None:
-            job.written = n
-            if n % _CANCEL_EVERY == 0 and self._closing:
+        count = job.total = export_count(self.ctx)
+        url = self.ctx.board_url
+        if url is None or url == "memory:":
+            made = build_here(
+                self.ctx.board, folder, job.kind, count, workers=self.ctx.workers,
+                progress=lambda n: self._written(job, n),
+                finishing=lambda: setattr(job, "stage", _finishing(job.kind)),
+            )  # fmt: skip
+            return Built(made.value, made.head, made.events, job.started)
+        apart = Apart(url, folder, job.kind, count, self.ctx.workers)
+        with self._changed:
+            if self._closing:
                 raise ExportCancelled("the server is stopping")
+            job.apart = apart
+            apart.start()
+        try:
+            made = apart.result()
+        finally:
+            with self._changed:
+                job.written, job.apart = apart.written, None
+        return Built(made.value, made.head, made.events, job.started)
 
-        job.total = 0 if head is None else head.height + 1
-        record = export_record(self.ctx, folder, progress=written)
-        info = _record_head(record)
-        if job.kind == "verify":
-            job.stage = "verifying"
-            try:
-                report = verify_record(record, workers=self.ctx.workers)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-            value: Any = {**report.to_json(), "head": info[0]}
-        else:
-            job.stage = "archiving"
-            value = _archive(record, job.kind)
-            shutil.rmtree(record)
-        return Built(value, info[0], info[1], started)
+    def _written(self, job: _Job, n: int) -> None:
+        job.written = n
+        if n % _CANCEL_EVERY == 0 and self._closing:
+            raise ExportCancelled("the server is stopping")
 
     def _install(self, job: _Job, built: Built, folder: Path) -> None:
         """Serve ``built``; keep the archive served until now, remove the one before it."""
@@ -343,40 +316,21 @@ class Exports:
     def _progress(self, job: _Job) -> Progress:
         now = self.ctx.monotonic()
         elapsed = max(0.0, now - job.started) if job.thread else 0.0
+        stage, written = job.stage, job.written
+        if job.apart is not None:
+            written = job.apart.written
+            stage = _finishing(job.kind) if job.apart.finishing else "exporting"
         if job.thread is None and job.failed_at is not None:  # tried again after the interval
             left = job.failed_at + self.ctx.limits.export_interval - now
+        elif job.last_seconds is not None:  # about as long as the last build
+            left = job.last_seconds - elapsed
+        elif written and elapsed > 0:  # the export's rest at its pace (a lower bound)
+            left = (job.total - written) * elapsed / written
         else:
-            left = _estimate(job, elapsed)
+            left = 1.0
         retry = int(min(max(1, math.ceil(left)), _MAX_RETRY))
-        return Progress(job.kind, job.stage, job.written, job.total, elapsed, retry)
+        return Progress(job.kind, stage, written, job.total, elapsed, retry)
 
 
-def _estimate(job: _Job, elapsed: float) -> float:
-    """Seconds until a running build is likely done: the last build's time less the time
-    spent, else the export's remaining time at its pace so far (archiving or verifying come
-    on top: a lower bound)."""
-    if job.last_seconds is not None:
-        return job.last_seconds - elapsed
-    if job.written and elapsed > 0:
-        return (job.total - job.written) * elapsed / job.written
-    return 1.0
-
-
-def _record_head(record: Path) -> tuple[str | None, int]:
-    info = read_record(record).info
-    return (None if info.head is None else info.head.hash), info.event_count
-
-
-def _archive(record: Path, kind: Kind) -> Path:
-    """The record's files as ``record.tar.gz`` or ``record.zip`` (a folder ``record/``),
-    written beside the record folder from the files on disk."""
-    if kind == "tar":
-        target = record.parent / "record.tar.gz"
-        with tarfile.open(target, mode="w:gz") as tar:
-            tar.add(record, arcname="record")
-    else:
-        target = record.parent / "record.zip"
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(record.iterdir()):
-                archive.write(path, f"record/{path.name}")
-    return target
+def _finishing(kind: Kind) -> Stage:
+    return "verifying" if kind == "verify" else "archiving"
