@@ -12,6 +12,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -314,9 +315,11 @@ def test_the_lifespan_removes_the_files_and_a_restart_builds_again(board: Bullet
 def test_with_the_board_url_the_builds_run_in_a_process_of_their_own(
     shared_target: BoardTarget, tmp_path: Path
 ) -> None:
-    """As ``referendum serve`` runs them: a process opens the board again by its URL (the
-    server's threads keep the interpreter), and stopping the server ends it."""
+    """As ``referendum serve`` runs them on a board of more than ``export_in_thread`` events:
+    a process opens the board again by its URL (the server's threads keep the interpreter),
+    and stopping the server ends it; a small board is exported in a thread."""
     server = Server(shared_target.open(), url=shared_target.url)
+    server.ctx.limits = replace(server.ctx.limits, export_in_thread=0)  # a small board
     try:
         _not_ready(server.client.get("/api/record.tar.gz"), "tar")
         _not_ready(server.client.get("/api/verify"), "verify")
@@ -337,6 +340,15 @@ def test_with_the_board_url_the_builds_run_in_a_process_of_their_own(
     assert _export_processes() == set()  # stopped with the server
     assert server.exports.builds("tar") == server.exports.builds("zip") == 1
     assert not server.exports.building("zip")
+    server.exports.open()
+    server.ctx.limits = replace(server.ctx.limits, export_in_thread=5000)  # the default
+    try:
+        server.client.get("/api/record.zip")
+        assert _export_processes() == set()  # a small board: in a thread
+        server.settle()
+        assert server.client.get("/api/record.zip").status_code == 200
+    finally:
+        server.exports.close()
 
 
 def _until(condition: Any) -> None:

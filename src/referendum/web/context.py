@@ -41,6 +41,10 @@ class Limits:
     export_wait: float = 1.0
     """Seconds a request for an archive or the report waits for a build running in the
     background before answering with what there is (an earlier value, or 503)."""
+    export_in_thread: int = 5000
+    """Boards of at most this many events are exported in a thread of the server even when a
+    process could open the board (starting one costs about a second of CPU; such an export
+    takes about as long)."""
 
 
 @dataclass

@@ -14,10 +14,11 @@ yet, :class:`NotReady` with the build's :class:`Progress` (the routes answer 503
 
 A build (``web/builds.py``) exports the board's events up to the head it starts at, streamed
 to a file on disk (``write_record`` holds one event at a time), then archives the files or
-verifies them.  When the server knows the board's URL (``referendum serve``), the build runs
-in a process of its own, so that the server's threads keep the interpreter: pages stay as
-fast while it runs.  The archive served last stays on disk, and the one before it until the
-next build lands (a download that began on it still reads it); older ones are removed.
+verifies them.  When the server knows the board's URL (``referendum serve``) and the board
+holds more than ``limits.export_in_thread`` events, the build runs in a process of its own,
+so that the server's threads keep the interpreter: pages stay as fast while it runs.  The
+archive served last stays on disk, and the one before it until the next build lands (a
+download that began on it still reads it); older ones are removed.
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ class Exports:
     def _build(self, job: _Job, folder: Path) -> Built:
         count = job.total = export_count(self.ctx)
         url = self.ctx.board_url
-        if url is None or url == "memory:":
+        if url is None or url == "memory:" or count <= self.ctx.limits.export_in_thread:
             made = build_here(
                 self.ctx.board, folder, job.kind, count, workers=self.ctx.workers,
                 progress=lambda n: self._written(job, n),
