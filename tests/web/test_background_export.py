@@ -29,7 +29,7 @@ from referendum.web.context import Limits, WebContext
 from referendum.web.exports import PREPARING, RETRY_FAILED, Exports
 from referendum.web.i18n import Translator, catalogue
 
-from .conftest import FakeMonotonic, TestClient, accounts
+from .conftest import TRUSTEES, FakeMonotonic, TestClient, accounts, bearer
 from .test_web_api import ballot, post
 
 BOUND = 60.0  # seconds a test waits for a condition at most (a loaded two-core machine)
@@ -363,3 +363,17 @@ def _export_processes() -> set[str]:
     import multiprocessing
 
     return {p.name for p in multiprocessing.active_children() if p.name.startswith("referendum")}
+
+
+def test_an_archive_answered_after_the_body_deadline_is_whole(server: Server) -> None:
+    """A request without a body has no body deadline: an archive the request waited for,
+    served later than ``body_seconds`` after the headers, arrives whole (it was cut off after
+    its headers when the deadline timed the response's wait for a disconnect)."""
+    server.ctx.limits = replace(server.ctx.limits, body_seconds=0.0, export_wait=BOUND)
+    answer = server.client.get("/api/record.tar.gz")
+    assert answer.status_code == 200
+    assert int(answer.headers["content-length"]) == len(answer.content) > 0
+    with tarfile.open(fileobj=io.BytesIO(answer.content)) as tar:
+        assert "record/events.jsonl" in tar.getnames()
+    slow = server.client.post("/api/trustee/1/submit", content=b"{}", headers=bearer(TRUSTEES[1]))
+    assert slow.status_code == 408  # a body is still timed

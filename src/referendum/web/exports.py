@@ -308,7 +308,8 @@ class Exports:
         job.last_seconds = max(0.0, self.ctx.monotonic() - job.started)
         job.stage, job.failed_at = "waiting", None
         job.previous, job.current = job.current, built
-        if job.kind == "verify":
+        if job.kind == "verify":  # the report is all there is: the export is gone
+            shutil.rmtree(folder, ignore_errors=True)
             return
         job.folders.append(folder)
         while len(job.folders) > 2:

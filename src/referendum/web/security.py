@@ -226,7 +226,8 @@ class BodyDeadline:
         self.seconds_for = seconds_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not _has_body(scope):
+            # no body to wait for: a slow answer (a record's archive waited for) is not timed
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
@@ -253,6 +254,14 @@ class BodyDeadline:
             _TooSlow,
             lambda: refuse_body(send, 408, "too_slow", "the request body did not arrive in time"),
         )
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request's headers announce a body (a length above 0, or chunks)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
 
 
 HEADER_SECONDS = 10.0
