@@ -84,7 +84,11 @@ def export_figures(
                 figures["first_byte_s"] = round(time.perf_counter() - begun, 3)
                 figures["first_status"] = first.status_code
                 figures["first_cpu_s"] = round(_cpu(server.pid) - cpu, 3)
-                body = first.read()
+                try:
+                    body = first.read()
+                except httpx.HTTPError as exc:  # the code before cut a slow answer off
+                    figures["error"] = f"{type(exc).__name__}: {exc}"
+                    return figures
             if first.status_code == 503:
                 figures["retry_after"] = first.headers.get("retry-after")
                 figures["progress"] = json.loads(body)["progress"]

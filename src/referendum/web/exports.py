@@ -143,7 +143,6 @@ class _Job:
     total: int = 0
     started: float = 0.0
     current: Built | None = None
-    previous: Built | None = None
     failed_at: float | None = None
     last_seconds: float | None = None
     """How long the last successful build took (the estimate of the next)."""
@@ -193,11 +192,6 @@ class Exports:
         with self._changed:
             return self._jobs[kind].builds
 
-    def progress(self, kind: Kind) -> Progress:
-        """The kind's progress now."""
-        with self._changed:
-            return self._progress(self._jobs[kind])
-
     def settle(self, timeout: float) -> bool:
         """Wait at most ``timeout`` seconds until no build runs; whether none does."""
         with self._changed:
@@ -222,7 +216,7 @@ class Exports:
         self.settle(timeout)
         with self._changed:
             for job in self._jobs.values():
-                job.current = job.previous = job.failed_at = None
+                job.current = job.failed_at = None
                 job.folders.clear()
             root, self._root = self._root, None
         if root is not None:
@@ -307,7 +301,7 @@ class Exports:
         """Serve ``built``; keep the archive served until now, remove the one before it."""
         job.last_seconds = max(0.0, self.ctx.monotonic() - job.started)
         job.stage, job.failed_at = "waiting", None
-        job.previous, job.current = job.current, built
+        job.current = built
         if job.kind == "verify":  # the report is all there is: the export is gone
             shutil.rmtree(folder, ignore_errors=True)
             return
