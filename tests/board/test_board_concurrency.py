@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -166,3 +167,32 @@ def test_processes_creating_the_board_at_once(shared_target: BoardTarget) -> Non
     assert verify_chain(events) == events[-1].head
     dialect = "sqlite" if shared_target.kind == "sqlite" else "postgres"
     assert board.schema_version() == len(load_migrations(dialect))  # type: ignore[attr-defined]
+
+
+def test_a_writer_turn_keeps_other_writers_out_until_it_ends(shared_target: BoardTarget) -> None:
+    """Two openings of one board (two processes, as far as the board knows): while one holds
+    the writer's turn (re-entered, as the ingest path does around its appends), the other's
+    turn waits, and its reads do not; once the turn ends, the other goes on."""
+    first, second = shared_target.open(), shared_target.open()
+    turn_taken = threading.Event()
+    with first.writing():
+        with first.writing():  # re-entrant
+            first.append("note", {"n": 0}, expected_head=None, timestamp=_now())
+
+        def other() -> None:
+            with second.writing():
+                turn_taken.set()
+
+        waiting = threading.Thread(target=other)
+        waiting.start()
+        assert not turn_taken.wait(0.5), "the other writer did not wait for the turn"
+        head = second.head()  # reads go on meanwhile
+        assert head is not None and head.height == 0
+        first.append("note", {"n": 1}, expected_head=head.hash, timestamp=_now())
+    assert turn_taken.wait(10), "the other writer did not get the turn once it was free"
+    waiting.join()
+    with second.writing():
+        last = second.head()
+        assert last is not None
+        second.append("note", {"n": 2}, expected_head=last.hash, timestamp=_now())
+    assert [e.payload["n"] for e in first.events()] == [0, 1, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -104,6 +105,11 @@ class AppendOne(ABC):
         if not drafts:
             return []
         return self._store(drafts, expected_head=expected_head, timestamp=timestamp, single=False)
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """The writer's turn (see the protocol): here none; a backend that several
+        processes share gives one."""
+        return contextlib.nullcontext()
 
     @abstractmethod
     def _store(

@@ -15,6 +15,7 @@ server-side cursor on its own connection.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import uuid
@@ -54,6 +55,10 @@ class PostgresBoard(AppendOne, SqlReads):
         self._lock = threading.RLock()
         self._spare: list[psycopg.Connection[Any]] = []  # idle connections for events()
         self._append_lock = zlib.crc32(f"referendum-append:{schema}".encode())
+        self._writer_lock = zlib.crc32(f"referendum-writer:{schema}".encode())
+        self._writer_threads = threading.RLock()
+        self._writer_depth = 0
+        self._writer_conn: psycopg.Connection[Any] | None = None
         self._conn: psycopg.Connection[Any] | None = self._connect()
         self._migrate(self._conn)
 
@@ -99,6 +104,38 @@ class PostgresBoard(AppendOne, SqlReads):
             except psycopg.errors.IntegrityConstraintViolation as exc:
                 raise HeadMovedError(f"the board refused the event: {exc}") from exc
         return [event for event, _, _ in prepared]
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """The writer's turn (see the protocol): a session advisory lock of the board, taken
+        on a connection of its own (so that this process's reads do not wait behind it)."""
+        return self._writer_turn()
+
+    @contextlib.contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        with self._writer_threads:
+            if self._writer_depth:
+                self._writer_depth += 1
+                try:
+                    yield
+                finally:
+                    self._writer_depth -= 1
+                return
+            if self._writer_conn is None or self._writer_conn.closed:
+                self._writer_conn = self._connect()
+            conn = self._writer_conn
+            try:
+                conn.execute("SELECT pg_advisory_lock(%s)", (self._writer_lock,))
+            except psycopg.OperationalError as exc:
+                raise BoardError(f"cannot take the board's writer turn: {exc}") from None
+            self._writer_depth = 1
+            try:
+                yield
+            finally:
+                self._writer_depth = 0
+                try:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (self._writer_lock,))
+                except psycopg.Error:  # the session is gone, and its lock with it
+                    conn.close()
 
     def events(
         self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
@@ -173,6 +210,10 @@ class PostgresBoard(AppendOne, SqlReads):
                 self._conn = None
             while self._spare:
                 self._spare.pop().close()
+        with self._writer_threads:
+            if self._writer_conn is not None:
+                self._writer_conn.close()
+                self._writer_conn = None
 
     # -- internals ----------------------------------------------------------------------------
 

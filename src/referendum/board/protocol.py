@@ -9,6 +9,7 @@ caller re-reads and retries.  Of any number of appenders at the same head exactl
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
@@ -84,6 +85,15 @@ class BulletinBoard(Protocol):
         disk sync) for all of them, which is how a busy board ingests fast.  Errors as for
         :meth:`append`; an InputError's field is ``drafts[i].<field>``.
         """
+        ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """The writer's turn: while the calling thread holds it, no other writer of any
+        process (that also takes its turn) appends, so a writer that reads the head, decides
+        what to append from the board and appends on top of that head does not find it moved
+        (and decide again).  Re-entrant; an append does not need it (``expected_head`` alone
+        keeps the chain whole), and reads never wait for it.  A backend that one process
+        alone uses may give an empty turn."""
         ...
 
     def events(

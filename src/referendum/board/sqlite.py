@@ -115,6 +115,11 @@ class SqliteBoard(AppendOne, SqlReads):
                 raise
         return [event for event, _, _ in prepared]
 
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """The writer's turn (see the protocol): the lock file, which every writer of this
+        board takes before its transaction."""
+        return self._writer.held()
+
     def events(
         self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
     ) -> Iterator[Event]:
@@ -275,7 +280,8 @@ class _WriterLock:
     serialises writers, as it always does within the transaction."""
 
     def __init__(self, board: Path) -> None:
-        self._threads = threading.Lock()
+        self._threads = threading.RLock()
+        self._depth = 0  # of the thread holding it: the file is locked at the outermost turn
         self._fd: int | None = None
         if _flock is None or str(board) == ":memory:":
             return
@@ -288,13 +294,19 @@ class _WriterLock:
     def held(self) -> Iterator[None]:
         with self._threads:
             fd = self._fd
-            if fd is None or _flock is None:
-                yield
+            if fd is None or _flock is None or self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
                 return
             _flock.flock(fd, _flock.LOCK_EX)
+            self._depth = 1
             try:
                 yield
             finally:
+                self._depth = 0
                 _flock.flock(fd, _flock.LOCK_UN)
 
     def close(self) -> None:

@@ -312,7 +312,26 @@ def _append(
     """Decide and append the batch: for each submission in order that is not in ``failed``,
     its refusal (``None``: accepted), the event appended for it, and whether it was a resend
     (the event is then the earlier one, and nothing was appended for it).  A submission whose
-    decision or event raises joins ``failed``; the others are appended."""
+    decision or event raises joins ``failed``; the others are appended.
+
+    The batch is decided and appended in the board's writer turn, so that the server
+    processes that share a board take turns instead of deciding in parallel and deciding
+    again when another appended first (the ballot checks, the costly part, are done before,
+    in parallel)."""
+    with board.writing():
+        return _append_in_turn(board, state, received, examination, clock, failed)
+
+
+def _append_in_turn(
+    board: BulletinBoard,
+    state: ElectionState,
+    received: Sequence[Submission | None],
+    examination: _Examination,
+    clock: Clock,
+    failed: dict[int, UnjudgedSubmission],
+) -> list[tuple[BallotRejected | None, Event, bool]]:
+    """:func:`_append`, in the writer's turn (a writer that takes none may still move the
+    head: then decide again, up to :data:`_APPEND_RETRIES` times)."""
     for _ in range(_APPEND_RETRIES):
         head = board.head()
         now = clock()  # read after the head, so that timestamps never go backwards
