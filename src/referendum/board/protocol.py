@@ -17,7 +17,15 @@ from referendum.protocol.electorate import CredentialLists
 from referendum.protocol.merkle import Node
 from referendum.record.event import Event, Head
 
-__all__ = ["CHECKPOINT_PAGE", "MAX_KEY_LENGTH", "BulletinBoard", "Draft", "Head", "Summary"]
+__all__ = [
+    "CHECKPOINT_PAGE",
+    "MAX_KEY_LENGTH",
+    "BulletinBoard",
+    "Draft",
+    "Head",
+    "Summary",
+    "append_on",
+]
 
 MAX_KEY_LENGTH = 512
 """Longest index key (in characters) that :meth:`BulletinBoard.append` accepts."""
@@ -172,3 +180,18 @@ class BulletinBoard(Protocol):
     def close(self) -> None:
         """Release the backend's connections; the board must not be used afterwards."""
         ...
+
+
+def append_on(
+    board: BulletinBoard, drafts: Sequence[Draft], head: Head | None, timestamp: str
+) -> list[Event] | None:
+    """``drafts`` appended on top of ``head`` (None: on an empty board); ``None`` when the
+    head has moved meanwhile (the caller decides again on the new head)."""
+    from referendum.errors import HeadMovedError
+
+    try:
+        return board.append_many(
+            drafts, expected_head=None if head is None else head.hash, timestamp=timestamp
+        )
+    except HeadMovedError:
+        return None

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from referendum.board.protocol import BulletinBoard, Draft
+from referendum.board.protocol import BulletinBoard, Draft, append_on
 from referendum.clock import Clock, format_timestamp
 from referendum.crypto.ballot import EncryptedBallot, tracking_code
 from referendum.crypto.batch import verify_equations
@@ -295,13 +295,8 @@ def cast_deniable_many(
             seen.add(code)
         if not drafts:
             return outcomes
-        try:
-            events = board.append_many(
-                drafts,
-                expected_head=None if head is None else head.hash,
-                timestamp=format_timestamp(now),
-            )
-        except HeadMovedError:
+        events = append_on(board, drafts, head, format_timestamp(now))
+        if events is None:
             continue
         for i, event in zip(placed, events, strict=True):
             outcomes[i] = Receipt(

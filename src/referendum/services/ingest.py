@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from referendum.board.protocol import BulletinBoard, Draft
+from referendum.board.protocol import BulletinBoard, Draft, append_on
 from referendum.clock import Clock, format_timestamp
 from referendum.crypto.ballot import tracking_code
 from referendum.crypto.ballot_batch import BallotBatch
@@ -318,100 +318,82 @@ def _append(
     processes that share a board take turns instead of deciding in parallel and deciding
     again when another appended first (the ballot checks, the costly part, are done before,
     in parallel)."""
-    with board.writing():
-        return _append_in_turn(board, state, received, examination, clock, failed)
-
-
-def _append_in_turn(
-    board: BulletinBoard,
-    state: ElectionState,
-    received: Sequence[Submission | None],
-    examination: _Examination,
-    clock: Clock,
-    failed: dict[int, UnjudgedSubmission],
-) -> list[tuple[BallotRejected | None, Event, bool]]:
-    """:func:`_append`, in the writer's turn (a writer that takes none may still move the
-    head: then decide again, up to :data:`_APPEND_RETRIES` times)."""
-    for _ in range(_APPEND_RETRIES):
-        head = board.head()
-        now = clock()  # read after the head, so that timestamps never go backwards
-        at_head = _phase_at_head(board, state)
-        if at_head.phase is Phase.OPEN and state.phase is not Phase.OPEN:
-            examination = _examine(at_head, received, failed)  # voting opened meanwhile
-        state = at_head
-        datas, examined = examination.datas, examination.examined
-        codes = [e.tracking_code for e in examined if e is not None and e.tracking_code is not None]
-        voting = state.phase is Phase.OPEN and state.manifest.in_window(now)
-        known = (
-            board.lookup_many(
-                [tracking_key(c) for c in codes]
-                + [
-                    credential_key(datas[i]["credential"])
-                    for i, e in enumerate(examined)
-                    if e is not None and e.tracking_code is not None
-                ]
-            )
-            if voting and codes
-            else {}
-        )
-        seen: set[str] = set()
-        last_code: dict[str, str] = {}
-        replayed = _replay_of(seen, known)
-        last = _last_of(last_code, known)
-
-        planned: list[tuple[BallotRejected | None, int | Event, bool]] = []
-        drafts: list[Draft] = []
-        in_batch: dict[str, int] = {}  # tracking code -> its draft
-        for i, found in enumerate(examined):
-            if found is None or i in failed:
-                continue
-            made = _judged(
-                failed,
-                i,
-                _draft,
-                state,
-                received[i],
-                datas.get(i),
-                found,
-                examination.formed.get(i),
-                now,
-                replayed,
-                last,
-            )
-            if made is None:
-                continue
-            refusal, draft = made
-            if (
-                refusal is not None
-                and refusal.code == "replayed"
-                and last(datas[i]["credential"]) == found.tracking_code
-            ):
-                earlier = _resent(datas[i], found, known, in_batch, drafts)
-                if earlier is not None:  # the same ballot again: its receipt, nothing appended
-                    planned.append((None, earlier, True))
-                    continue
-            if refusal is None:
-                code = draft.payload["tracking_code"]
-                last_code[draft.payload["credential"]] = code
-                seen.add(code)
-                in_batch[code] = len(drafts)
-            planned.append((refusal, len(drafts), False))
-            drafts.append(draft)
-        events: list[Event] = []
-        if drafts:
-            try:
-                events = board.append_many(
-                    drafts,
-                    expected_head=None if head is None else head.hash,
-                    timestamp=format_timestamp(now),
+    with board.writing():  # (a writer that takes no turn may still move the head)
+        for _ in range(_APPEND_RETRIES):
+            head = board.head()
+            now = clock()  # read after the head, so that timestamps never go backwards
+            at_head = _phase_at_head(board, state)
+            if at_head.phase is Phase.OPEN and state.phase is not Phase.OPEN:
+                examination = _examine(at_head, received, failed)  # voting opened meanwhile
+            state = at_head
+            datas, examined = examination.datas, examination.examined
+            codes = [
+                e.tracking_code for e in examined if e is not None and e.tracking_code is not None
+            ]
+            voting = state.phase is Phase.OPEN and state.manifest.in_window(now)
+            known = (
+                board.lookup_many(
+                    [tracking_key(c) for c in codes]
+                    + [
+                        credential_key(datas[i]["credential"])
+                        for i, e in enumerate(examined)
+                        if e is not None and e.tracking_code is not None
+                    ]
                 )
-            except HeadMovedError:
+                if voting and codes
+                else {}
+            )
+            seen: set[str] = set()
+            last_code: dict[str, str] = {}
+            replayed = _replay_of(seen, known)
+            last = _last_of(last_code, known)
+
+            planned: list[tuple[BallotRejected | None, int | Event, bool]] = []
+            drafts: list[Draft] = []
+            in_batch: dict[str, int] = {}  # tracking code -> its draft
+            for i, found in enumerate(examined):
+                if found is None or i in failed:
+                    continue
+                made = _judged(
+                    failed,
+                    i,
+                    _draft,
+                    state,
+                    received[i],
+                    datas.get(i),
+                    found,
+                    examination.formed.get(i),
+                    now,
+                    replayed,
+                    last,
+                )
+                if made is None:
+                    continue
+                refusal, draft = made
+                if (
+                    refusal is not None
+                    and refusal.code == "replayed"
+                    and last(datas[i]["credential"]) == found.tracking_code
+                ):
+                    earlier = _resent(datas[i], found, known, in_batch, drafts)
+                    if earlier is not None:  # the same ballot again: its receipt, nothing appended
+                        planned.append((None, earlier, True))
+                        continue
+                if refusal is None:
+                    code = draft.payload["tracking_code"]
+                    last_code[draft.payload["credential"]] = code
+                    seen.add(code)
+                    in_batch[code] = len(drafts)
+                planned.append((refusal, len(drafts), False))
+                drafts.append(draft)
+            events = append_on(board, drafts, head, format_timestamp(now)) if drafts else []
+            if events is None:
                 continue
-        return [
-            (refusal, events[at] if isinstance(at, int) else at, resent)
-            for refusal, at, resent in planned
-        ]
-    raise HeadMovedError("the board is too busy: could not append the batch after many retries")
+            return [
+                (refusal, events[at] if isinstance(at, int) else at, resent)
+                for refusal, at, resent in planned
+            ]
+        raise HeadMovedError("the board is too busy: could not append the batch after many retries")
 
 
 def _resent(
