@@ -180,3 +180,22 @@ def test_postgres_unreachable_is_a_board_error() -> None:
 
     with pytest.raises(BoardError, match="cannot connect to PostgreSQL"):
         PostgresBoard("postgresql://nobody@127.0.0.1:1/none", connect_timeout=2)
+
+
+def test_postgres_compresses_payloads_with_lz4_where_it_can(shared_target: BoardTarget) -> None:
+    if shared_target.kind != "postgres":
+        pytest.skip("lz4 compression of payloads is PostgreSQL's (migration 0005)")
+    seeded(shared_target)
+    conninfo, schema = split_schema(shared_target.url)
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        (supported,) = pg.execute(
+            "SELECT 'lz4' = ANY (enumvals) FROM pg_settings"
+            " WHERE name = 'default_toast_compression'"
+        ).fetchone()  # type: ignore[misc]
+        (method,) = pg.execute(
+            "SELECT a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relname = 'events' AND a.attname = 'payload'",
+            (schema,),
+        ).fetchone()  # type: ignore[misc]
+    assert method == ("l" if supported else "")

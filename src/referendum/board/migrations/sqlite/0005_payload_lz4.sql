@@ -1,0 +1,3 @@
+-- 0005: (PostgreSQL: new events' payloads compressed with lz4 instead of pglz.)  SQLite stores
+-- payloads as they are: nothing changes here.  The number is kept so that a schema version
+-- names the same schema in both dialects.
