@@ -12,7 +12,7 @@ from board_targets import BoardTarget
 from referendum.board.migrations import load_migrations
 from referendum.board.open import open_board, split_schema
 from referendum.board.postgres import PostgresBoard
-from referendum.board.protocol import Head
+from referendum.board.protocol import Draft, Head
 from referendum.board.sqlite import SqliteBoard
 from referendum.errors import InputError
 from referendum.record.event import GENESIS_PARENT
@@ -199,3 +199,19 @@ def test_postgres_compresses_payloads_with_lz4_where_it_can(shared_target: Board
             (schema,),
         ).fetchone()  # type: ignore[misc]
     assert method == ("l" if supported else "")
+
+
+def test_a_batch_updates_the_counts_once_whatever_its_size(shared_target: BoardTarget) -> None:
+    """The counts by type and of ballots by region after one append of a mixed batch (on
+    PostgreSQL kept by one statement trigger over the batch's rows, migration 0006)."""
+    board = seeded(shared_target)
+    head = board.head()
+    assert head is not None
+    drafts = [
+        Draft("ballot.accepted", {"region": "north" if i % 3 else "south", "i": i})
+        for i in range(10)
+    ] + [Draft("note", {"i": 99})]
+    board.append_many(drafts, expected_head=head.hash, timestamp=TS)
+    assert board.count("ballot.accepted") == 10 and board.count("note") == 1
+    assert board.count("a") == 1  # the seeded events are still counted once
+    assert board.region_counts(["ballot.accepted"]) == {"north": 6, "south": 4}

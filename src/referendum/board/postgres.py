@@ -39,6 +39,12 @@ __all__ = ["PostgresBoard"]
 
 _SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _ITERSIZE = 1000
+_INSERT_EVENTS = (
+    f"INSERT INTO events ({EVENT_COLUMNS}) SELECT * FROM unnest("
+    "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+)
+_INSERT_KEYS = "INSERT INTO event_keys (key, height) SELECT * FROM unnest(%s::text[], %s::bigint[])"
+_INSERT_NODES = "INSERT INTO log_nodes (node, hash) SELECT * FROM unnest(%s::bigint[], %s::bytea[])"
 
 
 class PostgresBoard(AppendOne, SqlReads):
@@ -80,23 +86,20 @@ class PostgresBoard(AppendOne, SqlReads):
                         timestamp=timestamp,
                         single=single,
                     )
-                    cur.executemany(
-                        f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                        [event_to_row(event, encoded) for event, encoded, _ in prepared],
-                    )
+                    # one statement a table (whatever the batch's size): the statement
+                    # triggers that keep the counts see every row at once (migration 0006)
+                    rows = [event_to_row(event, encoded) for event, encoded, _ in prepared]
+                    cur.execute(_INSERT_EVENTS, _columns(rows))
                     keys = [(key, event.height) for event, _, keys in prepared for key in keys]
                     if keys:
-                        cur.executemany(
-                            "INSERT INTO event_keys (key, height) VALUES (%s, %s)", keys
-                        )
-                    cur.executemany(  # the tree grows in the same transaction as the chain
-                        "INSERT INTO log_nodes (node, hash) VALUES (%s, %s)",
-                        _tree.new_tree_rows(
-                            _fetcher(cur),
-                            0 if head is None else head[0] + 1,
-                            [event.hash for event, _, _ in prepared],
-                        ),
+                        cur.execute(_INSERT_KEYS, _columns(keys))
+                    nodes = _tree.new_tree_rows(  # the tree grows in the chain's transaction
+                        _fetcher(cur),
+                        0 if head is None else head[0] + 1,
+                        [event.hash for event, _, _ in prepared],
                     )
+                    if nodes:
+                        cur.execute(_INSERT_NODES, _columns(nodes))
             except psycopg.errors.UniqueViolation as exc:
                 raise HeadMovedError(
                     f"another appender took height {head[0] + 1 if head else 0} first"
@@ -300,6 +303,11 @@ class PostgresBoard(AppendOne, SqlReads):
                     cur.executemany("INSERT INTO log_nodes (node, hash) VALUES (%s, %s)", rows)
             if size + len(hashes) >= events:
                 return
+
+
+def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """The columns of ``rows`` (each an array parameter of an ``unnest`` insert)."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _fetcher(cur: psycopg.Cursor[Any]) -> _tree.Fetch:
