@@ -24,6 +24,7 @@ the same answers (docs/crypto-backend.md).
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -32,6 +33,7 @@ from referendum.crypto.backend import BACKEND
 from referendum.crypto.ballot import COUNT_DOMAIN, SELECTION_DOMAIN, BallotContext
 from referendum.crypto.credentials import SIGNATURE_DOMAIN
 from referendum.crypto.elgamal import Ciphertext
+from referendum.crypto.group import Point
 from referendum.crypto.hashing import encode_fields
 from referendum.errors import UsageError
 
@@ -105,7 +107,7 @@ class BallotBatch:
         self._options = [o for o, _, _ in shape]
         self._line_order = _line_order(shape)
         self._key = ctx.public_key.to_bytes()
-        self._key_table = FixedBase(ctx.public_key)
+        self._key_table = _key_table(ctx.public_key)
         self._blobs: list[bytes] = []
         self._digests: list[bytes] = []
 
@@ -257,6 +259,13 @@ class BallotBatch:
         if result == 1 and sums is not None:
             sums.ballots += n
         return result == 1
+
+
+@functools.lru_cache(maxsize=8)
+def _key_table(key: Point) -> FixedBase:
+    """The election key's precomputed table, built once (a server builds a batch for each
+    region of each group of submissions it casts; the table is the costly part)."""
+    return FixedBase(key)
 
 
 def _require() -> None:
