@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import resource
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,6 @@ from referendum.crypto.random import DeterministicRandom
 from referendum.protocol.deniable import (
     DeniableBallot,
     check_ballots,
-    split_step,
 )
 from referendum.protocol.electorate import MemoryLists
 from referendum.protocol.state import ElectionState, manifest_fingerprint
@@ -230,26 +230,27 @@ def deniable_costs(
 
     # deniable: the tallying authority's steps, then the sum of the rows that count
     start, wall = _cpu(), time.perf_counter()
-    from referendum.services.deniable import draft_event
+    from referendum.services.deniable import MAX_STEP_BYTES
+    from referendum.services.step_spool import StepSpool
     from referendum.verify.partition import open_runner
 
-    parts: list[Event] = []
-    runner = open_runner(workers=workers)
-    try:
-        pool = runner.map if workers > 1 else map
-        steps = region_steps(state, _REGION, parsed, secret, shared, rng, pool)
-    finally:
-        runner.close()  # waits for the workers: their CPU time is counted
-    for event_type, payload in steps:
-        for part in split_step(event_type, payload):
-            parts.append(draft_event(event_type, part, len(parts), check=False))
-    del steps
-    tally_ms = (_cpu() - start) * 1000 / ballots
-    tally_wall = time.perf_counter() - wall
-    start, wall = _cpu(), time.perf_counter()
-    dummies = _verify_in_tasks(state, parsed, parts, workers)
-    steps_ms = (_cpu() - start) * 1000 / ballots
-    verify_wall = time.perf_counter() - wall
+    with StepSpool(max_bytes=MAX_STEP_BYTES) as spool:
+        runner = open_runner(workers=workers)
+        try:
+            pool = runner.map if workers > 1 else map
+            for event_type, payload in region_steps(
+                state, _REGION, parsed, secret, shared, rng, pool
+            ):
+                spool.add(event_type, payload)
+                del payload
+        finally:
+            runner.close()  # waits for the workers: their CPU time is counted
+        tally_ms = (_cpu() - start) * 1000 / ballots
+        tally_wall = time.perf_counter() - wall
+        start, wall = _cpu(), time.perf_counter()
+        dummies = _verify_in_tasks(state, parsed, spool.drafts(check=False), workers)
+        steps_ms = (_cpu() - start) * 1000 / ballots
+        verify_wall = time.perf_counter() - wall
     visible_check, deniable_check = _sample_checks(state, credential_secrets, min(sample, ballots))
     return DeniableCosts(
         ballots=ballots,
@@ -270,10 +271,11 @@ def deniable_costs(
 
 
 def _verify_in_tasks(
-    state: ElectionState, parsed: list[DeniableBallot], parts: list[Event], workers: int
+    state: ElectionState, parsed: list[DeniableBallot], parts: Iterable[Event], workers: int
 ) -> int:
-    """The steps checked in ``workers`` processes as ``referendum verify --workers`` checks
-    them (the ballots' own proofs are the sample's: these rows carry none); the dummies."""
+    """The steps (read part by part from ``parts``) checked in ``workers`` processes as
+    ``referendum verify --workers`` checks them (the ballots' own proofs are the sample's:
+    these rows carry none); the dummies."""
     from referendum.protocol.deniable_tasks import check_in_tasks, run_task
     from referendum.verify.partition import open_runner
 

@@ -56,7 +56,7 @@ from referendum.protocol.deniable import (
     group_rows,
     item_context,
     key_equations,
-    merge_steps,
+    merged_in_order,
     mix_context,
     pseudonym_equations,
     tally_of_sums,
@@ -68,9 +68,11 @@ from referendum.record.event import Event
 
 __all__ = [
     "BALLOTS_PER_TASK",
+    "FILTER_GROUPS_PER_TASK",
     "ITEMS_PER_TASK",
     "ROWS_PER_TASK",
     "BallotsTask",
+    "EncodedRows",
     "FilterTask",
     "MixRange",
     "PseudonymsTask",
@@ -87,7 +89,9 @@ BALLOTS_PER_TASK: Final = 128
 ROWS_PER_TASK: Final = 1024
 """Rows of a mix per task."""
 ITEMS_PER_TASK: Final = 512
-"""Pseudonyms (with their counters) or filter groups per task."""
+"""Pseudonyms (with their counters) per task."""
+FILTER_GROUPS_PER_TASK: Final = 128
+"""Filter groups per task (a group's OR proof is many equations: about 40 KB decoded)."""
 
 _REAL: Final = REAL_TAG.to_json()
 _DUMMY: Final = DUMMY_TAG.to_json()
@@ -102,6 +106,44 @@ _MEMBERS: Final = frozenset(
 class Unsure(ProofError):
     """Something of a deniable record does not hold (or is malformed): the one-process checks
     name what."""
+
+
+class EncodedRows:
+    """A mix's output rows held as the 32-byte encodings of their points (one ``bytes`` of
+    ``64·width`` per row, about a ninth of the rows' JSON), handed out as JSON again: what the
+    steps after a mix join on (a row's credential, counter, tag, the candidate row).  An
+    encoding that is not the canonical lower-case hex of 32 bytes is :class:`Unsure`."""
+
+    __slots__ = ("_rows", "_width")
+
+    def __init__(self, rows: Sequence[Sequence[Mapping[str, str]]], width: int) -> None:
+        self._width = width
+        self._rows = [self._encode(row) for row in rows]
+
+    def _encode(self, row: Sequence[Mapping[str, str]]) -> bytes:
+        if len(row) != self._width:
+            raise Unsure("mix: a row of another width")
+        out = b"".join(bytes.fromhex(ct[part]) for ct in row for part in ("alpha", "beta"))
+        if len(out) != 64 * self._width or out.hex() != "".join(
+            ct[part] for ct in row for part in ("alpha", "beta")
+        ):
+            raise Unsure("mix: an encoding that is not 32 bytes in lower-case hex")
+        return out
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def cell(self, i: int, k: int) -> dict[str, str]:
+        """Ciphertext ``k`` of row ``i`` as JSON."""
+        raw = self._rows[i]
+        return {
+            "alpha": raw[64 * k : 64 * k + 32].hex(),
+            "beta": raw[64 * k + 32 : 64 * k + 64].hex(),
+        }
+
+    def row(self, i: int) -> list[dict[str, str]]:
+        """Row ``i`` as JSON."""
+        return [self.cell(i, k) for k in range(self._width)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +301,7 @@ class RegionFigures:
 class _Plan:
     state: ElectionState
     ballots: Sequence[Event]
-    steps: Sequence[Event] | None
+    steps: Iterable[Event] | None
     cap: int
     check_ballots: bool = True
     totals: list[Point] = field(default_factory=list)
@@ -292,31 +334,38 @@ class _Plan:
                 batch = []
         if batch:
             yield BallotsTask(contexts, self.authority, tuple(batch))
+        del codes, batch
         if self.steps is None:
             return
-        merged = merge_steps(self.state, self.steps)
+        stream = merged_in_order(self.steps)
         for region in self.state.manifest.regions:
-            yield from self._region(region.id, by_region[region.id], merged[region.id])
+            yield from self._region(region.id, by_region.pop(region.id), stream)
+        if next(stream, None) is not None:
+            raise Unsure("a step after the last region's, or for a region with no ballots")
 
     def _region(
         self,
         region: str,
-        ballots: Sequence[Mapping[str, Any]],
-        events: Mapping[tuple[str, str], Event],
+        ballots: list[Mapping[str, Any]],
+        stream: Iterator[Event],
     ) -> Iterator[Task]:
+        """One region's tasks, its steps read from ``stream`` one at a time (each step's
+        parts merged) in the order of docs/spec/coercion.md section 3.2: only what joins the
+        steps is held across them (a mix's outputs as encodings, the counters, the groups)."""
         width = width_of(self.state, region)
         self.sums[region] = [Ciphertext.zero()] * width
         if not ballots:
-            if events:
-                raise Unsure("a step for a region with no ballots")
             self.figures[region] = (0, 0, 0, 0)
             return
 
-        def need(event_type: str, stage: str = "") -> Mapping[str, Any]:
-            event = events.get((event_type, stage))
+        def need(event_type: str, stage: str = "") -> dict[str, Any]:
+            event = next(stream, None)
             if event is None:
                 raise Unsure(f"no {event_type} {stage}")
-            return event.payload
+            got = (event.payload["region"], event.type, event.payload.get("stage", ""))
+            if got != (region, event_type, stage):
+                raise Unsure(f"{got} where {(region, event_type, stage)} comes next")
+            return dict(event.payload)
 
         authority, election = self.authority, self.election
         dummies = need(m.TALLY_DUMMIES)["rows"]
@@ -328,11 +377,16 @@ class _Plan:
                 for s in q["selections"]
             ]
             inputs.append([payload["voter"], payload["counter"], _REAL, *choices])
+        ballots_n, dummies_n = len(ballots), len(dummies)
+        del ballots
         inputs += [[r["voter"], r["counter"], _DUMMY, *[_REAL] * width] for r in dummies]
+        del dummies
         keys = (authority,) * 3 + (election,) * width
         mixed = need(m.TALLY_MIX, "ballots")
         yield from self._mix(region, "ballots", keys, inputs, mixed)
-        mixed_rows: list[list[Any]] = mixed["outputs"]
+        del inputs
+        mixed_rows = EncodedRows(mixed["outputs"], width + 3)
+        del mixed
 
         # GROUPS
         groups = need(m.TALLY_GROUPS)
@@ -340,8 +394,9 @@ class _Plan:
         if len(rows) != len(mixed_rows):
             raise Unsure("groups: a pseudonym per mixed row")
         key = self._key(region, "groups", groups["key"])
+        del groups
         for start in range(0, len(rows), ITEMS_PER_TASK):
-            end = start + ITEMS_PER_TASK
+            end = min(start + ITEMS_PER_TASK, len(rows))
             yield PseudonymsTask(
                 self.fp,
                 region,
@@ -349,16 +404,17 @@ class _Plan:
                 key,
                 start,
                 rows[start:end],
-                [r[0] for r in mixed_rows[start:end]],
-                [r[1] for r in mixed_rows[start:end]],
+                [mixed_rows.cell(i, 0) for i in range(start, end)],
+                [mixed_rows.cell(i, 1) for i in range(start, end)],
                 authority,
             )
         values = [r["counter"] for r in rows]
         grouped = group_rows([bytes.fromhex(r["pseudonym"]) for r in rows])
+        del rows
         for g, rows_of in enumerate(grouped):
             if consecutive_problem(g, rows_of, values):
                 raise Unsure("counters")
-        if cover_problem([len(r) for r in grouped], len(ballots), self.cap):
+        if cover_problem([len(r) for r in grouped], ballots_n, self.cap):
             raise Unsure("cover")
 
         # FILTER
@@ -368,45 +424,56 @@ class _Plan:
         items: list[tuple[int, list[Any], int, list[Any], Mapping[str, Any]]] = []
         for g, (rows_of, chosen) in enumerate(zip(grouped, selected, strict=True)):
             candidate = candidate_of(rows_of, values)
-            tags = [mixed_rows[i][2] for i in rows_of]
-            items.append((g, tags, candidate, mixed_rows[rows_of[candidate]], chosen))
-            if len(items) == ITEMS_PER_TASK:
+            tags = [mixed_rows.cell(i, 2) for i in rows_of]
+            items.append((g, tags, candidate, mixed_rows.row(rows_of[candidate]), chosen))
+            if len(items) == FILTER_GROUPS_PER_TASK:
                 yield FilterTask(self.fp, region, (authority, election), items)
                 items = []
         if items:
             yield FilterTask(self.fp, region, (authority, election), items)
+        voters_n = len(grouped)
+        del items, mixed_rows, values, grouped
 
         # ELIGIBILITY: the second mix, the list's mix, the pseudonyms of both
         second_inputs = [[c["voter"], *c["choices"]] for c in selected]
+        del selected
+        counted_n = len(second_inputs)
         second = need(m.TALLY_MIX, "selected")
         yield from self._mix(
             region, "selected", (authority,) + (election,) * width, second_inputs, second
         )
+        del second_inputs
+        second_voters = [r[0] for r in second["outputs"]]
+        del second
         listed = [[{"alpha": _IDENTITY, "beta": c}] for c in self.state.credentials[region]]
         if not listed:
             raise Unsure("no listed credential")
         list_mix = need(m.TALLY_MIX, "list")
         yield from self._mix(region, "list", (authority,), listed, list_mix)
+        del listed
+        list_voters = [r[0] for r in list_mix["outputs"]]
+        del list_mix
         eligibility = need(m.TALLY_ELIGIBILITY)
         key = self._key(region, "eligibility", eligibility["key"])
         lists = {
-            "eligibility.selected": (eligibility["selected"], second["outputs"]),
-            "eligibility.list": (eligibility["list"], list_mix["outputs"]),
+            "eligibility.selected": (eligibility["selected"], second_voters),
+            "eligibility.list": (eligibility["list"], list_voters),
         }
-        for step, (rows, outputs) in lists.items():
-            if len(rows) != len(outputs):
+        for step, (rows, voters) in lists.items():
+            if len(rows) != len(voters):
                 raise Unsure(f"{step}: a pseudonym per row")
             for start in range(0, len(rows), ITEMS_PER_TASK):
                 end = start + ITEMS_PER_TASK
-                voters = [r[0] for r in outputs[start:end]]
-                yield PseudonymsTask(self.fp, region, step, key, start, rows[start:end], voters)
+                yield PseudonymsTask(
+                    self.fp, region, step, key, start, rows[start:end], voters[start:end]
+                )
         problem = eligibility_problem(
             [bytes.fromhex(r["pseudonym"]) for r in eligibility["selected"]],
             [bytes.fromhex(r["pseudonym"]) for r in eligibility["list"]],
         )
         if problem:
             raise Unsure(problem)
-        self.figures[region] = (len(ballots), len(dummies), len(grouped), len(second_inputs))
+        self.figures[region] = (ballots_n, dummies_n, voters_n, counted_n)
 
     def _key(self, region: str, step: str, key: Mapping[str, Any]) -> tuple[str, str]:
         """The pseudonym key's proof, checked here; its ``(S, U)`` for the tasks."""
@@ -461,6 +528,7 @@ class _Plan:
             commitments,
             responses,
         )
+        del values, t4, commitments, responses  # hashed: not held while the ranges run
         closing = ProofClosing(
             point(proof["t_sum"], "t_sum"),
             point(proof["t_product"], "t_product"),
@@ -510,7 +578,7 @@ class _Plan:
 def check_in_tasks(
     state: ElectionState,
     ballots: Sequence[Event],
-    steps: Sequence[Event] | None,
+    steps: Iterable[Event] | None,
     run: TaskRunner,
     *,
     cap: int = MAX_BALLOTS_PER_VOTER,
@@ -518,9 +586,13 @@ def check_in_tasks(
 ) -> dict[str, RegionFigures]:
     """Every check of deniable revoting (the ballots' and, unless ``steps`` is ``None``, every
     region's steps) through ``run``, which maps :func:`run_task` over the tasks wherever it
-    likes and yields the results in order; each region's figures and tally.  :class:`Unsure`
-    when anything does not hold.  ``check_ballots=False`` leaves out the ballots' own proofs
-    (for a benchmark whose rows carry none)."""
+    likes and yields the results in order; each region's figures and tally.  The steps are
+    read one at a time, in record order (each region's in the order of docs/spec/coercion.md
+    section 3.2, regions in the manifest's order), and only what joins them is held: ``steps``
+    may be a reader of the record part by part.  :class:`Unsure` when anything does not
+    hold (steps in another order too: the one-process checks accept any order).
+    ``check_ballots=False`` leaves out the ballots' own proofs (for a benchmark whose rows
+    carry none)."""
     try:
         plan = _Plan(state, ballots, steps, cap, check_ballots)
         for holds, mix, value in run(plan.tasks()):

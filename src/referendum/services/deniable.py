@@ -20,9 +20,8 @@ the ``tally`` of the rows that count, after checking every step as the verifier 
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -76,7 +75,6 @@ from referendum.protocol.deniable import (
     parse_deniable_ballot,
     selected_tally,
     signing_message,
-    split_step,
     verify_region,
     width_of,
 )
@@ -97,6 +95,7 @@ from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.services.signing_key import SigningKey
 from referendum.services.state import load_state
+from referendum.services.step_spool import StepSpool, draft_event
 from referendum.services.voting import append
 
 __all__ = [
@@ -496,11 +495,14 @@ def region_steps(
     shared: Point,
     rng: RandomSource,
     pool: Pool = map,
-) -> list[tuple[str, dict[str, Any]]]:
-    """The tallying authority's steps for one region's ballots (record order), in order:
-    each as its type and whole payload (:func:`~referendum.protocol.deniable.split_step`
-    cuts it into the parts that are appended).  The proofs of each row or group (pseudonyms,
-    counters, filter) are made in tasks of :data:`PROOFS_PER_TASK` through ``pool``."""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The tallying authority's steps for one region's ballots (record order), in order,
+    each yielded as its type and whole payload as soon as it is made and not held after
+    (:class:`~referendum.services.step_spool.StepSpool` cuts it into the parts that are
+    appended, and writes them to disk): across steps only the rows decoded are held (the
+    first mix's outputs until the filter, the filtered rows until the second mix).  The
+    proofs of each row or group (pseudonyms, counters, filter) are made in tasks of
+    :data:`PROOFS_PER_TASK` through ``pool``."""
     authority = base_mul(secret)
     election = state.public_key
     public_key_table(authority)  # the bases of most commitments: through tables
@@ -526,17 +528,17 @@ def region_steps(
             counter = _encrypt_counter(authority, offset - j, Scalar.random(rng))
             dummies.append({"voter": voter.to_json(), "counter": counter.to_json()})
             dummy_rows.append((voter, counter, DUMMY_TAG, *(REAL_TAG,) * width))
-    events: list[tuple[str, dict[str, Any]]] = [
-        (m.TALLY_DUMMIES, {"region": region, "rows": dummies})
-    ]
+    yield m.TALLY_DUMMIES, {"region": region, "rows": dummies}
+    del dummies
     inputs = tuple(ballot_row(b) for b in parsed) + tuple(dummy_rows)
     owners = credentials + [c for c, size in zip(voters, sizes, strict=True)
                             for _ in range(size - counts[c])]  # fmt: skip
     offsets = {c: counter_offset(shared, c) for c in voters}
     keys = (authority, authority, authority) + (election,) * width
     payload, mixed, permutation = _mix_event(state, region, "ballots", keys, inputs, rng)
-    events.append((m.TALLY_MIX, payload))
-    del inputs, dummy_rows  # the rows stay as JSON only (in the events)
+    del inputs, dummy_rows
+    yield m.TALLY_MIX, payload
+    del payload
 
     # groups: pseudonyms and opened counters
     key = PseudonymKey.create(secret, rng)
@@ -555,21 +557,22 @@ def region_steps(
         for a, b in _chunks(len(mixed))
     ]
     opened = [row for part in pool(_prove, openings) for row in part]
+    del openings, row_offsets, owners, credentials
     values: list[int] = []
     for row, counter in zip(rows, opened, strict=True):
         row |= counter
         values.append(counter["counter"])
-    events.append(
-        (
-            m.TALLY_GROUPS,
-            {
-                "region": region,
-                "key": _key_json(state, key, authority, region, "groups", rng),
-                "rows": rows,
-            },
-        )
-    )
+    del opened
     grouped = group_rows([bytes.fromhex(r["pseudonym"]) for r in rows])
+    yield (
+        m.TALLY_GROUPS,
+        {
+            "region": region,
+            "key": _key_json(state, key, authority, region, "groups", rng),
+            "rows": rows,
+        },
+    )
+    del rows
 
     # filter: each group's last ballot, re-encrypted
     groups = []
@@ -584,19 +587,23 @@ def region_steps(
     filtered = [item for part in pool(_prove, filters) for item in part]
     selected_json = [selected for selected, _ in filtered]
     selected_rows: list[Row] = [row for _, row in filtered]
-    del groups, filters, filtered
-    events.append((m.TALLY_FILTER, {"region": region, "selected": selected_json}))
+    del groups, filters, filtered, mixed, values, grouped
+    yield m.TALLY_FILTER, {"region": region, "selected": selected_json}
+    del selected_json
 
     # eligibility: mix the selected rows and the list, pseudonyms under one fresh key
     payload, second, _ = _mix_event(
         state, region, "selected", (authority,) + (election,) * width, tuple(selected_rows), rng
     )
-    events.append((m.TALLY_MIX, payload))
+    del selected_rows
+    yield m.TALLY_MIX, payload
     listed = tuple(
         (Ciphertext(Point.identity(), Point.from_hex(c)),) for c in state.credentials[region]
     )
     payload, list_mix, _ = _mix_event(state, region, "list", (authority,), listed, rng)
-    events.append((m.TALLY_MIX, payload))
+    del listed
+    yield m.TALLY_MIX, payload
+    del payload
     key = PseudonymKey.create(secret, rng)
     chosen = _pseudonym_rows(
         state, key, region, "eligibility.selected", [r[0] for r in second], rng, pool
@@ -604,18 +611,15 @@ def region_steps(
     listed_rows = _pseudonym_rows(
         state, key, region, "eligibility.list", [r[0] for r in list_mix], rng, pool
     )
-    events.append(
-        (
-            m.TALLY_ELIGIBILITY,
-            {
-                "region": region,
-                "key": _key_json(state, key, authority, region, "eligibility", rng),
-                "selected": chosen,
-                "list": listed_rows,
-            },
-        )
+    yield (
+        m.TALLY_ELIGIBILITY,
+        {
+            "region": region,
+            "key": _key_json(state, key, authority, region, "eligibility", rng),
+            "selected": chosen,
+            "list": listed_rows,
+        },
     )
-    return events
 
 
 def _counter_value(secret: Scalar, counter: Ciphertext, offset: int) -> int:
@@ -659,51 +663,49 @@ def publish_deniable_tally(
     by_region: dict[str, list[Any]] = defaultdict(list)
     for event in ballots:
         by_region[str(event.payload["region"])].append(event)
-    planned: list[tuple[str, dict[str, Any]]] = []
-    for region in manifest.regions:
-        if by_region.get(region.id):
-            parsed = [parse_deniable_ballot(b) for b in by_region[region.id]]
-            for event_type, payload in region_steps(
-                state, region.id, parsed, key.secret, shared, rng, pool
-            ):
-                parts = split_step(event_type, payload, rows=ROWS_PER_PART)
-                planned += [(event_type, part) for part in parts]
-    # check every step as the verifier will, before anything is appended
-    drafts = [draft_event(t, p, h) for h, (t, p) in enumerate(planned)]
-    figures = check_planned(state, ballots, drafts, lambda tasks: pool(run_task, tasks))
-    tallies = {region: f.tally for region, f in figures.items()}
-    dummies = {region: f.dummies for region, f in figures.items()}
-    for event_type, payload in planned:
-        size = len(canonical_json(payload))
-        if size > MAX_STEP_BYTES:
-            raise PhaseError(
-                f"region {payload['region']}: a part of its {event_type} step would be "
-                f"{size:,} bytes, more than a record line holds ({MAX_STEP_BYTES:,}): its rows "
-                "are too wide (fewer questions or answers per ballot)"
-            )
-    for event_type, payload in planned:
-        append(board, event_type, payload, clock)
+    with StepSpool(max_bytes=MAX_STEP_BYTES, rows=ROWS_PER_PART) as spool:
+        for region in manifest.regions:
+            if by_region.get(region.id):
+                parsed = [parse_deniable_ballot(b) for b in by_region[region.id]]
+                for event_type, payload in region_steps(
+                    state, region.id, parsed, key.secret, shared, rng, pool
+                ):
+                    spool.add(event_type, payload)
+                    del payload
+                del parsed
+        by_region.clear()
+        # check every step as the verifier will (read back part by part), before anything
+        # is appended
+        figures = check_planned(state, ballots, spool.drafts, lambda tasks: pool(run_task, tasks))
+        tallies = {region: f.tally for region, f in figures.items()}
+        dummies = {region: f.dummies for region, f in figures.items()}
+        for event_type, payload in spool.parts():
+            append(board, event_type, payload, clock)
     append(board, m.TALLY, tally_payload(manifest, tallies), clock)
     return dummies
 
 
 def check_planned(
-    state: ElectionState, ballots: Sequence[Event], drafts: Sequence[Event], run: Any = None
+    state: ElectionState,
+    ballots: Sequence[Event],
+    drafts: Callable[[], Iterable[Event]],
+    run: Any = None,
 ) -> dict[str, RegionFigures]:
     """Every region's steps checked as the verifier checks them, in tasks through ``run``
-    (default: here); when they do not hold, one by one, raising the
+    (default: here), the steps read one part at a time from ``drafts()``; when they do not
+    hold, read again and checked one by one (all held), raising the
     :class:`~referendum.protocol.deniable.StepFailure` the verifier would report."""
     try:
         return check_in_tasks(
             state,
             ballots,
-            drafts,
+            drafts(),
             run or (lambda tasks: map(run_task, tasks)),
             check_ballots=False,  # the board checked each when it was cast
         )
     except Unsure:
         pass
-    steps = collect_steps(state, ballots, drafts)
+    steps = collect_steps(state, ballots, list(drafts()))
     out = {}
     for region in state.manifest.regions:
         count = verify_region(state, region.id, steps[region.id])
@@ -712,16 +714,3 @@ def check_planned(
             count.ballots, count.dummies, count.voters, len(count.counted), tally
         )
     return out
-
-
-def draft_event(
-    event_type: str, payload: dict[str, Any], height: int, *, check: bool = True
-) -> Event:
-    """A stand-in event for checking planned steps before they are appended (their form is
-    checked too unless ``check`` is false)."""
-    if check:
-        check_payload(event_type, payload)
-    digest = hashlib.sha256(canonical_json(payload)).hexdigest()
-    return Event(
-        height=height, parent="", type=event_type, timestamp="", payload=payload, hash=digest
-    )
