@@ -728,7 +728,12 @@ def _in_tasks(done: Run) -> dict[str, Any]:
     ballots = [e for e in done.events if e.type == m.BALLOT_DENIABLE]
     steps = [e for e in done.events if e.type in m.TALLY_STEPS]
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("BALLOTS_PER_TASK", "ROWS_PER_TASK", "ITEMS_PER_TASK"):
+        for name in (
+            "BALLOTS_PER_TASK",
+            "ROWS_PER_TASK",
+            "ITEMS_PER_TASK",
+            "FILTER_GROUPS_PER_TASK",
+        ):
             patch.setattr(deniable_tasks, name, 2)
         return deniable_tasks.check_in_tasks(
             state, ballots, steps, lambda tasks: map(deniable_tasks.run_task, tasks)

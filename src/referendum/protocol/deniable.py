@@ -11,7 +11,7 @@ naming the step, the item (``ballot 12``, ``row 3``, ``group 2``) and the equati
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -84,7 +84,6 @@ __all__ = [
     "key_equations",
     "merge_parts",
     "merge_steps",
-    "merged_in_order",
     "mix_context",
     "parse_deniable_ballot",
     "pseudonym_equations",
@@ -467,30 +466,6 @@ def merge_steps(
     for (region, event_type, stage), events in parts.items():
         out[region][(event_type, stage)] = merge_parts(events)
     return out
-
-
-def merged_in_order(steps: Iterable[Event]) -> Iterator[Event]:
-    """Each step of ``steps`` (record order), merged from its parts (:func:`merge_parts`)
-    as soon as its last part is read: a step is the run of consecutive events of one type,
-    region and stage, a new run starting at a ``part`` 0.  Holds one step at a time (what
-    a reader of the record part by part needs); :func:`merge_steps` accepts more orders."""
-    run: list[Event] = []
-    key: tuple[Any, ...] = ()
-    for event in steps:
-        here = (event.type, event.payload.get("region"), event.payload.get("stage", ""))
-        if run and (here != key or event.payload.get("part") == 0):
-            yield _merge_taken(run)  # nothing of the step held here once it is handed out
-        key = here
-        run.append(event)
-    if run:
-        yield _merge_taken(run)
-
-
-def _merge_taken(run: list[Event]) -> Event:
-    """:func:`merge_parts` of the events in ``run``, which it empties."""
-    events = run[:]
-    run.clear()
-    return merge_parts(events)
 
 
 @dataclass(frozen=True)

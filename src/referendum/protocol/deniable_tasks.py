@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain as chain_iterables
 from typing import Any, Final
 
 from referendum.crypto.ballot import BallotContext
@@ -45,7 +46,9 @@ from referendum.crypto.proofs.shuffle_ranges import (
 )
 from referendum.errors import ProofError, ReferendumError
 from referendum.protocol.deniable import (
+    CLOSING_MEMBERS,
     MAX_BALLOTS_PER_VOTER,
+    PART_LISTS,
     ballot_equations_in,
     candidate_of,
     consecutive_problem,
@@ -56,7 +59,6 @@ from referendum.protocol.deniable import (
     group_rows,
     item_context,
     key_equations,
-    merged_in_order,
     mix_context,
     pseudonym_equations,
     tally_of_sums,
@@ -96,6 +98,7 @@ FILTER_GROUPS_PER_TASK: Final = 128
 _REAL: Final = REAL_TAG.to_json()
 _DUMMY: Final = DUMMY_TAG.to_json()
 _IDENTITY: Final = Point.identity().hex()
+_PARTS: Final = ("alpha", "beta")
 _ROW_LISTS: Final = ("permutation", "chain", "t_chain", "s_chain", "s_permuted")
 _MEMBERS: Final = frozenset(
     {*_ROW_LISTS, "t_sum", "t_product", "t_weighted", "t_reencryption"}
@@ -108,27 +111,36 @@ class Unsure(ProofError):
     name what."""
 
 
+def _encoding(value: Any) -> bytes:
+    """The 32 bytes of a point's or scalar's hex; :class:`Unsure` unless it is the canonical
+    lower-case hex of 32 bytes (what decoding it later would require)."""
+    if not isinstance(value, str) or len(value) != 64:
+        raise Unsure("an encoding that is not 32 bytes in hex")
+    out = bytes.fromhex(value)
+    if out.hex() != value:
+        raise Unsure("an encoding that is not lower-case hex")
+    return out
+
+
 class EncodedRows:
-    """A mix's output rows held as the 32-byte encodings of their points (one ``bytes`` of
-    ``64·width`` per row, about a ninth of the rows' JSON), handed out as JSON again: what the
-    steps after a mix join on (a row's credential, counter, tag, the candidate row).  An
-    encoding that is not the canonical lower-case hex of 32 bytes is :class:`Unsure`."""
+    """Rows of ciphertexts held as the 32-byte encodings of their points (one ``bytes`` of
+    ``64·width`` per row, about a ninth of the rows' JSON), handed out as JSON again: a mix's
+    inputs and outputs, and what the steps after a mix join on (a row's credential, counter,
+    tag, the candidate row).  An encoding that is not the canonical lower-case hex of 32
+    bytes is :class:`Unsure`."""
 
     __slots__ = ("_rows", "_width")
 
-    def __init__(self, rows: Sequence[Sequence[Mapping[str, str]]], width: int) -> None:
+    def __init__(self, rows: Iterable[Sequence[Mapping[str, str]]], width: int) -> None:
         self._width = width
-        self._rows = [self._encode(row) for row in rows]
+        self._rows: list[bytes] = []
+        for row in rows:
+            self.append(row)
 
-    def _encode(self, row: Sequence[Mapping[str, str]]) -> bytes:
-        if len(row) != self._width:
-            raise Unsure("mix: a row of another width")
-        out = b"".join(bytes.fromhex(ct[part]) for ct in row for part in ("alpha", "beta"))
-        if len(out) != 64 * self._width or out.hex() != "".join(
-            ct[part] for ct in row for part in ("alpha", "beta")
-        ):
-            raise Unsure("mix: an encoding that is not 32 bytes in lower-case hex")
-        return out
+    def append(self, row: Sequence[Mapping[str, str]]) -> None:
+        if not isinstance(row, list) or len(row) != self._width:
+            raise Unsure("a row of another width")
+        self._rows.append(b"".join(_encoding(ct[part]) for ct in row for part in _PARTS))
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -144,6 +156,70 @@ class EncodedRows:
     def row(self, i: int) -> list[dict[str, str]]:
         """Row ``i`` as JSON."""
         return [self.cell(i, k) for k in range(self._width)]
+
+    def encodings(self) -> Iterator[bytes]:
+        """Every point's 32 bytes, row by row, ``alpha`` before ``beta`` (the order of the
+        shuffle's seed)."""
+        for raw in self._rows:
+            for k in range(0, len(raw), 32):
+                yield raw[k : k + 32]
+
+
+class _StepReader:
+    """The steps' part events, in record order, handed out one step at a time: the next
+    step must be the one asked for (its region, type and stage), its parts numbered
+    ``0 .. parts-1``, the closing members in the last part only; else :class:`Unsure`."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self._events = iter(events)
+        self._next = next(self._events, None)
+
+    def done(self) -> bool:
+        return self._next is None
+
+    def parts(self, region: str, event_type: str, stage: str = "") -> Iterator[dict[str, Any]]:
+        """The payloads of the next step's parts, each read as it is asked for."""
+        first = self._next
+        if first is None:
+            raise Unsure(f"no {event_type} {stage}")
+        count = first.payload.get("parts")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise Unsure(f"{event_type}: parts")
+        for k in range(count):
+            event = self._next
+            if event is None:
+                raise Unsure(f"{event_type}: a part missing")
+            payload = event.payload
+            got = (event.type, payload.get("region"), payload.get("stage", ""))
+            if got != (event_type, region, stage):
+                raise Unsure(f"{got} where {(event_type, region, stage)} comes next")
+            if payload.get("part") != k or payload.get("parts") != count:
+                raise Unsure(f"{event_type}: part {payload.get('part')} where {k} comes next")
+            for path in CLOSING_MEMBERS[event_type]:
+                outer, _, name = path.rpartition(".")
+                holder = payload[outer] if outer else payload
+                if (name in holder) != (k == count - 1):
+                    raise Unsure(f"{event_type}: {path} in a part not last, or not in the last")
+            self._next = next(self._events, None)
+            yield payload
+
+    def merged(self, region: str, event_type: str) -> dict[str, Any]:
+        """The next step's payload, its parts merged (:func:`merge_parts`)."""
+        lists = PART_LISTS[event_type]
+        out: dict[str, Any] = {}
+        for payload in self.parts(region, event_type):
+            if not out:
+                out = {k: v for k, v in payload.items() if k not in ("part", "parts")}
+                for path in lists:
+                    out[path] = []
+            for path in lists:
+                if not isinstance(payload[path], list):
+                    raise Unsure(f"{event_type}: {path}")
+                out[path] += payload[path]
+            for path in CLOSING_MEMBERS[event_type]:
+                if path in payload:
+                    out[path] = payload[path]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,56 +413,46 @@ class _Plan:
         del codes, batch
         if self.steps is None:
             return
-        stream = merged_in_order(self.steps)
+        reader = _StepReader(self.steps)
         for region in self.state.manifest.regions:
-            yield from self._region(region.id, by_region.pop(region.id), stream)
-        if next(stream, None) is not None:
+            yield from self._region(region.id, by_region.pop(region.id), reader)
+        if not reader.done():
             raise Unsure("a step after the last region's, or for a region with no ballots")
 
     def _region(
         self,
         region: str,
         ballots: list[Mapping[str, Any]],
-        stream: Iterator[Event],
+        reader: _StepReader,
     ) -> Iterator[Task]:
-        """One region's tasks, its steps read from ``stream`` one at a time (each step's
-        parts merged) in the order of docs/spec/coercion.md section 3.2: only what joins the
-        steps is held across them (a mix's outputs as encodings, the counters, the groups)."""
+        """One region's tasks, its steps read part by part from ``reader`` in the order of
+        docs/spec/coercion.md section 3.2: only what joins the steps is held across them (a
+        mix's rows as encodings, the counters, the groups), and within a mix only its rows'
+        encodings (its parts are read once)."""
         width = width_of(self.state, region)
         self.sums[region] = [Ciphertext.zero()] * width
         if not ballots:
             self.figures[region] = (0, 0, 0, 0)
             return
 
-        def need(event_type: str, stage: str = "") -> dict[str, Any]:
-            event = next(stream, None)
-            if event is None:
-                raise Unsure(f"no {event_type} {stage}")
-            got = (event.payload["region"], event.type, event.payload.get("stage", ""))
-            if got != (region, event_type, stage):
-                raise Unsure(f"{got} where {(region, event_type, stage)} comes next")
-            return dict(event.payload)
+        def need(event_type: str) -> dict[str, Any]:
+            return reader.merged(region, event_type)
 
         authority, election = self.authority, self.election
         dummies = need(m.TALLY_DUMMIES)["rows"]
-        inputs: list[list[Any]] = []
+        inputs = EncodedRows([], width + 3)
         for payload in ballots:
-            choices = [
-                {"alpha": s["alpha"], "beta": s["beta"]}
-                for q in payload["ballot"]["questions"]
-                for s in q["selections"]
-            ]
+            choices = [s for q in payload["ballot"]["questions"] for s in q["selections"]]
             inputs.append([payload["voter"], payload["counter"], _REAL, *choices])
         ballots_n, dummies_n = len(ballots), len(dummies)
         del ballots
-        inputs += [[r["voter"], r["counter"], _DUMMY, *[_REAL] * width] for r in dummies]
+        for r in dummies:
+            inputs.append([r["voter"], r["counter"], _DUMMY, *[_REAL] * width])
         del dummies
         keys = (authority,) * 3 + (election,) * width
-        mixed = need(m.TALLY_MIX, "ballots")
-        yield from self._mix(region, "ballots", keys, inputs, mixed)
+        mixed_rows = EncodedRows([], width + 3)
+        yield from self._mix(region, "ballots", keys, inputs, reader, mixed_rows)
         del inputs
-        mixed_rows = EncodedRows(mixed["outputs"], width + 3)
-        del mixed
 
         # GROUPS
         groups = need(m.TALLY_GROUPS)
@@ -435,37 +501,44 @@ class _Plan:
         del items, mixed_rows, values, grouped
 
         # ELIGIBILITY: the second mix, the list's mix, the pseudonyms of both
-        second_inputs = [[c["voter"], *c["choices"]] for c in selected]
+        second_inputs = EncodedRows([], width + 1)
+        for c in selected:
+            second_inputs.append([c["voter"], *c["choices"]])
         del selected
         counted_n = len(second_inputs)
-        second = need(m.TALLY_MIX, "selected")
+        second = EncodedRows([], width + 1)
         yield from self._mix(
-            region, "selected", (authority,) + (election,) * width, second_inputs, second
+            region, "selected", (authority,) + (election,) * width, second_inputs, reader, second
         )
         del second_inputs
-        second_voters = [r[0] for r in second["outputs"]]
-        del second
-        listed = [[{"alpha": _IDENTITY, "beta": c}] for c in self.state.credentials[region]]
-        if not listed:
+        credentials = self.state.credentials[region]
+        if not credentials:
             raise Unsure("no listed credential")
-        list_mix = need(m.TALLY_MIX, "list")
-        yield from self._mix(region, "list", (authority,), listed, list_mix)
+        listed = EncodedRows([], 1)
+        for c in credentials:
+            listed.append([{"alpha": _IDENTITY, "beta": c}])
+        list_mix = EncodedRows([], 1)
+        yield from self._mix(region, "list", (authority,), listed, reader, list_mix)
         del listed
-        list_voters = [r[0] for r in list_mix["outputs"]]
-        del list_mix
         eligibility = need(m.TALLY_ELIGIBILITY)
         key = self._key(region, "eligibility", eligibility["key"])
         lists = {
-            "eligibility.selected": (eligibility["selected"], second_voters),
-            "eligibility.list": (eligibility["list"], list_voters),
+            "eligibility.selected": (eligibility["selected"], second),
+            "eligibility.list": (eligibility["list"], list_mix),
         }
         for step, (rows, voters) in lists.items():
             if len(rows) != len(voters):
                 raise Unsure(f"{step}: a pseudonym per row")
             for start in range(0, len(rows), ITEMS_PER_TASK):
-                end = start + ITEMS_PER_TASK
+                end = min(start + ITEMS_PER_TASK, len(rows))
                 yield PseudonymsTask(
-                    self.fp, region, step, key, start, rows[start:end], voters[start:end]
+                    self.fp,
+                    region,
+                    step,
+                    key,
+                    start,
+                    rows[start:end],
+                    [voters.cell(i, 0) for i in range(start, end)],
                 )
         problem = eligibility_problem(
             [bytes.fromhex(r["pseudonym"]) for r in eligibility["selected"]],
@@ -486,49 +559,52 @@ class _Plan:
         region: str,
         stage: str,
         keys: tuple[Point, ...],
-        inputs: list[list[Any]],
-        payload: Mapping[str, Any],
+        inputs: EncodedRows,
+        reader: _StepReader,
+        outputs: EncodedRows,
     ) -> Iterator[MixRange]:
-        """A mix's ranges; its challenge and closing terms here."""
-        outputs, proof = payload["outputs"], payload["proof"]
+        """A mix's ranges, its parts read once from ``reader`` (each part's outputs and
+        proof lists kept as encodings in ``outputs`` and here); its challenge and closing
+        terms here."""
         n, w = len(inputs), len(keys)
-        if n == 0 or not isinstance(outputs, list) or len(outputs) != n:
+        lists: dict[str, list[bytes]] = {name: [] for name in _ROW_LISTS}
+        proof: Mapping[str, Any] = {}
+        for part in reader.parts(region, m.TALLY_MIX, stage):
+            rows, proof = part["outputs"], part["proof"]
+            last = "t_sum" in proof
+            if not isinstance(rows, list) or not isinstance(proof, dict):
+                raise Unsure(f"mix {stage}: rows")
+            if set(proof) != (_MEMBERS if last else set(_ROW_LISTS)):
+                raise Unsure(f"mix {stage}: the proof's members")
+            for row in rows:
+                outputs.append(row)
+            for name in _ROW_LISTS:
+                if not isinstance(proof[name], list):
+                    raise Unsure(f"mix {stage}: proof.{name}")
+                lists[name] += [_encoding(h) for h in proof[name]]
+        if n == 0 or len(outputs) != n or any(len(v) != n for v in lists.values()):
             raise Unsure(f"mix {stage}: rows")
-        for row in (*inputs, *outputs):
-            if not isinstance(row, list) or len(row) != w:
-                raise Unsure(f"mix {stage}: a row of another width")
-        if not isinstance(proof, dict) or set(proof) != _MEMBERS:
-            raise Unsure(f"mix {stage}: the proof's members")
-        lengths = [(name, n) for name in _ROW_LISTS]
-        for name, length in [*lengths, ("t_reencryption", w), ("s_reencryption", w)]:
-            if not isinstance(proof[name], list) or len(proof[name]) != length:
+        for name in ("t_reencryption", "s_reencryption"):
+            if not isinstance(proof[name], list) or len(proof[name]) != w:
                 raise Unsure(f"mix {stage}: proof.{name}")
         raw = bytes.fromhex
-        values = [
-            raw(ct[part])
-            for rows in (inputs, outputs)
-            for row in rows
-            for ct in row
-            for part in ("alpha", "beta")
-        ]
         t4 = [raw(ct[part]) for ct in proof["t_reencryption"] for part in ("alpha", "beta")]
-        commitments = [raw(h) for h in proof["chain"]]
-        commitments += [raw(proof[name]) for name in ("t_sum", "t_product", "t_weighted")]
-        commitments += t4 + [raw(h) for h in proof["t_chain"]]
+        commitments = lists["chain"] + [raw(proof[n]) for n in ("t_sum", "t_product", "t_weighted")]
+        commitments += t4 + lists["t_chain"]
         responses = [raw(proof[name]) for name in ("s_sum", "s_product", "s_weighted")]
-        for name in ("s_reencryption", "s_chain", "s_permuted"):
-            responses += [raw(h) for h in proof[name]]
+        responses += [raw(h) for h in proof["s_reencryption"]]
+        responses += lists["s_chain"] + lists["s_permuted"]
         context = mix_context(self.fp, region, stage)
         check = prepare_encoded(
             context,
             [k.to_bytes() for k in keys],
             n,
-            values,
-            [raw(h) for h in proof["permutation"]],
+            chain_iterables(inputs.encodings(), outputs.encodings()),
+            lists["permutation"],
             commitments,
             responses,
         )
-        del values, t4, commitments, responses  # hashed: not held while the ranges run
+        del t4, commitments, responses  # hashed: not held while the ranges run
         closing = ProofClosing(
             point(proof["t_sum"], "t_sum"),
             point(proof["t_product"], "t_product"),
@@ -538,23 +614,23 @@ class _Plan:
             scalar(proof["s_product"], "s_product"),
             scalar(proof["s_weighted"], "s_weighted"),
             tuple(scalar(s, "s_reencryption") for s in proof["s_reencryption"]),
-            point(proof["chain"][-1], "chain"),
+            point(lists["chain"][-1].hex(), "chain"),
         )
         index = len(self.totals)
         self.totals.append(rest_sum(check, context, keys, closing))
         if stage == "selected":
             self._sum_of_mix[index] = region
         for start in range(0, n, ROWS_PER_TASK):
-            end = start + ROWS_PER_TASK
+            end = min(start + ROWS_PER_TASK, n)
             yield MixRange(
                 index,
                 check,
                 context,
                 start,
-                inputs[start:end],
-                outputs[start:end],
-                {name: proof[name][start:end] for name in _ROW_LISTS},
-                None if start == 0 else proof["chain"][start - 1],
+                [inputs.row(i) for i in range(start, end)],
+                [outputs.row(i) for i in range(start, end)],
+                {name: [h.hex() for h in lists[name][start:end]] for name in _ROW_LISTS},
+                None if start == 0 else lists["chain"][start - 1].hex(),
                 stage == "selected",
             )
 

@@ -27,8 +27,9 @@ naming the first false equation when the batch fails.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain as chain_iterables
 from typing import Any, Final
 
 from referendum.crypto.batch import Equation, verify_equations
@@ -427,27 +428,25 @@ def seed_of_encodings(
     width: int,
     keys: Sequence[bytes],
     chain: bytes,
-    generators: Sequence[bytes],
-    values: Sequence[bytes],
-    permutation: Sequence[bytes],
+    generators: Iterable[bytes],
+    values: Iterable[bytes],
+    permutation: Iterable[bytes],
 ) -> bytes:
     """:func:`statement_seed` from the 32-byte encodings: the keys, ``H``, the ``H_i``, every
     input then output point (row by row, ``alpha`` before ``beta``), the permutation
     commitment.  For a verifier that hashes a statement it has not decoded (its workers decode
-    each part, and refuse a non-canonical encoding)."""
-    parts = [
-        STATEMENT_DOMAIN.encode(),
-        context,
-        _GROUP_NAME,
-        rows.to_bytes(8, "big"),
-        width.to_bytes(8, "big"),
-        *keys,
-        chain,
-        *generators,
-        *values,
-        *permutation,
-    ]
-    return hashlib.sha512(encode_fields(*parts)).digest()
+    each part, and refuse a non-canonical encoding).  The fields are hashed as they come
+    (``SHA-512(encode_fields(...))`` without the concatenation held): ``generators``,
+    ``values`` and ``permutation`` may be generators."""
+    head = [STATEMENT_DOMAIN.encode(), context, _GROUP_NAME]
+    head += [rows.to_bytes(8, "big"), width.to_bytes(8, "big"), *keys, chain]
+    digest = hashlib.sha512()
+    for part in chain_iterables(head, generators, values, permutation):
+        if not isinstance(part, bytes):
+            raise UsageError("seed_of_encodings takes bytes only")
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
 
 
 def permutation_challenge(seed: bytes, index: int) -> Scalar:

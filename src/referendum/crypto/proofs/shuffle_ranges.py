@@ -16,7 +16,7 @@ order sum, product, weighted, reencryption (alpha, beta per column), chain.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -95,7 +95,7 @@ def prepare_encoded(
     context: bytes,
     keys: Sequence[bytes],
     rows: int,
-    values: Sequence[bytes],
+    values: Iterable[bytes],
     permutation: Sequence[bytes],
     commitments: Sequence[bytes],
     responses: Sequence[bytes],
@@ -106,7 +106,7 @@ def prepare_encoded(
     :meth:`~referendum.crypto.proofs.shuffle.ShuffleProof.responses`).  Sound only if every
     one of them is then decoded, canonically, by the range or the closing it belongs to."""
     width = len(keys)
-    generators = [row_generator(context, i).to_bytes() for i in range(rows)]
+    generators = (row_generator(context, i).to_bytes() for i in range(rows))
     seed = seed_of_encodings(
         context,
         rows,
