@@ -36,6 +36,7 @@ from referendum.crypto.elgamal import Ciphertext, encrypt, public_key_table
 from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.random import DeterministicRandom
 from referendum.protocol.deniable import (
+    ROWS_PER_PART,
     DeniableBallot,
     check_ballots,
 )
@@ -187,10 +188,12 @@ def deniable_costs(
     sample: int = 256,
     seed: int = 17,
     workers: int = 1,
+    rows_per_part: int = ROWS_PER_PART,
 ) -> DeniableCosts:
     """The figures for ``ballots`` ballots of ``voters`` voters (default: one in fifty
     revotes once, as in docs/spec/coercion.md section 7), the steps verified in ``workers``
-    processes."""
+    processes.  As the tallying authority does, the steps are spooled to disk in parts of
+    ``rows_per_part`` rows and checked from there, part by part."""
     from referendum.services.deniable import counter_offset, region_steps
 
     voters = voters or max(1, ballots - ballots // 50)
@@ -234,7 +237,7 @@ def deniable_costs(
     from referendum.services.step_spool import StepSpool
     from referendum.verify.partition import open_runner
 
-    with StepSpool(max_bytes=MAX_STEP_BYTES) as spool:
+    with StepSpool(max_bytes=MAX_STEP_BYTES, rows=rows_per_part) as spool:
         runner = open_runner(workers=workers)
         try:
             pool = runner.map if workers > 1 else map

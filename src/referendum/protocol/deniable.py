@@ -87,6 +87,7 @@ __all__ = [
     "mix_context",
     "parse_deniable_ballot",
     "pseudonym_equations",
+    "rows_per_part",
     "selected_tally",
     "signing_message",
     "split_step",
@@ -342,6 +343,13 @@ def _part_copy(payload: Mapping[str, Any], paths: Sequence[str]) -> dict[str, An
     return out
 
 
+def rows_per_part(row_bytes: int, rows: int = ROWS_PER_PART) -> int:
+    """``R`` of docs/spec/coercion.md section 6.1: ``rows`` rows per part, fewer when
+    ``row_bytes`` (the canonical JSON of the first item of each list, added up) is so large
+    that ``rows`` of them would pass 16 MiB."""
+    return max(1, min(rows, _PART_BUDGET // max(row_bytes, 1)))
+
+
 def split_step(
     event_type: str, payload: Mapping[str, Any], *, rows: int = ROWS_PER_PART
 ) -> list[dict[str, Any]]:
@@ -356,8 +364,7 @@ def split_step(
     for path in lists:
         holder, name = _member(payload, path)
         values[path] = holder[name]
-    row_bytes = sum(len(canonical_json(v[0])) for v in values.values() if v)
-    per = max(1, min(rows, _PART_BUDGET // max(row_bytes, 1)))
+    per = rows_per_part(sum(len(canonical_json(v[0])) for v in values.values() if v), rows)
     count = max(1, -(-max(len(v) for v in values.values()) // per))
     out = []
     for k in range(count):

@@ -483,28 +483,33 @@ class _Plan:
         if cover_problem([len(r) for r in grouped], ballots_n, self.cap):
             raise Unsure("cover")
 
-        # FILTER
-        selected = need(m.TALLY_FILTER)["selected"]
-        if len(selected) != len(grouped):
-            raise Unsure("filter: a row per group")
+        # FILTER, part by part (no member closes it): the selected rows kept as encodings
+        # for the second mix
+        second_inputs = EncodedRows([], width + 1)
         items: list[tuple[int, list[Any], int, list[Any], Mapping[str, Any]]] = []
-        for g, (rows_of, chosen) in enumerate(zip(grouped, selected, strict=True)):
-            candidate = candidate_of(rows_of, values)
-            tags = [mixed_rows.cell(i, 2) for i in rows_of]
-            items.append((g, tags, candidate, mixed_rows.row(rows_of[candidate]), chosen))
-            if len(items) == FILTER_GROUPS_PER_TASK:
-                yield FilterTask(self.fp, region, (authority, election), items)
-                items = []
+        for part in reader.parts(region, m.TALLY_FILTER):
+            selected = part["selected"]
+            if not isinstance(selected, list) or len(second_inputs) + len(selected) > len(grouped):
+                raise Unsure("filter: a row per group")
+            for chosen in selected:
+                g = len(second_inputs)
+                rows_of = grouped[g]
+                candidate = candidate_of(rows_of, values)
+                tags = [mixed_rows.cell(i, 2) for i in rows_of]
+                items.append((g, tags, candidate, mixed_rows.row(rows_of[candidate]), chosen))
+                second_inputs.append([chosen["voter"], *chosen["choices"]])
+                if len(items) == FILTER_GROUPS_PER_TASK:
+                    yield FilterTask(self.fp, region, (authority, election), items)
+                    items = []
+            del selected, part
         if items:
             yield FilterTask(self.fp, region, (authority, election), items)
+        if len(second_inputs) != len(grouped):
+            raise Unsure("filter: a row per group")
         voters_n = len(grouped)
         del items, mixed_rows, values, grouped
 
         # ELIGIBILITY: the second mix, the list's mix, the pseudonyms of both
-        second_inputs = EncodedRows([], width + 1)
-        for c in selected:
-            second_inputs.append([c["voter"], *c["choices"]])
-        del selected
         counted_n = len(second_inputs)
         second = EncodedRows([], width + 1)
         yield from self._mix(

@@ -95,7 +95,7 @@ from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.services.signing_key import SigningKey
 from referendum.services.state import load_state
-from referendum.services.step_spool import StepSpool, draft_event
+from referendum.services.step_spool import RowStream, StepSpool, draft_event
 from referendum.services.voting import append
 
 __all__ = [
@@ -461,6 +461,22 @@ def _chunks(count: int) -> Iterable[tuple[int, int]]:
     return ((k, min(k + PROOFS_PER_TASK, count)) for k in range(0, count, PROOFS_PER_TASK))
 
 
+def _pseudonym_tasks(
+    state: ElectionState,
+    key: PseudonymKey,
+    region: str,
+    step: str,
+    voters: Sequence[Ciphertext],
+    rng: RandomSource,
+) -> list[_PseudonymProofs]:
+    return [
+        _PseudonymProofs(
+            key, state.fingerprint, region, step, a, tuple(voters[a:b]), _task_seed(rng)
+        )
+        for a, b in _chunks(len(voters))
+    ]
+
+
 def _pseudonym_rows(
     state: ElectionState,
     key: PseudonymKey,
@@ -470,12 +486,7 @@ def _pseudonym_rows(
     rng: RandomSource,
     pool: Pool = map,
 ) -> list[dict[str, Any]]:
-    tasks = [
-        _PseudonymProofs(
-            key, state.fingerprint, region, step, a, tuple(voters[a:b]), _task_seed(rng)
-        )
-        for a, b in _chunks(len(voters))
-    ]
+    tasks = _pseudonym_tasks(state, key, region, step, voters, rng)
     return [row for rows in pool(_prove, tasks) for row in rows]
 
 
@@ -485,6 +496,33 @@ def _key_json(
     s_point, u_point = key.public
     proof = key.prove_key(authority, item_context(state.fingerprint, region, f"{step}.key", 0), rng)
     return {"S": s_point.hex(), "U": u_point.hex(), "proof": proof.to_json()}
+
+
+def _groups_made(
+    named: Iterable[list[dict[str, Any]]],
+    opened: Iterable[list[dict[str, Any]]],
+    values: list[int],
+    pseudonyms: list[bytes],
+) -> Iterator[dict[str, Any]]:
+    """The rows of ``tally.groups`` as their tasks' proofs come (pseudonyms, and counters
+    opened), noting each row's counter in ``values`` and pseudonym in ``pseudonyms``."""
+    for part, openings in zip(named, opened, strict=True):
+        for row, counter in zip(part, openings, strict=True):
+            row |= counter
+            values.append(counter["counter"])
+            pseudonyms.append(bytes.fromhex(row["pseudonym"]))
+            yield row
+
+
+def _selected_made(
+    parts: Iterable[list[tuple[dict[str, Any], Row]]], rows: list[Row]
+) -> Iterator[dict[str, Any]]:
+    """The rows of ``tally.filter`` as their tasks' proofs come, each selected row (decoded)
+    noted in ``rows`` for the second mix."""
+    for part in parts:
+        for selected, row in part:
+            rows.append(row)
+            yield selected
 
 
 def region_steps(
@@ -540,9 +578,9 @@ def region_steps(
     yield m.TALLY_MIX, payload
     del payload
 
-    # groups: pseudonyms and opened counters
+    # groups: pseudonyms and opened counters, written as they are proven (RowStream)
     key = PseudonymKey.create(secret, rng)
-    rows = _pseudonym_rows(state, key, region, "groups", [r[0] for r in mixed], rng, pool)
+    named = _pseudonym_tasks(state, key, region, "groups", [r[0] for r in mixed], rng)
     row_offsets = [offsets[owners[permutation[i]]] for i in range(len(mixed))]
     openings = [
         _CounterOpenings(
@@ -556,25 +594,19 @@ def region_steps(
         )
         for a, b in _chunks(len(mixed))
     ]
-    opened = [row for part in pool(_prove, openings) for row in part]
-    del openings, row_offsets, owners, credentials
+    del row_offsets, owners, credentials
+    key_json = _key_json(state, key, authority, region, "groups", rng)
     values: list[int] = []
-    for row, counter in zip(rows, opened, strict=True):
-        row |= counter
-        values.append(counter["counter"])
-    del opened
-    grouped = group_rows([bytes.fromhex(r["pseudonym"]) for r in rows])
-    yield (
-        m.TALLY_GROUPS,
-        {
-            "region": region,
-            "key": _key_json(state, key, authority, region, "groups", rng),
-            "rows": rows,
-        },
-    )
-    del rows
+    pseudonyms: list[bytes] = []
 
-    # filter: each group's last ballot, re-encrypted
+    made = _groups_made(pool(_prove, named), pool(_prove, openings), values, pseudonyms)
+    rows = RowStream(len(mixed), made)
+    yield m.TALLY_GROUPS, {"region": region, "key": key_json, "rows": rows}
+    del rows, named, openings, made
+    grouped = group_rows(pseudonyms)
+    del pseudonyms
+
+    # filter: each group's last ballot, re-encrypted, written as it is proven
     groups = []
     for g, rows_of in enumerate(grouped):
         candidate = candidate_of(rows_of, values)
@@ -584,12 +616,11 @@ def region_steps(
         _FilterProofs(secret, election, fp, region, tuple(groups[a:b]), _task_seed(rng))
         for a, b in _chunks(len(groups))
     ]
-    filtered = [item for part in pool(_prove, filters) for item in part]
-    selected_json = [selected for selected, _ in filtered]
-    selected_rows: list[Row] = [row for _, row in filtered]
-    del groups, filters, filtered, mixed, values, grouped
-    yield m.TALLY_FILTER, {"region": region, "selected": selected_json}
-    del selected_json
+    del groups, mixed, values
+    selected_rows: list[Row] = []
+    made = _selected_made(pool(_prove, filters), selected_rows)
+    yield m.TALLY_FILTER, {"region": region, "selected": RowStream(len(grouped), made)}
+    del filters, grouped, made
 
     # eligibility: mix the selected rows and the list, pseudonyms under one fresh key
     payload, second, _ = _mix_event(

@@ -18,15 +18,32 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
-from referendum.errors import PhaseError
-from referendum.protocol.deniable import ROWS_PER_PART, split_step
+from referendum.errors import PhaseError, UsageError
+from referendum.protocol.deniable import (
+    CLOSING_MEMBERS,
+    PART_LISTS,
+    ROWS_PER_PART,
+    rows_per_part,
+    split_step,
+)
 from referendum.protocol.payloads import check_payload
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 
-__all__ = ["StepSpool", "draft_event"]
+__all__ = ["RowStream", "StepSpool", "draft_event"]
+
+
+@dataclass(frozen=True)
+class RowStream:
+    """A step's list whose items are made while the spool writes them (``count`` items from
+    ``items``): a step of one list (``tally.dummies``, ``tally.groups``, ``tally.filter``)
+    is then never whole in memory."""
+
+    count: int
+    items: Iterator[Any]
 
 
 class StepSpool:
@@ -50,19 +67,61 @@ class StepSpool:
         self._file.close()
 
     def add(self, event_type: str, payload: dict[str, Any]) -> None:
-        """Cut a step into its parts and write them; a :class:`PhaseError` for a part larger
-        than ``max_bytes`` (a record line less the room of its event's other members)."""
+        """Cut a step into its parts and write them (its list made as it is written when it
+        is a :class:`RowStream`); a :class:`PhaseError` for a part larger than ``max_bytes``
+        (a record line less the room of its event's other members)."""
+        streamed = [p for p in PART_LISTS[event_type] if isinstance(payload.get(p), RowStream)]
+        if streamed:
+            self._add_streamed(event_type, payload, streamed)
+            return
         for part in split_step(event_type, payload, rows=self._rows):
-            encoded = canonical_json(part)
-            if len(encoded) > self._max_bytes:
-                raise PhaseError(
-                    f"region {payload['region']}: a part of its {event_type} step would be "
-                    f"{len(encoded):,} bytes, more than a record line holds "
-                    f"({self._max_bytes:,}): its rows are too wide (fewer questions or answers "
-                    "per ballot)"
-                )
-            self._file.write(event_type.encode("ascii") + b" " + encoded + b"\n")
-            self.count += 1
+            self._write(event_type, part)
+
+    def _add_streamed(self, event_type: str, payload: dict[str, Any], lists: list[str]) -> None:
+        """The parts of a step of one list, a :class:`RowStream`: as
+        :func:`~referendum.protocol.deniable.split_step` cuts it (``R`` from the first
+        item), each written as soon as its rows are made."""
+        if len(lists) != 1 or len(PART_LISTS[event_type]) != 1:
+            raise UsageError(f"{event_type}: a row stream for a step of one list only")
+        name = lists[0]
+        stream: RowStream = payload[name]
+        first = next(stream.items, None)
+        per = rows_per_part(len(canonical_json(first)) if first is not None else 0, self._rows)
+        count = max(1, -(-stream.count // per))
+        closing = CLOSING_MEMBERS[event_type]
+        rows: list[Any] = [] if first is None else [first]
+        made, k = len(rows), 0
+
+        def emit() -> None:
+            part = {
+                key: value
+                for key, value in payload.items()
+                if key != name and (k == count - 1 or key not in closing)
+            }
+            part |= {name: rows, "part": k, "parts": count}
+            self._write(event_type, part)
+
+        for item in stream.items:
+            if len(rows) == per:
+                emit()
+                k, rows = k + 1, []
+            rows.append(item)
+            made += 1
+        if made != stream.count or k != count - 1:
+            raise UsageError(f"{event_type}: {made} rows made where {stream.count} were due")
+        emit()
+
+    def _write(self, event_type: str, part: dict[str, Any]) -> None:
+        encoded = canonical_json(part)
+        if len(encoded) > self._max_bytes:
+            raise PhaseError(
+                f"region {part['region']}: a part of its {event_type} step would be "
+                f"{len(encoded):,} bytes, more than a record line holds "
+                f"({self._max_bytes:,}): its rows are too wide (fewer questions or answers "
+                "per ballot)"
+            )
+        self._file.write(event_type.encode("ascii") + b" " + encoded + b"\n")
+        self.count += 1
 
     def parts(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every part written, in order, as its type and payload (read one line at a time)."""
