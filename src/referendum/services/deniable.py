@@ -477,16 +477,8 @@ def _pseudonym_tasks(
     ]
 
 
-def _pseudonym_rows(
-    state: ElectionState,
-    key: PseudonymKey,
-    region: str,
-    step: str,
-    voters: Sequence[Ciphertext],
-    rng: RandomSource,
-    pool: Pool = map,
-) -> list[dict[str, Any]]:
-    tasks = _pseudonym_tasks(state, key, region, step, voters, rng)
+def _rows_of(pool: Pool, tasks: Iterable[_PseudonymProofs]) -> list[dict[str, Any]]:
+    """The rows the tasks prove, in order."""
     return [row for rows in pool(_prove, tasks) for row in rows]
 
 
@@ -636,11 +628,13 @@ def region_steps(
     yield m.TALLY_MIX, payload
     del payload
     key = PseudonymKey.create(secret, rng)
-    chosen = _pseudonym_rows(
-        state, key, region, "eligibility.selected", [r[0] for r in second], rng, pool
+    chosen = _rows_of(
+        pool,
+        _pseudonym_tasks(state, key, region, "eligibility.selected", [r[0] for r in second], rng),
     )
-    listed_rows = _pseudonym_rows(
-        state, key, region, "eligibility.list", [r[0] for r in list_mix], rng, pool
+    listed_rows = _rows_of(
+        pool,
+        _pseudonym_tasks(state, key, region, "eligibility.list", [r[0] for r in list_mix], rng),
     )
     yield (
         m.TALLY_ELIGIBILITY,
