@@ -22,6 +22,7 @@ reference code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain as chain_iterables
@@ -165,6 +166,25 @@ class EncodedRows:
                 yield raw[k : k + 32]
 
 
+class _PackedJson:
+    """Items of a step's list held as their compact JSON (one ``bytes`` each), parsed again
+    by the slice."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: list[bytes] = []
+
+    def extend(self, items: Iterable[Any]) -> None:
+        self._items += [json.dumps(item, separators=(",", ":")).encode() for item in items]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def decoded(self, start: int, end: int) -> list[Any]:
+        return [json.loads(item) for item in self._items[start:end]]
+
+
 class _StepReader:
     """The steps' part events, in record order, handed out one step at a time: the next
     step must be the one asked for (its region, type and stage), its parts numbered
@@ -202,6 +222,22 @@ class _StepReader:
                     raise Unsure(f"{event_type}: {path} in a part not last, or not in the last")
             self._next = next(self._events, None)
             yield payload
+
+    def packed(self, region: str, event_type: str) -> tuple[dict[str, Any], dict[str, _PackedJson]]:
+        """The next step's members but its lists, and each list's items as compact JSON
+        (:class:`_PackedJson`): a step whose last part brings what its rows' checks need
+        (a pseudonym key) held at a tenth of its parsed size."""
+        lists = PART_LISTS[event_type]
+        members: dict[str, Any] = {}
+        packed = {path: _PackedJson() for path in lists}
+        for payload in self.parts(region, event_type):
+            for path in lists:
+                if not isinstance(payload[path], list):
+                    raise Unsure(f"{event_type}: {path}")
+                packed[path].extend(payload[path])
+            members |= {k: v for k, v in payload.items() if k not in lists}
+        del members["part"], members["parts"]
+        return members, packed
 
     def merged(self, region: str, event_type: str) -> dict[str, Any]:
         """The next step's payload, its parts merged (:func:`merge_parts`)."""
@@ -454,29 +490,33 @@ class _Plan:
         yield from self._mix(region, "ballots", keys, inputs, reader, mixed_rows)
         del inputs
 
-        # GROUPS
-        groups = need(m.TALLY_GROUPS)
-        rows = groups["rows"]
+        # GROUPS: the rows held as compact JSON until the last part brings the key
+        groups, packed = reader.packed(region, m.TALLY_GROUPS)
+        rows = packed["rows"]
         if len(rows) != len(mixed_rows):
             raise Unsure("groups: a pseudonym per mixed row")
         key = self._key(region, "groups", groups["key"])
         del groups
+        values: list[int] = []
+        pseudonyms: list[bytes] = []
         for start in range(0, len(rows), ITEMS_PER_TASK):
             end = min(start + ITEMS_PER_TASK, len(rows))
+            chunk = rows.decoded(start, end)
+            values += [r["counter"] for r in chunk]
+            pseudonyms += [bytes.fromhex(r["pseudonym"]) for r in chunk]
             yield PseudonymsTask(
                 self.fp,
                 region,
                 "groups",
                 key,
                 start,
-                rows[start:end],
+                chunk,
                 [mixed_rows.cell(i, 0) for i in range(start, end)],
                 [mixed_rows.cell(i, 1) for i in range(start, end)],
                 authority,
             )
-        values = [r["counter"] for r in rows]
-        grouped = group_rows([bytes.fromhex(r["pseudonym"]) for r in rows])
-        del rows
+        grouped = group_rows(pseudonyms)
+        del rows, packed, pseudonyms
         for g, rows_of in enumerate(grouped):
             if consecutive_problem(g, rows_of, values):
                 raise Unsure("counters")
@@ -525,30 +565,31 @@ class _Plan:
         list_mix = EncodedRows([], 1)
         yield from self._mix(region, "list", (authority,), listed, reader, list_mix)
         del listed
-        eligibility = need(m.TALLY_ELIGIBILITY)
+        eligibility, packed = reader.packed(region, m.TALLY_ELIGIBILITY)
         key = self._key(region, "eligibility", eligibility["key"])
         lists = {
-            "eligibility.selected": (eligibility["selected"], second),
-            "eligibility.list": (eligibility["list"], list_mix),
+            "eligibility.selected": (packed["selected"], second),
+            "eligibility.list": (packed["list"], list_mix),
         }
+        named: dict[str, list[bytes]] = {}
         for step, (rows, voters) in lists.items():
             if len(rows) != len(voters):
                 raise Unsure(f"{step}: a pseudonym per row")
+            named[step] = []
             for start in range(0, len(rows), ITEMS_PER_TASK):
                 end = min(start + ITEMS_PER_TASK, len(rows))
+                chunk = rows.decoded(start, end)
+                named[step] += [bytes.fromhex(r["pseudonym"]) for r in chunk]
                 yield PseudonymsTask(
                     self.fp,
                     region,
                     step,
                     key,
                     start,
-                    rows[start:end],
+                    chunk,
                     [voters.cell(i, 0) for i in range(start, end)],
                 )
-        problem = eligibility_problem(
-            [bytes.fromhex(r["pseudonym"]) for r in eligibility["selected"]],
-            [bytes.fromhex(r["pseudonym"]) for r in eligibility["list"]],
-        )
+        problem = eligibility_problem(named["eligibility.selected"], named["eligibility.list"])
         if problem:
             raise Unsure(problem)
         self.figures[region] = (ballots_n, dummies_n, voters_n, counted_n)

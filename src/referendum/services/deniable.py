@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from referendum.board.protocol import BulletinBoard, Draft, append_on
@@ -47,7 +47,6 @@ from referendum.crypto.proofs.shuffle import (
     Row,
     ShuffleStatement,
     prove_shuffle,
-    rows_to_json,
     shuffle,
 )
 from referendum.crypto.random import DeterministicRandom, RandomSource, SystemRandom
@@ -95,7 +94,7 @@ from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 from referendum.services.signing_key import SigningKey
 from referendum.services.state import load_state
-from referendum.services.step_spool import RowStream, StepSpool, draft_event
+from referendum.services.step_spool import JsonView, RowStream, StepSpool, draft_event
 from referendum.services.voting import append
 
 __all__ = [
@@ -314,10 +313,6 @@ def cast_deniable_many(
 # --- the tallying authority ---------------------------------------------------------------------
 
 
-def _rows_json(rows: Sequence[Row]) -> list[list[dict[str, str]]]:
-    return rows_to_json(rows)
-
-
 def _mix_event(
     state: ElectionState,
     region: str,
@@ -331,13 +326,33 @@ def _mix_event(
         keys, mix_context(state.fingerprint, region, stage), inputs, outputs
     )
     proof = prove_shuffle(statement, witness, rng)
+    # the proof's JSON as ShuffleProof.to_json writes it, its row lists made by the slice
+    lists = {name: getattr(proof, name) for name in _MIX_LISTS}
     payload = {
         "region": region,
         "stage": stage,
-        "outputs": _rows_json(outputs),
-        "proof": proof.to_json(),
+        # the rows' JSON made part by part as the spool writes them (JsonView)
+        "outputs": JsonView(outputs, lambda row: [ct.to_json() for ct in row]),
+        "proof": {
+            **{name: JsonView(items, _hex) for name, items in lists.items()},
+            "t_sum": proof.t_sum.hex(),
+            "t_product": proof.t_product.hex(),
+            "t_weighted": proof.t_weighted.hex(),
+            "t_reencryption": [ct.to_json() for ct in proof.t_reencryption],
+            "s_sum": proof.s_sum.hex(),
+            "s_product": proof.s_product.hex(),
+            "s_weighted": proof.s_weighted.hex(),
+            "s_reencryption": [x.hex() for x in proof.s_reencryption],
+        },
     }
     return payload, outputs, witness.permutation
+
+
+_MIX_LISTS = ("permutation", "chain", "t_chain", "s_chain", "s_permuted")
+
+
+def _hex(value: Point | Scalar) -> str:
+    return value.hex()
 
 
 Pool = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
@@ -490,6 +505,52 @@ def _key_json(
     return {"S": s_point.hex(), "U": u_point.hex(), "proof": proof.to_json()}
 
 
+class _PackedRows:
+    """Rows of ciphertexts held as their encodings (64 bytes a ciphertext), decoded when a
+    task asks: a decoded point costs about 530 bytes of memory, its encoding 32."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rows = [b"".join(ct.to_bytes() for ct in row) for row in rows]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def cell(self, i: int, k: int) -> Ciphertext:
+        raw = self._rows[i]
+        return Ciphertext(
+            Point.from_bytes(raw[64 * k : 64 * k + 32]),
+            Point.from_bytes(raw[64 * k + 32 : 64 * k + 64]),
+        )
+
+    def row(self, i: int) -> Row:
+        return tuple(self.cell(i, k) for k in range(len(self._rows[i]) // 64))
+
+    def column(self, k: int, start: int, end: int) -> tuple[Ciphertext, ...]:
+        """Ciphertext ``k`` of rows ``start .. end-1``."""
+        return tuple(self.cell(i, k) for i in range(start, end))
+
+
+def _filter_tasks(
+    like: _FilterProofs,
+    grouped: Sequence[Sequence[int]],
+    values: Sequence[int],
+    rows: _PackedRows,
+    seeds: Sequence[bytes | None],
+) -> Iterator[_FilterProofs]:
+    """The filter's tasks (``like``'s keys and contexts), one a chunk of groups, each
+    decoding its groups' tags and candidate rows as it is made."""
+    for (a, b), seed in zip(_chunks(len(grouped)), seeds, strict=True):
+        groups = []
+        for g in range(a, b):
+            rows_of = grouped[g]
+            candidate = candidate_of(rows_of, values)
+            tags = tuple(rows.cell(i, 2) for i in rows_of)
+            groups.append((g, tags, candidate, rows.row(rows_of[candidate])))
+        yield replace(like, groups=tuple(groups), seed=seed)
+
+
 def _groups_made(
     named: Iterable[list[dict[str, Any]]],
     opened: Iterable[list[dict[str, Any]]],
@@ -570,49 +631,43 @@ def region_steps(
     yield m.TALLY_MIX, payload
     del payload
 
-    # groups: pseudonyms and opened counters, written as they are proven (RowStream)
-    key = PseudonymKey.create(secret, rng)
-    named = _pseudonym_tasks(state, key, region, "groups", [r[0] for r in mixed], rng)
+    # groups: pseudonyms and opened counters, written as they are proven (RowStream); the
+    # mixed rows kept as encodings, each task decoding its own
+    packed = _PackedRows(mixed)
     row_offsets = [offsets[owners[permutation[i]]] for i in range(len(mixed))]
-    openings = [
+    del mixed, owners, credentials, permutation
+    count = len(packed)
+    key = PseudonymKey.create(secret, rng)
+    named_seeds = [_task_seed(rng) for _ in _chunks(count)]
+    opening_seeds = [_task_seed(rng) for _ in _chunks(count)]
+    named = (
+        _PseudonymProofs(key, fp, region, "groups", a, packed.column(0, a, b), seed)
+        for (a, b), seed in zip(_chunks(count), named_seeds, strict=True)
+    )
+    openings = (
         _CounterOpenings(
-            secret,
-            fp,
-            region,
-            a,
-            tuple(r[1] for r in mixed[a:b]),
-            tuple(row_offsets[a:b]),
-            _task_seed(rng),
+            secret, fp, region, a, packed.column(1, a, b), tuple(row_offsets[a:b]), seed
         )
-        for a, b in _chunks(len(mixed))
-    ]
-    del row_offsets, owners, credentials
+        for (a, b), seed in zip(_chunks(count), opening_seeds, strict=True)
+    )
     key_json = _key_json(state, key, authority, region, "groups", rng)
     values: list[int] = []
     pseudonyms: list[bytes] = []
-
     made = _groups_made(pool(_prove, named), pool(_prove, openings), values, pseudonyms)
-    rows = RowStream(len(mixed), made)
-    yield m.TALLY_GROUPS, {"region": region, "key": key_json, "rows": rows}
-    del rows, named, openings, made
+    yield m.TALLY_GROUPS, {"region": region, "key": key_json, "rows": RowStream(count, made)}
+    del named, openings, made, row_offsets
     grouped = group_rows(pseudonyms)
     del pseudonyms
 
     # filter: each group's last ballot, re-encrypted, written as it is proven
-    groups = []
-    for g, rows_of in enumerate(grouped):
-        candidate = candidate_of(rows_of, values)
-        tags = tuple(mixed[i][2] for i in rows_of)
-        groups.append((g, tags, candidate, mixed[rows_of[candidate]]))
-    filters = [
-        _FilterProofs(secret, election, fp, region, tuple(groups[a:b]), _task_seed(rng))
-        for a, b in _chunks(len(groups))
-    ]
-    del groups, mixed, values
+    filter_seeds = [_task_seed(rng) for _ in _chunks(len(grouped))]
+    filters = _filter_tasks(
+        _FilterProofs(secret, election, fp, region, (), None), grouped, values, packed, filter_seeds
+    )
     selected_rows: list[Row] = []
     made = _selected_made(pool(_prove, filters), selected_rows)
     yield m.TALLY_FILTER, {"region": region, "selected": RowStream(len(grouped), made)}
-    del filters, grouped, made
+    del filters, grouped, made, packed, values
 
     # eligibility: mix the selected rows and the list, pseudonyms under one fresh key
     payload, second, _ = _mix_event(

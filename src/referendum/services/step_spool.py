@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from referendum.errors import PhaseError, UsageError
 from referendum.protocol.deniable import (
@@ -33,7 +33,31 @@ from referendum.protocol.payloads import check_payload
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
 
-__all__ = ["RowStream", "StepSpool", "draft_event"]
+__all__ = ["JsonView", "RowStream", "StepSpool", "draft_event"]
+
+
+class JsonView(Sequence[Any]):
+    """A step's list of decoded values (a mix's rows, its proof's points) whose JSON is made
+    by the slice as the spool cuts the step into parts (``to_json`` of each item), so that
+    the whole list's JSON is never held beside the values."""
+
+    def __init__(self, items: Sequence[Any], to_json: Callable[[Any], Any]) -> None:
+        self._items = items
+        self._to_json = to_json
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._to_json(item) for item in self._items[index]]
+        return self._to_json(self._items[index])
 
 
 @dataclass(frozen=True)
