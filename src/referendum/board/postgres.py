@@ -30,6 +30,7 @@ from referendum.board import _tree
 from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
+from referendum.board._turn import Turn
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import Draft
 from referendum.errors import BoardCorrupted, BoardError, HeadMovedError, InputError
@@ -62,9 +63,8 @@ class PostgresBoard(AppendOne, SqlReads):
         self._spare: list[psycopg.Connection[Any]] = []  # idle connections for events()
         self._append_lock = zlib.crc32(f"referendum-append:{schema}".encode())
         self._writer_lock = zlib.crc32(f"referendum-writer:{schema}".encode())
-        self._writer_threads = threading.RLock()
-        self._writer_depth = 0
         self._writer_conn: psycopg.Connection[Any] | None = None
+        self._writer = Turn(self._take_writer_lock, self._give_writer_lock)
         self._conn: psycopg.Connection[Any] | None = self._connect()
         self._migrate(self._conn)
 
@@ -111,34 +111,29 @@ class PostgresBoard(AppendOne, SqlReads):
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """The writer's turn (see the protocol): a session advisory lock of the board, taken
         on a connection of its own (so that this process's reads do not wait behind it)."""
-        return self._writer_turn()
+        return self._writer.held()
 
-    @contextlib.contextmanager
-    def _writer_turn(self) -> Iterator[None]:
-        with self._writer_threads:
-            if self._writer_depth:
-                self._writer_depth += 1
-                try:
-                    yield
-                finally:
-                    self._writer_depth -= 1
-                return
-            if self._writer_conn is None or self._writer_conn.closed:
-                self._writer_conn = self._connect()
-            conn = self._writer_conn
-            try:
-                conn.execute("SELECT pg_advisory_lock(%s)", (self._writer_lock,))
-            except psycopg.OperationalError as exc:
-                raise BoardError(f"cannot take the board's writer turn: {exc}") from None
-            self._writer_depth = 1
-            try:
-                yield
-            finally:
-                self._writer_depth = 0
-                try:
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (self._writer_lock,))
-                except psycopg.Error:  # the session is gone, and its lock with it
-                    conn.close()
+    def _take_writer_lock(self) -> None:
+        if self._writer_conn is None or self._writer_conn.closed:
+            self._writer_conn = self._connect()
+        try:
+            self._writer_conn.execute("SELECT pg_advisory_lock(%s)", (self._writer_lock,))
+        except psycopg.OperationalError as exc:
+            raise BoardError(f"cannot take the board's writer turn: {exc}") from None
+
+    def _give_writer_lock(self) -> None:
+        conn = self._writer_conn
+        if conn is None:
+            return
+        try:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (self._writer_lock,))
+        except psycopg.Error:  # the session is gone, and its lock with it
+            conn.close()
+
+    def _close_writer_conn(self) -> None:
+        if self._writer_conn is not None:
+            self._writer_conn.close()
+            self._writer_conn = None
 
     def events(
         self, start: int = 0, types: Collection[str] | None = None, *, limit: int | None = None
@@ -213,10 +208,7 @@ class PostgresBoard(AppendOne, SqlReads):
                 self._conn = None
             while self._spare:
                 self._spare.pop().close()
-        with self._writer_threads:
-            if self._writer_conn is not None:
-                self._writer_conn.close()
-                self._writer_conn = None
+        self._writer.between(self._close_writer_conn)
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from referendum.board import _tree
 from referendum.board._append import AppendOne, prepare
 from referendum.board._rows import EVENT_COLUMNS, event_from_row, event_to_row
 from referendum.board._sql import HEAD_QUERY, SqlReads
+from referendum.board._turn import Turn
 from referendum.board.migrations import load_migrations
 from referendum.board.protocol import Draft
 from referendum.errors import BoardCorrupted, BoardError, HeadMovedError, InputError
@@ -75,7 +76,8 @@ class SqliteBoard(AppendOne, SqlReads):
             conn.close()
             raise BoardError(f"cannot open the SQLite board {self.path}: {exc}") from None
         self._conn: sqlite3.Connection | None = conn
-        self._writer = _WriterLock(self.path)
+        self._lock_file = _LockFile(self.path)
+        self._writer = Turn(self._lock_file.take, self._lock_file.give)
 
     # -- protocol (head, get, lookup, count come from SqlReads) -----------------------------
 
@@ -181,7 +183,8 @@ class SqliteBoard(AppendOne, SqlReads):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-        self._writer.close()  # after: a writer takes its lock before the connection's
+        # after: a writer takes its turn before the connection's lock
+        self._writer.between(self._lock_file.close)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -272,16 +275,13 @@ def _statements(script: str) -> Iterator[str]:
         raise BoardError(f"incomplete SQL statement in a migration: {buffer[:60]!r}")
 
 
-class _WriterLock:
+class _LockFile:
     """The lock file on which the writers of every process open on one board queue (an
-    exclusive ``flock``, released on commit, or by the kernel when a process dies), behind a
-    lock of this object's own writers (threads of one process share the file's lock); none on
+    exclusive ``flock``, released on commit, or by the kernel when a process dies); none on
     a system without ``flock`` or a board in memory, where SQLite's busy handler alone
     serialises writers, as it always does within the transaction."""
 
     def __init__(self, board: Path) -> None:
-        self._threads = threading.RLock()
-        self._depth = 0  # of the thread holding it: the file is locked at the outermost turn
         self._fd: int | None = None
         if _flock is None or str(board) == ":memory:":
             return
@@ -290,27 +290,15 @@ class _WriterLock:
         except OSError:  # a read-only folder: writers wait in SQLite's busy handler instead
             self._fd = None
 
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        with self._threads:
-            fd = self._fd
-            if fd is None or _flock is None or self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            _flock.flock(fd, _flock.LOCK_EX)
-            self._depth = 1
-            try:
-                yield
-            finally:
-                self._depth = 0
-                _flock.flock(fd, _flock.LOCK_UN)
+    def take(self) -> None:
+        if self._fd is not None and _flock is not None:
+            _flock.flock(self._fd, _flock.LOCK_EX)
+
+    def give(self) -> None:
+        if self._fd is not None and _flock is not None:
+            _flock.flock(self._fd, _flock.LOCK_UN)
 
     def close(self) -> None:
-        with self._threads:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
