@@ -131,6 +131,7 @@ def test_portable_edge_cases() -> None:
     assert portable.base_mul(zero) == o and (g - g) == o and (g + o) == g
     assert portable.double_mul_vartime(one, zero, g) == g
     assert portable.multi_mul_vartime([], []) == o
+    assert portable.multi_mul([], []) == o
     with pytest.raises(UsageError):
         zero.inverse()
     with pytest.raises(EncodingError):
@@ -157,6 +158,7 @@ def test_same_bytes_for_every_operation(a: int, b: int, data: bytes) -> None:
             impl.double_mul_vartime(sa, sb, h),
             impl.double_mul(h, sa, pb, sb),
             impl.multi_mul_vartime([sa, sb, sa], [h, impl.Point.generator(), pb]),
+            impl.multi_mul([sa, sb, sa], [h, impl.Point.generator(), pb]),
             impl.weighted_multi_mul_vartime(
                 [h, pb], bytes(range(32)), [sa, sb, sb], [0, 1, 0], [0, 1, 1]
             ),

@@ -14,6 +14,7 @@ from referendum.crypto.group import (
     base_mul,
     double_mul,
     double_mul_vartime,
+    multi_mul,
     multi_mul_vartime,
     select_point,
     select_scalar,
@@ -65,6 +66,7 @@ def test_multi_mul_matches_naive(values: list[tuple[int, int]]) -> None:
     for s, p in zip(scalars, points, strict=True):
         expected = expected + p * s
     assert multi_mul_vartime(scalars, points) == expected
+    assert multi_mul(scalars, points) == expected
 
 
 def test_multi_mul_short_negative_and_extreme_scalars() -> None:
@@ -82,6 +84,22 @@ def test_multi_mul_short_negative_and_extreme_scalars() -> None:
     for s, p in zip(scalars, points, strict=True):
         expected = expected + p * s
     assert multi_mul_vartime(scalars, points) == expected
+    # the constant-time one too: every digit pattern of the recoding's edges (-8 and 8,
+    # carries up to the top digit), the identity among the points
+    edges = [
+        *scalars,
+        Scalar.from_int(GROUP_ORDER - 1),
+        Scalar.from_int(int("8" * 63, 16)),
+        Scalar.from_int(int("7" * 63, 16)),
+        Scalar.from_int(int("f" * 62, 16)),
+        Scalar.from_int(8),
+    ]
+    many = [*points, Point.identity(), *points[:4]]
+    total = Point.identity()
+    for s, p in zip(edges, many, strict=True):
+        total = total + p * s
+    assert multi_mul(edges, many) == total
+    assert multi_mul([], []) == Point.identity()
 
 
 def test_small_multiples_and_identity() -> None:

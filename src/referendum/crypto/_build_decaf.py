@@ -10,10 +10,13 @@ from pathlib import Path
 
 from cffi import FFI
 
-# The C parts of the binding: the multi-scalar multiplication (msm.c) and the batch check of
-# many ballots (ballots.c, which uses it); see docs/crypto-backend.md.
+# The C parts of the binding: the multi-scalar multiplications (msm.c for public data,
+# msm_secret.c in constant time for secret scalars) and the batch check of many ballots
+# (ballots.c, which uses msm.c); see docs/crypto-backend.md.
 _SOURCES = Path(__file__).resolve().parent / "csrc"
-_C_SOURCE = "\n".join((_SOURCES / name).read_text() for name in ("msm.c", "ballots.c"))
+_C_SOURCE = "\n".join(
+    (_SOURCES / name).read_text() for name in ("msm.c", "msm_secret.c", "ballots.c")
+)
 
 ffibuilder = FFI()
 ffibuilder.cdef(
@@ -79,6 +82,8 @@ ffibuilder.cdef(
 
     int referendum_msm_vartime(decaf_255_point_s *out, const decaf_255_point_s *const *points,
                                const decaf_255_scalar_s *const *scalars, size_t n);
+    int referendum_msm_secret(decaf_255_point_s *out, const decaf_255_point_s *const *points,
+                              const decaf_255_scalar_s *const *scalars, size_t n);
     int referendum_weighted_msm_vartime(decaf_255_point_s *out,
                                         const decaf_255_point_s *const *points, size_t n_points,
                                         const unsigned char *weights,

@@ -40,6 +40,7 @@ __all__ = [
     "base_mul",
     "double_mul",
     "double_mul_vartime",
+    "multi_mul",
     "multi_mul_vartime",
     "points_from_buffer",
     "select_point",
@@ -283,6 +284,25 @@ def double_mul_vartime(a: Scalar, b: Scalar, point: Point) -> Point:
         return base_mul(a)
     obj, p = Point._new()
     lib.decaf_255_base_double_scalarmul_non_secret(p, a._s, point._p, b._s)
+    return obj
+
+
+def multi_mul(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:
+    """``sum(s·P)`` in constant time, for secret scalars (``csrc/msm_secret.c``: fixed
+    radix-16 windows, each multiple read by a scan of the point's whole table)."""
+    if len(scalars) != len(points):
+        raise UsageError("multi_mul: as many scalars as points")
+    if not points:
+        return _IDENTITY
+    obj, p = Point._new()
+    ok = lib.referendum_msm_secret(
+        p,
+        ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
+        ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
+        len(points),
+    )
+    if not ok:
+        raise MemoryError("multi_mul: out of memory")
     return obj
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "base_mul",
     "double_mul",
     "double_mul_vartime",
+    "multi_mul",
     "multi_mul_vartime",
     "select_point",
     "select_scalar",
@@ -302,6 +303,17 @@ def double_mul(first: Point, a: Scalar, second: Point, b: Scalar) -> Point:
 def double_mul_vartime(a: Scalar, b: Scalar, point: Point) -> Point:
     """``a·G + b·point``: for public data only (verification)."""
     return Point._of(_add(_base(a._b), _scalarmult(b._b, point._e)))
+
+
+def multi_mul(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:
+    """``sum(s·P)`` in constant time, for secret scalars (one of libsodium's constant-time
+    multiplications per point)."""
+    if len(scalars) != len(points):
+        raise UsageError("multi_mul: as many scalars as points")
+    total = _IDENTITY
+    for s, q in zip(scalars, points, strict=True):
+        total = total + q * s
+    return total
 
 
 def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:

@@ -7,9 +7,10 @@ extension (:mod:`referendum.crypto._group_decaf`, the fast one) and libsodium th
 imports the group from here.
 
 ``Scalar`` is an integer modulo the group order L; ``Point`` a ristretto255 element.  Every
-operation on secrets (``Point * Scalar``, ``base_mul``, ``FixedBase.mul``, scalar arithmetic)
-runs in constant time; ``double_mul_vartime`` and the multi-scalar multiplications are
-variable time and only for public data (verification).  Encodings are the canonical 32-byte
+operation on secrets (``Point * Scalar``, ``base_mul``, ``FixedBase.mul``, ``double_mul``,
+``multi_mul``, scalar arithmetic) runs in constant time; ``double_mul_vartime`` and the
+``*_vartime`` multi-scalar multiplications are variable time and only for public data
+(verification).  Encodings are the canonical 32-byte
 ones: scalars little-endian below L, points as in RFC 9496 section 4.3.2; decoding rejects
 anything else with ``EncodingError``.
 
@@ -33,6 +34,7 @@ if BACKEND == "decaf":
         base_mul,
         double_mul,
         double_mul_vartime,
+        multi_mul,
         multi_mul_vartime,
         select_point,
         select_scalar,
@@ -50,6 +52,7 @@ else:  # the same names and behaviour (tests/crypto/test_backends.py compares th
         base_mul,
         double_mul,
         double_mul_vartime,
+        multi_mul,
         multi_mul_vartime,
         select_point,
         select_scalar,
@@ -68,6 +71,7 @@ __all__ = [
     "base_mul",
     "double_mul",
     "double_mul_vartime",
+    "multi_mul",
     "multi_mul_vartime",
     "select_point",
     "select_scalar",

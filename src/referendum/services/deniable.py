@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain as chain_iterables
 from typing import Any, ClassVar
 
 from referendum.board.protocol import BulletinBoard, Draft, append_on
@@ -43,11 +44,13 @@ from referendum.crypto.deniable import (
 from referendum.crypto.elgamal import Ciphertext, public_key_table
 from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.hashing import sha256_fields
-from referendum.crypto.proofs.shuffle import (
-    Row,
-    ShuffleStatement,
-    prove_shuffle,
-    shuffle,
+from referendum.crypto.proofs.shuffle import Row
+from referendum.crypto.proofs.shuffle_prover import (
+    ROW_LISTS,
+    EncodedMix,
+    Packed,
+    encode_rows,
+    mix_in_ranges,
 )
 from referendum.crypto.random import DeterministicRandom, RandomSource, SystemRandom
 from referendum.errors import (
@@ -318,37 +321,37 @@ def _mix_event(
     region: str,
     stage: str,
     keys: tuple[Point, ...],
-    inputs: tuple[Row, ...],
+    inputs: Packed,
     rng: RandomSource,
-) -> tuple[dict[str, Any], tuple[Row, ...], tuple[int, ...]]:
-    outputs, witness = shuffle(keys, inputs, rng)
-    statement = ShuffleStatement(
-        keys, mix_context(state.fingerprint, region, stage), inputs, outputs
-    )
-    proof = prove_shuffle(statement, witness, rng)
-    # the proof's JSON as ShuffleProof.to_json writes it, its row lists made by the slice
-    lists = {name: getattr(proof, name) for name in _MIX_LISTS}
+    pool: Pool,
+) -> tuple[dict[str, Any], EncodedMix]:
+    """One mix of ``inputs`` (rows as encodings), made and proven in tasks through ``pool``
+    (:func:`~referendum.crypto.proofs.shuffle_prover.mix_in_ranges`), and its event's payload,
+    whose lists are made by the slice as the spool writes them (:class:`JsonView`)."""
+    mix = mix_in_ranges(keys, mix_context(state.fingerprint, region, stage), inputs, rng, pool)
     payload = {
         "region": region,
         "stage": stage,
-        # the rows' JSON made part by part as the spool writes them (JsonView)
-        "outputs": JsonView(outputs, lambda row: [ct.to_json() for ct in row]),
+        "outputs": JsonView(mix.outputs, _row_json),
         "proof": {
-            **{name: JsonView(items, _hex) for name, items in lists.items()},
-            "t_sum": proof.t_sum.hex(),
-            "t_product": proof.t_product.hex(),
-            "t_weighted": proof.t_weighted.hex(),
-            "t_reencryption": [ct.to_json() for ct in proof.t_reencryption],
-            "s_sum": proof.s_sum.hex(),
-            "s_product": proof.s_product.hex(),
-            "s_weighted": proof.s_weighted.hex(),
-            "s_reencryption": [x.hex() for x in proof.s_reencryption],
+            **{name: JsonView(getattr(mix.proof, name), bytes.hex) for name in ROW_LISTS},
+            **mix.proof.head_json(),
         },
     }
-    return payload, outputs, witness.permutation
+    return payload, mix
 
 
-_MIX_LISTS = ("permutation", "chain", "t_chain", "s_chain", "s_permuted")
+def _row_json(raw: bytes) -> list[dict[str, str]]:
+    """A row of ciphertexts' JSON from its encodings."""
+    return [
+        {"alpha": raw[k : k + 32].hex(), "beta": raw[k + 32 : k + 64].hex()}
+        for k in range(0, len(raw), 64)
+    ]
+
+
+def _first_column(rows: Packed) -> list[Ciphertext]:
+    """Ciphertext 0 of every row, decoded."""
+    return [Ciphertext(Point.from_bytes(raw[:32]), Point.from_bytes(raw[32:64])) for raw in rows]
 
 
 def _hex(value: Point | Scalar) -> str:
@@ -439,7 +442,7 @@ class _FilterProofs:
     groups: tuple[tuple[int, tuple[Ciphertext, ...], int, Row], ...]
     seed: bytes | None
 
-    def run(self) -> list[tuple[dict[str, Any], Row]]:
+    def run(self) -> list[tuple[dict[str, Any], bytes]]:
         rng = _random_of(self.seed)
         authority = base_mul(self.secret)
         fp, region = self.fingerprint, self.region
@@ -463,7 +466,8 @@ class _FilterProofs:
                 "choices": [c.to_json() for c in choices],
                 "proof": proof.to_json(),
             }
-            out.append((selected, (voter_after, *choices)))
+            row_after = b"".join(ct.to_bytes() for ct in (voter_after, *choices))
+            out.append((selected, row_after))
         return out
 
 
@@ -511,8 +515,8 @@ class _PackedRows:
 
     __slots__ = ("_rows",)
 
-    def __init__(self, rows: Iterable[Row]) -> None:
-        self._rows = [b"".join(ct.to_bytes() for ct in row) for row in rows]
+    def __init__(self, rows: Sequence[bytes]) -> None:
+        self._rows = rows
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -568,10 +572,10 @@ def _groups_made(
 
 
 def _selected_made(
-    parts: Iterable[list[tuple[dict[str, Any], Row]]], rows: list[Row]
+    parts: Iterable[list[tuple[dict[str, Any], bytes]]], rows: list[bytes]
 ) -> Iterator[dict[str, Any]]:
-    """The rows of ``tally.filter`` as their tasks' proofs come, each selected row (decoded)
-    noted in ``rows`` for the second mix."""
+    """The rows of ``tally.filter`` as their tasks' proofs come, each selected row (its
+    encodings) noted in ``rows`` for the second mix."""
     for part in parts:
         for selected, row in part:
             rows.append(row)
@@ -621,21 +625,22 @@ def region_steps(
             dummy_rows.append((voter, counter, DUMMY_TAG, *(REAL_TAG,) * width))
     yield m.TALLY_DUMMIES, {"region": region, "rows": dummies}
     del dummies
-    inputs = tuple(ballot_row(b) for b in parsed) + tuple(dummy_rows)
+    inputs = encode_rows(chain_iterables((ballot_row(b) for b in parsed), dummy_rows))
     owners = credentials + [c for c, size in zip(voters, sizes, strict=True)
                             for _ in range(size - counts[c])]  # fmt: skip
     offsets = {c: counter_offset(shared, c) for c in voters}
     keys = (authority, authority, authority) + (election,) * width
-    payload, mixed, permutation = _mix_event(state, region, "ballots", keys, inputs, rng)
+    payload, first = _mix_event(state, region, "ballots", keys, inputs, rng, pool)
     del inputs, dummy_rows
     yield m.TALLY_MIX, payload
     del payload
 
     # groups: pseudonyms and opened counters, written as they are proven (RowStream); the
     # mixed rows kept as encodings, each task decoding its own
-    packed = _PackedRows(mixed)
-    row_offsets = [offsets[owners[permutation[i]]] for i in range(len(mixed))]
-    del mixed, owners, credentials, permutation
+    packed = _PackedRows(first.outputs)
+    permutation = first.permutation
+    row_offsets = [offsets[owners[permutation[i]]] for i in range(len(packed))]
+    del first, owners, credentials, permutation
     count = len(packed)
     key = PseudonymKey.create(secret, rng)
     named_seeds = [_task_seed(rng) for _ in _chunks(count)]
@@ -664,32 +669,37 @@ def region_steps(
     filters = _filter_tasks(
         _FilterProofs(secret, election, fp, region, (), None), grouped, values, packed, filter_seeds
     )
-    selected_rows: list[Row] = []
+    selected_rows: list[bytes] = []
     made = _selected_made(pool(_prove, filters), selected_rows)
     yield m.TALLY_FILTER, {"region": region, "selected": RowStream(len(grouped), made)}
     del filters, grouped, made, packed, values
 
     # eligibility: mix the selected rows and the list, pseudonyms under one fresh key
-    payload, second, _ = _mix_event(
-        state, region, "selected", (authority,) + (election,) * width, tuple(selected_rows), rng
-    )
+    selected = Packed(b"".join(selected_rows), 64 * (1 + width))
     del selected_rows
-    yield m.TALLY_MIX, payload
-    listed = tuple(
-        (Ciphertext(Point.identity(), Point.from_hex(c)),) for c in state.credentials[region]
+    payload, second = _mix_event(
+        state, region, "selected", (authority,) + (election,) * width, selected, rng, pool
     )
-    payload, list_mix, _ = _mix_event(state, region, "list", (authority,), listed, rng)
+    del selected
+    yield m.TALLY_MIX, payload
+    identity = Point.identity().to_bytes()
+    listed = Packed(b"".join(identity + bytes.fromhex(c) for c in state.credentials[region]), 64)
+    payload, list_mix = _mix_event(state, region, "list", (authority,), listed, rng, pool)
     del listed
     yield m.TALLY_MIX, payload
     del payload
     key = PseudonymKey.create(secret, rng)
     chosen = _rows_of(
         pool,
-        _pseudonym_tasks(state, key, region, "eligibility.selected", [r[0] for r in second], rng),
+        _pseudonym_tasks(
+            state, key, region, "eligibility.selected", _first_column(second.outputs), rng
+        ),
     )
     listed_rows = _rows_of(
         pool,
-        _pseudonym_tasks(state, key, region, "eligibility.list", [r[0] for r in list_mix], rng),
+        _pseudonym_tasks(
+            state, key, region, "eligibility.list", _first_column(list_mix.outputs), rng
+        ),
     )
     yield (
         m.TALLY_ELIGIBILITY,

@@ -34,7 +34,7 @@ from typing import Any, Final
 
 from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.elgamal import Ciphertext, public_key_table
-from referendum.crypto.group import FixedBase, Point, Scalar, double_mul
+from referendum.crypto.group import FixedBase, Point, Scalar, multi_mul
 from referendum.crypto.hashing import encode_fields, hash_to_group, hash_to_scalar
 from referendum.crypto.json_fields import CryptoInputError, get_object, point, scalar
 from referendum.crypto.random import RandomSource
@@ -63,6 +63,7 @@ __all__ = [
     "row_generator",
     "rows_from_json",
     "rows_to_json",
+    "secret_weighted_sum",
     "seed_of_encodings",
     "shuffle",
     "shuffle_equations",
@@ -529,12 +530,12 @@ def prove_shuffle_with_nonces(
     wp = nonces.w_permuted
     t_sum = g(nonces.w_sum)
     t_product = g(nonces.w_product)
-    t_weighted = g(nonces.w_weighted) + _weighted_sum(gens.rows, wp)
+    t_weighted = g(nonces.w_weighted) + secret_weighted_sum(gens.rows, wp)
     t_reencryption = []
     for k in range(w):
         column = [row[k] for row in statement.outputs]
-        alpha = _weighted_sum([ct.alpha for ct in column], wp) - g(nonces.w_reencryption[k])
-        beta = _weighted_sum([ct.beta for ct in column], wp) - public_key_table(
+        alpha = secret_weighted_sum([ct.alpha for ct in column], wp) - g(nonces.w_reencryption[k])
+        beta = secret_weighted_sum([ct.beta for ct in column], wp) - public_key_table(
             statement.keys[k]
         ).mul(nonces.w_reencryption[k])
         t_reencryption.append(Ciphertext(alpha, beta))
@@ -563,16 +564,17 @@ def prove_shuffle_with_nonces(
     )
 
 
-def _weighted_sum(points: Sequence[Point], secrets: Sequence[Scalar]) -> Point:
-    """``sum_i secrets[i]·points[i]`` in constant time, two terms per ladder
-    (:func:`~referendum.crypto.group.double_mul`)."""
+def secret_weighted_sum(points: Sequence[Point], secrets: Sequence[Scalar]) -> Point:
+    """``sum_i secrets[i]·points[i]`` in constant time (:func:`~referendum.crypto.group.multi_mul`),
+    in runs of :data:`SECRET_SUM_RUN` points."""
     total = Point.identity()
-    pairs = len(points) - len(points) % 2
-    for i in range(0, pairs, 2):
-        total = total + double_mul(points[i], secrets[i], points[i + 1], secrets[i + 1])
-    if pairs < len(points):
-        total = total + points[-1] * secrets[-1]
+    for a in range(0, len(points), SECRET_SUM_RUN):
+        total = total + multi_mul(secrets[a : a + SECRET_SUM_RUN], points[a : a + SECRET_SUM_RUN])
     return total
+
+
+SECRET_SUM_RUN: Final = 1024
+"""Points per constant-time multiplication (its tables take about 1.3 KB a point)."""
 
 
 def prove_shuffle(
