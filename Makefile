@@ -19,7 +19,9 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMP): pyproject.toml requirements.lock setup.py | system-deps
+# The C extension is rebuilt (pip install -e) when its sources change, too.
+$(STAMP): pyproject.toml requirements.lock setup.py src/referendum/crypto/_build_decaf.py \
+	  $(wildcard src/referendum/crypto/csrc/*.c) | system-deps
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
