@@ -24,7 +24,7 @@ from typing import Final
 
 from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.elgamal import Ciphertext, public_key_table
-from referendum.crypto.group import Point, Scalar, base_mul
+from referendum.crypto.group import Point, Scalar, base_mul, double_mul
 from referendum.crypto.proofs.linear import (
     LinearProof,
     LinearRelation,
@@ -170,7 +170,7 @@ class PseudonymKey:
 
     def pseudonym(self, voter: Ciphertext) -> Point:
         """``s·C`` for the credential ``C`` that ``voter`` encrypts."""
-        return voter.beta * self.s - voter.alpha * self.u
+        return double_mul(voter.beta, self.s, voter.alpha, -self.u)
 
     def prove_key(self, authority_key: Point, context: bytes, rng: RandomSource) -> LinearProof:
         """Proof that ``U = s·T`` for the ``s`` of ``S``."""
@@ -252,17 +252,38 @@ def decrypt_counter(
     candidates: Sequence[int],
     context: bytes,
     rng: RandomSource,
+    *,
+    authority_key: Point | None = None,
 ) -> CounterOpening:
     """Decrypt ``counter`` (exponential ElGamal of one of ``candidates``, which the authority
-    knows from the board) and prove it."""
+    knows from the board) and prove it; ``authority_key`` (``t·G``, computed when not given).
+    A ``range`` of candidates (step 1) is searched by adding ``G``, one point a candidate."""
     factor = counter.alpha * authority_secret
     plain = counter.beta - factor
+    value = _value_among(plain, candidates)
+    if value is None:
+        raise UsageError("decrypt_counter: the counter is none of the candidates")
+    key = base_mul(authority_secret) if authority_key is None else authority_key
+    relation = counter_relation(key, counter, factor)
+    proof = prove_linear(COUNTER_DOMAIN, relation, (authority_secret,), context, rng)
+    return CounterOpening(value, factor, proof)
+
+
+def _value_among(plain: Point, candidates: Sequence[int]) -> int | None:
+    """The candidate ``v`` with ``v·G == plain``, or ``None``."""
+    if isinstance(candidates, range) and candidates.step == 1:
+        if not candidates:
+            return None
+        point, generator = base_mul(Scalar.from_int(candidates.start)), Point.generator()
+        for value in candidates:
+            if point == plain:
+                return value
+            point = point + generator
+        return None
     for value in candidates:
         if base_mul(Scalar.from_int(value)) == plain:
-            relation = counter_relation(base_mul(authority_secret), counter, factor)
-            proof = prove_linear(COUNTER_DOMAIN, relation, (authority_secret,), context, rng)
-            return CounterOpening(value, factor, proof)
-    raise UsageError("decrypt_counter: the counter is none of the candidates")
+            return value
+    return None
 
 
 def verify_counter(

@@ -415,11 +415,20 @@ class _CounterOpenings:
 
     def run(self) -> list[dict[str, Any]]:
         rng = _random_of(self.seed)
+        authority = base_mul(self.secret)
         rows = []
         for i, (counter, offset) in enumerate(zip(self.counters, self.offsets, strict=True)):
-            value = _counter_value(self.secret, counter, offset)
             context = item_context(self.fingerprint, self.region, "groups.counter", self.start + i)
-            opening = decrypt_counter(self.secret, counter, (value,), context, rng)
+            # a dummy's or a ballot's value: one of offset - 16 .. offset + 15
+            candidates = range(offset - MAX_BALLOTS_PER_VOTER, offset + MAX_BALLOTS_PER_VOTER)
+            try:
+                opening = decrypt_counter(
+                    self.secret, counter, candidates, context, rng, authority_key=authority
+                )
+            except UsageError:
+                raise UsageError(
+                    "a counter that is none of its credential's: the board's counters are wrong"
+                ) from None
             rows.append(
                 {
                     "counter": opening.value,
@@ -710,20 +719,6 @@ def region_steps(
             "list": listed_rows,
         },
     )
-
-
-def _counter_value(secret: Scalar, counter: Ciphertext, offset: int) -> int:
-    """The value of a counter of a credential whose offset is ``offset``: one of
-    ``offset - 16 .. offset + 15`` (a dummy's or a ballot's), found by stepping by ``G``."""
-    plain = counter.beta - counter.alpha * secret
-    low = offset - MAX_BALLOTS_PER_VOTER
-    point = base_mul(Scalar.from_int(low))
-    generator = Point.generator()
-    for value in range(low, offset + MAX_BALLOTS_PER_VOTER):
-        if point == plain:
-            return value
-        point = point + generator
-    raise UsageError("a counter that is none of its credential's: the board's counters are wrong")
 
 
 def publish_deniable_tally(

@@ -26,7 +26,15 @@ from typing import Any
 
 from referendum.crypto.batch import Equation, verify_equations
 from referendum.crypto.elgamal import cached_table
-from referendum.crypto.group import Point, Scalar, base_mul, multi_mul_vartime
+from referendum.crypto.group import (
+    Point,
+    Scalar,
+    base_mul,
+    double_mul,
+    double_mul_vartime,
+    multi_mul,
+    multi_mul_vartime,
+)
 from referendum.crypto.hashing import encode_fields, hash_to_scalar
 from referendum.crypto.json_fields import CryptoInputError, get_object, point, scalar
 from referendum.crypto.random import RandomSource
@@ -86,12 +94,26 @@ class LinearRelation:
         return parts
 
     def commit(self, nonces: Sequence[Scalar]) -> tuple[Point, ...]:
-        """``A_e = sum_j w_{i_j}·B_j`` (constant time in the nonces)."""
+        """``A_e = sum_j w_{i_j}·B_j`` (constant time in the nonces): the generator's and the
+        keys' terms through their tables, the other bases of an equation together (a pair by
+        ``double_mul``, more by ``multi_mul``)."""
         out = []
         for terms in self.terms:
             total = Point.identity()
+            others: list[tuple[int, Point]] = []
             for i, base in terms:
-                total = total + _times(base, nonces[i])
+                if base is _GENERATOR or cached_table(base) is not None:
+                    total = total + _times(base, nonces[i])
+                else:
+                    others.append((i, base))
+            if len(others) == 1:
+                ((i, base),) = others
+                total = total + base * nonces[i]
+            elif len(others) == 2:
+                (i, a), (j, b) = others
+                total = total + double_mul(a, nonces[i], b, nonces[j])
+            elif others:
+                total = total + multi_mul([nonces[i] for i, _ in others], [b for _, b in others])
             out.append(total)
         return tuple(out)
 
@@ -102,6 +124,9 @@ class LinearRelation:
         out = []
         minus_c = -challenge
         for image, terms in zip(self.images, self.terms, strict=True):
+            if len(terms) == 1 and terms[0][1] is _GENERATOR:  # through the generator's table
+                out.append(double_mul_vartime(responses[terms[0][0]], minus_c, image))
+                continue
             scalars = [minus_c, *[responses[i] for i, _ in terms]]
             out.append(multi_mul_vartime(scalars, [image, *[base for _, base in terms]]))
         return tuple(out)
