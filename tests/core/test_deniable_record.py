@@ -28,15 +28,16 @@ from referendum.protocol.state import state_from_events
 from referendum.record import messages as m
 from referendum.record.canonical import canonical_json
 from referendum.record.event import Event
-from referendum.record.io import write_record
+from referendum.record.io import EVENTS_FILE, write_record
 from referendum.services import deniable as services_deniable
 from referendum.services.deniable import TallyingKey, publish_deniable_tally
 from referendum.services.receipts import ReceiptSigner
 from referendum.services.tally import publish_results, publish_share, publish_tally
 from referendum.services.voter import prepare_ballot, prepare_deniable_ballot
 from referendum.services.voting import cast, close_voting
+from referendum.verify.deniable_events import DENIABLE_TYPES
 from referendum.verify.partition import DaskRunner, open_runner
-from referendum.verify.record_verifier import verify_record
+from referendum.verify.record_verifier import RecordFollower, verify_record
 from referendum.verify.report import Check, Status
 
 from .helpers import (
@@ -761,6 +762,26 @@ def test_the_checks_in_tasks_agree_with_the_checks_one_by_one(
         )
         assert got.tally.sums == expected.sums and got.tally.ballots == expected.ballots
     assert figures["east"].ballots == 5 and figures["east"].counted == 3
+
+
+def test_the_verifier_keeps_the_deniable_events_by_their_lines_and_reads_them_again(
+    record: tuple[Path, Run],
+) -> None:
+    folder, done = record
+    follower = RecordFollower(str(folder / EVENTS_FILE))
+    assert follower.advance()
+    p1 = follower.p1
+    assert [e.type for e in p1.non_ballot if e.type in DENIABLE_TYPES] == []
+    for lines, kinds in (
+        (p1.deniable_ballots, {m.BALLOT_DENIABLE}),
+        (p1.deniable_steps, set(m.TALLY_STEPS)),
+    ):
+        expected = [e.hash for e in done.events if e.type in kinds]
+        assert lines.count == len(expected) > 0
+        assert [e.hash for e in lines.events(follower.path)] == expected
+    # the ballots are consecutive lines, then the close, then the steps: one span each
+    assert (p1.deniable_ballots.spans, p1.deniable_steps.spans) == (1, 1)
+    assert follower.conclude().ok
 
 
 def _reports(folder: Path) -> tuple[Any, Any]:

@@ -239,24 +239,6 @@ class _StepReader:
         del members["part"], members["parts"]
         return members, packed
 
-    def merged(self, region: str, event_type: str) -> dict[str, Any]:
-        """The next step's payload, its parts merged (:func:`merge_parts`)."""
-        lists = PART_LISTS[event_type]
-        out: dict[str, Any] = {}
-        for payload in self.parts(region, event_type):
-            if not out:
-                out = {k: v for k, v in payload.items() if k not in ("part", "parts")}
-                for path in lists:
-                    out[path] = []
-            for path in lists:
-                if not isinstance(payload[path], list):
-                    raise Unsure(f"{event_type}: {path}")
-                out[path] += payload[path]
-            for path in CLOSING_MEMBERS[event_type]:
-                if path in payload:
-                    out[path] = payload[path]
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class BallotsTask:
@@ -412,7 +394,7 @@ class RegionFigures:
 @dataclass
 class _Plan:
     state: ElectionState
-    ballots: Sequence[Event]
+    ballots: Iterable[Event]
     steps: Iterable[Event] | None
     cap: int
     check_ballots: bool = True
@@ -431,14 +413,19 @@ class _Plan:
         regions = {r.id for r in self.state.manifest.regions}
         contexts = {r: self.state.ballot_context(r) for r in sorted(regions)}
         codes: set[str] = set()
-        by_region: dict[str, list[Mapping[str, Any]]] = {r: [] for r in regions}
+        # each region's first mix's inputs, the ballots' rows kept as encodings as they are
+        # read (only when the steps are checked: what they join on)
+        inputs = {r: EncodedRows([], width_of(self.state, r) + 3) for r in regions}
         batch: list[Mapping[str, Any]] = []
         for event in self.ballots:
             payload = event.payload
             if payload["region"] not in regions or payload["tracking_code"] in codes:
                 raise Unsure("a ballot's region or a replay")
             codes.add(payload["tracking_code"])
-            by_region[payload["region"]].append(payload)
+            if self.steps is not None:
+                choices = [s for q in payload["ballot"]["questions"] for s in q["selections"]]
+                row = [payload["voter"], payload["counter"], _REAL, *choices]
+                inputs[payload["region"]].append(row)
             if self.check_ballots:
                 batch.append(payload)
             if len(batch) == BALLOTS_PER_TASK:
@@ -451,40 +438,31 @@ class _Plan:
             return
         reader = _StepReader(self.steps)
         for region in self.state.manifest.regions:
-            yield from self._region(region.id, by_region.pop(region.id), reader)
+            yield from self._region(region.id, inputs.pop(region.id), reader)
         if not reader.done():
             raise Unsure("a step after the last region's, or for a region with no ballots")
 
-    def _region(
-        self,
-        region: str,
-        ballots: list[Mapping[str, Any]],
-        reader: _StepReader,
-    ) -> Iterator[Task]:
-        """One region's tasks, its steps read part by part from ``reader`` in the order of
-        docs/spec/coercion.md section 3.2: only what joins the steps is held across them (a
-        mix's rows as encodings, the counters, the groups), and within a mix only its rows'
-        encodings (its parts are read once)."""
+    def _region(self, region: str, inputs: EncodedRows, reader: _StepReader) -> Iterator[Task]:
+        """One region's tasks, ``inputs`` its ballots' rows, its steps read part by part from
+        ``reader`` in the order of docs/spec/coercion.md section 3.2: only what joins the
+        steps is held across them (a mix's rows as encodings, the counters, the groups), and
+        within a mix only its rows' encodings (its parts are read once)."""
         width = width_of(self.state, region)
         self.sums[region] = [Ciphertext.zero()] * width
-        if not ballots:
+        if not len(inputs):
             self.figures[region] = (0, 0, 0, 0)
             return
 
-        def need(event_type: str) -> dict[str, Any]:
-            return reader.merged(region, event_type)
-
         authority, election = self.authority, self.election
-        dummies = need(m.TALLY_DUMMIES)["rows"]
-        inputs = EncodedRows([], width + 3)
-        for payload in ballots:
-            choices = [s for q in payload["ballot"]["questions"] for s in q["selections"]]
-            inputs.append([payload["voter"], payload["counter"], _REAL, *choices])
-        ballots_n, dummies_n = len(ballots), len(dummies)
-        del ballots
-        for r in dummies:
-            inputs.append([r["voter"], r["counter"], _DUMMY, *[_REAL] * width])
-        del dummies
+        ballots_n = len(inputs)
+        for part in reader.parts(region, m.TALLY_DUMMIES):
+            rows = part["rows"]
+            if not isinstance(rows, list):
+                raise Unsure("dummies: rows")
+            for r in rows:
+                inputs.append([r["voter"], r["counter"], _DUMMY, *[_REAL] * width])
+            del rows, part
+        dummies_n = len(inputs) - ballots_n
         keys = (authority,) * 3 + (election,) * width
         mixed_rows = EncodedRows([], width + 3)
         yield from self._mix(region, "ballots", keys, inputs, reader, mixed_rows)
@@ -699,7 +677,7 @@ class _Plan:
 
 def check_in_tasks(
     state: ElectionState,
-    ballots: Sequence[Event],
+    ballots: Iterable[Event],
     steps: Iterable[Event] | None,
     run: TaskRunner,
     *,

@@ -49,6 +49,7 @@ from referendum.protocol.state import ElectionState, state_from_events
 from referendum.record import messages as m
 from referendum.record.event import Event, event_hash_encoded
 from referendum.record.manifest import parse_timestamp
+from referendum.verify.deniable_events import DENIABLE_TYPES, DeniableEntry, deniable_entry
 from referendum.verify.fastline import BallotLine, BallotLines
 from referendum.verify.lines import (
     LineError,
@@ -179,7 +180,7 @@ class RangeResult:
     first: Link | None = None
     last: Link | None = None
     error: LineError | None = None
-    items: list[Event | BallotEntry | RejectionEntry] = field(default_factory=list)
+    items: list[Event | BallotEntry | RejectionEntry | DeniableEntry] = field(default_factory=list)
     failures: list[BallotFailure] = field(default_factory=list)
     window_error: tuple[str, str] | None = None
     sums: dict[str, tuple[int, list[list[bytes]]]] = field(default_factory=dict)
@@ -479,6 +480,9 @@ def check_range(task: RangeTask) -> RangeResult:
                     payload = event.payload
                     if event.type == m.BALLOT_REJECTED:
                         result.items.append(rejection_entry(setup.state, event))
+                        continue
+                    if event.type in DENIABLE_TYPES:
+                        result.items.append(deniable_entry(event, offset, offset + len(line) + 1))
                         continue
                     if event.type != m.BALLOT_ACCEPTED:
                         result.items.append(event)

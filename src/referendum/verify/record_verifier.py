@@ -6,8 +6,10 @@ hashes, links, every accepted ballot in batches, per-region sums of the cipherte
 process, in worker processes or on a Dask cluster (:mod:`referendum.verify.partition`).  The
 results are merged in order: links between ranges, the order of events, revotes (the sums of
 replaced ballots, re-read by offset, are subtracted), rejections, and the file's SHA-256,
-computed alongside.  Memory holds the non-ballot events, a few bytes per credential and one
-digest per ballot; no pass holds the ballots.
+computed alongside.  Memory holds the non-ballot events (but those of deniable revoting,
+kept by their lines' spans and read again one at a time by their checks:
+:mod:`referendum.verify.deniable_events`), a few bytes per credential and one digest per
+ballot; no pass holds the ballots.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -64,6 +66,12 @@ from referendum.verify.ballots import (
     release_state,
     setup_events,
     sum_ballot_lines,
+)
+from referendum.verify.deniable_events import (
+    DENIABLE_TYPES,
+    DeniableEntry,
+    DeniableLines,
+    deniable_entry,
 )
 from referendum.verify.lines import LineError, Link, aligned_ranges, check_join, parse_event_line
 from referendum.verify.lines import read_lines as _read_lines
@@ -152,7 +160,11 @@ class _Pass1:
     """What the merger keeps while it reads the record."""
 
     def __init__(self) -> None:
-        self.non_ballot: list[Event] = []
+        self.non_ballot: list[Event] = []  # but the deniable ones: their lines' spans
+        self.deniable_ballots = DeniableLines()
+        self.deniable_steps = DeniableLines()
+        self.first_deniable: tuple[int, str] | None = None  # height and type
+        self.deniable_window_error: int | None = None  # the first ballot outside the window
         self.genesis: ElectionState | None = None  # the state of the manifest alone
         self.stage = 0
         self.opened = False
@@ -413,8 +425,12 @@ def _conclude(
     report.summary["rejected"] = dict(p1.rejections)
 
     counted = None
-    if full.manifest.deniable or _deniable_events(p1.non_ballot):
-        counted = _verify_deniable(report, full, p1, workers, dask)
+    if full.manifest.deniable or p1.first_deniable is not None:
+        try:
+            counted = _verify_deniable(report, path, full, p1, workers, dask)
+        except RecordError as exc:
+            report.failed(Check.CHAIN, "events.jsonl", str(exc))
+            return full
         if counted is None:
             for check in (Check.TALLY, Check.DECRYPTION, Check.RESULTS, Check.OUTCOME):
                 report.skipped(check, "a step of deniable revoting failed")
@@ -423,28 +439,26 @@ def _conclude(
     return full
 
 
-_DENIABLE_TYPES = frozenset({m.BALLOT_DENIABLE, *m.TALLY_STEPS})
-
-
-def _deniable_events(events: Sequence[Event]) -> list[Event]:
-    return [e for e in events if e.type in _DENIABLE_TYPES]
-
-
 def _verify_deniable(
-    report: Report, state: ElectionState, p1: _Pass1, workers: int = 1, dask: Any = None
+    report: Report,
+    path: str,
+    state: ElectionState,
+    p1: _Pass1,
+    workers: int = 1,
+    dask: Any = None,
 ) -> dict[str, RegionTally] | None:
     """The checks of deniable revoting (docs/spec/coercion.md section 6): every deniable
-    ballot, then each region's dummies, mixes, groups, filter and eligibility; the sums of
-    the rows that count (``None`` when a check failed: it is in the report)."""
-    events = _deniable_events(p1.non_ballot)
-    ballots = [e for e in events if e.type == m.BALLOT_DENIABLE]
-    steps = [e for e in events if e.type != m.BALLOT_DENIABLE]
+    ballot, then each region's dummies, mixes, groups, filter and eligibility, the events
+    read again from ``path`` one at a time; the sums of the rows that count (``None`` when a
+    check failed: it is in the report)."""
     names = (Check.DUMMIES, Check.MIX, Check.GROUPS, Check.FILTER, Check.ELIGIBILITY)
     if not state.manifest.deniable:
+        assert p1.first_deniable is not None
+        height, event_type = p1.first_deniable
         report.failed(
             Check.DENIABLE_BALLOTS,
-            f"event {events[0].height}",
-            f"a {events[0].type} event in a referendum with visible revoting",
+            f"event {height}",
+            f"a {event_type} event in a referendum with visible revoting",
         )
         return None
     if p1.accepted:
@@ -452,21 +466,28 @@ def _verify_deniable(
             Check.DENIABLE_BALLOTS, "ballot.accepted", "a visible ballot in a deniable referendum"
         )
         return None
-    for event in ballots:
-        moment = parse_timestamp(event.timestamp, field_name="timestamp")
-        if not state.manifest.in_window(moment):
-            report.failed(
-                Check.WINDOW, f"event {event.height}", "a ballot outside the voting periods"
-            )
-            return None
+    if p1.deniable_window_error is not None:
+        report.failed(
+            Check.WINDOW, f"event {p1.deniable_window_error}", "a ballot outside the voting periods"
+        )
+        return None
     assert state.manifest.tallying_authority is not None
     from referendum.protocol import deniable
     from referendum.protocol.deniable_tasks import RegionFigures
 
-    given = state.tally is not None or bool(steps)
-    figures = _deniable_in_tasks(state, ballots, steps if given else None, workers, dask)
+    given = state.tally is not None or p1.deniable_steps.count > 0
+    ballots_n = p1.deniable_ballots.count
+    figures = _deniable_in_tasks(
+        state,
+        p1.deniable_ballots.events(path),
+        p1.deniable_steps.events(path) if given else None,
+        workers,
+        dask,
+    )
     authority = Point.from_hex(state.manifest.tallying_authority)
-    if figures is None:  # a failure to name: the checks one by one, in this process
+    ballots: list[Event] = []
+    if figures is None:  # a failure to name: the checks one by one, in this process, whole
+        ballots = list(p1.deniable_ballots.events(path))
         try:
             deniable.check_ballots(state, authority, ballots)
         except deniable.StepFailure as exc:
@@ -475,10 +496,10 @@ def _verify_deniable(
         except PhaseError as exc:
             report.failed(Check.DENIABLE_BALLOTS, "election.key", str(exc))
             return None
-    if ballots:
+    if ballots_n:
         report.passed(
             Check.DENIABLE_BALLOTS,
-            f"{len(ballots)} deniable ballots: encrypted credential proven, proofs bound to it",
+            f"{ballots_n} deniable ballots: encrypted credential proven, proofs bound to it",
         )
     else:
         report.skipped(Check.DENIABLE_BALLOTS, "no ballots")
@@ -489,6 +510,7 @@ def _verify_deniable(
     if figures is None:
         figures = {}
         try:
+            steps = list(p1.deniable_steps.events(path))
             by_region = deniable.collect_steps(state, ballots, steps)
             for region in state.manifest.regions:
                 count = deniable.verify_region(state, region.id, by_region[region.id])
@@ -534,8 +556,8 @@ def _verify_deniable(
 
 def _deniable_in_tasks(
     state: ElectionState,
-    ballots: Sequence[Event],
-    steps: Sequence[Event] | None,
+    ballots: Iterable[Event],
+    steps: Iterable[Event] | None,
     workers: int,
     dask: Any,
 ) -> Any:
@@ -577,6 +599,8 @@ def _read_setup(
                 item: _Item = event
                 if event.type == m.BALLOT_ACCEPTED:
                     item = BallotEntry(event.height, None, None, None, offset)
+                elif event.type in DENIABLE_TYPES:
+                    item = deniable_entry(event, offset, reached)
                 elif event.type == m.BALLOT_REJECTED and p1.genesis is not None:
                     item = rejection_entry(p1.genesis, event, content=False)  # not open yet
                 current.append(item)
@@ -678,7 +702,11 @@ def _consume(p1: _Pass1, item: _Item) -> None:
             )
             return
         _check_ballot_sequence(p1, item)
+    elif isinstance(item, DeniableEntry):
+        _keep_deniable(p1, item)
     elif isinstance(item, Event):
+        if item.type in DENIABLE_TYPES:  # its payload checked here, not where it was read
+            raise RecordError(f"event {item.height} ({item.type}) read differently twice")
         key = _once_key(item)
         if key is not None:
             if key in p1.seen:  # reported by _check_order; the state keeps the first
@@ -687,6 +715,21 @@ def _consume(p1: _Pass1, item: _Item) -> None:
         p1.non_ballot.append(item)
         if item.type == m.VOTING_OPEN:
             p1.opened = True
+
+
+def _keep_deniable(p1: _Pass1, entry: DeniableEntry) -> None:
+    """Keep a deniable event's place (its payload is read again by the deniable checks) and
+    what is judged of it before them."""
+    if p1.first_deniable is None:
+        p1.first_deniable = (entry.height, entry.type)
+    if entry.type != m.BALLOT_DENIABLE:
+        p1.deniable_steps.add(entry)
+        return
+    p1.deniable_ballots.add(entry)
+    assert p1.genesis is not None  # the manifest is event 0
+    moment = parse_timestamp(entry.timestamp, field_name="timestamp")
+    if p1.deniable_window_error is None and not p1.genesis.manifest.in_window(moment):
+        p1.deniable_window_error = entry.height
 
 
 _PHASE_OF_STAGE = (Phase.SETUP, Phase.OPEN, Phase.CLOSED, Phase.TALLIED, Phase.PUBLISHED)
