@@ -13,7 +13,10 @@ For ``ballots`` ballots of ``voters`` voters in one region (one yes/no/blank que
 
 The ballot checks are timed on a sample of ``sample`` real ballots of each kind and counted
 per ballot; the steps run on all the rows, built directly (an encrypted credential and
-counter per ballot, random choices: the steps' cost does not depend on what the ballots say).
+counter per ballot, random choices: the steps' cost does not depend on what the ballots say)
+in ``workers`` processes, by chunks whose randomness is their own (the same ballots whatever
+the workers), and kept as their encodings (:class:`EncodedBallots`: 320 bytes a ballot,
+decoded when read; the verifier's side reads them as events made one at a time).
 Figures are CPU milliseconds per ballot (of this process and of its workers), beside the wall
 seconds of each side and the peak resident memory.  The tallying authority proves each row's
 and group's proofs in ``workers`` processes (``referendum tallying tally --workers``), and the
@@ -25,9 +28,9 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, overload
 
 from referendum.crypto.ballot import QuestionShape
 from referendum.crypto.ballot_batch import AVAILABLE, BallotBatch
@@ -46,7 +49,7 @@ from referendum.record import messages as m
 from referendum.record.event import Event
 from referendum.record.manifest import manifest_from_mapping
 
-__all__ = ["DeniableCosts", "deniable_costs", "projection"]
+__all__ = ["DeniableCosts", "EncodedBallots", "deniable_costs", "projection"]
 
 _REGION = "r"
 
@@ -69,6 +72,8 @@ class DeniableCosts:
     steps_verify_wall_s: float = 0.0
     peak_mb: float = 0.0
     workers_peak_mb: float = 0.0
+    setup_wall_s: float = 0.0
+    setup_ms: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in vars(self).items()}
@@ -86,10 +91,11 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def _state(rng: DeterministicRandom, voters: list[Point], tallying: Point) -> ElectionState:
-    from referendum.services.deniable import TallyingKey  # noqa: F401  (the key's type)
-
-    trustee = Scalar.random(rng)
+def _state(
+    rng: DeterministicRandom, voters: list[bytes], tallying: Point, election: Point
+) -> ElectionState:
+    """The referendum's state: ``voters`` (their credentials' encodings) listed, ``election``
+    its key."""
     payload = manifest_from_mapping(
         {
             "id": "bench-deniable",
@@ -108,7 +114,7 @@ def _state(rng: DeterministicRandom, voters: list[Point], tallying: Point) -> El
         manifest=manifest_from_mapping(payload),
         manifest_payload=payload,
         fingerprint=manifest_fingerprint(payload),
-        election_key={"public_key": base_mul(trustee).hex()},
+        election_key={"public_key": election.hex()},
     )
     lists = MemoryLists()
     lists.publish(_REGION, sorted(c.hex() for c in voters))
@@ -181,6 +187,182 @@ def _sample_checks(state: ElectionState, secrets: list[Scalar], sample: int) -> 
     return visible_ms, deniable_ms
 
 
+_CHUNK: Final = 2048
+"""Ballots made per task of the set-up (each about 10 fixed-base multiplications)."""
+_CIPHERTEXTS: Final = 5
+"""Ciphertexts of a bench ballot: its encrypted credential, its counter, its 3 choices."""
+
+
+def _credential_secret(seed: int, voter: int) -> Scalar:
+    """Voter ``voter``'s credential secret, derived alone (so any worker can make it)."""
+    return Scalar.random(DeterministicRandom(b"bench-deniable %d credential %d" % (seed, voter)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """Ballots ``start .. end - 1`` to make: their randomness is the chunk's own (``seed``
+    and ``start``), so the ballots are the same however many workers make them."""
+
+    seed: int
+    start: int
+    end: int
+    voters: int
+    counted_from: int
+    authority: bytes
+    election: bytes
+    shared: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """A chunk's ballots (each the 32-byte encodings of its points: ``voter``, ``counter``,
+    the choices, 320 bytes), the credentials of the voters whose first ballot it holds (in
+    order), and the visible tally's share: the sum of its counted ballots' choices and the
+    CPU seconds of that sum alone."""
+
+    rows: list[bytes]
+    firsts: list[bytes]
+    sums: tuple[Ciphertext, ...]
+    sum_cpu: float
+
+
+def _make_chunk(chunk: _Chunk) -> _Made:
+    """Make a chunk's ballots.  Ballot ``i`` is voter ``i mod voters``'s ``(i div voters)``-th
+    (one in fifty revotes once, by default); those from ``counted_from`` on are the last of
+    their voter's, which the visible tally sums (here, where they are still points)."""
+    from referendum.services.deniable import counter_offset
+
+    rng = DeterministicRandom(b"bench-deniable %d ballots %d" % (chunk.seed, chunk.start))
+    authority = Point.from_bytes(chunk.authority)
+    shared = Point.from_bytes(chunk.shared)
+    key_table = public_key_table(Point.from_bytes(chunk.election))
+    t_table = public_key_table(authority)
+    rows: list[bytes] = []
+    firsts: list[bytes] = []
+    sums: tuple[Ciphertext, ...] = (Ciphertext.zero(),) * 3
+    sum_cpu = 0.0
+    for i in range(chunk.start, chunk.end):
+        owner, k = i % chunk.voters, i // chunk.voters
+        c = base_mul(_credential_secret(chunk.seed, owner))
+        if k == 0:
+            firsts.append(c.to_bytes())
+        value = counter_offset(shared, c.hex()) + k
+        nonce = Scalar.random(rng)
+        counter = Ciphertext(base_mul(nonce), base_mul(Scalar.from_int(value)) + t_table.mul(nonce))
+        choice = i % 3
+        choices = [
+            encrypt(key_table, 1 if o == choice else 0, Scalar.random(rng)) for o in range(3)
+        ]
+        voter = encrypt_credential(authority, c, Scalar.random(rng))
+        rows.append(b"".join(ct.to_bytes() for ct in (voter, counter, *choices)))
+        if i >= chunk.counted_from:
+            began = time.process_time()
+            sums = tuple(t + c for t, c in zip(sums, choices, strict=True))
+            sum_cpu += time.process_time() - began
+    return _Made(rows, firsts, sums, sum_cpu)
+
+
+def _generate(
+    seed: int,
+    ballots: int,
+    voters: int,
+    authority: Point,
+    election: Point,
+    shared: Point,
+    workers: int,
+) -> tuple[list[bytes], list[bytes], float]:
+    """The ballots' encodings (:func:`_make_chunk`) made in ``workers`` processes, every
+    voter's credential, and the CPU seconds of the visible tally (the sum of the counted
+    ballots, made in the chunks and added here)."""
+    from referendum.verify.partition import open_runner
+
+    keys = (authority.to_bytes(), election.to_bytes(), shared.to_bytes())
+    chunks = (
+        _Chunk(seed, a, min(a + _CHUNK, ballots), voters, max(0, ballots - voters), *keys)
+        for a in range(0, ballots, _CHUNK)
+    )
+    encoded: list[bytes] = []
+    credentials: list[bytes] = []
+    total: tuple[Ciphertext, ...] = (Ciphertext.zero(),) * 3
+    sum_cpu = 0.0
+    runner = open_runner(workers=workers)
+    try:
+        for made in runner.map(_make_chunk, chunks):
+            encoded += made.rows
+            credentials += made.firsts
+            began = time.process_time()
+            total = tuple(t + c for t, c in zip(total, made.sums, strict=True))
+            sum_cpu += made.sum_cpu + time.process_time() - began
+    finally:
+        runner.close()
+    return encoded, credentials, sum_cpu
+
+
+def _ciphertext(raw: bytes, k: int) -> Ciphertext:
+    return Ciphertext(
+        Point.from_bytes(raw[64 * k : 64 * k + 32]),
+        Point.from_bytes(raw[64 * k + 32 : 64 * k + 64]),
+    )
+
+
+def _cell(raw: bytes, k: int) -> dict[str, str]:
+    return {"alpha": raw[64 * k : 64 * k + 32].hex(), "beta": raw[64 * k + 32 : 64 * k + 64].hex()}
+
+
+class EncodedBallots(Sequence[DeniableBallot]):
+    """The region's ballots kept as their encodings (one ``bytes`` of 320 per ballot, where a
+    decoded :class:`DeniableBallot` holds about 5 KB), each decoded when it is asked for;
+    ballot ``i`` is at height ``i``."""
+
+    __slots__ = ("_first", "_rows")
+
+    def __init__(self, rows: list[bytes], first: int = 0) -> None:
+        self._rows = rows
+        self._first = first
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> DeniableBallot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> EncodedBallots: ...
+
+    def __getitem__(self, index: int | slice) -> DeniableBallot | EncodedBallots:
+        if isinstance(index, slice):
+            start, _, step = index.indices(len(self._rows))
+            if step != 1:
+                raise IndexError("a slice of encoded ballots has step 1")
+            return EncodedBallots(self._rows[index], self._first + start)
+        i = range(len(self._rows))[index]
+        return self._decoded(self._first + i, self._rows[i])
+
+    def __iter__(self) -> Iterator[DeniableBallot]:
+        for i, raw in enumerate(self._rows, self._first):
+            yield self._decoded(i, raw)
+
+    @staticmethod
+    def _decoded(height: int, raw: bytes) -> DeniableBallot:
+        choices = tuple(_ciphertext(raw, k) for k in range(2, _CIPHERTEXTS))
+        return DeniableBallot(
+            height, _REGION, _ciphertext(raw, 0), _ciphertext(raw, 1), choices, ""
+        )
+
+    def events(self) -> Iterator[Event]:
+        """Each ballot as a ``ballot.deniable`` event (its ciphertexts as JSON, no proofs),
+        made as it is read (no point decoded)."""
+        for i, raw in enumerate(self._rows, self._first):
+            payload = {
+                "region": _REGION,
+                "voter": _cell(raw, 0),
+                "counter": _cell(raw, 1),
+                "ballot": {"questions": [{"selections": [_cell(raw, k) for k in range(2, 5)]}]},
+                "tracking_code": str(i),
+            }
+            yield Event(i, "", m.BALLOT_DENIABLE, "", payload, "")
+
+
 def deniable_costs(
     ballots: int,
     *,
@@ -194,7 +376,7 @@ def deniable_costs(
     revotes once, as in docs/spec/coercion.md section 7), the steps verified in ``workers``
     processes.  As the tallying authority does, the steps are spooled to disk in parts of
     ``rows_per_part`` rows and checked from there, part by part."""
-    from referendum.services.deniable import counter_offset, region_steps
+    from referendum.services.deniable import region_steps
 
     voters = voters or max(1, ballots - ballots // 50)
     rng = DeterministicRandom(b"bench-deniable %d" % seed)
@@ -202,34 +384,18 @@ def deniable_costs(
     authority = base_mul(secret)
     board = Scalar.random(rng)
     shared = authority * board
-    credential_secrets = [Scalar.random(rng) for _ in range(voters)]
-    credentials = [base_mul(x) for x in credential_secrets]
-    state = _state(rng, credentials, authority)
-    key_table = public_key_table(state.public_key)
-    t_table = public_key_table(authority)
-    parsed: list[DeniableBallot] = []
-    seen: dict[int, int] = {}
-    for i in range(ballots):
-        owner = i % voters
-        k = seen.get(owner, 0)
-        seen[owner] = k + 1
-        c = credentials[owner]
-        value = counter_offset(shared, c.hex()) + k
-        nonce = Scalar.random(rng)
-        counter = Ciphertext(base_mul(nonce), base_mul(Scalar.from_int(value)) + t_table.mul(nonce))
-        choice = i % 3
-        choices = tuple(
-            encrypt(key_table, 1 if o == choice else 0, Scalar.random(rng)) for o in range(3)
-        )
-        voter = encrypt_credential(authority, c, Scalar.random(rng))
-        parsed.append(DeniableBallot(i, _REGION, voter, counter, choices, ""))
+    began, wall = _cpu(), time.perf_counter()
+    election = Scalar.random(rng)
+    encoded, credentials, visible_sum = _generate(
+        seed, ballots, voters, authority, base_mul(election), shared, workers
+    )
+    state = _state(rng, credentials, authority, base_mul(election))
+    del credentials
+    parsed = EncodedBallots(encoded)
+    setup_wall, setup_ms = time.perf_counter() - wall, (_cpu() - began) * 1000 / ballots
 
-    # visible: the homomorphic sum of the counted ballots
-    start = _cpu()
-    total = [Ciphertext.zero()] * 3
-    for b in parsed[ballots - voters :] if ballots > voters else parsed:
-        total = [t + c for t, c in zip(total, b.choices, strict=True)]
-    visible_sum_ms = (_cpu() - start) * 1000 / ballots
+    # visible: the homomorphic sum of the counted ballots (made with them, in the chunks)
+    visible_sum_ms = visible_sum * 1000 / ballots
 
     # deniable: the tallying authority's steps, then the sum of the rows that count
     start, wall = _cpu(), time.perf_counter()
@@ -254,7 +420,8 @@ def deniable_costs(
         dummies = _verify_in_tasks(state, parsed, spool.drafts(check=False), workers)
         steps_ms = (_cpu() - start) * 1000 / ballots
         verify_wall = time.perf_counter() - wall
-    visible_check, deniable_check = _sample_checks(state, credential_secrets, min(sample, ballots))
+    secrets = [_credential_secret(seed, j) for j in range(min(sample, ballots, voters))]
+    visible_check, deniable_check = _sample_checks(state, secrets, min(sample, ballots))
     return DeniableCosts(
         ballots=ballots,
         voters=voters,
@@ -270,39 +437,28 @@ def deniable_costs(
         steps_verify_wall_s=verify_wall,
         peak_mb=_peak_mb(resource.RUSAGE_SELF),
         workers_peak_mb=_peak_mb(resource.RUSAGE_CHILDREN),
+        setup_wall_s=setup_wall,
+        setup_ms=setup_ms,
     )
 
 
 def _verify_in_tasks(
-    state: ElectionState, parsed: list[DeniableBallot], parts: Iterable[Event], workers: int
+    state: ElectionState, parsed: EncodedBallots, parts: Iterable[Event], workers: int
 ) -> int:
     """The steps (read part by part from ``parts``) checked in ``workers`` processes as
     ``referendum verify --workers`` checks them (the ballots' own proofs are the sample's:
-    these rows carry none); the dummies."""
+    these rows carry none), the ballots handed over as events one at a time; the dummies."""
     from referendum.protocol.deniable_tasks import check_in_tasks, run_task
     from referendum.verify.partition import open_runner
 
-    ballots = [
-        Event(
-            b.height,
-            "",
-            m.BALLOT_DENIABLE,
-            "",
-            {
-                "region": b.region,
-                "voter": b.voter.to_json(),
-                "counter": b.counter.to_json(),
-                "ballot": {"questions": [{"selections": [c.to_json() for c in b.choices]}]},
-                "tracking_code": str(b.height),
-            },
-            "",
-        )
-        for b in parsed
-    ]
     runner = open_runner(workers=workers)
     try:
         figures = check_in_tasks(
-            state, ballots, parts, lambda tasks: runner.map(run_task, tasks), check_ballots=False
+            state,
+            parsed.events(),
+            parts,
+            lambda tasks: runner.map(run_task, tasks),
+            check_ballots=False,
         )
     finally:
         runner.close()  # waits for the workers: their CPU time is counted
