@@ -49,6 +49,7 @@ from referendum.crypto.proofs.shuffle_prover import (
     ROW_LISTS,
     EncodedMix,
     Packed,
+    Pool,
     encode_rows,
     mix_in_ranges,
 )
@@ -357,12 +358,6 @@ def _first_column(rows: Packed) -> list[Ciphertext]:
 def _hex(value: Point | Scalar) -> str:
     return value.hex()
 
-
-Pool = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
-"""Maps a function over tasks (here: the builtin ``map``; or a pool of local worker
-processes, ``referendum.verify.partition.ProcessRunner.map``) and yields the results in order.
-The proving tasks carry the tallying authority's secrets: a pool of this machine's processes
-only, never a cluster."""
 
 PROOFS_PER_TASK = 256
 """Rows (or groups) whose proofs one proving task makes."""

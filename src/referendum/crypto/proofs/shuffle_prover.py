@@ -67,9 +67,10 @@ ROWS_PER_TASK: Final = 512
 """Output rows a task of the prover works on."""
 
 Pool = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
-"""Maps a function over tasks and yields the results in order (``map``, or
-``referendum.verify.partition.ProcessRunner.map``: local processes only, the tasks carry
-secrets)."""
+"""Maps a function over tasks (the builtin ``map``; or a pool of local worker processes,
+``referendum.verify.partition.ProcessRunner.map``) and yields the results in order.  The
+proving tasks carry secrets (a mix's permutation and nonces, the tallying authority's key):
+a pool of this machine's processes only, never a cluster."""
 
 _G = Point.generator()
 _G_TABLE = FixedBase(_G)
