@@ -151,6 +151,7 @@ Rows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 _CACHED = 65_536
 """Most credentials a :class:`SqlLists` remembers the region of (then it forgets them all)."""
+_UNKNOWN = object()
 
 
 class SqlLists:
@@ -186,14 +187,18 @@ class SqlLists:
         return int(rows[0][0]) if rows else 0
 
     def region_of(self, credential: str) -> str | None:
-        if credential not in self._known:
-            self.prefetch((credential,))
-        return self._known.get(credential)
+        found = self._known.get(credential, _UNKNOWN)
+        if found is _UNKNOWN:  # (another thread's prefetch may empty the cache meanwhile)
+            found = self._fetch([credential]).get(credential)
+        return found if isinstance(found, str) else None
 
     def regions_of(self, credentials: Collection[str]) -> dict[str, str]:
-        self.prefetch(credentials)
-        found = {c: self._known.get(c) for c in credentials}
-        return {c: r for c, r in found.items() if r is not None}
+        known = self._known
+        found: dict[str, object] = {c: known.get(c, _UNKNOWN) for c in credentials}
+        missing = sorted({c for c, r in found.items() if r is _UNKNOWN})
+        if missing:
+            found.update(self._fetch(missing))
+        return {c: r for c, r in found.items() if isinstance(r, str)}
 
     def is_revoked(self, credential: str) -> bool:
         rows = self._rows(
@@ -222,10 +227,15 @@ class SqlLists:
 
     def prefetch(self, credentials: Iterable[object]) -> None:
         wanted = sorted({c for c in credentials if isinstance(c, str)} - self._known.keys())
-        if not wanted:
-            return
+        if wanted:
+            self._fetch(wanted)
+
+    def _fetch(self, wanted: Sequence[str]) -> dict[str, str | None]:
+        """Look ``wanted`` up (remembering the answers) and return the answers: the cache may
+        be emptied by another thread's lookups before the caller reads it."""
         if len(self._known) + len(wanted) > _CACHED:
-            self._known.clear()
+            self._known = {}
+        answers: dict[str, str | None] = {}
         for start in range(0, len(wanted), _KEYS_PER_QUERY):
             part = wanted[start : start + _KEYS_PER_QUERY]
             rows = self._rows(
@@ -236,4 +246,6 @@ class SqlLists:
             )
             found = {str(c): str(r) for c, r in rows}
             for cred in part:
-                self._known[cred] = found.get(cred)
+                answers[cred] = found.get(cred)
+        self._known.update(answers)
+        return answers

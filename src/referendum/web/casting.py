@@ -13,11 +13,14 @@ route (``web/api.py``) documents the operation in the OpenAPI schema and runs th
 :func:`cast_answer`.
 
 :class:`CastBatcher` is the group commit: a submission that arrives while a batch is being
-cast waits on the event loop, and everything that queued meanwhile is cast together, in one
+cast waits on the event loop, and everything that queued meanwhile is cast together, in an
 executor thread, by :func:`~referendum.services.ingest.cast_many` (one batch verification of
 the signatures and proofs, one transaction for the events, each receipt signed).  Each
 request gets its own outcome; only an error of the board itself (unreachable, too busy)
-answers every request of that batch.  Several server processes (``serve --workers N``) each
+answers every request of that batch.  Two batches are cast at once (``depth``): while one
+waits for the board's writer turn, its queries and its commit, the next one's signatures and
+proofs are being checked (the decisions are made in the turn, so that batches in flight
+never decide on the same head).  Several server processes (``serve --workers N``) each
 batch their own requests and append to one board: :func:`cast_many` appends at the head it
 read and decides again when another process moved it meanwhile.
 """
@@ -49,23 +52,27 @@ Answer = tuple[int, dict[str, Any], Headers]
 
 class CastBatcher:
     """Group commit of submissions on the event loop (see the module's docstring): ``cast``
-    casts a batch of bodies (in the executor thread) and returns each body's outcome, with
-    the security headers of the referendum it was cast in."""
+    casts a batch of bodies (in an executor thread, ``depth`` batches at once) and returns
+    each body's outcome, with the security headers of the referendum it was cast in."""
 
     def __init__(
         self,
         cast: Callable[[list[bytes]], tuple[list[Outcome], Headers]],
         *,
         max_batch: int = 256,
+        depth: int = 2,
     ) -> None:
         self._cast = cast
         self.max_batch = max_batch
+        # batches cast at once, each in a thread of its own: while one waits for the
+        # board's writer turn or its commit, the next is being checked
+        self.depth = depth
         self.batches = 0
         self.largest = 0
         self._pending: list[tuple[bytes, asyncio.Future[tuple[Outcome, Headers]]]] = []
-        self._running = False
+        self._running = 0
         self._executor: ThreadPoolExecutor | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def cast(self, body: bytes) -> tuple[Outcome, Headers]:
         """The outcome of casting ``body`` (a :class:`Receipt`, or the refusal it was logged
@@ -73,15 +80,17 @@ class CastBatcher:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[tuple[Outcome, Headers]] = loop.create_future()
         self._pending.append((body, future))
-        if not self._running:
-            self._running = True
-            self._task = loop.create_task(self._drain())
+        if self._running < self.depth:
+            self._running += 1
+            task = loop.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cast")
+            self._executor = ThreadPoolExecutor(max_workers=self.depth, thread_name_prefix="cast")
         try:
             while self._pending:
                 batch = self._pending[: self.max_batch]
@@ -101,10 +110,10 @@ class CastBatcher:
                     if not future.done():  # its client may have gone (cancelled)
                         future.set_result((outcome, headers))
         finally:
-            self._running = False
+            self._running -= 1
 
     def close(self) -> None:
-        """Stop the executor thread (after the batch it runs, if any); a later cast starts
+        """Stop the executor threads (after the batches they run, if any); a later cast starts
         another."""
         executor, self._executor = self._executor, None
         if executor is not None:
