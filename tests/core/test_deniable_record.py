@@ -880,3 +880,36 @@ def test_a_dask_cluster_gives_the_same_report(record: tuple[Path, Run], tmp_path
             lambda tasks: runner.map(deniable_tasks.run_task, tasks),
         )
     assert figures["east"].counted == 3 and not one.ok
+
+
+def test_packed_ballots_are_the_events_ballots() -> None:
+    """The tallying authority keeps each region's ballots as their encodings: decoded, they
+    are the events' ballots, and their first-mix rows are the rows' encodings."""
+    from referendum.crypto.proofs.shuffle_prover import encode_rows
+    from referendum.errors import InputError
+    from referendum.protocol.deniable import PackedBallots, ballot_row, parse_deniable_ballot
+
+    done = run(COERCED, tally=False)
+    events = [e for e in done.events if e.type == m.BALLOT_DENIABLE]
+    east = PackedBallots("east")
+    for e in events:
+        if e.payload["region"] == "east":
+            east.add(e)
+    expected = [parse_deniable_ballot(e) for e in events if e.payload["region"] == "east"]
+    assert len(east) == len(expected) == 5
+    assert list(east) == expected and east[-1] == expected[-1] and east[1:3] == expected[1:3]
+    assert list(east.row_encodings()) == list(encode_rows(ballot_row(b) for b in expected))
+    west_event = next(e for e in events if e.payload["region"] == "west")
+    with pytest.raises(InputError, match="region"):
+        east.add(west_event)
+    broken = Event(
+        99,
+        "",
+        m.BALLOT_DENIABLE,
+        "",
+        {**west_event.payload, "region": "east", "voter": {"alpha": "zz", "beta": "00"}},
+        "",
+    )
+    with pytest.raises(InputError, match=r"events\[99\]"):
+        east.add(broken)
+    assert len(east) == 5  # nothing kept of a refused event

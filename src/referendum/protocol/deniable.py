@@ -11,9 +11,9 @@ naming the step, the item (``ballot 12``, ``row 3``, ``group 2``) and the equati
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from referendum.crypto.ballot import BallotContext, EncryptedBallot, ballot_equations
 from referendum.crypto.batch import Equation, verify_equations
@@ -63,6 +63,7 @@ __all__ = [
     "SIGNATURE_DOMAIN",
     "STAGES",
     "DeniableBallot",
+    "PackedBallots",
     "RegionCount",
     "RegionSteps",
     "StepFailure",
@@ -224,6 +225,81 @@ class DeniableBallot:
 def ballot_row(ballot: DeniableBallot) -> Row:
     """The ballot's row in the first mix: ``(voter, counter, tag, choices...)``."""
     return (ballot.voter, ballot.counter, REAL_TAG, *ballot.choices)
+
+
+def _cell_bytes(ciphertext: Mapping[str, Any]) -> bytes:
+    return bytes.fromhex(ciphertext["alpha"]) + bytes.fromhex(ciphertext["beta"])
+
+
+def _cell_of(raw: bytes, k: int) -> Ciphertext:
+    return Ciphertext(
+        Point.from_bytes(raw[64 * k : 64 * k + 32]),
+        Point.from_bytes(raw[64 * k + 32 : 64 * k + 64]),
+    )
+
+
+class PackedBallots(Sequence[DeniableBallot]):
+    """One region's ``ballot.deniable`` events kept as their ciphertexts' encodings (one
+    ``bytes`` of ``64·(2 + choices)`` a ballot, about 320 for a yes/no/blank question, where a
+    decoded :class:`DeniableBallot` holds about 5 KB of points), each decoded when it is asked
+    for: the tallying authority's ballots of a national region fit in memory.  Events whose
+    form the board checked when they were cast are added with :meth:`add`."""
+
+    __slots__ = ("_codes", "_heights", "_rows", "region")
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._heights: list[int] = []
+        self._codes: list[str] = []
+        self._rows: list[bytes] = []
+
+    def add(self, event: Event) -> None:
+        """Keep ``event`` (a ``ballot.deniable`` of this region); ``InputError`` naming the
+        field when a ciphertext is not hex (points are checked when decoded)."""
+        p = event.payload
+        if str(p["region"]) != self.region:
+            raise InputError("region", f"a ballot of {p['region']!r} among {self.region!r}'s")
+        try:
+            cells = [_cell_bytes(p["voter"]), _cell_bytes(p["counter"])]
+            cells += [_cell_bytes(c) for q in p["ballot"]["questions"] for c in q["selections"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"events[{event.height}]", f"not a deniable ballot: {exc}") from None
+        if any(len(c) != 64 for c in cells):
+            raise InputError(f"events[{event.height}]", "a ciphertext is not 64 bytes")
+        self._heights.append(event.height)
+        self._codes.append(str(p["tracking_code"]))
+        self._rows.append(b"".join(cells))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> DeniableBallot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DeniableBallot]: ...
+
+    def __getitem__(self, index: int | slice) -> DeniableBallot | list[DeniableBallot]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = range(len(self._rows))[index]
+        raw = self._rows[i]
+        choices = tuple(_cell_of(raw, k) for k in range(2, len(raw) // 64))
+        return DeniableBallot(
+            self._heights[i], self.region, _cell_of(raw, 0), _cell_of(raw, 1), choices,
+            self._codes[i],
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[DeniableBallot]:
+        for i in range(len(self._rows)):
+            yield self[i]
+
+    def row_encodings(self) -> Iterator[bytes]:
+        """Each ballot's row of the first mix (:func:`ballot_row`) as its encodings, without
+        decoding a point."""
+        tag = REAL_TAG.to_bytes()
+        for raw in self._rows:
+            yield raw[:128] + tag + raw[128:]
 
 
 def parse_deniable_ballot(event: Event) -> DeniableBallot:

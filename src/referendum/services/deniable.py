@@ -50,7 +50,6 @@ from referendum.crypto.proofs.shuffle_prover import (
     EncodedMix,
     Packed,
     Pool,
-    encode_rows,
     mix_in_ranges,
 )
 from referendum.crypto.random import DeterministicRandom, RandomSource, SystemRandom
@@ -60,6 +59,7 @@ from referendum.errors import (
     HeadMovedError,
     InputError,
     PhaseError,
+    RecordError,
     UnjudgedSubmission,
     UsageError,
 )
@@ -68,6 +68,7 @@ from referendum.protocol.deniable import (
     OFFSET_DOMAIN,
     ROWS_PER_PART,
     DeniableBallot,
+    PackedBallots,
     ballot_equations_of,
     ballot_row,
     candidate_of,
@@ -75,7 +76,6 @@ from referendum.protocol.deniable import (
     group_rows,
     item_context,
     mix_context,
-    parse_deniable_ballot,
     selected_tally,
     signing_message,
     verify_region,
@@ -629,7 +629,15 @@ def region_steps(
             dummy_rows.append((voter, counter, DUMMY_TAG, *(REAL_TAG,) * width))
     yield m.TALLY_DUMMIES, {"region": region, "rows": dummies}
     del dummies
-    inputs = encode_rows(chain_iterables((ballot_row(b) for b in parsed), dummy_rows))
+    real = (
+        parsed.row_encodings()
+        if isinstance(parsed, PackedBallots)
+        else (b"".join(ct.to_bytes() for ct in ballot_row(b)) for b in parsed)
+    )
+    inputs = Packed(
+        b"".join(chain_iterables(real, (b"".join(ct.to_bytes() for ct in r) for r in dummy_rows))),
+        64 * (3 + width),
+    )
     owners = credentials + [c for c, size in zip(voters, sizes, strict=True)
                             for _ in range(size - counts[c])]  # fmt: skip
     offsets = {c: counter_offset(shared, c) for c in voters}
@@ -739,23 +747,30 @@ def publish_deniable_tally(
     if any(True for _ in board.events(types=m.TALLY_STEPS)):
         raise PhaseError("the tallying authority's steps are on the board already")
     shared = Point.from_hex(manifest.board_key) * key.secret
-    ballots = list(board.events(types=(m.BALLOT_DENIABLE,)))
-    by_region: dict[str, list[Any]] = defaultdict(list)
-    for event in ballots:
-        by_region[str(event.payload["region"])].append(event)
+
+    def ballots() -> Iterator[Event]:
+        return board.events(types=(m.BALLOT_DENIABLE,))
+
+    # each region's ballots as their encodings (PackedBallots), read from the board as they
+    # come: about 320 bytes a ballot held, not the events
+    by_region = {region.id: PackedBallots(region.id) for region in manifest.regions}
+    for event in ballots():
+        packed = by_region.get(str(event.payload["region"]))
+        if packed is None:
+            raise RecordError(f"events[{event.height}].region: not a region of the manifest")
+        packed.add(event)
     with StepSpool(max_bytes=MAX_STEP_BYTES, rows=ROWS_PER_PART) as spool:
         for region in manifest.regions:
-            if by_region.get(region.id):
-                parsed = [parse_deniable_ballot(b) for b in by_region[region.id]]
+            parsed = by_region.pop(region.id)
+            if parsed:
                 for event_type, payload in region_steps(
                     state, region.id, parsed, key.secret, shared, rng, pool
                 ):
                     spool.add(event_type, payload)
                     del payload
-                del parsed
-        by_region.clear()
+            del parsed
         # check every step as the verifier will (read back part by part), before anything
-        # is appended
+        # is appended; the ballots read from the board again
         figures = check_planned(state, ballots, spool.drafts, lambda tasks: pool(run_task, tasks))
         tallies = {region: f.tally for region, f in figures.items()}
         dummies = {region: f.dummies for region, f in figures.items()}
@@ -767,25 +782,26 @@ def publish_deniable_tally(
 
 def check_planned(
     state: ElectionState,
-    ballots: Sequence[Event],
+    ballots: Callable[[], Iterable[Event]],
     drafts: Callable[[], Iterable[Event]],
     run: Any = None,
 ) -> dict[str, RegionFigures]:
     """Every region's steps checked as the verifier checks them, in tasks through ``run``
-    (default: here), the steps read one part at a time from ``drafts()``; when they do not
-    hold, read again and checked one by one (all held), raising the
-    :class:`~referendum.protocol.deniable.StepFailure` the verifier would report."""
+    (default: here), the ballots read from ``ballots()`` and the steps one part at a time
+    from ``drafts()``; when they do not hold, both read again and checked one by one (all
+    held), raising the :class:`~referendum.protocol.deniable.StepFailure` the verifier would
+    report."""
     try:
         return check_in_tasks(
             state,
-            ballots,
+            ballots(),
             drafts(),
             run or (lambda tasks: map(run_task, tasks)),
             check_ballots=False,  # the board checked each when it was cast
         )
     except Unsure:
         pass
-    steps = collect_steps(state, ballots, list(drafts()))
+    steps = collect_steps(state, list(ballots()), list(drafts()))
     out = {}
     for region in state.manifest.regions:
         count = verify_region(state, region.id, steps[region.id])
