@@ -143,3 +143,22 @@ def test_the_server_publishes_a_checkpoint_due_by_time_on_its_own(board: Any) ->
         while latest() < grown and time.monotonic() < deadline:
             time.sleep(0.05)
     assert latest() == grown
+
+
+def test_an_event_not_a_ballot_makes_a_checkpoint_due_at_once(served: Served) -> None:
+    """After a checkpoint, ballots alone do not make one due before the policy says so; an
+    event of another kind, appended by anyone (here: voting closed on the board itself, not
+    through the server), does."""
+    from referendum.services.voting import close_voting
+
+    publisher = served.ctx.publisher
+    assert publisher is not None
+    publisher.policy = CheckpointPolicy(every=1000, seconds=3600)
+    checkpoint(served)
+    board = served.setup.board
+    for i in range(2):
+        assert post(served, ballot(served, "east", i).submission).status_code == 201
+    assert not publisher.due(board)
+    after_window(served.setup)
+    close_voting(board, served.setup.clock)
+    assert publisher.due(board)

@@ -93,8 +93,9 @@ class CheckpointPublisher:
         age = self.clock() - parse_timestamp(last.time)
         if age >= timedelta(seconds=self.policy.seconds):
             return True
-        # read to the end (a handful of events at most): an abandoned stream costs a connection
-        return bool(list(board.events(last.size, NON_BALLOT_TYPES)))
+        # the first is enough: one short query (a stream would cost PostgreSQL a server-side
+        # cursor, on a connection of its own, after every batch of ballots)
+        return bool(list(board.events(last.size, NON_BALLOT_TYPES, limit=1)))
 
     def publish_if_due(self, board: BulletinBoard) -> SignedNote | None:
         """Publish a checkpoint when :meth:`due`; the new checkpoint or None."""
