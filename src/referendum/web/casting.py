@@ -17,10 +17,11 @@ cast waits on the event loop, and everything that queued meanwhile is cast toget
 executor thread, by :func:`~referendum.services.ingest.cast_many` (one batch verification of
 the signatures and proofs, one transaction for the events, each receipt signed).  Each
 request gets its own outcome; only an error of the board itself (unreachable, too busy)
-answers every request of that batch.  Two batches are cast at once (``depth``): while one
-waits for the board's writer turn, its queries and its commit, the next one's signatures and
-proofs are being checked (the decisions are made in the turn, so that batches in flight
-never decide on the same head).  Several server processes (``serve --workers N``) each
+answers every request of that batch.  ``depth`` batches may be cast at once (the decisions
+are made in the board's writer turn, so that batches in flight never decide on the same
+head); one is the default, as two measured worse on both backends (docs/performance.md:
+smaller batches, and two casting threads and the event loop contending for the GIL).
+Several server processes (``serve --workers N``) each
 batch their own requests and append to one board: :func:`cast_many` appends at the head it
 read and decides again when another process moved it meanwhile.
 """
@@ -60,12 +61,11 @@ class CastBatcher:
         cast: Callable[[list[bytes]], tuple[list[Outcome], Headers]],
         *,
         max_batch: int = 256,
-        depth: int = 2,
+        depth: int = 1,
     ) -> None:
         self._cast = cast
         self.max_batch = max_batch
-        # batches cast at once, each in a thread of its own: while one waits for the
-        # board's writer turn or its commit, the next is being checked
+        # batches cast at once, each in a thread of its own (see the module's docstring)
         self.depth = depth
         self.batches = 0
         self.largest = 0
