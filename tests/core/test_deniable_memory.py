@@ -9,7 +9,9 @@ then measured, each size in a fresh process, for ``N`` and ``4N`` ballots, and i
 ballot bounded.  Resident memory, not ``tracemalloc``: a decoded point's storage (about 530
 bytes of it) is allocated outside Python's allocator and ``tracemalloc`` sees 56.  Before the
 steps were streamed it grew by about 49 KB per ballot (every step's JSON held, then the
-checks' copies); now by about 20 KB (what remains is mostly the tally's decoded rows)."""
+checks' copies); then by about 20 KB, 13 after the tally's proofs were reworked; now, with the
+benchmark's ballots kept as encodings and the checks keeping each ballot as its row's
+encodings, by about 7 KB (what remains is mostly the tally's decoded rows)."""
 
 from __future__ import annotations
 
@@ -24,8 +26,9 @@ from referendum.record import messages as m
 from referendum.services.step_spool import RowStream, StepSpool
 
 SMALL, LARGE = 300, 1200
-KB_PER_BALLOT = 32.0
-"""The bound on the peak's growth per ballot (measured: about 20 KB; 49 before)."""
+KB_PER_BALLOT = 12.0
+"""The bound on the peak's growth per ballot (measured: 6.6 KB; 13.2 before the ballots were
+kept as encodings, 49 before the steps were streamed)."""
 
 _CHILD = """
 import sys
