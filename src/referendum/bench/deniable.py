@@ -15,8 +15,9 @@ The ballot checks are timed on a sample of ``sample`` real ballots of each kind 
 per ballot; the steps run on all the rows, built directly (an encrypted credential and
 counter per ballot, random choices: the steps' cost does not depend on what the ballots say)
 in ``workers`` processes, by chunks whose randomness is their own (the same ballots whatever
-the workers), and kept as their encodings (:class:`EncodedBallots`: 320 bytes a ballot,
-decoded when read; the verifier's side reads them as events made one at a time).
+the workers), and kept as their encodings (320 bytes a ballot; for the tally in a
+:class:`~referendum.protocol.deniable.PackedBallots`, as the tallying authority keeps them,
+and the verifier's side reads them as events made one at a time).
 Figures are CPU milliseconds per ballot (of this process and of its workers), beside the wall
 seconds of each side and the peak resident memory.  The tallying authority proves each row's
 and group's proofs in ``workers`` processes (``referendum tallying tally --workers``), and the
@@ -28,9 +29,9 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final, overload
+from typing import Any, Final
 
 from referendum.crypto.ballot import QuestionShape
 from referendum.crypto.ballot_batch import AVAILABLE, BallotBatch
@@ -40,7 +41,7 @@ from referendum.crypto.group import Point, Scalar, base_mul
 from referendum.crypto.random import DeterministicRandom
 from referendum.protocol.deniable import (
     ROWS_PER_PART,
-    DeniableBallot,
+    PackedBallots,
     check_ballots,
 )
 from referendum.protocol.electorate import MemoryLists
@@ -49,7 +50,7 @@ from referendum.record import messages as m
 from referendum.record.event import Event
 from referendum.record.manifest import manifest_from_mapping
 
-__all__ = ["DeniableCosts", "EncodedBallots", "deniable_costs", "projection"]
+__all__ = ["DeniableCosts", "deniable_costs", "projection"]
 
 _REGION = "r"
 
@@ -189,8 +190,6 @@ def _sample_checks(state: ElectionState, secrets: list[Scalar], sample: int) -> 
 
 _CHUNK: Final = 2048
 """Ballots made per task of the set-up (each about 10 fixed-base multiplications)."""
-_CIPHERTEXTS: Final = 5
-"""Ciphertexts of a bench ballot: its encrypted credential, its counter, its 3 choices."""
 
 
 def _credential_secret(seed: int, voter: int) -> Scalar:
@@ -298,69 +297,22 @@ def _generate(
     return encoded, credentials, sum_cpu
 
 
-def _ciphertext(raw: bytes, k: int) -> Ciphertext:
-    return Ciphertext(
-        Point.from_bytes(raw[64 * k : 64 * k + 32]),
-        Point.from_bytes(raw[64 * k + 32 : 64 * k + 64]),
-    )
-
-
 def _cell(raw: bytes, k: int) -> dict[str, str]:
     return {"alpha": raw[64 * k : 64 * k + 32].hex(), "beta": raw[64 * k + 32 : 64 * k + 64].hex()}
 
 
-class EncodedBallots(Sequence[DeniableBallot]):
-    """The region's ballots kept as their encodings (one ``bytes`` of 320 per ballot, where a
-    decoded :class:`DeniableBallot` holds about 5 KB), each decoded when it is asked for;
-    ballot ``i`` is at height ``i``."""
-
-    __slots__ = ("_first", "_rows")
-
-    def __init__(self, rows: list[bytes], first: int = 0) -> None:
-        self._rows = rows
-        self._first = first
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, index: int) -> DeniableBallot: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> EncodedBallots: ...
-
-    def __getitem__(self, index: int | slice) -> DeniableBallot | EncodedBallots:
-        if isinstance(index, slice):
-            start, _, step = index.indices(len(self._rows))
-            if step != 1:
-                raise IndexError("a slice of encoded ballots has step 1")
-            return EncodedBallots(self._rows[index], self._first + start)
-        i = range(len(self._rows))[index]
-        return self._decoded(self._first + i, self._rows[i])
-
-    def __iter__(self) -> Iterator[DeniableBallot]:
-        for i, raw in enumerate(self._rows, self._first):
-            yield self._decoded(i, raw)
-
-    @staticmethod
-    def _decoded(height: int, raw: bytes) -> DeniableBallot:
-        choices = tuple(_ciphertext(raw, k) for k in range(2, _CIPHERTEXTS))
-        return DeniableBallot(
-            height, _REGION, _ciphertext(raw, 0), _ciphertext(raw, 1), choices, ""
-        )
-
-    def events(self) -> Iterator[Event]:
-        """Each ballot as a ``ballot.deniable`` event (its ciphertexts as JSON, no proofs),
-        made as it is read (no point decoded)."""
-        for i, raw in enumerate(self._rows, self._first):
-            payload = {
-                "region": _REGION,
-                "voter": _cell(raw, 0),
-                "counter": _cell(raw, 1),
-                "ballot": {"questions": [{"selections": [_cell(raw, k) for k in range(2, 5)]}]},
-                "tracking_code": str(i),
-            }
-            yield Event(i, "", m.BALLOT_DENIABLE, "", payload, "")
+def _events(encoded: Iterable[bytes]) -> Iterator[Event]:
+    """Each ballot (its encodings, ballot ``i`` at height ``i``) as a ``ballot.deniable``
+    event (its ciphertexts as JSON, no proofs), made as it is read (no point decoded)."""
+    for i, raw in enumerate(encoded):
+        payload = {
+            "region": _REGION,
+            "voter": _cell(raw, 0),
+            "counter": _cell(raw, 1),
+            "ballot": {"questions": [{"selections": [_cell(raw, k) for k in range(2, 5)]}]},
+            "tracking_code": str(i),
+        }
+        yield Event(i, "", m.BALLOT_DENIABLE, "", payload, "")
 
 
 def deniable_costs(
@@ -391,7 +343,9 @@ def deniable_costs(
     )
     state = _state(rng, credentials, authority, base_mul(election))
     del credentials
-    parsed = EncodedBallots(encoded)
+    parsed = PackedBallots(_REGION)  # as the tallying authority keeps them
+    for event in _events(encoded):
+        parsed.add(event)
     setup_wall, setup_ms = time.perf_counter() - wall, (_cpu() - began) * 1000 / ballots
 
     # visible: the homomorphic sum of the counted ballots (made with them, in the chunks)
@@ -417,7 +371,7 @@ def deniable_costs(
         tally_ms = (_cpu() - start) * 1000 / ballots
         tally_wall = time.perf_counter() - wall
         start, wall = _cpu(), time.perf_counter()
-        dummies = _verify_in_tasks(state, parsed, spool.drafts(check=False), workers)
+        dummies = _verify_in_tasks(state, encoded, spool.drafts(check=False), workers)
         steps_ms = (_cpu() - start) * 1000 / ballots
         verify_wall = time.perf_counter() - wall
     secrets = [_credential_secret(seed, j) for j in range(min(sample, ballots, voters))]
@@ -443,7 +397,7 @@ def deniable_costs(
 
 
 def _verify_in_tasks(
-    state: ElectionState, parsed: EncodedBallots, parts: Iterable[Event], workers: int
+    state: ElectionState, encoded: list[bytes], parts: Iterable[Event], workers: int
 ) -> int:
     """The steps (read part by part from ``parts``) checked in ``workers`` processes as
     ``referendum verify --workers`` checks them (the ballots' own proofs are the sample's:
@@ -455,7 +409,7 @@ def _verify_in_tasks(
     try:
         figures = check_in_tasks(
             state,
-            parsed.events(),
+            _events(encoded),
             parts,
             lambda tasks: runner.map(run_task, tasks),
             check_ballots=False,
