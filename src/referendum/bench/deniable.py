@@ -298,7 +298,7 @@ def _generate(
 
 
 def _cell(raw: bytes, k: int) -> dict[str, str]:
-    return {"alpha": raw[64 * k : 64 * k + 32].hex(), "beta": raw[64 * k + 32 : 64 * k + 64].hex()}
+    return Ciphertext.json_of_bytes(raw[64 * k : 64 * k + 64])
 
 
 def _events(encoded: Iterable[bytes]) -> Iterator[Event]:

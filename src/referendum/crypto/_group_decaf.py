@@ -16,7 +16,7 @@ points as in RFC 9496 section 4.3.2; decoding rejects anything else with ``Encod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from referendum.crypto._decaf import ffi, lib
@@ -290,37 +290,31 @@ def double_mul_vartime(a: Scalar, b: Scalar, point: Point) -> Point:
 def multi_mul(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:
     """``sum(s·P)`` in constant time, for secret scalars (``csrc/msm_secret.c``: fixed
     radix-16 windows, each multiple read by a scan of the point's whole table)."""
-    if len(scalars) != len(points):
-        raise UsageError("multi_mul: as many scalars as points")
-    if not points:
-        return _IDENTITY
-    obj, p = Point._new()
-    ok = lib.referendum_msm_secret(
-        p,
-        ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
-        ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
-        len(points),
-    )
-    if not ok:
-        raise MemoryError("multi_mul: out of memory")
-    return obj
+    return _msm(lib.referendum_msm_secret, "multi_mul", scalars, points)
 
 
 def multi_mul_vartime(scalars: Sequence[Scalar], points: Sequence[Point]) -> Point:
     """``sum(s·P)`` in variable time (Straus' method): for public data only."""
+    return _msm(lib.referendum_msm_vartime, "multi_mul_vartime", scalars, points)
+
+
+def _msm(
+    function: Callable[..., int], name: str, scalars: Sequence[Scalar], points: Sequence[Point]
+) -> Point:
+    """``sum(s·P)`` by one of the C multi-scalar multiplications (``function``)."""
     if len(scalars) != len(points):
-        raise UsageError("multi_mul_vartime: as many scalars as points")
-    obj, p = Point._new()
+        raise UsageError(f"{name}: as many scalars as points")
     if not points:
         return _IDENTITY
-    ok = lib.referendum_msm_vartime(
+    obj, p = Point._new()
+    ok = function(
         p,
         ffi.new("decaf_255_point_s *[]", [q._p for q in points]),
         ffi.new("decaf_255_scalar_s *[]", [s._s for s in scalars]),
         len(points),
     )
     if not ok:
-        raise MemoryError("multi_mul_vartime: out of memory")
+        raise MemoryError(f"{name}: out of memory")
     return obj
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from referendum.crypto.group import FixedBase, Point, Scalar, base_mul, small_multiple
 from referendum.crypto.json_fields import get_object, get_point
-from referendum.errors import ProofError, UsageError
+from referendum.errors import EncodingError, ProofError, UsageError
 
 __all__ = ["Ciphertext", "DiscreteLog", "cached_table", "encrypt", "public_key_table"]
 
@@ -44,9 +44,21 @@ class Ciphertext:
         """``alpha || beta``, 64 bytes."""
         return self.alpha.to_bytes() + self.beta.to_bytes()
 
+    @staticmethod
+    def from_bytes(data: bytes) -> Ciphertext:
+        """Decode ``to_bytes`` output (``EncodingError`` unless both points are canonical)."""
+        if len(data) != 64:
+            raise EncodingError("a ciphertext is 64 bytes")
+        return Ciphertext(Point.from_bytes(data[:32]), Point.from_bytes(data[32:]))
+
     def to_json(self) -> dict[str, str]:
         """``{"alpha": hex, "beta": hex}``."""
         return {"alpha": self.alpha.hex(), "beta": self.beta.hex()}
+
+    @staticmethod
+    def json_of_bytes(data: bytes) -> dict[str, str]:
+        """``to_json`` of the ciphertext whose ``to_bytes`` is ``data``, without decoding it."""
+        return {"alpha": data[:32].hex(), "beta": data[32:64].hex()}
 
     @staticmethod
     def from_json(obj: Any, *, field: str = "ciphertext") -> Ciphertext:

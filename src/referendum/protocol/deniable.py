@@ -47,6 +47,7 @@ from referendum.crypto.proofs.shuffle import (
     rows_from_json,
     shuffle_equations,
 )
+from referendum.crypto.proofs.shuffle_prover import decode_row
 from referendum.errors import EncodingError, InputError, ProofError, RecordError
 from referendum.protocol.padding import cover
 from referendum.protocol.state import ElectionState
@@ -231,13 +232,6 @@ def _cell_bytes(ciphertext: Mapping[str, Any]) -> bytes:
     return bytes.fromhex(ciphertext["alpha"]) + bytes.fromhex(ciphertext["beta"])
 
 
-def _cell_of(raw: bytes, k: int) -> Ciphertext:
-    return Ciphertext(
-        Point.from_bytes(raw[64 * k : 64 * k + 32]),
-        Point.from_bytes(raw[64 * k + 32 : 64 * k + 64]),
-    )
-
-
 class PackedBallots(Sequence[DeniableBallot]):
     """One region's ``ballot.deniable`` events kept as their ciphertexts' encodings (one
     ``bytes`` of ``64·(2 + choices)`` a ballot, about 320 for a yes/no/blank question, where a
@@ -283,12 +277,10 @@ class PackedBallots(Sequence[DeniableBallot]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         i = range(len(self._rows))[index]
-        raw = self._rows[i]
-        choices = tuple(_cell_of(raw, k) for k in range(2, len(raw) // 64))
+        voter, counter, *choices = decode_row(self._rows[i])
         return DeniableBallot(
-            self._heights[i], self.region, _cell_of(raw, 0), _cell_of(raw, 1), choices,
-            self._codes[i],
-        )  # fmt: skip
+            self._heights[i], self.region, voter, counter, tuple(choices), self._codes[i]
+        )
 
     def __iter__(self) -> Iterator[DeniableBallot]:
         for i in range(len(self._rows)):

@@ -148,11 +148,7 @@ class EncodedRows:
 
     def cell(self, i: int, k: int) -> dict[str, str]:
         """Ciphertext ``k`` of row ``i`` as JSON."""
-        raw = self._rows[i]
-        return {
-            "alpha": raw[64 * k : 64 * k + 32].hex(),
-            "beta": raw[64 * k + 32 : 64 * k + 64].hex(),
-        }
+        return Ciphertext.json_of_bytes(self._rows[i][64 * k : 64 * k + 64])
 
     def row(self, i: int) -> list[dict[str, str]]:
         """Row ``i`` as JSON."""

@@ -50,7 +50,10 @@ from referendum.crypto.proofs.shuffle_prover import (
     EncodedMix,
     Packed,
     Pool,
+    decode_row,
     mix_in_ranges,
+    row_bytes,
+    row_json,
 )
 from referendum.crypto.random import DeterministicRandom, RandomSource, SystemRandom
 from referendum.errors import (
@@ -333,30 +336,13 @@ def _mix_event(
     payload = {
         "region": region,
         "stage": stage,
-        "outputs": JsonView(mix.outputs, _row_json),
+        "outputs": JsonView(mix.outputs, row_json),
         "proof": {
             **{name: JsonView(getattr(mix.proof, name), bytes.hex) for name in ROW_LISTS},
             **mix.proof.head_json(),
         },
     }
     return payload, mix
-
-
-def _row_json(raw: bytes) -> list[dict[str, str]]:
-    """A row of ciphertexts' JSON from its encodings."""
-    return [
-        {"alpha": raw[k : k + 32].hex(), "beta": raw[k + 32 : k + 64].hex()}
-        for k in range(0, len(raw), 64)
-    ]
-
-
-def _first_column(rows: Packed) -> list[Ciphertext]:
-    """Ciphertext 0 of every row, decoded."""
-    return [Ciphertext(Point.from_bytes(raw[:32]), Point.from_bytes(raw[32:64])) for raw in rows]
-
-
-def _hex(value: Point | Scalar) -> str:
-    return value.hex()
 
 
 PROOFS_PER_TASK = 256
@@ -470,8 +456,7 @@ class _FilterProofs:
                 "choices": [c.to_json() for c in choices],
                 "proof": proof.to_json(),
             }
-            row_after = b"".join(ct.to_bytes() for ct in (voter_after, *choices))
-            out.append((selected, row_after))
+            out.append((selected, row_bytes((voter_after, *choices))))
         return out
 
 
@@ -526,18 +511,14 @@ class _PackedRows:
         return len(self._rows)
 
     def cell(self, i: int, k: int) -> Ciphertext:
-        raw = self._rows[i]
-        return Ciphertext(
-            Point.from_bytes(raw[64 * k : 64 * k + 32]),
-            Point.from_bytes(raw[64 * k + 32 : 64 * k + 64]),
-        )
+        return Ciphertext.from_bytes(self._rows[i][64 * k : 64 * k + 64])
 
     def row(self, i: int) -> Row:
-        return tuple(self.cell(i, k) for k in range(len(self._rows[i]) // 64))
+        return decode_row(self._rows[i])
 
-    def column(self, k: int, start: int, end: int) -> tuple[Ciphertext, ...]:
-        """Ciphertext ``k`` of rows ``start .. end-1``."""
-        return tuple(self.cell(i, k) for i in range(start, end))
+    def column(self, k: int, start: int = 0, end: int | None = None) -> tuple[Ciphertext, ...]:
+        """Ciphertext ``k`` of rows ``start .. end-1`` (of every row by default)."""
+        return tuple(self.cell(i, k) for i in range(start, len(self) if end is None else end))
 
 
 def _filter_tasks(
@@ -632,12 +613,9 @@ def region_steps(
     real = (
         parsed.row_encodings()
         if isinstance(parsed, PackedBallots)
-        else (b"".join(ct.to_bytes() for ct in ballot_row(b)) for b in parsed)
+        else (row_bytes(ballot_row(b)) for b in parsed)
     )
-    inputs = Packed(
-        b"".join(chain_iterables(real, (b"".join(ct.to_bytes() for ct in r) for r in dummy_rows))),
-        64 * (3 + width),
-    )
+    inputs = Packed(b"".join(chain_iterables(real, map(row_bytes, dummy_rows))), 64 * (3 + width))
     owners = credentials + [c for c, size in zip(voters, sizes, strict=True)
                             for _ in range(size - counts[c])]  # fmt: skip
     offsets = {c: counter_offset(shared, c) for c in voters}
@@ -704,13 +682,23 @@ def region_steps(
     chosen = _rows_of(
         pool,
         _pseudonym_tasks(
-            state, key, region, "eligibility.selected", _first_column(second.outputs), rng
+            state,
+            key,
+            region,
+            "eligibility.selected",
+            _PackedRows(second.outputs).column(0),
+            rng,
         ),
     )
     listed_rows = _rows_of(
         pool,
         _pseudonym_tasks(
-            state, key, region, "eligibility.list", _first_column(list_mix.outputs), rng
+            state,
+            key,
+            region,
+            "eligibility.list",
+            _PackedRows(list_mix.outputs).column(0),
+            rng,
         ),
     )
     yield (

@@ -59,8 +59,11 @@ __all__ = [
     "EncodedProof",
     "Packed",
     "Pool",
+    "decode_row",
     "encode_rows",
     "mix_in_ranges",
+    "row_bytes",
+    "row_json",
 ]
 
 ROWS_PER_TASK: Final = 512
@@ -116,7 +119,7 @@ class Packed(Sequence[bytes]):
 
 def encode_rows(rows: Iterable[Row]) -> Packed:
     """Rows of ciphertexts as one :class:`Packed` (every row as wide as the first)."""
-    encoded = [b"".join(ct.to_bytes() for ct in row) for row in rows]
+    encoded = [row_bytes(row) for row in rows]
     if not encoded:
         raise UsageError("encode_rows: no rows")
     size = len(encoded[0])
@@ -208,14 +211,22 @@ class EncodedMix:
 
     def output_rows(self) -> tuple[Row, ...]:
         """The output rows decoded."""
-        return tuple(_decode_row(row) for row in self.outputs)
+        return tuple(decode_row(row) for row in self.outputs)
 
 
-def _decode_row(raw: bytes) -> Row:
-    return tuple(
-        Ciphertext(Point.from_bytes(raw[k : k + 32]), Point.from_bytes(raw[k + 32 : k + 64]))
-        for k in range(0, len(raw), 64)
-    )
+def row_bytes(row: Row) -> bytes:
+    """A row's encodings: each ciphertext's ``to_bytes``, in order."""
+    return b"".join(ct.to_bytes() for ct in row)
+
+
+def decode_row(raw: bytes) -> Row:
+    """The row whose encodings are ``raw`` (:func:`row_bytes`)."""
+    return tuple(Ciphertext.from_bytes(raw[k : k + 64]) for k in range(0, len(raw), 64))
+
+
+def row_json(raw: bytes) -> list[dict[str, str]]:
+    """The JSON of the row whose encodings are ``raw``, without decoding a point."""
+    return [Ciphertext.json_of_bytes(raw[k : k + 64]) for k in range(0, len(raw), 64)]
 
 
 def _scalars(raw: bytes) -> list[Scalar]:
