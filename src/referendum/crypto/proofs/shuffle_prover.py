@@ -425,7 +425,8 @@ def mix_in_ranges(
     w_permuted = _draw(rng, n)
     key_bytes = tuple(k.to_bytes() for k in keys)
     ranges = _ranges(n, rows_per_task)
-    row_bytes = inputs.size
+    row_size = inputs.size
+    r_out = _gather(r, 32, pi)  # r_{pi(i)}: the commitment nonce at output i's source
 
     # phase 1
     def commits() -> Iterator[_Commit]:
@@ -434,9 +435,9 @@ def mix_in_ranges(
                 keys=key_bytes,
                 context=context,
                 start=a,
-                sources=_gather(inputs.data, row_bytes, pi[a:b]),
+                sources=_gather(inputs.data, row_size, pi[a:b]),
                 mix_nonces=mix_nonces[32 * width * a : 32 * width * b],
-                r=_gather(r, 32, pi[a:b]),
+                r=r_out[32 * a : 32 * b],
                 w_permuted=w_permuted[32 * a : 32 * b],
             )
 
@@ -454,7 +455,7 @@ def mix_in_ranges(
         t_weighted_parts.append(done.t_weighted)
         t_reencryption_parts.append(done.t_reencryption)
         r_sum = r_sum + Scalar.from_bytes(done.r_sum)
-    packed_outputs = Packed(b"".join(outputs), row_bytes)
+    packed_outputs = Packed(b"".join(outputs), row_size)
     del outputs
     permutation = Packed(bytes(by_position), 32)
     del by_position
@@ -482,14 +483,14 @@ def mix_in_ranges(
                     seed=seed,
                     sources=pi[a:b],
                     mix_nonces=mix_nonces[32 * width * a : 32 * width * b],
-                    r=_gather(r, 32, pi[a:b]),
+                    r=r_out[32 * a : 32 * b],
                     r_chain=r_chain[32 * a : 32 * b],
                 )
                 for a, b in ranges
             ),
         )
     )
-    mix_nonces = r = b""  # not needed after: freed
+    mix_nonces = r = r_out = b""  # not needed after: freed
     r_weighted = _ZERO
     r_reencryption = [_ZERO] * width
     for part in challenged:
