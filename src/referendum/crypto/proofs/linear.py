@@ -30,7 +30,6 @@ from referendum.crypto.group import (
     Point,
     Scalar,
     base_mul,
-    double_mul,
     double_mul_vartime,
     multi_mul,
     multi_mul_vartime,
@@ -56,14 +55,14 @@ __all__ = [
 Term = tuple[int, Point]
 
 
-def _times(base: Point, scalar: Scalar) -> Point:
-    """``scalar·base`` in constant time: through the generator's table, or a key's table when
+def _through_table(base: Point, scalar: Scalar) -> Point | None:
+    """``scalar·base`` in constant time through the generator's table, or a key's table when
     :func:`~referendum.crypto.elgamal.public_key_table` has made one (the tallying authority's
-    and the election's keys, the bases of most commitments)."""
+    and the election's keys, the bases of most commitments); ``None`` for another base."""
     if base is _GENERATOR:
         return base_mul(scalar)
     table = cached_table(base)
-    return table.mul(scalar) if table is not None else base * scalar
+    return None if table is None else table.mul(scalar)
 
 
 _GENERATOR = Point.generator()
@@ -95,23 +94,21 @@ class LinearRelation:
 
     def commit(self, nonces: Sequence[Scalar]) -> tuple[Point, ...]:
         """``A_e = sum_j w_{i_j}·B_j`` (constant time in the nonces): the generator's and the
-        keys' terms through their tables, the other bases of an equation together (a pair by
-        ``double_mul``, more by ``multi_mul``)."""
+        keys' terms through their tables, the other bases of an equation together
+        (``multi_mul``, when there are two or more)."""
         out = []
         for terms in self.terms:
             total = Point.identity()
             others: list[tuple[int, Point]] = []
             for i, base in terms:
-                if base is _GENERATOR or cached_table(base) is not None:
-                    total = total + _times(base, nonces[i])
-                else:
+                product = _through_table(base, nonces[i])
+                if product is None:
                     others.append((i, base))
+                else:
+                    total = total + product
             if len(others) == 1:
                 ((i, base),) = others
                 total = total + base * nonces[i]
-            elif len(others) == 2:
-                (i, a), (j, b) = others
-                total = total + double_mul(a, nonces[i], b, nonces[j])
             elif others:
                 total = total + multi_mul([nonces[i] for i, _ in others], [b for _, b in others])
             out.append(total)
